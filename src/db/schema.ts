@@ -1,0 +1,275 @@
+/**
+ * Drizzle tables: the single source of truth for columns. `npm run db:generate`
+ * turns changes here into a numbered SQL file in migrations/.
+ *
+ * Conventions: money is integer minor units (cents); timestamps are ISO-8601
+ * UTC text ("2026-11-25T14:00:00.000Z"), which sorts and range-scans like a
+ * number and reads well in backups; booleans are 0/1 integers.
+ */
+import { sql } from "drizzle-orm";
+import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const ROLES = ["admin", "manager", "cashier", "inventory_officer"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ORDER_STATUSES = ["pending", "completed", "cancelled", "refunded"] as const;
+export const PAYMENT_METHODS = [
+  "cash",
+  "credit_card",
+  "debit_card",
+  "mobile_payment",
+  "bank_transfer",
+  "cheque",
+  "other",
+] as const;
+export const PAYMENT_STATUSES = ["pending", "completed", "failed", "refunded", "partially_refunded"] as const;
+export const INVENTORY_ACTIONS = ["stock_in", "stock_out", "adjustment", "damage", "return", "sale"] as const;
+
+const inList = (column: string, values: readonly string[]) =>
+  sql.raw(`${column} IN (${values.map((v) => `'${v}'`).join(", ")})`);
+
+const timestamps = {
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+};
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    username: text("username").notNull(),
+    email: text("email").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    fullName: text("full_name"),
+    phoneNumber: text("phone_number"),
+    role: text("role", { enum: ROLES }).notNull().default("cashier"),
+    isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
+    isVerified: integer("is_verified", { mode: "boolean" }).notNull().default(false),
+    // Bumped on deactivation, password change and role change: access tokens
+    // carry the value they were issued with and stop working when it moves.
+    tokenVersion: integer("token_version").notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("users_username_unique").on(sql`lower(${t.username})`),
+    uniqueIndex("users_email_unique").on(sql`lower(${t.email})`),
+    index("users_role_idx").on(t.role),
+    check("users_role_check", inList("role", ROLES)),
+  ],
+);
+
+export const refreshTokens = sqliteTable(
+  "refresh_tokens",
+  {
+    // The token's `jti`; the token itself is never stored, only its SHA-256.
+    id: text("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    // Every rotation of one login shares a family; reuse of a spent token revokes it.
+    familyId: text("family_id").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    expiresAt: text("expires_at").notNull(),
+    createdAt: text("created_at").notNull(),
+    usedAt: text("used_at"),
+    revokedAt: text("revoked_at"),
+  },
+  (t) => [index("refresh_tokens_user_idx").on(t.userId), index("refresh_tokens_family_idx").on(t.familyId)],
+);
+
+/** Failed-login counters, one row per throttling key ("user:john", "addr:1.2.3.4"). */
+export const loginAttempts = sqliteTable("login_attempts", {
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull(),
+  windowStartedAt: integer("window_started_at").notNull(),
+  lockedUntil: integer("locked_until"),
+});
+
+export const categories = sqliteTable(
+  "categories",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    description: text("description"),
+    isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
+    version: integer("version").notNull().default(1),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("categories_name_unique").on(sql`lower(${t.name})`),
+    index("categories_active_idx").on(t.isActive),
+  ],
+);
+
+export const products = sqliteTable(
+  "products",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    sku: text("sku").notNull(),
+    name: text("name").notNull(),
+    description: text("description"),
+    barcode: text("barcode"),
+    price: integer("price").notNull(),
+    costPrice: integer("cost_price").notNull().default(0),
+    stockQuantity: integer("stock_quantity").notNull().default(0),
+    minStockLevel: integer("min_stock_level").notNull().default(0),
+    isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
+    categoryId: integer("category_id").references(() => categories.id, { onDelete: "set null" }),
+    imageUrl: text("image_url"),
+    version: integer("version").notNull().default(1),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("products_sku_unique").on(t.sku),
+    uniqueIndex("products_barcode_unique").on(t.barcode),
+    index("products_category_idx").on(t.categoryId, t.isActive),
+    index("products_active_name_idx").on(t.isActive, t.name),
+    index("products_active_price_idx").on(t.isActive, t.price),
+    index("products_low_stock_idx").on(t.isActive, t.stockQuantity),
+    // The last line of defence against overselling: a batch that would take
+    // stock below zero fails as a whole.
+    check("products_stock_non_negative", sql`${t.stockQuantity} >= 0`),
+    check("products_min_stock_non_negative", sql`${t.minStockLevel} >= 0`),
+    check("products_price_non_negative", sql`${t.price} >= 0 AND ${t.costPrice} >= 0`),
+  ],
+);
+
+export const customers = sqliteTable(
+  "customers",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    firstName: text("first_name").notNull(),
+    lastName: text("last_name").notNull(),
+    email: text("email"),
+    phone: text("phone"),
+    address: text("address"),
+    city: text("city"),
+    state: text("state"),
+    zipCode: text("zip_code"),
+    country: text("country"),
+    loyaltyPoints: integer("loyalty_points").notNull().default(0),
+    totalSpent: integer("total_spent").notNull().default(0),
+    isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
+    version: integer("version").notNull().default(1),
+    ...timestamps,
+  },
+  (t) => [
+    index("customers_email_idx").on(t.email),
+    index("customers_phone_idx").on(t.phone),
+    index("customers_name_idx").on(t.lastName, t.firstName),
+    index("customers_spent_idx").on(t.totalSpent),
+    check("customers_points_non_negative", sql`${t.loyaltyPoints} >= 0`),
+    check("customers_spent_non_negative", sql`${t.totalSpent} >= 0`),
+  ],
+);
+
+export const orders = sqliteTable(
+  "orders",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    orderNumber: text("order_number").notNull(),
+    customerId: integer("customer_id").references(() => customers.id, { onDelete: "set null" }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    status: text("status", { enum: ORDER_STATUSES }).notNull().default("pending"),
+    subtotal: integer("subtotal").notNull(),
+    tax: integer("tax").notNull().default(0),
+    discount: integer("discount").notNull().default(0),
+    total: integer("total").notNull(),
+    notes: text("notes"),
+    ...timestamps,
+    completedAt: text("completed_at"),
+  },
+  (t) => [
+    uniqueIndex("orders_number_unique").on(t.orderNumber),
+    index("orders_status_created_idx").on(t.status, t.createdAt),
+    index("orders_customer_idx").on(t.customerId, t.createdAt),
+    index("orders_user_idx").on(t.userId, t.createdAt),
+    index("orders_created_idx").on(t.createdAt),
+    check("orders_status_check", inList("status", ORDER_STATUSES)),
+    check(
+      "orders_amounts_non_negative",
+      sql`${t.subtotal} >= 0 AND ${t.tax} >= 0 AND ${t.discount} >= 0 AND ${t.total} >= 0`,
+    ),
+  ],
+);
+
+export const orderItems = sqliteTable(
+  "order_items",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    orderId: integer("order_id")
+      .notNull()
+      .references(() => orders.id, { onDelete: "cascade" }),
+    productId: integer("product_id")
+      .notNull()
+      .references(() => products.id),
+    productName: text("product_name").notNull(),
+    productSku: text("product_sku").notNull(),
+    quantity: integer("quantity").notNull(),
+    unitPrice: integer("unit_price").notNull(),
+    discount: integer("discount").notNull().default(0),
+    subtotal: integer("subtotal").notNull(),
+  },
+  (t) => [
+    index("order_items_order_idx").on(t.orderId),
+    index("order_items_product_idx").on(t.productId),
+    check("order_items_quantity_positive", sql`${t.quantity} > 0`),
+    check("order_items_amounts_non_negative", sql`${t.unitPrice} >= 0 AND ${t.discount} >= 0 AND ${t.subtotal} >= 0`),
+  ],
+);
+
+export const payments = sqliteTable(
+  "payments",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    orderId: integer("order_id")
+      .notNull()
+      .references(() => orders.id),
+    paymentMethod: text("payment_method", { enum: PAYMENT_METHODS }).notNull(),
+    status: text("status", { enum: PAYMENT_STATUSES }).notNull().default("completed"),
+    amount: integer("amount").notNull(),
+    transactionId: text("transaction_id"),
+    referenceNumber: text("reference_number"),
+    notes: text("notes"),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("payments_transaction_unique").on(t.transactionId),
+    index("payments_order_idx").on(t.orderId),
+    index("payments_status_idx").on(t.status, t.createdAt),
+    index("payments_created_idx").on(t.createdAt),
+    check("payments_method_check", inList("payment_method", PAYMENT_METHODS)),
+    check("payments_status_check", inList("status", PAYMENT_STATUSES)),
+    check("payments_amount_positive", sql`${t.amount} > 0`),
+  ],
+);
+
+export const inventoryLogs = sqliteTable(
+  "inventory_logs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    productId: integer("product_id")
+      .notNull()
+      .references(() => products.id),
+    userId: integer("user_id").references(() => users.id),
+    action: text("action", { enum: INVENTORY_ACTIONS }).notNull(),
+    quantityChange: integer("quantity_change").notNull(),
+    quantityBefore: integer("quantity_before").notNull(),
+    quantityAfter: integer("quantity_after").notNull(),
+    referenceNumber: text("reference_number"),
+    notes: text("notes"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    index("inventory_logs_product_idx").on(t.productId, t.createdAt),
+    index("inventory_logs_action_idx").on(t.action, t.createdAt),
+    index("inventory_logs_user_idx").on(t.userId, t.createdAt),
+    index("inventory_logs_created_idx").on(t.createdAt),
+    check("inventory_logs_action_check", inList("action", INVENTORY_ACTIONS)),
+    check("inventory_logs_after_non_negative", sql`${t.quantityAfter} >= 0 AND ${t.quantityBefore} >= 0`),
+  ],
+);
+
+export type UserRow = typeof users.$inferSelect;

@@ -1,0 +1,29 @@
+/**
+ * The role matrix of DESIGN.md as data. Routes declare a permission; this
+ * table says which roles hold it. The security tests are generated from it.
+ */
+import type { Role } from "../../db/schema";
+
+export const PERMISSIONS = {
+  /** List and read any user. Everyone may read themselves. */
+  "users:read": ["admin", "manager"],
+  /** Create users, change roles and activation. */
+  "users:manage": ["admin"],
+  "catalog:write": ["admin", "manager", "inventory_officer"],
+  "inventory:write": ["admin", "manager", "inventory_officer"],
+  "inventory:read": ["admin", "manager", "inventory_officer"],
+  "customers:write": ["admin", "manager", "cashier"],
+  "orders:create": ["admin", "manager", "cashier"],
+  "payments:create": ["admin", "manager", "cashier"],
+  "orders:manage": ["admin", "manager"],
+  "refunds:create": ["admin", "manager"],
+  "prices:override": ["admin", "manager"],
+  "reports:read": ["admin", "manager"],
+  "backups:manage": ["admin", "manager"],
+  "admin:read": ["admin"],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export const hasPermission = (role: Role, permission: Permission): boolean =>
+  (PERMISSIONS[permission] as readonly Role[]).includes(role);

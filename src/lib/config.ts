@@ -1,0 +1,47 @@
+/** Typed views over string `[vars]`, with the defaults a fresh checkout needs. */
+import type { Bindings } from "../env";
+
+const int = (value: string | undefined, fallback: number) => {
+  const parsed = Number.parseInt(value ?? "", 10);
+  return Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
+};
+
+export interface AuthConfig {
+  secret: string;
+  issuer: string;
+  audience: string;
+  accessTtlSeconds: number;
+  refreshTtlSeconds: number;
+}
+
+export const authConfig = (env: Bindings): AuthConfig => {
+  if (!env.JWT_SECRET || env.JWT_SECRET.length < 32) {
+    // Refusing to sign with a short or missing key beats issuing forgeable tokens.
+    throw new Error("JWT_SECRET is missing or shorter than 32 characters");
+  }
+  return {
+    secret: env.JWT_SECRET,
+    issuer: env.JWT_ISSUER || "pos-api",
+    audience: env.JWT_AUDIENCE || "pos-clients",
+    accessTtlSeconds: int(env.ACCESS_TOKEN_TTL_SECONDS, 900),
+    refreshTtlSeconds: int(env.REFRESH_TOKEN_TTL_SECONDS, 14 * 24 * 3600),
+  };
+};
+
+export interface LoginThrottleConfig {
+  maxFailuresPerUser: number;
+  maxFailuresPerAddress: number;
+  lockoutSeconds: number;
+}
+
+export const loginThrottleConfig = (env: Bindings): LoginThrottleConfig => ({
+  maxFailuresPerUser: int(env.LOGIN_MAX_FAILURES_PER_USER, 5),
+  maxFailuresPerAddress: int(env.LOGIN_MAX_FAILURES_PER_ADDRESS, 30),
+  lockoutSeconds: int(env.LOGIN_LOCKOUT_SECONDS, 900),
+});
+
+export const corsOrigins = (env: Bindings): string[] =>
+  (env.CORS_ORIGINS ?? "")
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter((origin) => origin.length > 0 && origin !== "*");

@@ -1,0 +1,31 @@
+/**
+ * Recognises SQLite constraint failures in D1 errors (Drizzle wraps them, so
+ * the cause chain is searched). Services turn them into precise 409s.
+ */
+const messages = (error: unknown): string => {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+    parts.push(current.message);
+    current = current.cause;
+  }
+  return parts.join(" | ");
+};
+
+/**
+ * The column or index named by a UNIQUE failure: "sku" for
+ * `UNIQUE constraint failed: products.sku`, "users_email_unique" for an
+ * expression index. `null` when the error is something else.
+ */
+export function uniqueViolation(error: unknown): string | null {
+  const text = messages(error);
+  const column = /UNIQUE constraint failed: \w+\.(\w+)/.exec(text);
+  if (column?.[1]) return column[1];
+  const index = /UNIQUE constraint failed: index '(\w+)'/.exec(text);
+  return index?.[1] ?? null;
+}
+
+export const isCheckViolation = (error: unknown, name?: string) => {
+  const text = messages(error);
+  return /CHECK constraint failed/.test(text) && (!name || text.includes(name));
+};

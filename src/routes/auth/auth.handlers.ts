@@ -1,0 +1,58 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../../env";
+import { assertPermission, authenticate } from "../../lib/auth/middleware";
+import { authConfig, loginThrottleConfig } from "../../lib/config";
+import { ApiError } from "../../lib/errors";
+import * as auth from "../../services/auth";
+import { getUser } from "../../services/users";
+import { toPublicUser } from "../../services/users-view";
+import type { ChangePasswordRoute, LoginRoute, LogoutRoute, MeRoute, RefreshRoute, RegisterRoute } from "./auth.routes";
+
+const deps = (c: Context<AppEnv>): auth.AuthDeps => ({ db: c.var.db, d1: c.env.DB, auth: authConfig(c.env) });
+
+export const register: RouteHandler<RegisterRoute, AppEnv> = async (c) => {
+  const input = c.req.valid("json");
+  if (!(await auth.hasAnyUser(c.env.DB))) {
+    const first = await auth.createFirstAdmin(deps(c), input);
+    if (first) return c.json(toPublicUser(first), 201);
+  }
+  // Not the first account: only an admin may register (and grant roles).
+  const caller = await authenticate(c);
+  assertPermission(caller, "users:manage");
+  return c.json(toPublicUser(await auth.createUser(deps(c), input)), 201);
+};
+
+export const login: RouteHandler<LoginRoute, AppEnv> = async (c) => {
+  const isForm = (c.req.header("Content-Type") ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded");
+  const body = isForm ? c.req.valid("form") : c.req.valid("json");
+  if (!body?.username || !body.password) {
+    throw new ApiError("VALIDATION_ERROR", [
+      { loc: ["body"], msg: "username and password are required", type: "missing" },
+    ]);
+  }
+  const address = c.req.header("CF-Connecting-IP") ?? "unknown";
+  const tokens = await auth.login(
+    { ...deps(c), throttle: loginThrottleConfig(c.env) },
+    { username: body.username, password: body.password },
+    address,
+  );
+  return c.json(tokens, 200);
+};
+
+export const refresh: RouteHandler<RefreshRoute, AppEnv> = async (c) =>
+  c.json(await auth.refresh(deps(c), c.req.valid("json").refresh_token), 200);
+
+export const logout: RouteHandler<LogoutRoute, AppEnv> = async (c) => {
+  const body = c.req.valid("json") ?? {};
+  await auth.logout(deps(c), c.var.user.id, body.refresh_token);
+  return c.json({ detail: body.refresh_token ? "Signed out of this session" : "Signed out of every session" }, 200);
+};
+
+export const me: RouteHandler<MeRoute, AppEnv> = async (c) =>
+  c.json(toPublicUser(await getUser(c.var.db, c.var.user.id)), 200);
+
+export const changePassword: RouteHandler<ChangePasswordRoute, AppEnv> = async (c) => {
+  const tokens = await auth.changePassword(deps(c), c.var.user.id, c.req.valid("json"));
+  return c.json({ detail: "Password changed", ...tokens }, 200);
+};

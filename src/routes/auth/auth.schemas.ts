@@ -1,0 +1,42 @@
+import { z } from "@hono/zod-openapi";
+import { PasswordSchema } from "../users/users.schemas";
+
+export const TokenPairSchema = z
+  .object({
+    access_token: z.string(),
+    refresh_token: z.string(),
+    token_type: z.literal("bearer"),
+    expires_in: z.number().int().openapi({ description: "Access token lifetime in seconds" }),
+  })
+  .openapi("TokenPair");
+
+export const LoginSchema = z
+  .object({
+    username: z.string().trim().min(1).max(50).openapi({ example: "admin" }),
+    password: z.string().min(1).max(128).openapi({ example: "admin123", format: "password" }),
+  })
+  .openapi("Login");
+
+/** OAuth2 password grant form, as Swagger UI's Authorize dialog sends it. */
+export const LoginFormSchema = LoginSchema.extend({
+  grant_type: z.literal("password").optional(),
+  scope: z.string().max(200).optional(),
+  client_id: z.string().max(200).optional(),
+  client_secret: z.string().max(200).optional(),
+}).openapi("LoginForm");
+
+export const RefreshSchema = z.object({ refresh_token: z.string().min(1).max(4096) }).openapi("RefreshRequest");
+
+export const LogoutSchema = z
+  .object({ refresh_token: z.string().min(1).max(4096).optional() })
+  .openapi("LogoutRequest");
+
+export const ChangePasswordSchema = z
+  .object({ old_password: z.string().min(1).max(128), new_password: PasswordSchema })
+  .refine((body) => body.old_password !== body.new_password, {
+    message: "New password must differ from the old one",
+    path: ["new_password"],
+  })
+  .openapi("ChangePassword");
+
+export const PasswordChangedSchema = TokenPairSchema.extend({ detail: z.string() }).openapi("PasswordChanged");

@@ -1,0 +1,18 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import type { AppEnv } from "../../env";
+import { log } from "../../lib/log";
+import type { HealthRoute, InfoRoute } from "./system.routes";
+
+export const info: RouteHandler<InfoRoute, AppEnv> = (c) =>
+  c.json({ name: c.env.APP_NAME, version: c.env.APP_VERSION, docs: "/docs", openapi: "/openapi.json" }, 200);
+
+export const health: RouteHandler<HealthRoute, AppEnv> = async (c) => {
+  const time = new Date().toISOString();
+  try {
+    const row = await c.env.DB.prepare("SELECT 1 AS ok").first<{ ok: number }>();
+    if (row?.ok === 1) return c.json({ status: "ok" as const, database: "ok" as const, time }, 200);
+  } catch (error) {
+    log(c.env, "error", "health check failed", { error: String(error) });
+  }
+  return c.json({ status: "degraded" as const, database: "unavailable" as const, time }, 503);
+};

@@ -1,0 +1,54 @@
+/** Creates the four roles' accounts in a fresh (per-file) database. */
+import type { Role } from "../../src/db/schema";
+import { call, expectJson, login } from "./api";
+
+export interface Account {
+  id: number;
+  username: string;
+  password: string;
+  token: string;
+  refresh: string;
+}
+
+export type Accounts = Record<Role, Account>;
+
+let cached: Promise<Accounts> | undefined;
+
+async function create(): Promise<Accounts> {
+  const admin = await expectJson<{ id: number }>(
+    call("POST", "/api/v1/auth/register", {
+      body: { username: "admin", email: "admin@example.com", password: "admin123", full_name: "Admin" },
+    }),
+    201,
+  );
+  const adminTokens = await login("admin", "admin123");
+  const accounts: Partial<Accounts> = {
+    admin: {
+      id: admin.id,
+      username: "admin",
+      password: "admin123",
+      token: adminTokens.access_token,
+      refresh: adminTokens.refresh_token,
+    },
+  };
+  for (const role of ["manager", "cashier", "inventory_officer"] as const) {
+    const username = `${role.replace("_", "")}1`;
+    const password = `${role}-pass-123`;
+    const user = await expectJson<{ id: number }>(
+      call("POST", "/api/v1/auth/register", {
+        token: adminTokens.access_token,
+        body: { username, email: `${username}@example.com`, password, role },
+      }),
+      201,
+    );
+    const tokens = await login(username, password);
+    accounts[role] = { id: user.id, username, password, token: tokens.access_token, refresh: tokens.refresh_token };
+  }
+  return accounts as Accounts;
+}
+
+/** One set of accounts per test file (storage is isolated per file). */
+export const accounts = () => {
+  cached ??= create();
+  return cached;
+};

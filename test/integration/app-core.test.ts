@@ -1,0 +1,125 @@
+import { env } from "cloudflare:workers";
+import { describe, it } from "vitest";
+import { accounts } from "../helpers/accounts";
+import { call, expectJson } from "../helpers/api";
+
+describe("error model", () => {
+  it("answers a bad body with a FastAPI-style 422 list", async ({ expect }) => {
+    const { admin } = await accounts();
+    const res = await call("POST", "/api/v1/users", {
+      token: admin.token,
+      body: { username: "x", email: "not-an-email", password: "short", role: "wizard" },
+    });
+    const body = await expectJson<{
+      detail: { loc: unknown[]; msg: string; type: string }[];
+      code: string;
+      request_id: string;
+    }>(res, 422);
+    expect(body.code).toBe("VALIDATION_ERROR");
+    expect(body.request_id).toBe(res.headers.get("X-Request-Id"));
+    const locs = body.detail.map((issue) => issue.loc.join("."));
+    expect(locs).toEqual(expect.arrayContaining(["body.username", "body.email", "body.password", "body.role"]));
+    for (const issue of body.detail) {
+      expect(typeof issue.msg).toBe("string");
+      expect(typeof issue.type).toBe("string");
+    }
+    const missing = await expectJson<{ detail: { loc: unknown[]; type: string }[] }>(
+      call("POST", "/api/v1/users", { token: admin.token, body: {} }),
+      422,
+    );
+    expect(missing.detail).toContainEqual(expect.objectContaining({ loc: ["body", "username"], type: "missing" }));
+  });
+
+  it("answers malformed JSON with 422 and writes nothing", async ({ expect }) => {
+    const { admin } = await accounts();
+    const before = await env.DB.prepare("SELECT COUNT(*) AS n FROM users").first<{ n: number }>();
+    const res = await call("POST", "/api/v1/users", {
+      token: admin.token,
+      raw: '{"username": "half',
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ code: "VALIDATION_ERROR", detail: [{ type: "json_invalid" }] });
+    const after = await env.DB.prepare("SELECT COUNT(*) AS n FROM users").first<{ n: number }>();
+    expect(after?.n).toBe(before?.n);
+  });
+
+  it("answers 413 above the body limit", async ({ expect }) => {
+    const res = await call("POST", "/api/v1/auth/login", {
+      raw: JSON.stringify({ username: "a", password: "x".repeat(1_100_000) }),
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
+  });
+
+  it("answers unknown paths with JSON 404 and wrong methods with 405", async ({ expect }) => {
+    const missing = await call("GET", "/api/v1/nothing-here");
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ code: "NOT_FOUND" });
+
+    const wrongMethod = await call("DELETE", "/api/v1/auth/login");
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get("Allow")).toContain("POST");
+    expect(await wrongMethod.json()).toMatchObject({ code: "METHOD_NOT_ALLOWED" });
+  });
+
+  it("refuses an unsupported media type with 415", async ({ expect }) => {
+    const res = await call("POST", "/api/v1/auth/refresh", {
+      raw: "refresh_token=x",
+      headers: { "Content-Type": "text/plain" },
+    });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toMatchObject({ code: "UNSUPPORTED_MEDIA_TYPE" });
+  });
+
+  it("treats a trailing slash as optional", async () => {
+    const { manager } = await accounts();
+    await expectJson(call("GET", "/api/v1/users/", { token: manager.token }), 200);
+    await expectJson(call("GET", "/api/v1/auth/me/", { token: manager.token }), 200);
+  });
+});
+
+describe("headers", () => {
+  it("sends a request id and the secure-headers set on every response", async ({ expect }) => {
+    for (const path of ["/", "/health", "/api/v1/nothing", "/api/v1/auth/me"]) {
+      const res = await call("GET", path);
+      expect(res.headers.get("X-Request-Id"), path).toMatch(/^[\w-]{8,}$/);
+      expect(res.headers.get("X-Content-Type-Options"), path).toBe("nosniff");
+      expect(res.headers.get("X-Frame-Options"), path).toBe("SAMEORIGIN");
+      expect(res.headers.get("Strict-Transport-Security"), path).toContain("max-age=");
+      expect(res.headers.get("Content-Security-Policy"), path).toContain("default-src 'none'");
+      expect(res.headers.get("Referrer-Policy"), path).toBe("no-referrer");
+    }
+  });
+
+  it("keeps a caller's own request id", async ({ expect }) => {
+    const res = await call("GET", "/health", { headers: { "X-Request-Id": "till-7-req-42" } });
+    expect(res.headers.get("X-Request-Id")).toBe("till-7-req-42");
+  });
+
+  it("allows CORS preflight from a configured origin and not from another", async ({ expect }) => {
+    const preflight = (origin: string) =>
+      call("OPTIONS", "/api/v1/auth/login", {
+        headers: {
+          Origin: origin,
+          "Access-Control-Request-Method": "POST",
+          "Access-Control-Request-Headers": "content-type",
+        },
+      });
+    const allowed = await preflight("http://localhost:5173");
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get("Access-Control-Allow-Origin")).toBe("http://localhost:5173");
+    expect(allowed.headers.get("Access-Control-Allow-Methods")).toContain("POST");
+
+    const denied = await preflight("https://evil.example");
+    expect(denied.headers.get("Access-Control-Allow-Origin")).toBeNull();
+  });
+});
+
+describe("system routes", () => {
+  it("names the API at / and checks D1 at /health", async ({ expect }) => {
+    expect(await expectJson(call("GET", "/"), 200)).toMatchObject({ name: "POS API", version: expect.any(String) });
+    expect(await expectJson(call("GET", "/health"), 200)).toMatchObject({ status: "ok", database: "ok" });
+  });
+});

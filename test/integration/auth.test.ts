@@ -1,0 +1,219 @@
+import { env } from "cloudflare:workers";
+import { SignJWT } from "jose";
+import { describe, it } from "vitest";
+import { accounts } from "../helpers/accounts";
+import { call, expectJson, login } from "../helpers/api";
+
+const secret = new TextEncoder().encode(env.JWT_SECRET);
+const b64url = (value: unknown) =>
+  btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+
+async function forge(
+  claims: Record<string, unknown>,
+  options: { key?: Uint8Array; iss?: string; aud?: string; exp?: number; nbf?: number } = {},
+) {
+  const now = Math.floor(Date.now() / 1000);
+  let jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg: "HS256" })
+    .setIssuedAt(now)
+    .setIssuer(options.iss ?? env.JWT_ISSUER)
+    .setAudience(options.aud ?? env.JWT_AUDIENCE)
+    .setExpirationTime(options.exp ?? now + 600);
+  if (options.nbf) jwt = jwt.setNotBefore(options.nbf);
+  return jwt.sign(options.key ?? secret);
+}
+
+describe("register, login, me, refresh, logout", () => {
+  it("runs the whole token round trip", async ({ expect }) => {
+    const { admin } = await accounts();
+    const tokens = await login(admin.username, admin.password);
+    expect(tokens).toMatchObject({ token_type: "bearer" });
+
+    const me = await expectJson(call("GET", "/api/v1/auth/me", { token: tokens.access_token }), 200);
+    expect(me).toMatchObject({ username: "admin", role: "admin" });
+
+    const rotated = await expectJson<{ access_token: string; refresh_token: string }>(
+      call("POST", "/api/v1/auth/refresh", { body: { refresh_token: tokens.refresh_token } }),
+      200,
+    );
+    expect(rotated.refresh_token).not.toBe(tokens.refresh_token);
+    await expectJson(call("GET", "/api/v1/auth/me", { token: rotated.access_token }), 200);
+
+    await expectJson(
+      call("POST", "/api/v1/auth/logout", {
+        token: rotated.access_token,
+        body: { refresh_token: rotated.refresh_token },
+      }),
+      200,
+    );
+    const afterLogout = await call("POST", "/api/v1/auth/refresh", { body: { refresh_token: rotated.refresh_token } });
+    expect(afterLogout.status).toBe(401);
+  });
+
+  it("accepts the OAuth2 password form that Swagger UI sends", async ({ expect }) => {
+    const { manager } = await accounts();
+    const form = new URLSearchParams({
+      grant_type: "password",
+      username: manager.username,
+      password: manager.password,
+    });
+    const res = await call("POST", "/api/v1/auth/login", {
+      raw: form.toString(),
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    });
+    const body = await expectJson(res, 200);
+    expect(body).toMatchObject({ token_type: "bearer" });
+  });
+
+  it("revokes the whole family when a spent refresh token comes back", async ({ expect }) => {
+    const { cashier } = await accounts();
+    const first = await login(cashier.username, cashier.password);
+    const second = await expectJson<{ refresh_token: string }>(
+      call("POST", "/api/v1/auth/refresh", { body: { refresh_token: first.refresh_token } }),
+      200,
+    );
+    const replay = await call("POST", "/api/v1/auth/refresh", { body: { refresh_token: first.refresh_token } });
+    expect(replay.status).toBe(401);
+    // The thief's replay also kills the legitimate descendant.
+    const legit = await call("POST", "/api/v1/auth/refresh", { body: { refresh_token: second.refresh_token } });
+    expect(legit.status).toBe(401);
+  });
+
+  it("lets exactly one of two concurrent refreshes with one token win", async ({ expect }) => {
+    const { manager } = await accounts();
+    const tokens = await login(manager.username, manager.password);
+    const results = await Promise.all(
+      [1, 2].map(() => call("POST", "/api/v1/auth/refresh", { body: { refresh_token: tokens.refresh_token } })),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
+  });
+
+  it("changing the password revokes refresh tokens and old access tokens", async ({ expect }) => {
+    await accounts();
+    const admin = await login("admin", "admin123");
+    await expectJson(
+      call("POST", "/api/v1/auth/register", {
+        token: admin.access_token,
+        body: { username: "pwuser", email: "pw@example.com", password: "first-pass-1", role: "cashier" },
+      }),
+      201,
+    );
+    const before = await login("pwuser", "first-pass-1");
+    const wrongOld = await call("POST", "/api/v1/auth/change-password", {
+      token: before.access_token,
+      body: { old_password: "nope-nope-1", new_password: "second-pass-2" },
+    });
+    expect(wrongOld.status).toBe(400);
+
+    const changed = await expectJson<{ access_token: string }>(
+      call("POST", "/api/v1/auth/change-password", {
+        token: before.access_token,
+        body: { old_password: "first-pass-1", new_password: "second-pass-2" },
+      }),
+      200,
+    );
+    expect((await call("POST", "/api/v1/auth/refresh", { body: { refresh_token: before.refresh_token } })).status).toBe(
+      401,
+    );
+    expect((await call("GET", "/api/v1/auth/me", { token: before.access_token })).status).toBe(401);
+    await expectJson(call("GET", "/api/v1/auth/me", { token: changed.access_token }), 200);
+    expect(
+      (await call("POST", "/api/v1/auth/login", { body: { username: "pwuser", password: "first-pass-1" } })).status,
+    ).toBe(401);
+    await login("pwuser", "second-pass-2");
+  });
+
+  it("refuses a deactivated user at login and with an old token", async ({ expect }) => {
+    const { admin } = await accounts();
+    await expectJson(
+      call("POST", "/api/v1/auth/register", {
+        token: admin.token,
+        body: { username: "leaver", email: "leaver@example.com", password: "leaver-pass-1", role: "cashier" },
+      }),
+      201,
+    );
+    const tokens = await login("leaver", "leaver-pass-1");
+    const me = await expectJson<{ id: number }>(call("GET", "/api/v1/auth/me", { token: tokens.access_token }), 200);
+    await expectJson(call("DELETE", `/api/v1/users/${me.id}`, { token: admin.token }), 200);
+
+    expect((await call("GET", "/api/v1/auth/me", { token: tokens.access_token })).status).toBe(401);
+    expect((await call("POST", "/api/v1/auth/refresh", { body: { refresh_token: tokens.refresh_token } })).status).toBe(
+      401,
+    );
+    const relogin = await call("POST", "/api/v1/auth/login", {
+      body: { username: "leaver", password: "leaver-pass-1" },
+    });
+    expect(relogin.status).toBe(403);
+
+    await expectJson(call("POST", `/api/v1/users/${me.id}/activate`, { token: admin.token }), 200);
+    await login("leaver", "leaver-pass-1");
+  });
+});
+
+describe("login throttling", () => {
+  it("answers 401 to a wrong password and 429 with Retry-After once the limit is hit", async ({ expect }) => {
+    const { inventory_officer: officer } = await accounts();
+    const headers = { "CF-Connecting-IP": "203.0.113.7" };
+    const attempt = (password: string) =>
+      call("POST", "/api/v1/auth/login", { body: { username: officer.username, password }, headers });
+    for (let i = 0; i < 5; i++) {
+      const res = await attempt("wrong-password");
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ code: "INVALID_CREDENTIALS" });
+    }
+    const locked = await attempt(officer.password);
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get("Retry-After"))).toBeGreaterThan(0);
+  });
+
+  it("throttles one address guessing many usernames", async ({ expect }) => {
+    await accounts();
+    const headers = { "CF-Connecting-IP": "198.51.100.9" };
+    const statuses: number[] = [];
+    for (let i = 0; i < 31; i++) {
+      const res = await call("POST", "/api/v1/auth/login", { body: { username: `ghost${i}`, password: "x" }, headers });
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
+    expect(statuses[30]).toBe(429);
+  });
+});
+
+describe("token attacks", () => {
+  const me = (token: string) => call("GET", "/api/v1/auth/me", { token });
+
+  it("rejects alg none, tampering, wrong keys, expiry, not-before, issuer and audience", async ({ expect }) => {
+    const { admin, cashier } = await accounts();
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { typ: "access", role: "admin", tv: 0, sub: String(cashier.id) };
+
+    const none = `${b64url({ alg: "none", typ: "JWT" })}.${b64url({ ...claims, iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE, exp: now + 600, iat: now })}.`;
+    const [header, , signature] = cashier.token.split(".");
+    const tampered = `${header}.${b64url({ ...claims, iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE, exp: now + 600, iat: now })}.${signature}`;
+    const attacks = {
+      none,
+      tampered,
+      wrongKey: await forge(claims, { key: new TextEncoder().encode("another-secret-that-is-long-enough-000") }),
+      expired: await forge(claims, { exp: now - 10 }),
+      notYetValid: await forge(claims, { nbf: now + 3600 }),
+      wrongIssuer: await forge(claims, { iss: "someone-else" }),
+      wrongAudience: await forge(claims, { aud: "another-app" }),
+      refreshAsAccess: cashier.refresh,
+      garbage: "not.a.token",
+    };
+    for (const [name, token] of Object.entries(attacks)) {
+      const res = await me(token);
+      expect(res.status, name).toBe(401);
+      expect(res.headers.get("WWW-Authenticate"), name).toBe("Bearer");
+    }
+    // A correctly signed token still works, proving the forge helper signs properly.
+    const good = await forge({ typ: "access", role: "admin", tv: 0, sub: String(admin.id) });
+    expect((await me(good)).status).toBe(200);
+  });
+
+  it("never takes the role from the token", async ({ expect }) => {
+    const { cashier } = await accounts();
+    const lying = await forge({ typ: "access", role: "admin", tv: 0, sub: String(cashier.id) });
+    expect((await call("GET", "/api/v1/users", { token: lying })).status).toBe(403);
+  });
+});

@@ -1,0 +1,34 @@
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => {
+  // The docs pages' assets are a build product; make sure they exist so the
+  // [assets] directory that wrangler.toml names is there for the tests.
+  execFileSync(process.execPath, [path.join(import.meta.dirname, "scripts/build-docs-assets.mjs")], {
+    stdio: "ignore",
+  });
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            JWT_SECRET: "test-secret-that-is-long-enough-0123456789",
+            LOG_LEVEL: "silent",
+          },
+        },
+      }),
+    ],
+    test: {
+      setupFiles: ["./test/setup/apply-migrations.ts"],
+      include: ["test/**/*.test.ts"],
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+    },
+  };
+});
