@@ -1,0 +1,43 @@
+/**
+ * Opens the same local D1 database that `wrangler dev` uses (its state lives
+ * in .wrangler/state/v3), through Miniflare's API, so scripts can read and
+ * write it without going through the Worker.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { Miniflare } from "miniflare";
+
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+export const STATE_DIR = path.join(ROOT, ".wrangler/state/v3");
+
+/** The database_id of the DB binding in wrangler.toml (local state is keyed by it). */
+export function databaseId(): string {
+  const toml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
+  const match = /\[\[d1_databases\]\][^[]*?database_id\s*=\s*"([^"]+)"/s.exec(toml);
+  if (!match?.[1]) throw new Error("wrangler.toml has no [[d1_databases]] database_id");
+  return match[1];
+}
+
+export interface LocalD1 {
+  db: D1Database;
+  dispose: () => Promise<void>;
+}
+
+export async function openLocalD1(): Promise<LocalD1> {
+  const mf = new Miniflare({
+    modules: true,
+    script: "export default { fetch() { return new Response(null, { status: 404 }); } }",
+    compatibilityDate: "2026-07-01",
+    d1Databases: { DB: databaseId() },
+    d1Persist: path.join(STATE_DIR, "d1"),
+  });
+  const db = (await mf.getD1Database("DB")) as unknown as D1Database;
+  return { db, dispose: () => mf.dispose() };
+}
+
+/** Runs statements in batches that respect D1's limits (100 bound parameters each). */
+export async function runBatches(db: D1Database, statements: D1PreparedStatement[], size = 50) {
+  for (let i = 0; i < statements.length; i += size) {
+    await db.batch(statements.slice(i, i + size));
+  }
+}
