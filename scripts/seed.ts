@@ -26,5 +26,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (process.argv.includes("--force")) wipeLocalState();
   await applyLocalMigrations();
   const seeded = await seedIfEmpty();
-  if (!seeded) console.log("local database already has data; nothing seeded (use --force or npm run reset to start over)");
+  if (!seeded)
+    console.log("local database already has data; nothing seeded (use --force or npm run reset to start over)");
 }

@@ -3,8 +3,10 @@
  * in .wrangler/state/v3), through Miniflare's API, so scripts can read and
  * write it without going through the Worker.
  */
+
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import type { D1Database, D1PreparedStatement } from "@cloudflare/workers-types";
 import { Miniflare } from "miniflare";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");

@@ -1,4 +1,5 @@
 /** Default local accounts (documented in README; never seeded remotely). */
+import type { D1Database, D1PreparedStatement } from "@cloudflare/workers-types";
 import type { Role } from "../../src/db/schema";
 import { hashPassword } from "../../src/lib/auth/password";
 
@@ -18,7 +19,9 @@ export async function seedAccounts(db: D1Database, now: string) {
   const statements: D1PreparedStatement[] = [];
   for (const account of SEED_ACCOUNTS) {
     const hash = await hashPassword(account.password);
-    statements.push(insert.bind(account.username, `${account.username}@pos.local`, hash, account.fullName, account.role, now));
+    statements.push(
+      insert.bind(account.username, `${account.username}@pos.local`, hash, account.fullName, account.role, now),
+    );
   }
   await db.batch(statements);
   return SEED_ACCOUNTS.length;

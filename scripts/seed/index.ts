@@ -1,4 +1,5 @@
 /** Fills an empty local database with demo data. Each area adds its own part. */
+import type { D1Database } from "@cloudflare/workers-types";
 import { seedAccounts } from "./accounts";
 
 export interface SeedSummary {

@@ -273,3 +273,29 @@ export const inventoryLogs = sqliteTable(
 );
 
 export type UserRow = typeof users.$inferSelect;
+
+/**
+ * Every change to a customer's loyalty points is a row here; the customer's
+ * `loyalty_points` is the running balance and equals the last row's
+ * `balance_after`.
+ */
+export const loyaltyLedger = sqliteTable(
+  "loyalty_ledger",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    customerId: integer("customer_id")
+      .notNull()
+      .references(() => customers.id),
+    delta: integer("delta").notNull(),
+    balanceAfter: integer("balance_after").notNull(),
+    reason: text("reason").notNull(),
+    userId: integer("user_id").references(() => users.id),
+    orderId: integer("order_id").references(() => orders.id),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    index("loyalty_ledger_customer_idx").on(t.customerId, t.id),
+    index("loyalty_ledger_order_idx").on(t.orderId),
+    check("loyalty_ledger_balance_non_negative", sql`${t.balanceAfter} >= 0`),
+  ],
+);

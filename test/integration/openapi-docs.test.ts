@@ -48,7 +48,8 @@ describe("OpenAPI document", () => {
 });
 
 describe("documentation pages", () => {
-  const assetPaths = (html: string) => [...html.matchAll(/(?:src|href)="(\/docs-assets\/[^"]+)"/g)].map((m) => m[1] ?? "");
+  const assetPaths = (html: string) =>
+    [...html.matchAll(/(?:src|href)="(\/docs-assets\/[^"]+)"/g)].map((m) => m[1] ?? "");
 
   for (const page of ["/docs", "/redoc"]) {
     it(`${page} is HTML whose assets are served by this Worker`, async ({ expect }) => {
@@ -57,7 +58,7 @@ describe("documentation pages", () => {
       expect(res.headers.get("Content-Type")).toContain("text/html");
       expect(res.headers.get("Content-Security-Policy")).toContain("script-src 'self'");
       const html = await res.text();
-      expect(html).toContain(page === "/docs" ? "swagger-ui" : "<redoc spec-url=\"/openapi.json\"");
+      expect(html).toContain(page === "/docs" ? "swagger-ui" : '<redoc spec-url="/openapi.json"');
       expect(html).not.toMatch(/https?:\/\/(?!localhost)/);
       const assets = assetPaths(html);
       expect(assets.length).toBeGreaterThan(0);

@@ -19,7 +19,13 @@ interface Cell {
 const MATRIX: Cell[] = [
   { name: "create", method: "POST", path: () => "/api/v1/users", target: "other", allowed: ["admin"] },
   { name: "list", method: "GET", path: () => "/api/v1/users", target: "other", allowed: ["admin", "manager"] },
-  { name: "read other", method: "GET", path: (id) => `/api/v1/users/${id}`, target: "other", allowed: ["admin", "manager"] },
+  {
+    name: "read other",
+    method: "GET",
+    path: (id) => `/api/v1/users/${id}`,
+    target: "other",
+    allowed: ["admin", "manager"],
+  },
   {
     name: "read self",
     method: "GET",
@@ -52,7 +58,13 @@ const MATRIX: Cell[] = [
     allowed: ["admin"],
   },
   { name: "deactivate", method: "DELETE", path: (id) => `/api/v1/users/${id}`, target: "other", allowed: ["admin"] },
-  { name: "activate", method: "POST", path: (id) => `/api/v1/users/${id}/activate`, target: "other", allowed: ["admin"] },
+  {
+    name: "activate",
+    method: "POST",
+    path: (id) => `/api/v1/users/${id}/activate`,
+    target: "other",
+    allowed: ["admin"],
+  },
 ];
 
 const ROLES: Role[] = ["admin", "manager", "cashier", "inventory_officer"];
