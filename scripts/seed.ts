@@ -3,9 +3,8 @@
  * (the one `wrangler dev` uses) with demo data if it holds no users yet.
  * `--force` wipes first (same as `npm run reset`).
  */
-import { openLocalD1 } from "./lib/local-d1";
+import { openLocalD1, wipeLocalState } from "./lib/local-d1";
 import { applyLocalMigrations } from "./lib/wrangler";
-import { wipeLocalState } from "./reset";
 import { SEED_ACCOUNTS } from "./seed/accounts";
 import { isEmpty, seedAll } from "./seed/index";
 

@@ -10,6 +10,9 @@ import { createRouter } from "./lib/http/create-router";
 import { onError, renderError } from "./lib/http/error-handler";
 import { attachDb, corsFromConfig, limitBody, requestLog } from "./lib/http/middleware";
 import { authRouter } from "./routes/auth/auth.index";
+import { categoriesRouter } from "./routes/categories/categories.index";
+import { customersRouter } from "./routes/customers/customers.index";
+import { productsRouter } from "./routes/products/products.index";
 import { docsPages } from "./routes/system/docs-pages";
 import { systemRouter } from "./routes/system/system.index";
 import { usersRouter } from "./routes/users/users.index";
@@ -49,6 +52,9 @@ export function createApp() {
   app.route("/", docsPages);
   app.route(`${API_PREFIX}/auth`, authRouter);
   app.route(`${API_PREFIX}/users`, usersRouter);
+  app.route(`${API_PREFIX}/categories`, categoriesRouter);
+  app.route(`${API_PREFIX}/products`, productsRouter);
+  app.route(`${API_PREFIX}/customers`, customersRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",

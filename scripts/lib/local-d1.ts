@@ -4,7 +4,7 @@
  * write it without going through the Worker.
  */
 
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { D1Database, D1PreparedStatement } from "@cloudflare/workers-types";
 import { Miniflare } from "miniflare";
@@ -42,4 +42,10 @@ export async function runBatches(db: D1Database, statements: D1PreparedStatement
   for (let i = 0; i < statements.length; i += size) {
     await db.batch(statements.slice(i, i + size));
   }
+}
+
+/** Deletes every local binding's state (D1, Durable Objects, R2, queues). */
+export function wipeLocalState() {
+  rmSync(STATE_DIR, { recursive: true, force: true });
+  console.log(`wiped ${STATE_DIR}`);
 }

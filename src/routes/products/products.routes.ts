@@ -1,0 +1,122 @@
+import { createRoute } from "@hono/zod-openapi";
+import { requireAuth, requirePermission } from "../../lib/auth/middleware";
+import { IfMatchHeaderSchema } from "../../lib/http/fields";
+import {
+  AUTHED_ERRORS,
+  BEARER_SECURITY,
+  errorResponses,
+  IdParamSchema,
+  jsonBody,
+  jsonContent,
+  PaginationQuerySchema,
+} from "../../lib/http/openapi";
+import {
+  BarcodeParamSchema,
+  CreateProductSchema,
+  ProductListQuerySchema,
+  ProductListSchema,
+  ProductSchema,
+  SearchQuerySchema,
+  SearchResultSchema,
+  UpdateProductSchema,
+} from "./products.schemas";
+
+const tags = ["products"];
+const security = BEARER_SECURITY;
+
+export const create = createRoute({
+  method: "post",
+  path: "/",
+  tags,
+  summary: "Create a product (opening stock is logged as stock_in)",
+  security,
+  middleware: [requirePermission("catalog:write")],
+  request: { body: jsonBody(CreateProductSchema) },
+  responses: { 201: jsonContent(ProductSchema, "Created"), ...errorResponses(...AUTHED_ERRORS, 409) },
+});
+
+export const list = createRoute({
+  method: "get",
+  path: "/",
+  tags,
+  summary: "List products with filters, sorting and pagination",
+  security,
+  middleware: [requireAuth()],
+  request: { query: PaginationQuerySchema.extend(ProductListQuerySchema.shape) },
+  responses: { 200: jsonContent(ProductListSchema, "A page of products"), ...errorResponses(...AUTHED_ERRORS) },
+});
+
+export const search = createRoute({
+  method: "get",
+  path: "/search",
+  tags,
+  summary: "Ranked full-text search over name, SKU, barcode and description (prefix matches)",
+  security,
+  middleware: [requireAuth()],
+  request: { query: SearchQuerySchema },
+  responses: { 200: jsonContent(SearchResultSchema, "Best matches first"), ...errorResponses(...AUTHED_ERRORS) },
+});
+
+export const lowStock = createRoute({
+  method: "get",
+  path: "/low-stock",
+  tags,
+  summary: "Active products at or below their minimum stock level",
+  security,
+  middleware: [requireAuth()],
+  request: { query: PaginationQuerySchema },
+  responses: { 200: jsonContent(ProductListSchema, "Emptiest first"), ...errorResponses(...AUTHED_ERRORS) },
+});
+
+export const byBarcode = createRoute({
+  method: "get",
+  path: "/barcode/{code}",
+  tags,
+  summary: "Scanner lookup by exact barcode",
+  security,
+  middleware: [requireAuth()],
+  request: { params: BarcodeParamSchema },
+  responses: { 200: jsonContent(ProductSchema, "The product"), ...errorResponses(...AUTHED_ERRORS, 404) },
+});
+
+export const get = createRoute({
+  method: "get",
+  path: "/{id}",
+  tags,
+  summary: "Read a product",
+  security,
+  middleware: [requireAuth()],
+  request: { params: IdParamSchema },
+  responses: { 200: jsonContent(ProductSchema, "The product"), ...errorResponses(...AUTHED_ERRORS, 404) },
+});
+
+export const update = createRoute({
+  method: "put",
+  path: "/{id}",
+  tags,
+  summary: "Update a product (send `version` or If-Match; stock changes go through inventory)",
+  security,
+  middleware: [requirePermission("catalog:write")],
+  request: { params: IdParamSchema, headers: IfMatchHeaderSchema, body: jsonBody(UpdateProductSchema) },
+  responses: { 200: jsonContent(ProductSchema, "Updated"), ...errorResponses(...AUTHED_ERRORS, 404, 409) },
+});
+
+export const remove = createRoute({
+  method: "delete",
+  path: "/{id}",
+  tags,
+  summary: "Deactivate a product (it stays in history and reports but cannot be sold)",
+  security,
+  middleware: [requirePermission("catalog:write")],
+  request: { params: IdParamSchema },
+  responses: { 200: jsonContent(ProductSchema, "Deactivated"), ...errorResponses(...AUTHED_ERRORS, 404) },
+});
+
+export type CreateRoute = typeof create;
+export type ListRoute = typeof list;
+export type SearchRoute = typeof search;
+export type LowStockRoute = typeof lowStock;
+export type ByBarcodeRoute = typeof byBarcode;
+export type GetRoute = typeof get;
+export type UpdateRoute = typeof update;
+export type RemoveRoute = typeof remove;
