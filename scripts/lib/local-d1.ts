@@ -25,13 +25,14 @@ export interface LocalD1 {
   dispose: () => Promise<void>;
 }
 
-export async function openLocalD1(): Promise<LocalD1> {
+/** Opens the D1 database persisted under `stateDir` (default: wrangler dev's state). */
+export async function openLocalD1(stateDir = STATE_DIR): Promise<LocalD1> {
   const mf = new Miniflare({
     modules: true,
     script: "export default { fetch() { return new Response(null, { status: 404 }); } }",
     compatibilityDate: "2026-07-01",
     d1Databases: { DB: databaseId() },
-    d1Persist: path.join(STATE_DIR, "d1"),
+    d1Persist: path.join(stateDir, "d1"),
   });
   const db = (await mf.getD1Database("DB")) as unknown as D1Database;
   return { db, dispose: () => mf.dispose() };
@@ -48,4 +49,32 @@ export async function runBatches(db: D1Database, statements: D1PreparedStatement
 export function wipeLocalState() {
   rmSync(STATE_DIR, { recursive: true, force: true });
   console.log(`wiped ${STATE_DIR}`);
+}
+
+/**
+ * Applies migrations/*.sql in order to a database opened here (wrangler is
+ * used for the dev database; this serves throwaway ones such as the bench's).
+ */
+export async function applyMigrationsDirect(db: D1Database) {
+  const { readdirSync } = await import("node:fs");
+  const dir = path.join(ROOT, "migrations");
+  await db
+    .prepare(
+      "CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TEXT)",
+    )
+    .run();
+  const done = new Set(
+    (await db.prepare("SELECT name FROM d1_migrations").all<{ name: string }>()).results.map((row) => row.name),
+  );
+  for (const file of readdirSync(dir)
+    .filter((name) => name.endsWith(".sql"))
+    .sort()) {
+    if (done.has(file)) continue;
+    const statements = readFileSync(path.join(dir, file), "utf8")
+      .split("--> statement-breakpoint")
+      .map((chunk) => chunk.trim())
+      .filter((chunk) => chunk.replace(/--.*$/gm, "").trim().length > 0);
+    for (const statement of statements) await db.prepare(statement).run();
+    await db.prepare("INSERT INTO d1_migrations (name, applied_at) VALUES (?1, datetime('now'))").bind(file).run();
+  }
 }

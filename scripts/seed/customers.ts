@@ -22,7 +22,7 @@ const PEOPLE: [string, string, string, string][] = [
 export async function seedCustomers(db: D1Database, now: string, adminId: number) {
   const statements: D1PreparedStatement[] = [];
   PEOPLE.forEach(([first, last, city, country], index) => {
-    const email = `${first}.${last}`.toLowerCase().replace(/[^a-z.]/g, "") + "@example.com";
+    const email = `${`${first}.${last}`.toLowerCase().replace(/[^a-z.]/g, "")}@example.com`;
     const phone = `+1 555 01${String(index).padStart(2, "0")}`;
     statements.push(
       db

@@ -123,6 +123,8 @@ export const products = sqliteTable(
     uniqueIndex("products_sku_unique").on(t.sku),
     uniqueIndex("products_barcode_unique").on(t.barcode),
     index("products_category_idx").on(t.categoryId, t.isActive),
+    // Rowid order within is_active: the default product list pages without a sort step.
+    index("products_active_idx").on(t.isActive),
     index("products_active_name_idx").on(t.isActive, t.name),
     index("products_active_price_idx").on(t.isActive, t.price),
     index("products_low_stock_idx").on(t.isActive, t.stockQuantity),

@@ -6,7 +6,12 @@
 export const MAX_SEARCH_TOKENS = 8;
 
 export function tokenize(text: string): string[] {
-  return (text.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, MAX_SEARCH_TOKENS);
+  return (
+    text
+      .normalize("NFKC")
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  ).slice(0, MAX_SEARCH_TOKENS);
 }
 
 /** null when the text holds nothing searchable. */

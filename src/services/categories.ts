@@ -20,7 +20,9 @@ export const toCategoryView = (row: CategoryRow) => ({
 });
 
 const duplicateName = (error: unknown) =>
-  uniqueViolation(error) ? new ApiError("DUPLICATE", "A category with this name already exists", { extra: { field: "name" } }) : null;
+  uniqueViolation(error)
+    ? new ApiError("DUPLICATE", "A category with this name already exists", { extra: { field: "name" } })
+    : null;
 
 export interface CategoryInput {
   name: string;
@@ -48,7 +50,10 @@ export async function createCategory(db: AppDatabase, input: CategoryInput): Pro
   }
 }
 
-export async function listCategories(db: AppDatabase, query: { skip: number; limit: number; is_active?: boolean | undefined }) {
+export async function listCategories(
+  db: AppDatabase,
+  query: { skip: number; limit: number; is_active?: boolean | undefined },
+) {
   const where = query.is_active === undefined ? undefined : eq(categories.isActive, query.is_active);
   const [rows, totals] = await db.batch([
     db.select().from(categories).where(where).orderBy(asc(categories.name)).limit(query.limit).offset(query.skip),
@@ -85,7 +90,11 @@ export async function updateCategory(
   } catch (error) {
     throw duplicateName(error) ?? error;
   }
-  return explainMissedUpdate("Category", expected, async () => (await getCategory(db, id).catch(() => undefined))?.version);
+  return explainMissedUpdate(
+    "Category",
+    expected,
+    async () => (await getCategory(db, id).catch(() => undefined))?.version,
+  );
 }
 
 /**
@@ -105,7 +114,10 @@ export async function deleteCategory(db: AppDatabase, id: number, detach: boolea
   }
   const now = isoNow();
   await db.batch([
-    db.update(products).set({ categoryId: null, updatedAt: now, version: sql`${products.version} + 1` }).where(eq(products.categoryId, id)),
+    db
+      .update(products)
+      .set({ categoryId: null, updatedAt: now, version: sql`${products.version} + 1` })
+      .where(eq(products.categoryId, id)),
     db.delete(categories).where(eq(categories.id, id)),
   ]);
   return { detached_products: productCount };

@@ -61,7 +61,13 @@ export async function createCustomer(db: AppDatabase, input: CustomerInput): Pro
   const now = isoNow();
   const [row] = await db
     .insert(customers)
-    .values({ firstName: input.first_name, lastName: input.last_name, ...columns(input), createdAt: now, updatedAt: now })
+    .values({
+      firstName: input.first_name,
+      lastName: input.last_name,
+      ...columns(input),
+      createdAt: now,
+      updatedAt: now,
+    })
     .returning();
   if (!row) throw new Error("insert returned no row");
   return row;
@@ -121,7 +127,11 @@ export async function updateCustomer(
     .where(and(eq(customers.id, id), expected === undefined ? undefined : eq(customers.version, expected)))
     .returning();
   if (row) return row;
-  return explainMissedUpdate("Customer", expected, async () => (await getCustomer(db, id).catch(() => undefined))?.version);
+  return explainMissedUpdate(
+    "Customer",
+    expected,
+    async () => (await getCustomer(db, id).catch(() => undefined))?.version,
+  );
 }
 
 /**
@@ -169,11 +179,9 @@ export async function adjustPoints(
     return { customer_id: customerId, loyalty_points: entry.balanceAfter, delta, entry };
   } catch (error) {
     if (isCheckViolation(error)) {
-      throw new ApiError(
-        "CONFLICT",
-        `Customer has ${customer.loyaltyPoints} points; cannot remove ${-delta}`,
-        { extra: { available_points: customer.loyaltyPoints } },
-      );
+      throw new ApiError("CONFLICT", `Customer has ${customer.loyaltyPoints} points; cannot remove ${-delta}`, {
+        extra: { available_points: customer.loyaltyPoints },
+      });
     }
     throw error;
   }

@@ -43,13 +43,11 @@ async function assertCategoryExists(db: AppDatabase, categoryId: number | null |
   if (!found) throw invalidField(["body", "category_id"], `Category ${categoryId} does not exist`);
 }
 
-const SELECT_PRODUCT = "SELECT p.*, c.name AS category_name FROM products p LEFT JOIN categories c ON c.id = p.category_id";
+const SELECT_PRODUCT =
+  "SELECT p.*, c.name AS category_name FROM products p LEFT JOIN categories c ON c.id = p.category_id";
 
 export async function getProductView(d1: D1Database, id: number): Promise<ProductView> {
-  const raw = await d1
-    .prepare(`${SELECT_PRODUCT} WHERE p.id = ?1`)
-    .bind(id)
-    .first<RawProductRow>();
+  const raw = await d1.prepare(`${SELECT_PRODUCT} WHERE p.id = ?1`).bind(id).first<RawProductRow>();
   if (!raw) throw notFound("Product");
   return fromRawProduct(raw);
 }
@@ -103,7 +101,18 @@ export async function createProduct(db: AppDatabase, d1: D1Database, actor: Auth
   }
 }
 
-export const PRODUCT_SORTS = ["id", "-id", "name", "-name", "price", "-price", "stock", "-stock", "created_at", "-created_at"] as const;
+export const PRODUCT_SORTS = [
+  "id",
+  "-id",
+  "name",
+  "-name",
+  "price",
+  "-price",
+  "stock",
+  "-stock",
+  "created_at",
+  "-created_at",
+] as const;
 export type ProductSort = (typeof PRODUCT_SORTS)[number];
 
 const SORT_COLUMNS = {
@@ -126,7 +135,14 @@ export interface ProductFilters {
 }
 
 /** A page of products plus the total, from a WHERE built of fixed fragments and bound values. */
-async function pageOfProducts(d1: D1Database, where: string[], params: unknown[], orderBy: string, skip: number, limit: number) {
+async function pageOfProducts(
+  d1: D1Database,
+  where: string[],
+  params: unknown[],
+  orderBy: string,
+  skip: number,
+  limit: number,
+) {
   const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
   const n = params.length;
   const [rows, totals] = await d1.batch([
@@ -162,7 +178,8 @@ export async function listProducts(d1: D1Database, filters: ProductFilters) {
   const sort = filters.sort ?? "id";
   const column = SORT_COLUMNS[sort.replace(/^-/, "") as keyof typeof SORT_COLUMNS];
   const direction = sort.startsWith("-") ? "DESC" : "ASC";
-  return pageOfProducts(d1, where, params, `${column} ${direction}, p.id ${direction}`, filters.skip, filters.limit);
+  const orderBy = column === "p.id" ? `p.id ${direction}` : `${column} ${direction}, p.id ${direction}`;
+  return pageOfProducts(d1, where, params, orderBy, filters.skip, filters.limit);
 }
 
 /**
@@ -189,10 +206,7 @@ export async function searchProducts(d1: D1Database, q: string, limit: number, i
 
 /** Scanner lookup: exact barcode, active or not (the till shows an inactive one as not for sale). */
 export async function findByBarcode(d1: D1Database, code: string): Promise<ProductView> {
-  const raw = await d1
-    .prepare(`${SELECT_PRODUCT} WHERE p.barcode = ?1`)
-    .bind(code)
-    .first<RawProductRow>();
+  const raw = await d1.prepare(`${SELECT_PRODUCT} WHERE p.barcode = ?1`).bind(code).first<RawProductRow>();
   if (!raw) throw notFound("Product with this barcode");
   return fromRawProduct(raw);
 }

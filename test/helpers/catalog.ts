@@ -17,7 +17,10 @@ export interface ProductOut {
 }
 
 export const createCategory = (token: string, name: string) =>
-  expectJson<{ id: number; name: string; version: number }>(call("POST", "/api/v1/categories", { token, body: { name } }), 201);
+  expectJson<{ id: number; name: string; version: number }>(
+    call("POST", "/api/v1/categories", { token, body: { name } }),
+    201,
+  );
 
 let skuCounter = 0;
 export function createProduct(token: string, overrides: Record<string, unknown> = {}) {

@@ -21,7 +21,10 @@ interface Cell {
 }
 
 const newCustomer = async (token: string) =>
-  expectJson<{ id: number }>(call("POST", "/api/v1/customers", { token, body: { first_name: "M", last_name: "X" } }), 201);
+  expectJson<{ id: number }>(
+    call("POST", "/api/v1/customers", { token, body: { first_name: "M", last_name: "X" } }),
+    201,
+  );
 
 const CELLS: Cell[] = [
   {
@@ -44,19 +47,30 @@ const CELLS: Cell[] = [
     name: "delete category",
     table: "categories",
     allowed: CATALOG_WRITERS,
-    request: async (t, n) => ({ method: "DELETE", path: `/api/v1/categories/${(await createCategory(t, `Del ${n}`)).id}` }),
+    request: async (t, n) => ({
+      method: "DELETE",
+      path: `/api/v1/categories/${(await createCategory(t, `Del ${n}`)).id}`,
+    }),
   },
   {
     name: "create product",
     table: "products",
     allowed: CATALOG_WRITERS,
-    request: async (_t, n) => ({ method: "POST", path: "/api/v1/products", body: { sku: `RM-${n}`, name: "x", price: 1 } }),
+    request: async (_t, n) => ({
+      method: "POST",
+      path: "/api/v1/products",
+      body: { sku: `RM-${n}`, name: "x", price: 1 },
+    }),
   },
   {
     name: "update product",
     table: "products",
     allowed: CATALOG_WRITERS,
-    request: async (t) => ({ method: "PUT", path: `/api/v1/products/${(await createProduct(t)).id}`, body: { price: 2 } }),
+    request: async (t) => ({
+      method: "PUT",
+      path: `/api/v1/products/${(await createProduct(t)).id}`,
+      body: { price: 2 },
+    }),
   },
   {
     name: "delete product",
@@ -74,7 +88,11 @@ const CELLS: Cell[] = [
     name: "update customer",
     table: "customers",
     allowed: CUSTOMER_WRITERS,
-    request: async (t) => ({ method: "PUT", path: `/api/v1/customers/${(await newCustomer(t)).id}`, body: { city: "Y" } }),
+    request: async (t) => ({
+      method: "PUT",
+      path: `/api/v1/customers/${(await newCustomer(t)).id}`,
+      body: { city: "Y" },
+    }),
   },
   {
     name: "delete customer",
@@ -93,12 +111,19 @@ const CELLS: Cell[] = [
     }),
   },
   ...["/api/v1/products", "/api/v1/categories", "/api/v1/customers", "/api/v1/products/low-stock"].map(
-    (path): Cell => ({ name: `read ${path}`, table: "products", allowed: ALL, request: async () => ({ method: "GET", path }) }),
+    (path): Cell => ({
+      name: `read ${path}`,
+      table: "products",
+      allowed: ALL,
+      request: async () => ({ method: "GET", path }),
+    }),
   ),
 ];
 
 const snapshot = (table: string) =>
-  env.DB.prepare(`SELECT COUNT(*) AS n, group_concat(id || ':' || ${table === "loyalty_ledger" ? "created_at" : "updated_at"}) AS state FROM ${table}`).first();
+  env.DB.prepare(
+    `SELECT COUNT(*) AS n, group_concat(id || ':' || ${table === "loyalty_ledger" ? "created_at" : "updated_at"}) AS state FROM ${table}`,
+  ).first();
 
 let n = 0;
 describe("catalog and customer role matrix", () => {

@@ -13,8 +13,17 @@ describe("categories", () => {
     expect(await dup.json()).toMatchObject({ code: "DUPLICATE", field: "name" });
 
     await createCategory(admin.token, "Archive");
-    await expectJson(call("PUT", `/api/v1/categories/${tools.id}`, { token: admin.token, body: { description: "Hand tools", version: 1 } }), 200);
-    const stale = await call("PUT", `/api/v1/categories/${tools.id}`, { token: admin.token, body: { name: "Tools2", version: 1 } });
+    await expectJson(
+      call("PUT", `/api/v1/categories/${tools.id}`, {
+        token: admin.token,
+        body: { description: "Hand tools", version: 1 },
+      }),
+      200,
+    );
+    const stale = await call("PUT", `/api/v1/categories/${tools.id}`, {
+      token: admin.token,
+      body: { name: "Tools2", version: 1 },
+    });
     expect(stale.status).toBe(409);
 
     const archive = await expectJson<{ data: { id: number; name: string }[] }>(
@@ -22,7 +31,10 @@ describe("categories", () => {
       200,
     );
     const archiveId = archive.data.find((c) => c.name === "Archive")?.id;
-    await expectJson(call("PUT", `/api/v1/categories/${archiveId}`, { token: admin.token, body: { is_active: false } }), 200);
+    await expectJson(
+      call("PUT", `/api/v1/categories/${archiveId}`, { token: admin.token, body: { is_active: false } }),
+      200,
+    );
     const active = await expectJson<{ total: number; data: { name: string }[] }>(
       call("GET", "/api/v1/categories?is_active=true", { token: cashier.token }),
       200,

@@ -45,7 +45,9 @@ describe("customers", () => {
     expect(await search("shop.test")).toEqual(["John"]);
     expect(await search("0800")).toEqual(["Ann"]);
     expect(await search("100%")).toEqual([]);
-    expect((await call("GET", `/api/v1/customers/search?q=${"é".repeat(25)}`, { token: cashier.token })).status).toBe(422);
+    expect((await call("GET", `/api/v1/customers/search?q=${"é".repeat(25)}`, { token: cashier.token })).status).toBe(
+      422,
+    );
     expect((await call("GET", "/api/v1/customers/search?q=", { token: cashier.token })).status).toBe(422);
 
     const updated = await expectJson<Customer>(
@@ -54,14 +56,23 @@ describe("customers", () => {
     );
     expect(updated.version).toBe(2);
     const before = await env.DB.prepare("SELECT * FROM customers WHERE id = ?").bind(jane.id).first();
-    const stale = await call("PUT", `/api/v1/customers/${jane.id}`, { token: cashier.token, body: { city: "Nowhere", version: 1 } });
+    const stale = await call("PUT", `/api/v1/customers/${jane.id}`, {
+      token: cashier.token,
+      body: { city: "Nowhere", version: 1 },
+    });
     expect(stale.status).toBe(409);
     expect(await env.DB.prepare("SELECT * FROM customers WHERE id = ?").bind(jane.id).first()).toEqual(before);
 
     await expectJson(call("DELETE", `/api/v1/customers/${jane.id}`, { token: cashier.token }), 200);
-    const list = await expectJson<{ data: Customer[] }>(call("GET", "/api/v1/customers", { token: cashier.token }), 200);
+    const list = await expectJson<{ data: Customer[] }>(
+      call("GET", "/api/v1/customers", { token: cashier.token }),
+      200,
+    );
     expect(list.data.map((c) => c.id)).not.toContain(jane.id);
-    const all = await expectJson<{ data: Customer[] }>(call("GET", "/api/v1/customers?is_active=all", { token: cashier.token }), 200);
+    const all = await expectJson<{ data: Customer[] }>(
+      call("GET", "/api/v1/customers?is_active=all", { token: cashier.token }),
+      200,
+    );
     expect(all.data.map((c) => c.id)).toContain(jane.id);
   });
 
@@ -70,12 +81,18 @@ describe("customers", () => {
     const customer = await create(cashier.token, { first_name: "Lou", last_name: "Yalty" });
     const path = `/api/v1/customers/${customer.id}/loyalty-points`;
 
-    const added = await expectJson(call("POST", path, { token: cashier.token, body: { points: 120, reason: "welcome bonus" } }), 200);
+    const added = await expectJson(
+      call("POST", path, { token: cashier.token, body: { points: 120, reason: "welcome bonus" } }),
+      200,
+    );
     expect(added).toMatchObject({ customer_id: customer.id, loyalty_points: 120, delta: 120 });
     // The older query-string form.
     const viaQuery = await expectJson(call("POST", `${path}?points=30&reason=survey`, { token: cashier.token }), 200);
     expect(viaQuery).toMatchObject({ customer_id: customer.id, loyalty_points: 150 });
-    await expectJson(call("POST", path, { token: cashier.token, body: { points: -50, reason: "redeemed at till" } }), 200);
+    await expectJson(
+      call("POST", path, { token: cashier.token, body: { points: -50, reason: "redeemed at till" } }),
+      200,
+    );
 
     const overdraw = await call("POST", path, { token: cashier.token, body: { points: -101, reason: "too much" } });
     expect(overdraw.status).toBe(409);
@@ -84,12 +101,15 @@ describe("customers", () => {
     for (const bad of [{ points: 0 }, { points: 1.5 }, { points: "many" }, {}]) {
       expect((await call("POST", path, { token: cashier.token, body: bad })).status, JSON.stringify(bad)).toBe(422);
     }
-    expect((await call("POST", "/api/v1/customers/999999/loyalty-points", { token: cashier.token, body: { points: 1 } })).status).toBe(404);
+    expect(
+      (await call("POST", "/api/v1/customers/999999/loyalty-points", { token: cashier.token, body: { points: 1 } }))
+        .status,
+    ).toBe(404);
 
-    const ledger = await expectJson<{ total: number; data: { delta: number; balance_after: number; reason: string }[] }>(
-      call("GET", path, { token: cashier.token }),
-      200,
-    );
+    const ledger = await expectJson<{
+      total: number;
+      data: { delta: number; balance_after: number; reason: string }[];
+    }>(call("GET", path, { token: cashier.token }), 200);
     expect(ledger.total).toBe(3);
     expect(ledger.data.map((e) => [e.delta, e.balance_after, e.reason])).toEqual([
       [-50, 100, "redeemed at till"],
@@ -98,7 +118,9 @@ describe("customers", () => {
     ]);
     const row = await env.DB.prepare("SELECT loyalty_points FROM customers WHERE id = ?").bind(customer.id).first();
     expect(row).toEqual({ loyalty_points: 100 });
-    const sum = await env.DB.prepare("SELECT SUM(delta) AS s FROM loyalty_ledger WHERE customer_id = ?").bind(customer.id).first();
+    const sum = await env.DB.prepare("SELECT SUM(delta) AS s FROM loyalty_ledger WHERE customer_id = ?")
+      .bind(customer.id)
+      .first();
     expect(sum).toEqual({ s: 100 });
   });
 
@@ -108,7 +130,9 @@ describe("customers", () => {
     const path = `/api/v1/customers/${customer.id}/loyalty-points`;
     await expectJson(call("POST", path, { token: cashier.token, body: { points: 100, reason: "seed" } }), 200);
     const results = await Promise.all(
-      Array.from({ length: 5 }, () => call("POST", path, { token: cashier.token, body: { points: -60, reason: "race" } })),
+      Array.from({ length: 5 }, () =>
+        call("POST", path, { token: cashier.token, body: { points: -60, reason: "race" } }),
+      ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409]);
     const row = await env.DB.prepare("SELECT loyalty_points FROM customers WHERE id = ?").bind(customer.id).first();

@@ -30,7 +30,10 @@ describe("products", () => {
     const { admin } = await accounts();
     const category = await createCategory(admin.token, "Computers");
     expect(category.id).toBe(1);
-    const product = await expectJson<ProductOut>(call("POST", "/api/v1/products", { token: admin.token, body: SAMPLE }), 201);
+    const product = await expectJson<ProductOut>(
+      call("POST", "/api/v1/products", { token: admin.token, body: SAMPLE }),
+      201,
+    );
     expect(product).toMatchObject({
       sku: "PROD001",
       price: 999.99,
@@ -43,7 +46,9 @@ describe("products", () => {
       is_active: true,
     });
     expect(await dbRow(product.id)).toMatchObject({ price: 99999, cost_price: 60000 });
-    const logs = await env.DB.prepare("SELECT action, quantity_change, quantity_before, quantity_after, user_id FROM inventory_logs WHERE product_id = ?")
+    const logs = await env.DB.prepare(
+      "SELECT action, quantity_change, quantity_before, quantity_after, user_id FROM inventory_logs WHERE product_id = ?",
+    )
       .bind(product.id)
       .all();
     expect(logs.results).toEqual([
@@ -56,7 +61,10 @@ describe("products", () => {
     await createProduct(admin.token, { sku: "DUP-1", barcode: "4006381333931" });
     const count = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM products").first<{ n: number }>())?.n;
     const before = await count();
-    const sku = await call("POST", "/api/v1/products", { token: admin.token, body: { sku: "DUP-1", name: "x", price: 1 } });
+    const sku = await call("POST", "/api/v1/products", {
+      token: admin.token,
+      body: { sku: "DUP-1", name: "x", price: 1 },
+    });
     expect(sku.status).toBe(409);
     expect(await sku.json()).toMatchObject({ code: "DUPLICATE", field: "sku" });
     const barcode = await call("POST", "/api/v1/products", {
@@ -66,16 +74,24 @@ describe("products", () => {
     expect(barcode.status).toBe(409);
     expect(await barcode.json()).toMatchObject({ code: "DUPLICATE", field: "barcode" });
     expect(await count()).toBe(before);
-    const orphanLogs = await env.DB.prepare("SELECT COUNT(*) AS n FROM inventory_logs l LEFT JOIN products p ON p.id = l.product_id WHERE p.id IS NULL").first<{ n: number }>();
+    const orphanLogs = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM inventory_logs l LEFT JOIN products p ON p.id = l.product_id WHERE p.id IS NULL",
+    ).first<{ n: number }>();
     expect(orphanLogs?.n).toBe(0);
   });
 
   it("validates money, barcodes and references", async ({ expect }) => {
     const { admin } = await accounts();
     const bad = async (body: Record<string, unknown>, field: string) => {
-      const res = await call("POST", "/api/v1/products", { token: admin.token, body: { sku: "V-1", name: "v", price: 1, ...body } });
+      const res = await call("POST", "/api/v1/products", {
+        token: admin.token,
+        body: { sku: "V-1", name: "v", price: 1, ...body },
+      });
       const json = await expectJson<{ detail: { loc: unknown[] }[] }>(res, 422);
-      expect(json.detail.map((d) => d.loc.join(".")), JSON.stringify(body)).toContain(`body.${field}`);
+      expect(
+        json.detail.map((d) => d.loc.join(".")),
+        JSON.stringify(body),
+      ).toContain(`body.${field}`);
     };
     await bad({ price: 9.999 }, "price");
     await bad({ price: -1 }, "price");
@@ -100,7 +116,8 @@ describe("products", () => {
     const hidden = await createProduct(admin.token, { name: "Old Cola", price: 1.2, category_id: drinks.id });
     await expectJson(call("DELETE", `/api/v1/products/${hidden.id}`, { token: admin.token }), 200);
 
-    const list = (query: string) => expectJson<Page>(call("GET", `/api/v1/products?${query}`, { token: cashier.token }), 200);
+    const list = (query: string) =>
+      expectJson<Page>(call("GET", `/api/v1/products?${query}`, { token: cashier.token }), 200);
 
     const inDrinks = await list(`category_id=${drinks.id}&sort=price`);
     expect(inDrinks.data.map((p) => p.name)).toEqual(["Cola", "Lemonade"]);
@@ -132,7 +149,10 @@ describe("products", () => {
     const bag = await createProduct(admin.token, { name: "Laptop sleeve", barcode: "5901234123457" });
 
     const search = (q: string) =>
-      expectJson<{ data: ProductOut[] }>(call("GET", `/api/v1/products/search?q=${encodeURIComponent(q)}`, { token: cashier.token }), 200);
+      expectJson<{ data: ProductOut[] }>(
+        call("GET", `/api/v1/products/search?q=${encodeURIComponent(q)}`, { token: cashier.token }),
+        200,
+      );
 
     const lap = await search("lap");
     const ids = lap.data.map((p) => p.id);
@@ -146,7 +166,10 @@ describe("products", () => {
     expect((await search("wireles")).data.map((p) => p.name)).toEqual(["Mouse"]);
 
     // The index follows renames.
-    await expectJson(call("PUT", `/api/v1/products/${bag.id}`, { token: admin.token, body: { name: "Notebook sleeve" } }), 200);
+    await expectJson(
+      call("PUT", `/api/v1/products/${bag.id}`, { token: admin.token, body: { name: "Notebook sleeve" } }),
+      200,
+    );
     expect((await search("notebook")).data.map((p) => p.id)).toEqual([bag.id]);
     expect((await search("sleeve laptop")).data).toHaveLength(0);
   });
@@ -167,8 +190,15 @@ describe("products", () => {
 
   it("looks products up by barcode and lists low stock", async ({ expect }) => {
     const { admin, cashier } = await accounts();
-    const scanned = await createProduct(admin.token, { barcode: "4006381333948", stock_quantity: 2, min_stock_level: 5 });
-    const found = await expectJson<ProductOut>(call("GET", "/api/v1/products/barcode/4006381333948", { token: cashier.token }), 200);
+    const scanned = await createProduct(admin.token, {
+      barcode: "4006381333948",
+      stock_quantity: 2,
+      min_stock_level: 5,
+    });
+    const found = await expectJson<ProductOut>(
+      call("GET", "/api/v1/products/barcode/4006381333948", { token: cashier.token }),
+      200,
+    );
     expect(found.id).toBe(scanned.id);
     expect((await call("GET", "/api/v1/products/barcode/0000000000000", { token: cashier.token })).status).toBe(404);
 
@@ -194,7 +224,10 @@ describe("products", () => {
     expect(v2).toMatchObject({ price: 6, version: 2 });
 
     const before = await dbRow(product.id);
-    const stale = await call("PUT", `/api/v1/products/${product.id}`, { token: manager.token, body: { price: 7, version: 1 } });
+    const stale = await call("PUT", `/api/v1/products/${product.id}`, {
+      token: manager.token,
+      body: { price: 7, version: 1 },
+    });
     expect(stale.status).toBe(409);
     expect(await stale.json()).toMatchObject({ code: "VERSION_CONFLICT", current_version: 2 });
     const staleHeader = await call("PUT", `/api/v1/products/${product.id}`, {
@@ -206,7 +239,11 @@ describe("products", () => {
     expect(await dbRow(product.id)).toEqual(before);
 
     const viaHeader = await expectJson<ProductOut>(
-      call("PUT", `/api/v1/products/${product.id}`, { token: manager.token, body: { price: 7 }, headers: { "If-Match": '"2"' } }),
+      call("PUT", `/api/v1/products/${product.id}`, {
+        token: manager.token,
+        body: { price: 7 },
+        headers: { "If-Match": '"2"' },
+      }),
       200,
     );
     expect(viaHeader.version).toBe(3);
@@ -216,22 +253,36 @@ describe("products", () => {
     );
     expect(noVersion).toMatchObject({ name: "Renamed", version: 4, price: 7 });
 
-    const stock = await call("PUT", `/api/v1/products/${product.id}`, { token: admin.token, body: { stock_quantity: 999 } });
+    const stock = await call("PUT", `/api/v1/products/${product.id}`, {
+      token: admin.token,
+      body: { stock_quantity: 999 },
+    });
     const body = await expectJson<{ detail: { loc: unknown[]; msg: string }[] }>(stock, 422);
-    expect(body.detail[0]).toMatchObject({ loc: ["body", "stock_quantity"], msg: expect.stringContaining("/api/v1/inventory/") });
+    expect(body.detail[0]).toMatchObject({
+      loc: ["body", "stock_quantity"],
+      msg: expect.stringContaining("/api/v1/inventory/"),
+    });
     expect((await dbRow(product.id))?.stock_quantity).toBe(10);
-    expect((await call("PUT", "/api/v1/products/999999", { token: admin.token, body: { name: "x" } })).status).toBe(404);
+    expect((await call("PUT", "/api/v1/products/999999", { token: admin.token, body: { name: "x" } })).status).toBe(
+      404,
+    );
   });
 
   it("deactivates on delete and hides the product from default lists and search", async ({ expect }) => {
     const { admin, cashier } = await accounts();
     const product = await createProduct(admin.token, { name: "Discontinued gizmo" });
-    const deleted = await expectJson<ProductOut>(call("DELETE", `/api/v1/products/${product.id}`, { token: admin.token }), 200);
+    const deleted = await expectJson<ProductOut>(
+      call("DELETE", `/api/v1/products/${product.id}`, { token: admin.token }),
+      200,
+    );
     expect(deleted.is_active).toBe(false);
     expect(await dbRow(product.id)).toMatchObject({ is_active: 0 });
     const list = await expectJson<Page>(call("GET", "/api/v1/products?limit=1000", { token: cashier.token }), 200);
     expect(list.data.map((p) => p.id)).not.toContain(product.id);
-    const search = await expectJson<Page>(call("GET", "/api/v1/products/search?q=gizmo", { token: cashier.token }), 200);
+    const search = await expectJson<Page>(
+      call("GET", "/api/v1/products/search?q=gizmo", { token: cashier.token }),
+      200,
+    );
     expect(search.data).toHaveLength(0);
     const withInactive = await expectJson<Page>(
       call("GET", "/api/v1/products/search?q=gizmo&include_inactive=true", { token: cashier.token }),

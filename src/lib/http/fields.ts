@@ -39,7 +39,10 @@ export const multilineText = (max: number) =>
     .string()
     .trim()
     .max(max)
-    .regex(/^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$/, "Control characters other than line breaks and tabs are not allowed");
+    .refine(
+      (text) => !/\p{Cc}/u.test(text.replace(/[\n\r\t]/g, "")),
+      "Control characters other than line breaks and tabs are not allowed",
+    );
 
 export const BarcodeSchema = z
   .string()
@@ -48,12 +51,13 @@ export const BarcodeSchema = z
     const problem = barcodeProblem(code);
     if (problem) ctx.addIssue({ code: "custom", message: `Barcode ${problem}` });
   })
-  .openapi({ example: "4006381333931", description: "EAN-13 / UPC-A with a valid check digit, or any printable code up to 64 characters" });
+  .openapi({
+    example: "4006381333931",
+    description: "EAN-13 / UPC-A with a valid check digit, or any printable code up to 64 characters",
+  });
 
 /** `true`/`false`/`1`/`0` in a query string. */
-export const BooleanQuery = z
-  .enum(["true", "false", "1", "0"])
-  .transform((value) => value === "true" || value === "1");
+export const BooleanQuery = z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
 
 export const OptionalIdQuery = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
@@ -67,7 +71,7 @@ export const IfMatchHeaderSchema = z.object({
     .string()
     .max(40)
     .optional()
-    .openapi({ param: { name: "If-Match", in: "header" }, description: 'Version you read, e.g. "3"' }),
+    .openapi({ description: 'Version you read, e.g. "3" (the If-Match header)' }),
 });
 
 /** The version a client sent, from the body or If-Match (`3`, `"3"` or `W/"3"`); 422 when they disagree. */

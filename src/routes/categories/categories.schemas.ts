@@ -37,7 +37,9 @@ export const UpdateCategorySchema = z
 export const CategoryListQuerySchema = z.object({ is_active: BooleanQuery.optional() });
 
 export const DeleteCategoryQuerySchema = z.object({
-  detach_products: BooleanQuery.optional().openapi({ description: "Detach the category's products instead of refusing" }),
+  detach_products: BooleanQuery.optional().openapi({
+    description: "Detach the category's products instead of refusing",
+  }),
 });
 
 export const CategoryDeletedSchema = z

@@ -44,9 +44,7 @@ const ImageUrl = z
   .nullish();
 
 const productFields = {
-  sku: plainText(64, 1)
-    .regex(/^\S+$/, "SKU must not contain spaces")
-    .openapi({ example: "PROD001" }),
+  sku: plainText(64, 1).regex(/^\S+$/, "SKU must not contain spaces").openapi({ example: "PROD001" }),
   name: plainText(200, 1).openapi({ example: "Laptop" }),
   description: multilineText(2000).nullish().openapi({ example: "High-performance laptop" }),
   barcode: BarcodeSchema.nullish(),

@@ -1,0 +1,1 @@
+CREATE INDEX `products_active_idx` ON `products` (`is_active`);

@@ -1,0 +1,56 @@
+/** One load run with autocannon, reduced to the numbers the table prints. */
+import autocannon from "autocannon";
+
+export interface LoadSpec {
+  name: string;
+  url: string;
+  connections: number;
+  seconds: number;
+  /** Called per request to vary path and body (search terms, distinct products...). */
+  request: () => { method?: string; path: string; body?: string; headers?: Record<string, string> };
+}
+
+export interface LoadResult {
+  name: string;
+  connections: number;
+  requests: number;
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  non_2xx: number;
+  errors: number;
+}
+
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const result = await autocannon({
+    url: spec.url,
+    connections: spec.connections,
+    duration: spec.seconds,
+    requests: [
+      {
+        setupRequest: (req) => {
+          const next = spec.request();
+          return {
+            ...req,
+            method: (next.method ?? "GET") as "GET",
+            path: next.path,
+            body: next.body,
+            headers: { ...req.headers, ...next.headers },
+          };
+        },
+      },
+    ],
+  });
+  return {
+    name: spec.name,
+    connections: spec.connections,
+    requests: result.requests.total,
+    rps: Math.round(result.requests.average),
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    max_ms: result.latency.max,
+    non_2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * `npm run bench` (or `npm run bench -- --quick`): builds the Worker, runs it
+ * on Miniflare against a prepared local database, drives each scenario over
+ * HTTP with autocannon after a warm-up, prints a table with each scenario's
+ * ratio to GET /health from the same run, and writes bench/results.json.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ROOT } from "../lib/local-d1";
+import { type LoadResult, runLoad } from "./load";
+import { catalogScenarios } from "./scenarios/catalog";
+import { systemScenarios } from "./scenarios/system";
+import { prepareState } from "./state";
+import { buildBundle, startWorker } from "./worker";
+
+const quick = process.argv.includes("--quick");
+const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
+const products = quick ? 20_000 : 100_000;
+const seconds = quick ? 2 : 6;
+
+export interface BenchContext {
+  url: string;
+  token: string;
+  products: number;
+  seconds: number;
+  quick: boolean;
+}
+
+async function login(url: string, username: string, password: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!res.ok) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+const started = Date.now();
+console.log(`bench: ${quick ? "quick" : "full"} mode, ${products} products`);
+console.log("building the Worker (wrangler deploy --dry-run)...");
+await buildBundle();
+const stateDir = await prepareState(products);
+const { mf, url } = await startWorker(stateDir);
+try {
+  const ctx: BenchContext = { url, token: await login(url, "admin", "admin123"), products, seconds, quick };
+  const scenarios = [...systemScenarios(ctx), ...catalogScenarios(ctx)].filter((s) => !only || s.name.includes(only));
+  const results: LoadResult[] = [];
+  for (const scenario of scenarios) {
+    // Warm-up: JIT, isolate caches, SQLite page cache.
+    await runLoad({ ...scenario, seconds: 1 });
+    const result = await runLoad(scenario);
+    results.push(result);
+    console.log(`  ${result.name}: ${result.rps} req/s, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms`);
+  }
+  const health = results.find((r) => r.name === "GET /health")?.rps ?? 0;
+  const rows = results.map((r) => ({ ...r, ratio_to_health: health ? Number((r.rps / health).toFixed(3)) : null }));
+
+  console.log("");
+  console.log("| scenario | conns | req/s | p50 ms | p99 ms | max ms | non-2xx | × /health |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const r of rows) {
+    console.log(
+      `| ${r.name} | ${r.connections} | ${r.rps} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.non_2xx + r.errors} | ${r.ratio_to_health ?? "-"} |`,
+    );
+  }
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  console.log(`\nmachine: ${machine}; total ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  mkdirSync(path.join(ROOT, "bench"), { recursive: true });
+  writeFileSync(
+    path.join(ROOT, "bench/results.json"),
+    `${JSON.stringify({ date: new Date().toISOString(), mode: quick ? "quick" : "full", machine, products, results: rows }, null, 2)}\n`,
+  );
+} finally {
+  await mf.dispose();
+}

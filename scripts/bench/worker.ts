@@ -1,0 +1,36 @@
+/**
+ * Builds the Worker exactly as `wrangler deploy` would (dry run) and runs the
+ * bundle on Miniflare with local D1, so the benchmark hits workerd directly,
+ * not `wrangler dev`'s proxy.
+ */
+import path from "node:path";
+import { Miniflare } from "miniflare";
+import { databaseId, ROOT } from "../lib/local-d1";
+import { wrangler } from "../lib/wrangler";
+import { readWranglerBasics } from "../lib/wrangler-config";
+
+export const BUNDLE_DIR = path.join(ROOT, "bench/out/worker");
+
+export async function buildBundle() {
+  const code = await wrangler(["deploy", "--dry-run", "--outdir", BUNDLE_DIR], { inherit: false });
+  if (code !== 0) throw new Error(`wrangler deploy --dry-run exited with ${code}`);
+}
+
+export const BENCH_SECRET = "bench-secret-that-is-long-enough-0123456789";
+
+export async function startWorker(stateDir: string) {
+  const basics = readWranglerBasics();
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: path.join(BUNDLE_DIR, "index.js"),
+    compatibilityDate: basics.compatibilityDate,
+    compatibilityFlags: basics.compatibilityFlags,
+    bindings: { ...basics.vars, JWT_SECRET: BENCH_SECRET, LOG_LEVEL: "warn" },
+    d1Databases: { DB: databaseId() },
+    d1Persist: path.join(stateDir, "d1"),
+    host: "127.0.0.1",
+    port: 0,
+  });
+  const url = await mf.ready;
+  return { mf, url: url.toString().replace(/\/$/, "") };
+}
