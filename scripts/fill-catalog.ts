@@ -6,6 +6,7 @@
 import type { D1Database, D1PreparedStatement } from "@cloudflare/workers-types";
 import { gs1CheckDigit } from "../src/domain/barcode";
 import { openLocalD1, STATE_DIR } from "./lib/local-d1";
+import { progress } from "./lib/progress";
 
 const WORDS = [
   "Laptop",
@@ -130,10 +131,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const count = Number(arg("--count") ?? 100_000);
   const { db, dispose } = await openLocalD1(arg("--state") ?? STATE_DIR);
   const started = Date.now();
-  await fillCatalog(db, count, (done) => {
-    const rate = Math.round(done / ((Date.now() - started) / 1000 + 1e-9));
-    process.stdout.write(`\rproducts: ${done}/${count} (${rate}/s)   `);
-  });
-  console.log(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  await fillCatalog(db, count, progress("products", count));
+  console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   await dispose();
 }

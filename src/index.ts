@@ -1,6 +1,8 @@
-/** Worker entry: the HTTP app. Queue and cron handlers join as their features land. */
+/** Worker entry: the HTTP app and the Durable Object classes. Queue and cron handlers join as their features land. */
 import { createApp } from "./app";
 import type { Bindings } from "./env";
+
+export { ProductStock } from "./stock/product-stock";
 
 const app = createApp();
 

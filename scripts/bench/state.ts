@@ -5,6 +5,7 @@
 import path from "node:path";
 import { fillCatalog } from "../fill-catalog";
 import { applyMigrationsDirect, openLocalD1, ROOT } from "../lib/local-d1";
+import { progress } from "../lib/progress";
 import { isEmpty, seedAll } from "../seed/index";
 
 export async function prepareState(products: number): Promise<string> {
@@ -13,9 +14,7 @@ export async function prepareState(products: number): Promise<string> {
   try {
     await applyMigrationsDirect(db);
     if (await isEmpty(db)) await seedAll(db);
-    const started = Date.now();
-    await fillCatalog(db, products, (done) => process.stdout.write(`\rfilling catalog: ${done}/${products}   `));
-    if (Date.now() - started > 1000) process.stdout.write("\n");
+    await fillCatalog(db, products, progress("filling catalog", products));
   } finally {
     await dispose();
   }

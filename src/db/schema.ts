@@ -7,7 +7,7 @@
  * number and reads well in backups; booleans are 0/1 integers.
  */
 import { sql } from "drizzle-orm";
-import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const ROLES = ["admin", "manager", "cashier", "inventory_officer"] as const;
 export type Role = (typeof ROLES)[number];
@@ -262,10 +262,16 @@ export const inventoryLogs = sqliteTable(
     quantityAfter: integer("quantity_after").notNull(),
     referenceNumber: text("reference_number"),
     notes: text("notes"),
+    // The stock operation that wrote this row (an order number, ADJ-…, CAN-…):
+    // the product's Durable Object looks it up to settle a reservation whose
+    // outcome it never heard.
+    stockRef: text("stock_ref"),
     createdAt: text("created_at").notNull(),
   },
   (t) => [
     index("inventory_logs_product_idx").on(t.productId, t.createdAt),
+    // One row per product per stock operation: a replayed batch cannot log twice.
+    uniqueIndex("inventory_logs_stock_ref_unique").on(t.stockRef, t.productId),
     index("inventory_logs_action_idx").on(t.action, t.createdAt),
     index("inventory_logs_user_idx").on(t.userId, t.createdAt),
     index("inventory_logs_created_idx").on(t.createdAt),
@@ -300,4 +306,28 @@ export const loyaltyLedger = sqliteTable(
     index("loyalty_ledger_order_idx").on(t.orderId),
     check("loyalty_ledger_balance_non_negative", sql`${t.balanceAfter} >= 0`),
   ],
+);
+
+/**
+ * Idempotency records for writes that move money or stock. The row is
+ * written in the same D1 batch as the effect, so "key exists" means "effect
+ * happened"; the stored response is filled in right after.
+ */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    userId: integer("user_id").notNull(),
+    key: text("key").notNull(),
+    method: text("method").notNull(),
+    path: text("path").notNull(),
+    /** SHA-256 of method, path and the canonical JSON body. */
+    requestHash: text("request_hash").notNull(),
+    /** What the effect created, to re-render the answer when no response was stored. */
+    resourceType: text("resource_type").notNull(),
+    resourceRef: text("resource_ref").notNull(),
+    responseStatus: integer("response_status"),
+    responseBody: text("response_body"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.key] }), index("idempotency_keys_created_idx").on(t.createdAt)],
 );

@@ -14,6 +14,8 @@ export const PERMISSIONS = {
   "inventory:read": ["admin", "manager", "inventory_officer"],
   "customers:write": ["admin", "manager", "cashier"],
   "orders:create": ["admin", "manager", "cashier"],
+  /** Cashiers read the orders they rang up; managers and admins read all. */
+  "orders:read": ["admin", "manager", "cashier"],
   "payments:create": ["admin", "manager", "cashier"],
   "orders:manage": ["admin", "manager"],
   "refunds:create": ["admin", "manager"],

@@ -1,0 +1,51 @@
+/**
+ * Calendar days in the store's time zone (IANA name, e.g. "Europe/Berlin")
+ * as UTC instants, DST included, using only Intl (no tz database to ship).
+ */
+
+/** Offset of `tz` from UTC at `instant`, in milliseconds (positive east of Greenwich). */
+export function zoneOffsetMs(instant: Date, tz: string): number {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: tz,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }).formatToParts(instant);
+  const get = (type: string) => Number(parts.find((part) => part.type === type)?.value ?? 0);
+  const asUtc = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
+  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
+}
+
+/** The UTC instant at which local date `YYYY-MM-DD` begins in `tz`. */
+export function localDayStart(date: string, tz: string): Date {
+  const [y = 1970, m = 1, d = 1] = date.split("-").map(Number);
+  const naive = Date.UTC(y, m - 1, d);
+  // Two passes: the offset at the guessed instant may differ across a DST change.
+  const first = naive - zoneOffsetMs(new Date(naive), tz);
+  const second = naive - zoneOffsetMs(new Date(first), tz);
+  return new Date(second);
+}
+
+/** `YYYY-MM-DD` plus `days`. */
+export function addDays(date: string, days: number): string {
+  const [y = 1970, m = 1, d = 1] = date.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** The local calendar date of `instant` in `tz`. */
+export function localDate(instant: Date, tz: string): string {
+  return new Date(instant.getTime() + zoneOffsetMs(instant, tz)).toISOString().slice(0, 10);
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,82 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { addDays, localDayStart } from "../../domain/time-zone";
+import type { AppEnv } from "../../env";
+import { notFound } from "../../lib/errors";
+import { findReplay, idempotencyFrom, REPLAYED_HEADER, storeResponse } from "../../lib/idempotency";
+import { cancelOrder, updateOrder } from "../../services/orders-change";
+import { createOrder, KeyCollision, type OrderDeps } from "../../services/orders-create";
+import { getOrderFor, listOrders, loadOrder } from "../../services/orders-read";
+import type { OrderView } from "../../services/orders-view";
+import { stockGate } from "../../stock/client";
+import type {
+  ByCustomerRoute,
+  ByNumberRoute,
+  CancelRoute,
+  CreateRoute,
+  GetRoute,
+  ListRoute,
+  UpdateRoute,
+} from "./orders.routes";
+
+export const orderDeps = (c: Context<AppEnv>): OrderDeps => ({
+  d1: c.env.DB,
+  stock: stockGate(c.env.PRODUCT_STOCK),
+  defer: (work) => c.executionCtx.waitUntil(work.catch(() => undefined)),
+});
+
+export const create: RouteHandler<CreateRoute, AppEnv> = async (c) => {
+  const body = c.req.valid("json");
+  const idem = await idempotencyFrom(c, c.var.user.id, body);
+  const replayed = async (): Promise<OrderView | null> => {
+    if (!idem) return null;
+    const replay = await findReplay(c.env.DB, idem);
+    if (!replay) return null;
+    if (replay.kind === "response") return replay.body as OrderView;
+    return (await loadOrder(c.env.DB, { number: replay.resourceRef }))?.view ?? null;
+  };
+  const earlier = await replayed();
+  if (earlier) return c.json(earlier, 201, REPLAYED_HEADER);
+  try {
+    const view = await createOrder(orderDeps(c), c.var.user, body, idem);
+    if (idem) c.executionCtx.waitUntil(storeResponse(c.env.DB, idem, 201, view).catch(() => undefined));
+    return c.json(view, 201);
+  } catch (error) {
+    if (!(error instanceof KeyCollision)) throw error;
+    const winner = await replayed();
+    if (!winner) throw error;
+    return c.json(winner, 201, REPLAYED_HEADER);
+  }
+};
+
+export const list: RouteHandler<ListRoute, AppEnv> = async (c) => {
+  const query = c.req.valid("query");
+  const tz = c.env.STORE_TIMEZONE || "UTC";
+  const page = await listOrders(c.env.DB, c.var.user, {
+    ...query,
+    start_date: query.start_date ? localDayStart(query.start_date, tz).toISOString() : undefined,
+    end_date: query.end_date ? localDayStart(addDays(query.end_date, 1), tz).toISOString() : undefined,
+  });
+  return c.json({ ...page, skip: query.skip, limit: query.limit }, 200);
+};
+
+export const byNumber: RouteHandler<ByNumberRoute, AppEnv> = async (c) =>
+  c.json((await getOrderFor(c.env.DB, c.var.user, { number: c.req.valid("param").order_number })).view, 200);
+
+export const byCustomer: RouteHandler<ByCustomerRoute, AppEnv> = async (c) => {
+  const { customer_id } = c.req.valid("param");
+  const { skip, limit } = c.req.valid("query");
+  const exists = await c.env.DB.prepare("SELECT 1 AS found FROM customers WHERE id = ?1").bind(customer_id).first();
+  if (!exists) throw notFound("Customer");
+  const page = await listOrders(c.env.DB, c.var.user, { skip, limit, customer_id });
+  return c.json({ ...page, skip, limit }, 200);
+};
+
+export const get: RouteHandler<GetRoute, AppEnv> = async (c) =>
+  c.json((await getOrderFor(c.env.DB, c.var.user, { id: c.req.valid("param").id })).view, 200);
+
+export const update: RouteHandler<UpdateRoute, AppEnv> = async (c) =>
+  c.json(await updateOrder(orderDeps(c), c.var.user, c.req.valid("param").id, c.req.valid("json")), 200);
+
+export const cancel: RouteHandler<CancelRoute, AppEnv> = async (c) =>
+  c.json(await cancelOrder(orderDeps(c), c.var.user, c.req.valid("param").id), 200);

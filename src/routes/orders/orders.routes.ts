@@ -1,0 +1,114 @@
+import { createRoute } from "@hono/zod-openapi";
+import { requirePermission } from "../../lib/auth/middleware";
+import {
+  AUTHED_ERRORS,
+  BEARER_SECURITY,
+  errorResponses,
+  IdParamSchema,
+  jsonBody,
+  jsonContent,
+  PaginationQuerySchema,
+} from "../../lib/http/openapi";
+import {
+  CreateOrderSchema,
+  CustomerParamSchema,
+  IdempotencyHeaderSchema,
+  OrderListQuerySchema,
+  OrderListSchema,
+  OrderNumberParamSchema,
+  OrderSchema,
+  UpdateOrderSchema,
+} from "./orders.schemas";
+
+const tags = ["orders"];
+const security = BEARER_SECURITY;
+const read = [requirePermission("orders:read")];
+
+export const create = createRoute({
+  method: "post",
+  path: "/",
+  tags,
+  summary: "Ring up a sale (stock is reserved through each product's Durable Object)",
+  description: "Totals are computed on the server. Send Idempotency-Key so a retried request never sells twice.",
+  security,
+  middleware: [requirePermission("orders:create")],
+  request: { headers: IdempotencyHeaderSchema, body: jsonBody(CreateOrderSchema) },
+  responses: {
+    201: jsonContent(OrderSchema, "Created (or replayed, with Idempotent-Replayed: true)"),
+    ...errorResponses(...AUTHED_ERRORS, 409, 503),
+  },
+});
+
+export const list = createRoute({
+  method: "get",
+  path: "/",
+  tags,
+  summary: "List orders, newest first (cashiers see their own)",
+  security,
+  middleware: read,
+  request: { query: PaginationQuerySchema.extend(OrderListQuerySchema.shape) },
+  responses: { 200: jsonContent(OrderListSchema, "A page of orders"), ...errorResponses(...AUTHED_ERRORS) },
+});
+
+export const byNumber = createRoute({
+  method: "get",
+  path: "/number/{order_number}",
+  tags,
+  summary: "Read an order by its number",
+  security,
+  middleware: read,
+  request: { params: OrderNumberParamSchema },
+  responses: { 200: jsonContent(OrderSchema, "The order"), ...errorResponses(...AUTHED_ERRORS, 404) },
+});
+
+export const byCustomer = createRoute({
+  method: "get",
+  path: "/customer/{customer_id}",
+  tags,
+  summary: "A customer's orders, newest first",
+  security,
+  middleware: read,
+  request: { params: CustomerParamSchema, query: PaginationQuerySchema },
+  responses: { 200: jsonContent(OrderListSchema, "A page of orders"), ...errorResponses(...AUTHED_ERRORS, 404) },
+});
+
+export const get = createRoute({
+  method: "get",
+  path: "/{id}",
+  tags,
+  summary: "Read an order with items, customer, cashier and payments",
+  security,
+  middleware: read,
+  request: { params: IdParamSchema },
+  responses: { 200: jsonContent(OrderSchema, "The order"), ...errorResponses(...AUTHED_ERRORS, 404) },
+});
+
+export const update = createRoute({
+  method: "put",
+  path: "/{id}",
+  tags,
+  summary: "Edit a pending order's customer, notes, tax or discount (or cancel it with status=cancelled)",
+  security,
+  middleware: [requirePermission("orders:create")],
+  request: { params: IdParamSchema, body: jsonBody(UpdateOrderSchema) },
+  responses: { 200: jsonContent(OrderSchema, "Updated"), ...errorResponses(...AUTHED_ERRORS, 404, 409) },
+});
+
+export const cancel = createRoute({
+  method: "post",
+  path: "/{id}/cancel",
+  tags,
+  summary: "Cancel a pending order; its stock goes back with `return` log rows",
+  security,
+  middleware: [requirePermission("orders:manage")],
+  request: { params: IdParamSchema },
+  responses: { 200: jsonContent(OrderSchema, "Cancelled"), ...errorResponses(...AUTHED_ERRORS, 404, 409, 503) },
+});
+
+export type CreateRoute = typeof create;
+export type ListRoute = typeof list;
+export type ByNumberRoute = typeof byNumber;
+export type ByCustomerRoute = typeof byCustomer;
+export type GetRoute = typeof get;
+export type UpdateRoute = typeof update;
+export type CancelRoute = typeof cancel;

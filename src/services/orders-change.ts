@@ -1,0 +1,144 @@
+/** Changing orders after the sale: editing a pending order, and cancelling it (stock goes back). */
+import { computeTotals } from "../domain/order-totals";
+import type { AuthUser } from "../lib/auth/current-user";
+import { hasPermission } from "../lib/auth/rbac";
+import { ApiError, invalidField } from "../lib/errors";
+import type { OrderDeps } from "./orders-create";
+import { getOrderFor, loadOrder } from "./orders-read";
+import type { OrderView, RawOrder } from "./orders-view";
+import { type BatchOutcome, runBatch, withStockGate } from "./stock-protocol";
+
+export interface OrderChange {
+  customer_id?: number | null | undefined;
+  notes?: string | null | undefined;
+  tax?: number | undefined;
+  discount?: number | undefined;
+  status?: RawOrder["status"] | undefined;
+}
+
+const transitionError = (error: unknown) =>
+  error instanceof Error && /invalid order status transition/.test(`${error.message} ${String(error.cause ?? "")}`);
+
+const notPending = (order: RawOrder) =>
+  new ApiError(
+    "INVALID_STATE",
+    order.status === "completed"
+      ? "Order is completed; money and goods come back through refunds"
+      : `Order is ${order.status}; only pending orders can be changed`,
+    { extra: { status: order.status } },
+  );
+
+/**
+ * Edits customer, notes, tax and discount of a pending order (totals
+ * recomputed). A `status` of "cancelled" cancels it; other statuses change
+ * only through payments and refunds.
+ */
+export async function updateOrder(
+  deps: OrderDeps,
+  actor: AuthUser,
+  id: number,
+  change: OrderChange,
+): Promise<OrderView> {
+  const { order, view } = await getOrderFor(deps.d1, actor, { id });
+  const { status, ...fields } = change;
+  if (status !== undefined && status !== order.status) {
+    if (status === "cancelled") {
+      if (!hasPermission(actor.role, "orders:manage"))
+        throw new ApiError("FORBIDDEN", "Only a manager or admin may cancel orders");
+      return cancelOrder(deps, actor, id);
+    }
+    throw new ApiError(
+      "INVALID_STATE",
+      status === "completed"
+        ? "An order becomes completed when its payments cover the total"
+        : "An order becomes refunded when all money taken is refunded",
+    );
+  }
+  if (Object.values(fields).every((value) => value === undefined)) return view;
+  if (order.status !== "pending") throw notPending(order);
+
+  if (fields.customer_id !== undefined && fields.customer_id !== null) {
+    const customer = await deps.d1
+      .prepare("SELECT is_active FROM customers WHERE id = ?1")
+      .bind(fields.customer_id)
+      .first<{ is_active: number }>();
+    if (!customer) throw invalidField(["body", "customer_id"], `Customer ${fields.customer_id} not found`);
+    if (!customer.is_active) throw invalidField(["body", "customer_id"], `Customer ${fields.customer_id} is inactive`);
+  }
+  const tax = fields.tax ?? order.tax;
+  const discount = fields.discount ?? order.discount;
+  // Items are fixed after the sale: one line carrying the subtotal re-checks the discount rule.
+  const priced = computeTotals([{ productId: 0, quantity: 1, unitPrice: order.subtotal, discount: 0 }], tax, discount);
+  if (!priced.ok) throw invalidField(["body", "discount"], "Order discount is larger than the subtotal");
+  const paid = Math.round(view.payments_summary.paid_amount * 100);
+  if (priced.totals.total < paid) {
+    throw new ApiError(
+      "CONFLICT",
+      `The new total would be below the ${view.payments_summary.paid_amount} already paid`,
+    );
+  }
+  const updated = await deps.d1
+    .prepare(
+      `UPDATE orders SET customer_id = ?2, notes = ?3, tax = ?4, discount = ?5, total = ?6, updated_at = ?7
+       WHERE id = ?1 AND status = 'pending' RETURNING id`,
+    )
+    .bind(
+      id,
+      fields.customer_id === undefined ? order.customer_id : fields.customer_id,
+      fields.notes === undefined ? order.notes : fields.notes,
+      tax,
+      discount,
+      priced.totals.total,
+      new Date().toISOString(),
+    )
+    .first();
+  if (!updated) throw new ApiError("INVALID_STATE", "Order stopped being pending while you edited it");
+  const reloaded = await loadOrder(deps.d1, { id });
+  if (!reloaded) throw new ApiError("NOT_FOUND", "Order not found");
+  return reloaded.view;
+}
+
+/**
+ * Cancels a pending order: status, restocked quantities and `return` log
+ * rows in one batch. The status trigger refuses a second cancellation, so
+ * two cancels racing restore the stock once.
+ */
+export async function cancelOrder(deps: OrderDeps, actor: AuthUser, id: number): Promise<OrderView> {
+  const { order, view } = await getOrderFor(deps.d1, actor, { id });
+  if (order.status !== "pending") throw notPending(order);
+  if (view.payments_summary.payment_count > 0 && view.payments_summary.paid_amount > 0) {
+    throw new ApiError("INVALID_STATE", "Order has payments; refund them before cancelling");
+  }
+  const d1 = deps.d1;
+  const now = new Date().toISOString();
+  const ref = `CAN-${order.order_number}-${crypto.randomUUID().slice(0, 8)}`;
+  const statements: D1PreparedStatement[] = [
+    d1.prepare("UPDATE orders SET status = 'cancelled', updated_at = ?2 WHERE id = ?1").bind(id, now),
+  ];
+  for (const item of view.order_items) {
+    statements.push(
+      d1
+        .prepare("UPDATE products SET stock_quantity = stock_quantity + ?2, updated_at = ?3 WHERE id = ?1")
+        .bind(item.product_id, item.quantity, now),
+      d1
+        .prepare(
+          `INSERT INTO inventory_logs (product_id, user_id, action, quantity_change, quantity_before, quantity_after,
+             reference_number, notes, stock_ref, created_at)
+           SELECT id, ?2, 'return', ?3, stock_quantity - ?3, stock_quantity, ?4, 'Order cancelled', ?5, ?6 FROM products WHERE id = ?1`,
+        )
+        .bind(item.product_id, actor.id, item.quantity, order.order_number, ref, now),
+    );
+  }
+  const write = async (): Promise<BatchOutcome<null>> => {
+    const outcome = await runBatch(d1, statements, ref, () => null);
+    if (outcome.kind === "refused" && transitionError(outcome.error)) {
+      return { kind: "refused", error: new ApiError("INVALID_STATE", "Order was already cancelled or completed") };
+    }
+    return outcome;
+  };
+  const changes = view.order_items.map((item) => ({ productId: item.product_id, delta: item.quantity }));
+  await withStockGate(deps, ref, changes, write, async () => null);
+  const reloaded = await loadOrder(d1, { id });
+  if (!reloaded) throw new ApiError("NOT_FOUND", "Order not found");
+  return reloaded.view;
+}

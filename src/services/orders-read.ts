@@ -1,0 +1,107 @@
+/** Reading orders: one with everything a till or manager needs, and filtered lists. */
+import type { AuthUser } from "../lib/auth/current-user";
+import { hasPermission } from "../lib/auth/rbac";
+import { notFound } from "../lib/errors";
+import { type CustomerSummary, type OrderView, type RawOrder, type RawOrderItem, toOrderView } from "./orders-view";
+
+/** Managers and admins see every order; a cashier sees the orders they rang up (others look absent). */
+export function canSeeOrder(actor: AuthUser, order: Pick<RawOrder, "user_id">) {
+  return hasPermission(actor.role, "orders:manage") || order.user_id === actor.id;
+}
+
+/** Loads an order by id or number with items, customer, cashier and payment totals, in one round trip. */
+export async function loadOrder(
+  d1: D1Database,
+  by: { id: number } | { number: string },
+): Promise<{ order: RawOrder; view: OrderView } | null> {
+  const [where, value] = "id" in by ? ["o.id = ?1", by.id] : ["o.order_number = ?1", by.number];
+  const [orders, items, customers, cashiers, payments] = await d1.batch([
+    d1.prepare(`SELECT o.* FROM orders o WHERE ${where}`).bind(value),
+    d1
+      .prepare(`SELECT i.* FROM order_items i JOIN orders o ON o.id = i.order_id WHERE ${where} ORDER BY i.id`)
+      .bind(value),
+    d1
+      .prepare(
+        `SELECT c.id, c.first_name, c.last_name, c.email FROM customers c JOIN orders o ON o.customer_id = c.id WHERE ${where}`,
+      )
+      .bind(value),
+    d1
+      .prepare(`SELECT u.id, u.username, u.full_name FROM users u JOIN orders o ON o.user_id = u.id WHERE ${where}`)
+      .bind(value),
+    d1
+      .prepare(
+        `SELECT COALESCE(SUM(CASE WHEN p.status IN ('completed', 'partially_refunded', 'refunded') THEN p.amount ELSE 0 END), 0) AS paid,
+                COUNT(p.id) AS count
+         FROM payments p JOIN orders o ON o.id = p.order_id WHERE ${where}`,
+      )
+      .bind(value),
+  ]);
+  const order = orders?.results[0] as RawOrder | undefined;
+  if (!order) return null;
+  const pay = (payments?.results[0] ?? { paid: 0, count: 0 }) as { paid: number; count: number };
+  const view = toOrderView(order, (items?.results ?? []) as RawOrderItem[], {
+    customer: (customers?.results[0] as CustomerSummary | undefined) ?? null,
+    cashier: (cashiers?.results[0] as { id: number; username: string; full_name: string | null } | undefined) ?? null,
+    payments: { paid: pay.paid, refunded: 0, count: pay.count },
+  });
+  return { order, view };
+}
+
+export async function getOrderFor(d1: D1Database, actor: AuthUser, by: { id: number } | { number: string }) {
+  const loaded = await loadOrder(d1, by);
+  if (!loaded || !canSeeOrder(actor, loaded.order)) throw notFound("Order");
+  return loaded;
+}
+
+export interface OrderFilters {
+  skip: number;
+  limit: number;
+  status?: RawOrder["status"] | undefined;
+  customer_id?: number | undefined;
+  user_id?: number | undefined;
+  start_date?: string | undefined;
+  end_date?: string | undefined;
+}
+
+/** Newest first; items included so a till can show a history without N more calls. */
+export async function listOrders(d1: D1Database, actor: AuthUser, filters: OrderFilters) {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const bind = (value: unknown) => {
+    params.push(value);
+    return `?${params.length}`;
+  };
+  if (!hasPermission(actor.role, "orders:manage")) where.push(`o.user_id = ${bind(actor.id)}`);
+  if (filters.status) where.push(`o.status = ${bind(filters.status)}`);
+  if (filters.customer_id !== undefined) where.push(`o.customer_id = ${bind(filters.customer_id)}`);
+  if (filters.user_id !== undefined) where.push(`o.user_id = ${bind(filters.user_id)}`);
+  if (filters.start_date) where.push(`o.created_at >= ${bind(filters.start_date)}`);
+  if (filters.end_date) where.push(`o.created_at < ${bind(filters.end_date)}`);
+  const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
+  const n = params.length;
+  const [orders, totals] = await d1.batch([
+    d1
+      .prepare(
+        `SELECT o.* FROM orders o ${clause} ORDER BY o.created_at DESC, o.id DESC LIMIT ?${n + 1} OFFSET ?${n + 2}`,
+      )
+      .bind(...params, filters.limit, filters.skip),
+    d1.prepare(`SELECT COUNT(*) AS total FROM orders o ${clause}`).bind(...params),
+  ]);
+  const rows = (orders?.results ?? []) as RawOrder[];
+  const items = rows.length
+    ? ((
+        await d1
+          .prepare(
+            `SELECT * FROM order_items WHERE order_id IN (${rows.map((_, i) => `?${i + 1}`).join(",")}) ORDER BY id`,
+          )
+          .bind(...rows.map((row) => row.id))
+          .all<RawOrderItem>()
+      ).results ?? [])
+    : [];
+  const byOrder = new Map<number, RawOrderItem[]>();
+  for (const item of items) byOrder.set(item.order_id, [...(byOrder.get(item.order_id) ?? []), item]);
+  return {
+    total: (totals?.results[0] as { total: number } | undefined)?.total ?? 0,
+    data: rows.map((row) => toOrderView(row, byOrder.get(row.id) ?? [])),
+  };
+}

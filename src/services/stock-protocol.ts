@@ -1,0 +1,140 @@
+/**
+ * The stock protocol of DESIGN.md, shared by orders, cancellations and
+ * inventory movements: gate every change through the products' Durable
+ * Objects, write D1 in one batch, then settle the objects.
+ *
+ *   takes (negative changes): reserve → batch → commit | release
+ *   gives (positive changes): credit  → batch → commit | release
+ *
+ * When the batch's outcome is unknown (the connection dropped), the entries
+ * are left held; each object's alarm asks D1 later and settles them.
+ */
+import { ApiError } from "../lib/errors";
+import type { StockGate } from "../stock/client";
+
+export interface StockChange {
+  productId: number;
+  /** Negative takes units, positive gives them back. */
+  delta: number;
+  /** Shown in the 409 when stock is short. */
+  productName?: string;
+}
+
+export interface ProtocolDeps {
+  stock: StockGate;
+  /** Runs work after the response (ctx.waitUntil in the Worker). */
+  defer: (work: Promise<unknown>) => void;
+}
+
+export type BatchOutcome<T> =
+  | { kind: "committed"; value: T }
+  /** The call failed, but D1 shows the batch landed: settle as committed and re-read the result. */
+  | { kind: "written"; error: unknown }
+  | { kind: "refused"; error: unknown }
+  | { kind: "unknown"; error: unknown };
+
+/**
+ * Runs `write` (the D1 batch) between gating and settling the given changes.
+ * `write` classifies its own failure: refused (nothing written) or unknown.
+ */
+export async function withStockGate<T>(
+  deps: ProtocolDeps,
+  ref: string,
+  changes: StockChange[],
+  write: () => Promise<BatchOutcome<T>>,
+  recover: () => Promise<T>,
+): Promise<T> {
+  // Ascending product id, as the protocol prescribes; the calls run in
+  // parallel because a reservation never waits on another object.
+  const ordered = [...changes].sort((a, b) => a.productId - b.productId);
+  const gated = await Promise.allSettled(
+    ordered.map(async (change) => {
+      if (change.delta < 0) return deps.stock.reserve(change.productId, ref, -change.delta);
+      return deps.stock.credit(change.productId, ref, change.delta);
+    }),
+  );
+  const accepted = ordered.filter((_, i) => {
+    const result = gated[i];
+    return result?.status === "fulfilled" && result.value.ok;
+  });
+  const refusedIndex = gated.findIndex((result) => result.status !== "fulfilled" || !result.value.ok);
+  if (refusedIndex >= 0) {
+    deps.defer(settleAll(deps.stock, accepted, ref, "release"));
+    const result = gated[refusedIndex];
+    const change = ordered[refusedIndex];
+    if (result?.status !== "fulfilled" || !change) {
+      // An object that did not answer may still have taken the units; its
+      // hold expires and its alarm releases it, since D1 never saw this ref.
+      throw new ApiError("SERVICE_UNAVAILABLE", "Stock service unavailable; nothing was sold, please retry", {
+        headers: { "Retry-After": "1" },
+      });
+    }
+    const available = "available" in result.value ? result.value.available : 0;
+    throw new ApiError(
+      "INSUFFICIENT_STOCK",
+      `Insufficient stock for ${change.productName ?? `product ${change.productId}`}: requested ${-change.delta}, available ${available}`,
+      { extra: { product_id: change.productId, requested: -change.delta, available } },
+    );
+  }
+
+  const outcome = await write();
+  if (outcome.kind === "committed") {
+    deps.defer(settleAll(deps.stock, ordered, ref, "commit"));
+    return outcome.value;
+  }
+  if (outcome.kind === "written") {
+    deps.defer(settleAll(deps.stock, ordered, ref, "commit"));
+    return recover();
+  }
+  if (outcome.kind === "refused") {
+    await settleAll(deps.stock, ordered, ref, "release");
+    throw outcome.error;
+  }
+  // Unknown: leave the holds for the objects' alarms, which ask D1.
+  throw new ApiError(
+    "SERVICE_UNAVAILABLE",
+    "The outcome of this request is unknown; retry it with the same Idempotency-Key",
+    { headers: { "Retry-After": "2" } },
+  );
+}
+
+async function settleAll(stock: StockGate, changes: StockChange[], ref: string, how: "commit" | "release") {
+  await Promise.allSettled(
+    changes.map((change) =>
+      how === "commit" ? stock.commit(change.productId, ref) : stock.release(change.productId, ref),
+    ),
+  );
+}
+
+/**
+ * Runs a D1 batch and classifies a failure: when D1 answered with an error the
+ * batch was rolled back ("refused"); when the call itself failed we ask D1
+ * whether `ref` was written, and only if that also fails is it "unknown".
+ */
+export async function runBatch<T>(
+  d1: D1Database,
+  statements: D1PreparedStatement[],
+  ref: string,
+  onCommitted: (results: D1Result[]) => T,
+): Promise<BatchOutcome<T>> {
+  try {
+    const results = await d1.batch(statements);
+    return { kind: "committed", value: onCommitted(results) };
+  } catch (error) {
+    if (isD1Refusal(error)) return { kind: "refused", error };
+    try {
+      const written = await d1
+        .prepare("SELECT 1 AS found FROM inventory_logs WHERE stock_ref = ?1 LIMIT 1")
+        .bind(ref)
+        .first();
+      if (written) return { kind: "written", error };
+      return { kind: "refused", error };
+    } catch {
+      return { kind: "unknown", error };
+    }
+  }
+}
+
+/** D1 rejected the statements themselves (constraint, SQL error): nothing was written. */
+export const isD1Refusal = (error: unknown) =>
+  error instanceof Error && /SQLITE_|constraint failed|D1_ERROR|no such|syntax error/i.test(`${error.message}`);

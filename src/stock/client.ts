@@ -1,0 +1,28 @@
+/**
+ * A small typed client over the ProductStock namespace. Services take a
+ * `StockGate` rather than the binding, so tests can put a failing one in.
+ */
+import type { ProductStock, ReserveResult, StockView } from "./product-stock";
+
+export interface StockGate {
+  reserve(productId: number, ref: string, qty: number): Promise<ReserveResult>;
+  credit(productId: number, ref: string, qty: number): Promise<{ ok: true; available: number }>;
+  commit(productId: number, ref: string): Promise<unknown>;
+  release(productId: number, ref: string): Promise<unknown>;
+  view(productId: number): Promise<StockView>;
+  resync(productId: number): Promise<{ ok: boolean; available: number | null }>;
+}
+
+export const stockObjectName = (productId: number) => `product:${productId}`;
+
+export function stockGate(namespace: DurableObjectNamespace<ProductStock>): StockGate {
+  const stub = (productId: number) => namespace.get(namespace.idFromName(stockObjectName(productId)));
+  return {
+    reserve: (productId, ref, qty) => stub(productId).reserve(productId, ref, qty),
+    credit: (productId, ref, qty) => stub(productId).credit(productId, ref, qty),
+    commit: (productId, ref) => stub(productId).commit(ref),
+    release: (productId, ref) => stub(productId).release(ref),
+    view: (productId) => stub(productId).view(),
+    resync: (productId) => stub(productId).resync(productId),
+  };
+}

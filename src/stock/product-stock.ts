@@ -1,0 +1,220 @@
+/**
+ * ProductStock: one Durable Object per product, the gate every stock change
+ * passes through. It runs one call at a time, and inside a call the check and
+ * the change happen with no `await` between them, so two tills can never both
+ * take the last unit.
+ *
+ * Every change is an entry keyed by the caller's ref (an order number,
+ * ADJ-…, CAN-…):
+ * - `reserve` takes units at once (they stop being available) and holds them;
+ * - `credit` announces units coming back, available only once committed;
+ * - `commit` settles an entry after its D1 batch committed;
+ * - `release` undoes it after its D1 batch was refused.
+ * An entry nobody settles (the caller lost its connection) expires; the alarm
+ * then looks the ref up in D1's inventory log and commits or releases it.
+ *
+ * D1 stays the book of record. With no entries held, `available` equals
+ * `products.stock_quantity`; `resync` reloads it from D1 only then.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { Bindings } from "../env";
+
+/** How long a reservation waits for its commit before the alarm asks D1. */
+export const HOLD_MS = 60_000;
+/** Settled entries are kept this long so a late duplicate commit/release stays a no-op. */
+const SETTLED_RETENTION_MS = 24 * 3600_000;
+
+type Kind = "take" | "give";
+type State = "held" | "committed" | "released";
+
+interface Entry {
+  ref: string;
+  kind: Kind;
+  qty: number;
+  state: State;
+  expires_at: number;
+  [key: string]: SqlStorageValue;
+}
+
+export type ReserveResult =
+  | { ok: true; ref: string; available: number; replayed: boolean }
+  | { ok: false; ref: string; available: number; reason: "insufficient" | "released" | "inactive" };
+
+export interface StockView {
+  product_id: number | null;
+  available: number | null;
+  held_take: number;
+  held_give: number;
+  open_entries: number;
+}
+
+export class ProductStock extends DurableObject<Bindings> {
+  private productId: number | null = null;
+  private available: number | null = null;
+  private sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Bindings) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)`);
+    this.sql.exec(
+      `CREATE TABLE IF NOT EXISTS entries (
+         ref TEXT PRIMARY KEY, kind TEXT NOT NULL, qty INTEGER NOT NULL, state TEXT NOT NULL,
+         expires_at INTEGER NOT NULL, settled_at INTEGER)`,
+    );
+    for (const row of this.sql.exec<{ key: string; value: number }>("SELECT key, value FROM meta")) {
+      if (row.key === "product_id") this.productId = row.value;
+      if (row.key === "available") this.available = row.value;
+    }
+  }
+
+  /** Takes `qty` units for `ref`, or says how many there are. Same ref again = same answer. */
+  async reserve(productId: number, ref: string, qty: number): Promise<ReserveResult> {
+    const available = await this.ensureLoaded(productId);
+    const existing = this.entry(ref);
+    if (existing) {
+      if (existing.state === "released") return { ok: false, ref, available, reason: "released" };
+      return { ok: true, ref, available, replayed: true };
+    }
+    if (available < qty) return { ok: false, ref, available, reason: "insufficient" };
+    // Check and decrement in one synchronous step: nothing can interleave here.
+    this.setAvailable(available - qty);
+    this.insertEntry(ref, "take", qty);
+    return { ok: true, ref, available: available - qty, replayed: false };
+  }
+
+  /** Announces `qty` units coming back under `ref`; they count once `commit(ref)` arrives. */
+  async credit(productId: number, ref: string, qty: number): Promise<{ ok: true; available: number }> {
+    const available = await this.ensureLoaded(productId);
+    if (!this.entry(ref)) this.insertEntry(ref, "give", qty);
+    return { ok: true, available };
+  }
+
+  /** Settles `ref` as done (its D1 batch committed). Idempotent. */
+  async commit(ref: string): Promise<{ state: State | "unknown"; available: number | null }> {
+    return this.settle(ref, "committed");
+  }
+
+  /** Settles `ref` as undone (its D1 batch was refused). Idempotent. */
+  async release(ref: string): Promise<{ state: State | "unknown"; available: number | null }> {
+    return this.settle(ref, "released");
+  }
+
+  /** The object's current view, for reconciliation and tests. */
+  async view(): Promise<StockView> {
+    const held = this.sql
+      .exec<{ kind: Kind; qty: number; n: number }>(
+        "SELECT kind, COALESCE(SUM(qty), 0) AS qty, COUNT(*) AS n FROM entries WHERE state = 'held' GROUP BY kind",
+      )
+      .toArray();
+    const take = held.find((row) => row.kind === "take");
+    const give = held.find((row) => row.kind === "give");
+    return {
+      product_id: this.productId,
+      available: this.available,
+      held_take: take?.qty ?? 0,
+      held_give: give?.qty ?? 0,
+      open_entries: (take?.n ?? 0) + (give?.n ?? 0),
+    };
+  }
+
+  /** Reloads the count from D1 when nothing is held; refuses otherwise. */
+  async resync(productId: number): Promise<{ ok: boolean; available: number | null }> {
+    const open = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM entries WHERE state = 'held'").one().n;
+    if (open > 0) return { ok: false, available: this.available };
+    this.productId = productId;
+    await this.ctx.blockConcurrencyWhile(async () => {
+      this.setAvailable(await this.readBook(productId));
+    });
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('product_id', ?)", productId);
+    return { ok: true, available: this.available };
+  }
+
+  /** Settles expired holds by asking D1 whether their ref was written, and forgets old settled entries. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const expired = this.sql
+      .exec<Entry>(
+        "SELECT ref, kind, qty, state, expires_at FROM entries WHERE state = 'held' AND expires_at <= ?",
+        now,
+      )
+      .toArray();
+    for (const entry of expired) {
+      const written = await this.env.DB.prepare(
+        "SELECT 1 AS found FROM inventory_logs WHERE stock_ref = ?1 AND product_id = ?2 LIMIT 1",
+      )
+        .bind(entry.ref, this.productId)
+        .first();
+      this.settle(entry.ref, written ? "committed" : "released");
+    }
+    this.sql.exec("DELETE FROM entries WHERE state != 'held' AND settled_at < ?", now - SETTLED_RETENTION_MS);
+    this.scheduleAlarm();
+  }
+
+  private async ensureLoaded(productId: number): Promise<number> {
+    if (this.available !== null) return this.available;
+    await this.ctx.blockConcurrencyWhile(async () => {
+      if (this.available !== null) return;
+      this.productId = productId;
+      this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('product_id', ?)", productId);
+      this.setAvailable(await this.readBook(productId));
+    });
+    return this.available ?? 0;
+  }
+
+  private async readBook(productId: number): Promise<number> {
+    const row = await this.env.DB.prepare("SELECT stock_quantity FROM products WHERE id = ?1")
+      .bind(productId)
+      .first<{ stock_quantity: number }>();
+    return row?.stock_quantity ?? 0;
+  }
+
+  private setAvailable(value: number) {
+    this.available = value;
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('available', ?)", value);
+  }
+
+  private entry(ref: string): Entry | undefined {
+    return this.sql
+      .exec<Entry>("SELECT ref, kind, qty, state, expires_at FROM entries WHERE ref = ?", ref)
+      .toArray()[0];
+  }
+
+  private insertEntry(ref: string, kind: Kind, qty: number) {
+    const expiresAt = Date.now() + HOLD_MS;
+    this.sql.exec(
+      "INSERT INTO entries (ref, kind, qty, state, expires_at) VALUES (?, ?, ?, 'held', ?)",
+      ref,
+      kind,
+      qty,
+      expiresAt,
+    );
+    this.scheduleAlarm();
+  }
+
+  private settle(ref: string, outcome: "committed" | "released") {
+    const entry = this.entry(ref);
+    if (!entry) return { state: "unknown" as const, available: this.available };
+    if (entry.state !== "held") return { state: entry.state, available: this.available };
+    const current = this.available ?? 0;
+    if (outcome === "committed" && entry.kind === "give") this.setAvailable(current + entry.qty);
+    if (outcome === "released" && entry.kind === "take") this.setAvailable(current + entry.qty);
+    this.sql.exec("UPDATE entries SET state = ?, settled_at = ? WHERE ref = ?", outcome, Date.now(), ref);
+    return { state: outcome, available: this.available };
+  }
+
+  /** Next alarm: the earliest hold's expiry, or a daily sweep of settled entries. */
+  private scheduleAlarm() {
+    const next = this.sql
+      .exec<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM entries WHERE state = 'held'")
+      .one().at;
+    const hasSettled =
+      this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM entries WHERE state != 'held'").one().n > 0;
+    const at = next ?? (hasSettled ? Date.now() + SETTLED_RETENTION_MS : null);
+    if (at === null) {
+      void this.ctx.storage.deleteAlarm();
+      return;
+    }
+    void this.ctx.storage.setAlarm(at);
+  }
+}
