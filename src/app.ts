@@ -12,6 +12,7 @@ import { attachDb, corsFromConfig, limitBody, requestLog } from "./lib/http/midd
 import { authRouter } from "./routes/auth/auth.index";
 import { categoriesRouter } from "./routes/categories/categories.index";
 import { customersRouter } from "./routes/customers/customers.index";
+import { inventoryRouter } from "./routes/inventory/inventory.index";
 import { ordersRouter } from "./routes/orders/orders.index";
 import { productsRouter } from "./routes/products/products.index";
 import { docsPages } from "./routes/system/docs-pages";
@@ -57,6 +58,7 @@ export function createApp() {
   app.route(`${API_PREFIX}/products`, productsRouter);
   app.route(`${API_PREFIX}/customers`, customersRouter);
   app.route(`${API_PREFIX}/orders`, ordersRouter);
+  app.route(`${API_PREFIX}/inventory`, inventoryRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",

@@ -7,6 +7,7 @@ import { computeTotals, mergeLines, newOrderNumber, type RequestedLine } from ".
 import type { AuthUser } from "../lib/auth/current-user";
 import { hasPermission } from "../lib/auth/rbac";
 import { ApiError, invalidField } from "../lib/errors";
+import { KeyCollision } from "../lib/http/idempotent";
 import { type IdempotencyContext, idempotencyInsert, isKeyCollision } from "../lib/idempotency";
 import type { StockGate } from "../stock/client";
 import { loadOrder } from "./orders-read";
@@ -208,11 +209,4 @@ export async function createOrder(
     productName: facts.products.get(line.productId)?.name,
   }));
   return withStockGate(deps, orderNumber, changes, write, recover);
-}
-
-/** Thrown (after our holds are released) when a concurrent request with the same key committed first. */
-export class KeyCollision extends Error {
-  constructor() {
-    super("idempotency key collision");
-  }
 }

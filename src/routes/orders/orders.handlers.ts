@@ -3,11 +3,10 @@ import type { Context } from "hono";
 import { addDays, localDayStart } from "../../domain/time-zone";
 import type { AppEnv } from "../../env";
 import { notFound } from "../../lib/errors";
-import { findReplay, idempotencyFrom, REPLAYED_HEADER, storeResponse } from "../../lib/idempotency";
+import { idempotent } from "../../lib/http/idempotent";
 import { cancelOrder, updateOrder } from "../../services/orders-change";
-import { createOrder, KeyCollision, type OrderDeps } from "../../services/orders-create";
+import { createOrder, type OrderDeps } from "../../services/orders-create";
 import { getOrderFor, listOrders, loadOrder } from "../../services/orders-read";
-import type { OrderView } from "../../services/orders-view";
 import { stockGate } from "../../stock/client";
 import type {
   ByCustomerRoute,
@@ -27,26 +26,12 @@ export const orderDeps = (c: Context<AppEnv>): OrderDeps => ({
 
 export const create: RouteHandler<CreateRoute, AppEnv> = async (c) => {
   const body = c.req.valid("json");
-  const idem = await idempotencyFrom(c, c.var.user.id, body);
-  const replayed = async (): Promise<OrderView | null> => {
-    if (!idem) return null;
-    const replay = await findReplay(c.env.DB, idem);
-    if (!replay) return null;
-    if (replay.kind === "response") return replay.body as OrderView;
-    return (await loadOrder(c.env.DB, { number: replay.resourceRef }))?.view ?? null;
-  };
-  const earlier = await replayed();
-  if (earlier) return c.json(earlier, 201, REPLAYED_HEADER);
-  try {
-    const view = await createOrder(orderDeps(c), c.var.user, body, idem);
-    if (idem) c.executionCtx.waitUntil(storeResponse(c.env.DB, idem, 201, view).catch(() => undefined));
-    return c.json(view, 201);
-  } catch (error) {
-    if (!(error instanceof KeyCollision)) throw error;
-    const winner = await replayed();
-    if (!winner) throw error;
-    return c.json(winner, 201, REPLAYED_HEADER);
-  }
+  const answer = await idempotent(c, body, {
+    status: 201,
+    run: (idem) => createOrder(orderDeps(c), c.var.user, body, idem),
+    rerender: async (orderNumber) => (await loadOrder(c.env.DB, { number: orderNumber }))?.view ?? null,
+  });
+  return c.json(answer.body, 201, answer.headers);
 };
 
 export const list: RouteHandler<ListRoute, AppEnv> = async (c) => {

@@ -1,0 +1,45 @@
+/**
+ * Runs a money- or stock-moving handler under the Idempotency-Key rules:
+ * replay an earlier answer, 422 for a reused key with another body, and
+ * after a lost race with a concurrent twin, answer with the twin's result.
+ */
+import type { Context } from "hono";
+import type { AppEnv } from "../../env";
+import { findReplay, type IdempotencyContext, idempotencyFrom, REPLAYED_HEADER, storeResponse } from "../idempotency";
+
+/** Thrown by a service (after releasing what it held) when its batch lost to a twin with the same key. */
+export class KeyCollision extends Error {
+  constructor() {
+    super("idempotency key collision");
+  }
+}
+
+export interface IdempotentRun<T> {
+  status: 200 | 201;
+  run: (idem: IdempotencyContext | null) => Promise<T>;
+  /** Re-renders the resource an earlier request created, when its answer was not stored. */
+  rerender: (resourceRef: string) => Promise<T | null>;
+}
+
+export async function idempotent<T>(c: Context<AppEnv>, body: unknown, spec: IdempotentRun<T>) {
+  const idem = await idempotencyFrom(c, c.var.user.id, body);
+  const earlier = async (): Promise<T | null> => {
+    if (!idem) return null;
+    const replay = await findReplay(c.env.DB, idem);
+    if (!replay) return null;
+    if (replay.kind === "response") return replay.body as T;
+    return spec.rerender(replay.resourceRef);
+  };
+  const before = await earlier();
+  if (before !== null) return { body: before, status: spec.status, headers: REPLAYED_HEADER as Record<string, string> };
+  try {
+    const result = await spec.run(idem);
+    if (idem) c.executionCtx.waitUntil(storeResponse(c.env.DB, idem, spec.status, result).catch(() => undefined));
+    return { body: result, status: spec.status, headers: {} as Record<string, string> };
+  } catch (error) {
+    if (!(error instanceof KeyCollision)) throw error;
+    const winner = await earlier();
+    if (winner === null) throw error;
+    return { body: winner, status: spec.status, headers: REPLAYED_HEADER as Record<string, string> };
+  }
+}
