@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, it } from "vitest";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
-import { createProduct } from "../helpers/catalog";
+import { createProduct, type ProductOut } from "../helpers/catalog";
 
 /** Cents from the API's decimal, via its text, so no float arithmetic is involved. */
 const cents = (value: number) => {
@@ -14,7 +14,7 @@ describe("order totals through the API (property)", () => {
   it("the server's total matches an independent calculation for random carts", async ({ expect }) => {
     const { admin, manager } = await accounts();
     const prices = [0.01, 0.1, 0.29, 1.99, 9.95, 19.99, 99.99, 333.33, 999.99, 1234.56];
-    const products = [];
+    const products: ProductOut[] = [];
     for (const price of prices) products.push(await createProduct(admin.token, { price, stock_quantity: 1_000_000 }));
     await fc.assert(
       fc.asyncProperty(

@@ -7,7 +7,7 @@ import { createOrder, type OrderDeps } from "../../src/services/orders-create";
 import { stockObjectName } from "../../src/stock/client";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
-import { createProduct } from "../helpers/catalog";
+import { createProduct, type ProductOut } from "../helpers/catalog";
 import { bookStock, count, gate, logSum } from "../helpers/stock";
 
 const order = (token: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -188,7 +188,7 @@ describe("cancelling", () => {
 describe("mixed load", () => {
   it("keeps book, log and objects in step over hundreds of random orders", async ({ expect }) => {
     const { admin, cashier } = await accounts();
-    const products = [];
+    const products: ProductOut[] = [];
     for (let i = 0; i < 10; i++) products.push(await createProduct(admin.token, { stock_quantity: 40, price: 1 + i }));
     const start = new Map(products.map((p) => [p.id, 40]));
     const sold = new Map<number, number>();
