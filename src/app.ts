@@ -5,6 +5,7 @@
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { timing } from "hono/timing";
 import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/http/create-router";
 import { onError, renderError } from "./lib/http/error-handler";
@@ -25,6 +26,8 @@ export function createApp() {
   const app = createRouter();
 
   app.use(requestId({ headerName: "X-Request-Id" }));
+  // Server-Timing (phase durations) only when the DEBUG var is "true".
+  app.use(timing({ enabled: (c) => c.env.DEBUG === "true", autoEnd: true, totalDescription: "Total" }));
   app.use(requestLog());
   // JSON answers get a locked-down CSP; the docs pages set their own (overwrite: false).
   app.use(

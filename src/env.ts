@@ -5,6 +5,7 @@
  */
 import type { AppDatabase } from "./db/client";
 import type { AuthUser } from "./lib/auth/current-user";
+import type { PendingUserCheck } from "./lib/auth/middleware";
 
 export interface Secrets {
   /** HMAC key for access and refresh tokens (`wrangler secret put JWT_SECRET`). */
@@ -18,6 +19,8 @@ export interface Variables {
   requestId: string;
   /** Set by `requireAuth`; absent on public routes. */
   user: AuthUser;
+  /** Set by `requirePermissionInBatch`: the D1 half of the auth check, done by the service. */
+  pendingUserCheck?: PendingUserCheck;
 }
 
 export interface AppEnv {

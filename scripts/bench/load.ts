@@ -6,6 +6,9 @@ export interface LoadSpec {
   url: string;
   connections: number;
   seconds: number;
+  /** Warm-up before measuring (default 1 s); longer where first use is costly (cold Durable Objects). */
+  warmupSeconds?: number;
+
   /** Called per request to vary path and body (search terms, distinct products...). */
   request: () => { method?: string; path: string; body?: string; headers?: Record<string, string> };
 }

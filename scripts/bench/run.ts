@@ -10,8 +10,9 @@ import path from "node:path";
 import { ROOT } from "../lib/local-d1";
 import { type LoadResult, runLoad } from "./load";
 import { catalogScenarios } from "./scenarios/catalog";
+import { orderScenarios, sellingProductIds } from "./scenarios/orders";
 import { systemScenarios } from "./scenarios/system";
-import { prepareState } from "./state";
+import { prepareState, withStateDb } from "./state";
 import { buildBundle, startWorker } from "./worker";
 
 const quick = process.argv.includes("--quick");
@@ -22,6 +23,7 @@ const seconds = quick ? 2 : 6;
 export interface BenchContext {
   url: string;
   token: string;
+  cashierToken: string;
   products: number;
   seconds: number;
   quick: boolean;
@@ -44,12 +46,23 @@ await buildBundle();
 const stateDir = await prepareState(products);
 const { mf, url } = await startWorker(stateDir);
 try {
-  const ctx: BenchContext = { url, token: await login(url, "admin", "admin123"), products, seconds, quick };
-  const scenarios = [...systemScenarios(ctx), ...catalogScenarios(ctx)].filter((s) => !only || s.name.includes(only));
+  const ctx: BenchContext = {
+    url,
+    token: await login(url, "admin", "admin123"),
+    cashierToken: await login(url, "cashier1", "cashier123"),
+    products,
+    seconds,
+    quick,
+  };
+  const selling = await withStateDb(stateDir, (db) => sellingProductIds(db, 500));
+  const scenarios = [...systemScenarios(ctx), ...catalogScenarios(ctx), ...orderScenarios(ctx, selling)].filter(
+    (s) => !only || s.name.includes(only),
+  );
   const results: LoadResult[] = [];
   for (const scenario of scenarios) {
     // Warm-up: JIT, isolate caches, SQLite page cache.
-    await runLoad({ ...scenario, seconds: 1 });
+    await runLoad({ ...scenario, seconds: scenario.warmupSeconds ?? 1 });
+
     const result = await runLoad(scenario);
     results.push(result);
     console.log(`  ${result.name}: ${result.rps} req/s, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms`);

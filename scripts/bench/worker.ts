@@ -18,16 +18,18 @@ export async function buildBundle() {
 
 export const BENCH_SECRET = "bench-secret-that-is-long-enough-0123456789";
 
-export async function startWorker(stateDir: string) {
+export async function startWorker(stateDir: string, extraVars: Record<string, string> = {}) {
   const basics = readWranglerBasics();
   const mf = new Miniflare({
     modules: true,
     scriptPath: path.join(BUNDLE_DIR, "index.js"),
     compatibilityDate: basics.compatibilityDate,
     compatibilityFlags: basics.compatibilityFlags,
-    bindings: { ...basics.vars, JWT_SECRET: BENCH_SECRET, LOG_LEVEL: "warn" },
+    bindings: { ...basics.vars, JWT_SECRET: BENCH_SECRET, LOG_LEVEL: "warn", ...extraVars },
     d1Databases: { DB: databaseId() },
     d1Persist: path.join(stateDir, "d1"),
+    // Objects start empty each run and load their counts from D1 on first use.
+    durableObjects: { PRODUCT_STOCK: { className: "ProductStock", useSQLite: true } },
     host: "127.0.0.1",
     port: 0,
   });

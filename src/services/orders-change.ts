@@ -7,6 +7,7 @@ import type { OrderDeps } from "./orders-create";
 import { getOrderFor, loadOrder } from "./orders-read";
 import type { OrderView, RawOrder } from "./orders-view";
 import { type BatchOutcome, runBatch, withStockGate } from "./stock-protocol";
+import { stockStatements } from "./stock-statements";
 
 export interface OrderChange {
   customer_id?: number | null | undefined;
@@ -115,20 +116,20 @@ export async function cancelOrder(deps: OrderDeps, actor: AuthUser, id: number):
   const statements: D1PreparedStatement[] = [
     d1.prepare("UPDATE orders SET status = 'cancelled', updated_at = ?2 WHERE id = ?1").bind(id, now),
   ];
-  for (const item of view.order_items) {
-    statements.push(
-      d1
-        .prepare("UPDATE products SET stock_quantity = stock_quantity + ?2, updated_at = ?3 WHERE id = ?1")
-        .bind(item.product_id, item.quantity, now),
-      d1
-        .prepare(
-          `INSERT INTO inventory_logs (product_id, user_id, action, quantity_change, quantity_before, quantity_after,
-             reference_number, notes, stock_ref, created_at)
-           SELECT id, ?2, 'return', ?3, stock_quantity - ?3, stock_quantity, ?4, 'Order cancelled', ?5, ?6 FROM products WHERE id = ?1`,
-        )
-        .bind(item.product_id, actor.id, item.quantity, order.order_number, ref, now),
-    );
-  }
+  statements.push(
+    ...stockStatements(
+      d1,
+      view.order_items.map((item) => ({ productId: item.product_id, delta: item.quantity })),
+      {
+        userId: actor.id,
+        action: "return",
+        referenceNumber: order.order_number,
+        notes: "Order cancelled",
+        stockRef: ref,
+        now,
+      },
+    ),
+  );
   const write = async (): Promise<BatchOutcome<null>> => {
     const outcome = await runBatch(d1, statements, ref, () => null);
     if (outcome.kind === "refused" && transitionError(outcome.error)) {

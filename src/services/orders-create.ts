@@ -5,6 +5,7 @@
  */
 import { computeTotals, mergeLines, newOrderNumber, type RequestedLine } from "../domain/order-totals";
 import type { AuthUser } from "../lib/auth/current-user";
+import { type PendingUserCheck, settleUserCheck, USER_CHECK_SQL, type UserCheckRow } from "../lib/auth/middleware";
 import { hasPermission } from "../lib/auth/rbac";
 import { ApiError, invalidField } from "../lib/errors";
 import { KeyCollision } from "../lib/http/idempotent";
@@ -12,7 +13,8 @@ import { type IdempotencyContext, idempotencyInsert, isKeyCollision } from "../l
 import type { StockGate } from "../stock/client";
 import { loadOrder } from "./orders-read";
 import { type CustomerSummary, type OrderView, type RawOrder, type RawOrderItem, toOrderView } from "./orders-view";
-import { type BatchOutcome, runBatch, withStockGate } from "./stock-protocol";
+import { type BatchOutcome, runBatch, timed, withStockGate } from "./stock-protocol";
+import { chunk, stockStatements } from "./stock-statements";
 
 export const MAX_LINE_QUANTITY = 10_000;
 
@@ -29,6 +31,7 @@ export interface OrderDeps {
   stock: StockGate;
   defer: (work: Promise<unknown>) => void;
   now?: () => Date;
+  mark?: (phase: string, ms: number) => void;
 }
 
 interface ProductFacts {
@@ -40,27 +43,40 @@ interface ProductFacts {
 }
 
 /** One round trip for every product of the cart and the customer. */
-async function loadFacts(d1: D1Database, productIds: number[], customerId: number | null | undefined) {
+async function loadFacts(
+  d1: D1Database,
+  productIds: number[],
+  customerId: number | null | undefined,
+  userId: number | null,
+) {
   const placeholders = productIds.map((_, i) => `?${i + 1}`).join(",");
-  const [products, customers] = await d1.batch([
+  const [products, customers, users] = await d1.batch([
     d1
       .prepare(`SELECT id, sku, name, price, is_active FROM products WHERE id IN (${placeholders})`)
       .bind(...productIds),
     d1
       .prepare("SELECT id, first_name, last_name, email, is_active FROM customers WHERE id = ?1")
       .bind(customerId ?? -1),
+    d1.prepare(USER_CHECK_SQL).bind(userId ?? -1),
   ]);
   return {
     products: new Map(((products?.results ?? []) as ProductFacts[]).map((p) => [p.id, p])),
     customer: customers?.results[0] as (CustomerSummary & { is_active: number }) | undefined,
+    user: users?.results[0] as UserCheckRow | undefined,
   };
 }
 
+/**
+ * `pendingCheck`, when given, is the caller's D1 auth check deferred by
+ * `requirePermissionInBatch`: it is read with the cart's facts and settled
+ * before anything is reserved.
+ */
 export async function createOrder(
   deps: OrderDeps,
-  actor: AuthUser,
+  caller: AuthUser,
   input: CreateOrderInput,
   idem: IdempotencyContext | null,
+  pendingCheck?: PendingUserCheck,
 ): Promise<OrderView> {
   const merged = mergeLines(input.order_items, MAX_LINE_QUANTITY);
   if (!merged.ok) {
@@ -71,15 +87,14 @@ export async function createOrder(
     throw invalidField(["body", "order_items"], msg);
   }
   const lines = merged.lines;
+  const productIds = lines.map((line) => line.product_id);
+  const facts = await timed(deps, "facts", () =>
+    loadFacts(deps.d1, productIds, input.customer_id, pendingCheck ? pendingCheck.claims.userId : null),
+  );
+  const actor = pendingCheck ? settleUserCheck(pendingCheck, facts.user) : caller;
   if (lines.some((line) => line.unit_price !== undefined) && !hasPermission(actor.role, "prices:override")) {
     throw new ApiError("FORBIDDEN", "Only a manager or admin may override a unit price");
   }
-
-  const facts = await loadFacts(
-    deps.d1,
-    lines.map((line) => line.product_id),
-    input.customer_id,
-  );
   for (const [index, line] of input.order_items.entries()) {
     const product = facts.products.get(line.product_id);
     if (!product)
@@ -142,43 +157,59 @@ export async function createOrder(
         nowIso,
       ),
   );
-  for (const line of totals.lines) {
-    const product = facts.products.get(line.productId) as ProductFacts;
+  // Items: one multi-row INSERT per 12 lines (8 bound values each, under D1's 100).
+  const itemChunks = chunk(totals.lines, 12);
+  for (const part of itemChunks) {
+    const values = part
+      .map((_, i) => `(${Array.from({ length: 7 }, (_, k) => `?${i * 7 + k + 2}`).join(", ")})`)
+      .join(", ");
     statements.push(
       d1
         .prepare(
-          `INSERT INTO order_items (order_id, product_id, product_name, product_sku, quantity, unit_price, discount, subtotal)
-           SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM orders WHERE order_number = ?1 RETURNING *`,
+          `WITH v(product_id, product_name, product_sku, quantity, unit_price, discount, subtotal) AS (VALUES ${values})
+           INSERT INTO order_items (order_id, product_id, product_name, product_sku, quantity, unit_price, discount, subtotal)
+           SELECT o.id, v.product_id, v.product_name, v.product_sku, v.quantity, v.unit_price, v.discount, v.subtotal
+           FROM v JOIN orders o ON o.order_number = ?1 RETURNING *`,
         )
         .bind(
           orderNumber,
-          line.productId,
-          product.name,
-          product.sku,
-          line.quantity,
-          line.unitPrice,
-          line.discount,
-          line.subtotal,
+          ...part.flatMap((line) => {
+            const product = facts.products.get(line.productId) as ProductFacts;
+            return [
+              line.productId,
+              product.name,
+              product.sku,
+              line.quantity,
+              line.unitPrice,
+              line.discount,
+              line.subtotal,
+            ];
+          }),
         ),
-      d1
-        .prepare("UPDATE products SET stock_quantity = stock_quantity - ?2, updated_at = ?3 WHERE id = ?1")
-        .bind(line.productId, line.quantity, nowIso),
-      // Runs after the UPDATE, so stock_quantity is the quantity after the sale.
-      d1
-        .prepare(
-          `INSERT INTO inventory_logs (product_id, user_id, action, quantity_change, quantity_before, quantity_after,
-             reference_number, notes, stock_ref, created_at)
-           SELECT id, ?2, 'sale', -?3, stock_quantity + ?3, stock_quantity, ?4, 'Sale', ?4, ?5 FROM products WHERE id = ?1`,
-        )
-        .bind(line.productId, actor.id, line.quantity, orderNumber, nowIso),
     );
   }
+  statements.push(
+    ...stockStatements(
+      d1,
+      totals.lines.map((line) => ({ productId: line.productId, delta: -line.quantity })),
+      {
+        userId: actor.id,
+        action: "sale",
+        referenceNumber: orderNumber,
+        notes: "Sale",
+        stockRef: orderNumber,
+        now: nowIso,
+      },
+    ),
+  );
 
   const write = async (): Promise<BatchOutcome<OrderView>> => {
     const outcome = await runBatch(d1, statements, orderNumber, (results) => {
       const offset = idem ? 1 : 0;
       const order = results[offset]?.results[0] as RawOrder;
-      const items = totals.lines.map((_, i) => results[offset + 1 + i * 3]?.results[0] as RawOrderItem);
+      const inserted = itemChunks.flatMap((_, i) => (results[offset + 1 + i]?.results ?? []) as RawOrderItem[]);
+      const byProduct = new Map(inserted.map((item) => [item.product_id, item]));
+      const items = totals.lines.map((line) => byProduct.get(line.productId) as RawOrderItem);
       const customer = facts.customer
         ? {
             id: facts.customer.id,

@@ -24,6 +24,23 @@ export interface ProtocolDeps {
   stock: StockGate;
   /** Runs work after the response (ctx.waitUntil in the Worker). */
   defer: (work: Promise<unknown>) => void;
+  /** Records how long a phase took (Server-Timing when DEBUG is on). */
+  mark?: (phase: string, ms: number) => void;
+}
+
+/** Times `work` as `phase` when the deps ask for timings. */
+export async function timed<T>(
+  deps: { mark?: ((phase: string, ms: number) => void) | undefined },
+  phase: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (!deps.mark) return work();
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    deps.mark(phase, performance.now() - started);
+  }
 }
 
 export type BatchOutcome<T> =
@@ -47,11 +64,13 @@ export async function withStockGate<T>(
   // Ascending product id, as the protocol prescribes; the calls run in
   // parallel because a reservation never waits on another object.
   const ordered = [...changes].sort((a, b) => a.productId - b.productId);
-  const gated = await Promise.allSettled(
-    ordered.map(async (change) => {
-      if (change.delta < 0) return deps.stock.reserve(change.productId, ref, -change.delta);
-      return deps.stock.credit(change.productId, ref, change.delta);
-    }),
+  const gated = await timed(deps, "gate", () =>
+    Promise.allSettled(
+      ordered.map(async (change) => {
+        if (change.delta < 0) return deps.stock.reserve(change.productId, ref, -change.delta);
+        return deps.stock.credit(change.productId, ref, change.delta);
+      }),
+    ),
   );
   const accepted = ordered.filter((_, i) => {
     const result = gated[i];
@@ -77,7 +96,7 @@ export async function withStockGate<T>(
     );
   }
 
-  const outcome = await write();
+  const outcome = await timed(deps, "batch", write);
   if (outcome.kind === "committed") {
     deps.defer(settleAll(deps.stock, ordered, ref, "commit"));
     return outcome.value;

@@ -51,6 +51,15 @@ export interface StockView {
 export class ProductStock extends DurableObject<Bindings> {
   private productId: number | null = null;
   private available: number | null = null;
+  /** When the scheduled alarm fires (null: none scheduled), so a reserve need not ask storage. */
+  private alarmAt: number | null = null;
+  /**
+   * Takes committed in memory but not yet written: a commit of a take changes
+   * no count, so its write rides along with the next write instead of costing
+   * a storage commit of its own. If the object is evicted first, the entry is
+   * still "held" in storage and the alarm settles it from D1, as designed.
+   */
+  private committedTakes = new Set<string>();
   private sql: SqlStorage;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
@@ -66,11 +75,15 @@ export class ProductStock extends DurableObject<Bindings> {
       if (row.key === "product_id") this.productId = row.value;
       if (row.key === "available") this.available = row.value;
     }
+    void ctx.blockConcurrencyWhile(async () => {
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
   }
 
   /** Takes `qty` units for `ref`, or says how many there are. Same ref again = same answer. */
   async reserve(productId: number, ref: string, qty: number): Promise<ReserveResult> {
     const available = await this.ensureLoaded(productId);
+    this.flushCommittedTakes();
     const existing = this.entry(ref);
     if (existing) {
       if (existing.state === "released") return { ok: false, ref, available, reason: "released" };
@@ -86,6 +99,7 @@ export class ProductStock extends DurableObject<Bindings> {
   /** Announces `qty` units coming back under `ref`; they count once `commit(ref)` arrives. */
   async credit(productId: number, ref: string, qty: number): Promise<{ ok: true; available: number }> {
     const available = await this.ensureLoaded(productId);
+    this.flushCommittedTakes();
     if (!this.entry(ref)) this.insertEntry(ref, "give", qty);
     return { ok: true, available };
   }
@@ -102,6 +116,7 @@ export class ProductStock extends DurableObject<Bindings> {
 
   /** The object's current view, for reconciliation and tests. */
   async view(): Promise<StockView> {
+    this.flushCommittedTakes();
     const held = this.sql
       .exec<{ kind: Kind; qty: number; n: number }>(
         "SELECT kind, COALESCE(SUM(qty), 0) AS qty, COUNT(*) AS n FROM entries WHERE state = 'held' GROUP BY kind",
@@ -120,6 +135,7 @@ export class ProductStock extends DurableObject<Bindings> {
 
   /** Reloads the count from D1 when nothing is held; refuses otherwise. */
   async resync(productId: number): Promise<{ ok: boolean; available: number | null }> {
+    this.flushCommittedTakes();
     const open = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM entries WHERE state = 'held'").one().n;
     if (open > 0) return { ok: false, available: this.available };
     this.productId = productId;
@@ -132,6 +148,7 @@ export class ProductStock extends DurableObject<Bindings> {
 
   /** Settles expired holds by asking D1 whether their ref was written, and forgets old settled entries. */
   override async alarm(): Promise<void> {
+    this.flushCommittedTakes();
     const now = Date.now();
     const expired = this.sql
       .exec<Entry>(
@@ -148,7 +165,9 @@ export class ProductStock extends DurableObject<Bindings> {
       this.settle(entry.ref, written ? "committed" : "released");
     }
     this.sql.exec("DELETE FROM entries WHERE state != 'held' AND settled_at < ?", now - SETTLED_RETENTION_MS);
-    this.scheduleAlarm();
+    this.flushCommittedTakes();
+    this.alarmAt = null;
+    this.rescheduleAlarm();
   }
 
   private async ensureLoaded(productId: number): Promise<number> {
@@ -175,9 +194,24 @@ export class ProductStock extends DurableObject<Bindings> {
   }
 
   private entry(ref: string): Entry | undefined {
-    return this.sql
+    const row = this.sql
       .exec<Entry>("SELECT ref, kind, qty, state, expires_at FROM entries WHERE ref = ?", ref)
       .toArray()[0];
+    if (row && this.committedTakes.has(ref)) return { ...row, state: "committed" };
+    return row;
+  }
+
+  private flushCommittedTakes() {
+    if (this.committedTakes.size === 0) return;
+    const now = Date.now();
+    for (const ref of this.committedTakes) {
+      this.sql.exec(
+        "UPDATE entries SET state = 'committed', settled_at = ? WHERE ref = ? AND state = 'held'",
+        now,
+        ref,
+      );
+    }
+    this.committedTakes.clear();
   }
 
   private insertEntry(ref: string, kind: Kind, qty: number) {
@@ -189,13 +223,22 @@ export class ProductStock extends DurableObject<Bindings> {
       qty,
       expiresAt,
     );
-    this.scheduleAlarm();
+    // Holds expire in insertion order, so an alarm already set fires no later
+    // than this one needs; only an unscheduled object sets one.
+    if (this.alarmAt === null) {
+      this.alarmAt = expiresAt;
+      void this.ctx.storage.setAlarm(expiresAt);
+    }
   }
 
   private settle(ref: string, outcome: "committed" | "released") {
     const entry = this.entry(ref);
     if (!entry) return { state: "unknown" as const, available: this.available };
     if (entry.state !== "held") return { state: entry.state, available: this.available };
+    if (outcome === "committed" && entry.kind === "take") {
+      this.committedTakes.add(ref);
+      return { state: outcome, available: this.available };
+    }
     const current = this.available ?? 0;
     if (outcome === "committed" && entry.kind === "give") this.setAvailable(current + entry.qty);
     if (outcome === "released" && entry.kind === "take") this.setAvailable(current + entry.qty);
@@ -203,18 +246,16 @@ export class ProductStock extends DurableObject<Bindings> {
     return { state: outcome, available: this.available };
   }
 
-  /** Next alarm: the earliest hold's expiry, or a daily sweep of settled entries. */
-  private scheduleAlarm() {
+  /** After an alarm: the earliest remaining hold's expiry, or a daily sweep of settled entries. */
+  private rescheduleAlarm() {
     const next = this.sql
       .exec<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM entries WHERE state = 'held'")
       .one().at;
     const hasSettled =
       this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM entries WHERE state != 'held'").one().n > 0;
-    const at = next ?? (hasSettled ? Date.now() + SETTLED_RETENTION_MS : null);
-    if (at === null) {
-      void this.ctx.storage.deleteAlarm();
-      return;
-    }
-    void this.ctx.storage.setAlarm(at);
+    const at =
+      next !== null ? Math.max(next, Date.now() + 1000) : hasSettled ? Date.now() + SETTLED_RETENTION_MS : null;
+    this.alarmAt = at;
+    if (at !== null) void this.ctx.storage.setAlarm(at);
   }
 }

@@ -201,3 +201,43 @@ describe("creating orders", () => {
     }
   });
 });
+
+describe("the caller check that rides in the order's first batch", () => {
+  it("refuses a deactivated cashier's old token and a demoted role, selling nothing", async ({ expect }) => {
+    const { admin } = await accounts();
+    const product = await createProduct(admin.token, { stock_quantity: 5 });
+    const makeCashier = async (name: string) => {
+      const user = await expectJson<{ id: number }>(
+        call("POST", "/api/v1/users", {
+          token: admin.token,
+          body: { username: name, email: `${name}@example.com`, password: "till-pass-1", role: "cashier" },
+        }),
+        201,
+      );
+      const login = await expectJson<{ access_token: string }>(
+        call("POST", "/api/v1/auth/login", { body: { username: name, password: "till-pass-1" } }),
+        200,
+      );
+      return { id: user.id, token: login.access_token };
+    };
+    const body = { order_items: [{ product_id: product.id, quantity: 1 }] };
+
+    const leaver = await makeCashier("leavingtill");
+    await expectJson(call("DELETE", `/api/v1/users/${leaver.id}`, { token: admin.token }), 200);
+    expect((await order(leaver.token, body)).status).toBe(401);
+    expect((await order(leaver.token, body, { "Idempotency-Key": "leaver-1" })).status).toBe(401);
+
+    const moved = await makeCashier("movedtill");
+    await expectJson(
+      call("PUT", `/api/v1/users/${moved.id}`, { token: admin.token, body: { role: "inventory_officer" } }),
+      200,
+    );
+    const refused = await order(moved.token, body);
+    expect(refused.status).toBe(403);
+
+    expect(await bookStock(product.id)).toBe(5);
+    expect(await gate().view(product.id)).toMatchObject({ open_entries: 0 });
+    expect((await gate().view(product.id)).available ?? 5).toBe(5);
+    expect((await order(admin.token, body)).status).toBe(201);
+  });
+});

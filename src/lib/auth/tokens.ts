@@ -9,11 +9,15 @@ import { ApiError } from "../errors";
 
 const ALGORITHM = "HS256";
 const encoder = new TextEncoder();
-const keyCache = new Map<string, Uint8Array>();
-const keyFor = (secret: string) => {
+// An imported CryptoKey per secret: jose would otherwise import raw bytes on every call.
+const keyCache = new Map<string, Promise<CryptoKey>>();
+const keyFor = (secret: string): Promise<CryptoKey> => {
   let key = keyCache.get(secret);
   if (!key) {
-    key = encoder.encode(secret);
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
     keyCache.set(secret, key);
   }
   return key;
@@ -32,7 +36,7 @@ export interface RefreshClaims {
   fam: string;
 }
 
-export function signAccessToken(config: AuthConfig, claims: AccessClaims, now = new Date()) {
+export async function signAccessToken(config: AuthConfig, claims: AccessClaims, now = new Date()) {
   const iat = Math.floor(now.getTime() / 1000);
   return new SignJWT({ typ: "access", role: claims.role, tv: claims.tv })
     .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
@@ -41,10 +45,10 @@ export function signAccessToken(config: AuthConfig, claims: AccessClaims, now = 
     .setAudience(config.audience)
     .setIssuedAt(iat)
     .setExpirationTime(iat + config.accessTtlSeconds)
-    .sign(keyFor(config.secret));
+    .sign(await keyFor(config.secret));
 }
 
-export function signRefreshToken(config: AuthConfig, claims: RefreshClaims, now = new Date()) {
+export async function signRefreshToken(config: AuthConfig, claims: RefreshClaims, now = new Date()) {
   const iat = Math.floor(now.getTime() / 1000);
   return new SignJWT({ typ: "refresh", fam: claims.fam })
     .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
@@ -54,12 +58,12 @@ export function signRefreshToken(config: AuthConfig, claims: RefreshClaims, now 
     .setAudience(config.audience)
     .setIssuedAt(iat)
     .setExpirationTime(iat + config.refreshTtlSeconds)
-    .sign(keyFor(config.secret));
+    .sign(await keyFor(config.secret));
 }
 
 async function verify(config: AuthConfig, token: string, typ: "access" | "refresh") {
   try {
-    const { payload } = await jwtVerify(token, keyFor(config.secret), {
+    const { payload } = await jwtVerify(token, await keyFor(config.secret), {
       algorithms: [ALGORITHM],
       issuer: config.issuer,
       audience: config.audience,

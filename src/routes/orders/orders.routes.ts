@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { requirePermission } from "../../lib/auth/middleware";
+import { requirePermission, requirePermissionInBatch } from "../../lib/auth/middleware";
 import {
   AUTHED_ERRORS,
   BEARER_SECURITY,
@@ -31,7 +31,8 @@ export const create = createRoute({
   summary: "Ring up a sale (stock is reserved through each product's Durable Object)",
   description: "Totals are computed on the server. Send Idempotency-Key so a retried request never sells twice.",
   security,
-  middleware: [requirePermission("orders:create")],
+  // The D1 half of the auth check rides in the service's first batch (see requirePermissionInBatch).
+  middleware: [requirePermissionInBatch("orders:create")],
   request: { headers: IdempotencyHeaderSchema, body: jsonBody(CreateOrderSchema) },
   responses: {
     201: jsonContent(OrderSchema, "Created (or replayed, with Idempotent-Replayed: true)"),
