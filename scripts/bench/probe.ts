@@ -24,9 +24,8 @@ async function token(username: string, password: string) {
 }
 
 const cashier = await token("cashier1", "cashier123");
-let n = 0;
 async function one(path: string, body?: unknown) {
-  n += 1;
+
   const res = await fetch(`${url}${path}`, {
     method: body ? "POST" : "GET",
     headers: { Authorization: `Bearer ${cashier}`, "Content-Type": "application/json" },
