@@ -25,7 +25,6 @@ async function token(username: string, password: string) {
 
 const cashier = await token("cashier1", "cashier123");
 async function one(path: string, body?: unknown) {
-
   const res = await fetch(`${url}${path}`, {
     method: body ? "POST" : "GET",
     headers: { Authorization: `Bearer ${cashier}`, "Content-Type": "application/json" },
