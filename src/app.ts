@@ -15,6 +15,7 @@ import { categoriesRouter } from "./routes/categories/categories.index";
 import { customersRouter } from "./routes/customers/customers.index";
 import { inventoryRouter } from "./routes/inventory/inventory.index";
 import { ordersRouter } from "./routes/orders/orders.index";
+import { paymentsRouter } from "./routes/payments/payments.index";
 import { productsRouter } from "./routes/products/products.index";
 import { docsPages } from "./routes/system/docs-pages";
 import { systemRouter } from "./routes/system/system.index";
@@ -62,6 +63,7 @@ export function createApp() {
   app.route(`${API_PREFIX}/customers`, customersRouter);
   app.route(`${API_PREFIX}/orders`, ordersRouter);
   app.route(`${API_PREFIX}/inventory`, inventoryRouter);
+  app.route(`${API_PREFIX}/payments`, paymentsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",

@@ -180,6 +180,15 @@ export const orders = sqliteTable(
     discount: integer("discount").notNull().default(0),
     total: integer("total").notNull(),
     notes: text("notes"),
+    /** Net money taken: Σ completed payments − Σ refunds. Never above the total. */
+    paidAmount: integer("paid_amount").notNull().default(0),
+    refundedAmount: integer("refunded_amount").notNull().default(0),
+    /** Loyalty points turned into discount at sale time (given back on cancel). */
+    pointsRedeemed: integer("points_redeemed").notNull().default(0),
+    /** The discount those points bought, in cents (kept apart from the manual `discount`). */
+    pointsDiscount: integer("points_discount").notNull().default(0),
+    /** Points the customer earns when the order completes (trigger-applied). */
+    pointsEarned: integer("points_earned").notNull().default(0),
     ...timestamps,
     completedAt: text("completed_at"),
   },
@@ -193,6 +202,12 @@ export const orders = sqliteTable(
     check(
       "orders_amounts_non_negative",
       sql`${t.subtotal} >= 0 AND ${t.tax} >= 0 AND ${t.discount} >= 0 AND ${t.total} >= 0`,
+    ),
+    // Racing payments cannot take more than the total: the batch that would fails.
+    check("orders_paid_within_total", sql`${t.paidAmount} >= 0 AND ${t.paidAmount} <= ${t.total}`),
+    check(
+      "orders_points_non_negative",
+      sql`${t.pointsRedeemed} >= 0 AND ${t.pointsEarned} >= 0 AND ${t.refundedAmount} >= 0`,
     ),
   ],
 );
@@ -213,9 +228,14 @@ export const orderItems = sqliteTable(
     unitPrice: integer("unit_price").notNull(),
     discount: integer("discount").notNull().default(0),
     subtotal: integer("subtotal").notNull(),
+    refundedQuantity: integer("refunded_quantity").notNull().default(0),
   },
   (t) => [
     index("order_items_order_idx").on(t.orderId),
+    check(
+      "order_items_refunded_within_quantity",
+      sql`${t.refundedQuantity} >= 0 AND ${t.refundedQuantity} <= ${t.quantity}`,
+    ),
     index("order_items_product_idx").on(t.productId),
     check("order_items_quantity_positive", sql`${t.quantity} > 0`),
     check("order_items_amounts_non_negative", sql`${t.unitPrice} >= 0 AND ${t.discount} >= 0 AND ${t.subtotal} >= 0`),
@@ -235,6 +255,12 @@ export const payments = sqliteTable(
     transactionId: text("transaction_id"),
     referenceNumber: text("reference_number"),
     notes: text("notes"),
+    /** Cash handed over; `amount` is what was applied and `change_due` what went back. */
+    amountTendered: integer("amount_tendered"),
+    changeDue: integer("change_due").notNull().default(0),
+    /** Σ refunds of this payment; never above `amount` (enforced in the refund's batch). */
+    refundedAmount: integer("refunded_amount").notNull().default(0),
+    userId: integer("user_id").references(() => users.id),
     ...timestamps,
   },
   (t) => [
@@ -245,6 +271,7 @@ export const payments = sqliteTable(
     check("payments_method_check", inList("payment_method", PAYMENT_METHODS)),
     check("payments_status_check", inList("status", PAYMENT_STATUSES)),
     check("payments_amount_positive", sql`${t.amount} > 0`),
+    check("payments_refunds_within_amount", sql`${t.refundedAmount} >= 0 AND ${t.refundedAmount} <= ${t.amount}`),
   ],
 );
 
@@ -330,4 +357,55 @@ export const idempotencyKeys = sqliteTable(
     createdAt: text("created_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.key] }), index("idempotency_keys_created_idx").on(t.createdAt)],
+);
+
+/** A refund of (part of) one payment, optionally itemised with goods back on the shelf. */
+export const refunds = sqliteTable(
+  "refunds",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    paymentId: integer("payment_id")
+      .notNull()
+      .references(() => payments.id),
+    orderId: integer("order_id")
+      .notNull()
+      .references(() => orders.id),
+    amount: integer("amount").notNull(),
+    reason: text("reason").notNull(),
+    userId: integer("user_id").references(() => users.id),
+    /** The stock operation that put goods back, if any (REF-…). */
+    stockRef: text("stock_ref"),
+    pointsReversed: integer("points_reversed").notNull().default(0),
+    /** Points that should have been taken back but had already been spent. */
+    pointsUnreversed: integer("points_unreversed").notNull().default(0),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    index("refunds_payment_idx").on(t.paymentId),
+    index("refunds_order_idx").on(t.orderId),
+    index("refunds_created_idx").on(t.createdAt),
+    check("refunds_amount_positive", sql`${t.amount} > 0`),
+  ],
+);
+
+export const refundItems = sqliteTable(
+  "refund_items",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    refundId: integer("refund_id")
+      .notNull()
+      .references(() => refunds.id, { onDelete: "cascade" }),
+    orderItemId: integer("order_item_id")
+      .notNull()
+      .references(() => orderItems.id),
+    productId: integer("product_id")
+      .notNull()
+      .references(() => products.id),
+    quantity: integer("quantity").notNull(),
+    restock: integer("restock", { mode: "boolean" }).notNull(),
+  },
+  (t) => [
+    index("refund_items_refund_idx").on(t.refundId),
+    check("refund_items_quantity_positive", sql`${t.quantity} > 0`),
+  ],
 );

@@ -1,4 +1,5 @@
 /** Typed views over string `[vars]`, with the defaults a fresh checkout needs. */
+import { parseMoney } from "../domain/money";
 import type { Bindings } from "../env";
 
 const int = (value: string | undefined, fallback: number) => {
@@ -45,3 +46,23 @@ export const corsOrigins = (env: Bindings): string[] =>
     .split(",")
     .map((origin) => origin.trim())
     .filter((origin) => origin.length > 0 && origin !== "*");
+
+export interface LoyaltyConfig {
+  /** Points per currency unit (may be fractional: 0.5 = one point per two units). */
+  pointsPerUnit: number;
+  /** Cents one point is worth when redeemed. */
+  pointValueCents: number;
+}
+
+export const loyaltyConfig = (env: Bindings): LoyaltyConfig => {
+  const perUnit = Number.parseFloat(env.LOYALTY_POINTS_PER_UNIT ?? "1");
+  const value = parseMoney(env.LOYALTY_POINT_VALUE ?? "0.01");
+  return {
+    pointsPerUnit: Number.isFinite(perUnit) && perUnit >= 0 ? perUnit : 1,
+    pointValueCents: value.ok && value.cents > 0 ? value.cents : 1,
+  };
+};
+
+/** Points an order of `totalCents` earns (rounded down). */
+export const pointsFor = (totalCents: number, config: LoyaltyConfig) =>
+  Math.floor((totalCents * config.pointsPerUnit) / 100);

@@ -88,10 +88,12 @@ export function idempotencyInsert(
   resource: { type: string; ref: string },
   now: string,
 ): D1PreparedStatement {
+  // "last_insert_rowid": the row the statement just before this one inserted.
+  const ref = resource.ref === "last_insert_rowid" ? "CAST(last_insert_rowid() AS TEXT)" : "?7";
   return d1
     .prepare(
       `INSERT INTO idempotency_keys (user_id, key, method, path, request_hash, resource_type, resource_ref, created_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ${ref}, ?8)`,
     )
     .bind(idem.userId, idem.key, idem.method, idem.path, idem.requestHash, resource.type, resource.ref, now);
 }

@@ -2,6 +2,8 @@
 import { computeTotals } from "../domain/order-totals";
 import type { AuthUser } from "../lib/auth/current-user";
 import { hasPermission } from "../lib/auth/rbac";
+import { pointsFor } from "../lib/config";
+import { isCheckViolation } from "../lib/db-errors";
 import { ApiError, invalidField } from "../lib/errors";
 import type { OrderDeps } from "./orders-create";
 import { getOrderFor, loadOrder } from "./orders-read";
@@ -69,30 +71,48 @@ export async function updateOrder(
   const tax = fields.tax ?? order.tax;
   const discount = fields.discount ?? order.discount;
   // Items are fixed after the sale: one line carrying the subtotal re-checks the discount rule.
-  const priced = computeTotals([{ productId: 0, quantity: 1, unitPrice: order.subtotal, discount: 0 }], tax, discount);
+  const priced = computeTotals(
+    [{ productId: 0, quantity: 1, unitPrice: order.subtotal, discount: 0 }],
+    tax,
+    discount + order.points_discount,
+  );
   if (!priced.ok) throw invalidField(["body", "discount"], "Order discount is larger than the subtotal");
-  const paid = Math.round(view.payments_summary.paid_amount * 100);
-  if (priced.totals.total < paid) {
+  if (priced.totals.total < order.paid_amount) {
     throw new ApiError(
       "CONFLICT",
       `The new total would be below the ${view.payments_summary.paid_amount} already paid`,
     );
   }
+  if (order.points_redeemed > 0 && fields.customer_id !== undefined && fields.customer_id !== order.customer_id) {
+    throw new ApiError("CONFLICT", "Points were redeemed for this customer; cancel the order instead of moving it");
+  }
+  const customerId = fields.customer_id === undefined ? order.customer_id : fields.customer_id;
+  const pointsEarned = customerId
+    ? pointsFor(priced.totals.total, deps.loyalty ?? { pointsPerUnit: 1, pointValueCents: 1 })
+    : 0;
+  // The CHECK on paid_amount <= total also refuses a total cut below a payment racing this edit.
   const updated = await deps.d1
     .prepare(
-      `UPDATE orders SET customer_id = ?2, notes = ?3, tax = ?4, discount = ?5, total = ?6, updated_at = ?7
+      `UPDATE orders SET customer_id = ?2, notes = ?3, tax = ?4, discount = ?5, total = ?6, points_earned = ?7, updated_at = ?8
        WHERE id = ?1 AND status = 'pending' RETURNING id`,
     )
     .bind(
       id,
-      fields.customer_id === undefined ? order.customer_id : fields.customer_id,
+      customerId,
       fields.notes === undefined ? order.notes : fields.notes,
       tax,
       discount,
       priced.totals.total,
+      pointsEarned,
       new Date().toISOString(),
     )
-    .first();
+    .first()
+    .catch((error: unknown) => {
+      if (isCheckViolation(error, "orders_paid_within_total")) {
+        throw new ApiError("CONFLICT", "The new total would be below what has been paid");
+      }
+      throw error;
+    });
   if (!updated) throw new ApiError("INVALID_STATE", "Order stopped being pending while you edited it");
   const reloaded = await loadOrder(deps.d1, { id });
   if (!reloaded) throw new ApiError("NOT_FOUND", "Order not found");
@@ -107,7 +127,7 @@ export async function updateOrder(
 export async function cancelOrder(deps: OrderDeps, actor: AuthUser, id: number): Promise<OrderView> {
   const { order, view } = await getOrderFor(deps.d1, actor, { id });
   if (order.status !== "pending") throw notPending(order);
-  if (view.payments_summary.payment_count > 0 && view.payments_summary.paid_amount > 0) {
+  if (order.paid_amount > 0) {
     throw new ApiError("INVALID_STATE", "Order has payments; refund them before cancelling");
   }
   const d1 = deps.d1;
@@ -137,6 +157,19 @@ export async function cancelOrder(deps: OrderDeps, actor: AuthUser, id: number):
     }
     return outcome;
   };
+  if (order.points_redeemed > 0 && order.customer_id !== null) {
+    statements.push(
+      d1
+        .prepare("UPDATE customers SET loyalty_points = loyalty_points + ?2, updated_at = ?3 WHERE id = ?1")
+        .bind(order.customer_id, order.points_redeemed, now),
+      d1
+        .prepare(
+          `INSERT INTO loyalty_ledger (customer_id, delta, balance_after, reason, user_id, order_id, created_at)
+           SELECT id, ?2, loyalty_points, 'Returned: ' || ?3 || ' cancelled', ?4, ?5, ?6 FROM customers WHERE id = ?1`,
+        )
+        .bind(order.customer_id, order.points_redeemed, order.order_number, actor.id, order.id, now),
+    );
+  }
   const changes = view.order_items.map((item) => ({ productId: item.product_id, delta: item.quantity }));
   await withStockGate(deps, ref, changes, write, async () => null);
   const reloaded = await loadOrder(d1, { id });

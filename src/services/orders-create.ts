@@ -7,6 +7,8 @@ import { computeTotals, mergeLines, newOrderNumber, type RequestedLine } from ".
 import type { AuthUser } from "../lib/auth/current-user";
 import { type PendingUserCheck, settleUserCheck, USER_CHECK_SQL, type UserCheckRow } from "../lib/auth/middleware";
 import { hasPermission } from "../lib/auth/rbac";
+import { type LoyaltyConfig, pointsFor } from "../lib/config";
+import { isCheckViolation } from "../lib/db-errors";
 import { ApiError, invalidField } from "../lib/errors";
 import { KeyCollision } from "../lib/http/idempotent";
 import { type IdempotencyContext, idempotencyInsert, isKeyCollision } from "../lib/idempotency";
@@ -24,7 +26,10 @@ export interface CreateOrderInput {
   tax?: number | undefined;
   discount?: number | undefined;
   notes?: string | null | undefined;
+  redeem_points?: number | undefined;
 }
+
+const DEFAULT_LOYALTY: LoyaltyConfig = { pointsPerUnit: 1, pointValueCents: 1 };
 
 export interface OrderDeps {
   d1: D1Database;
@@ -32,6 +37,7 @@ export interface OrderDeps {
   defer: (work: Promise<unknown>) => void;
   now?: () => Date;
   mark?: (phase: string, ms: number) => void;
+  loyalty?: LoyaltyConfig;
 }
 
 interface ProductFacts {
@@ -55,13 +61,13 @@ async function loadFacts(
       .prepare(`SELECT id, sku, name, price, is_active FROM products WHERE id IN (${placeholders})`)
       .bind(...productIds),
     d1
-      .prepare("SELECT id, first_name, last_name, email, is_active FROM customers WHERE id = ?1")
+      .prepare("SELECT id, first_name, last_name, email, is_active, loyalty_points FROM customers WHERE id = ?1")
       .bind(customerId ?? -1),
     d1.prepare(USER_CHECK_SQL).bind(userId ?? -1),
   ]);
   return {
     products: new Map(((products?.results ?? []) as ProductFacts[]).map((p) => [p.id, p])),
-    customer: customers?.results[0] as (CustomerSummary & { is_active: number }) | undefined,
+    customer: customers?.results[0] as (CustomerSummary & { is_active: number; loyalty_points: number }) | undefined,
     user: users?.results[0] as UserCheckRow | undefined,
   };
 }
@@ -112,6 +118,19 @@ export async function createOrder(
       throw invalidField(["body", "customer_id"], `Customer ${input.customer_id} is inactive`);
   }
 
+  const redeem = input.redeem_points ?? 0;
+  if (redeem > 0) {
+    if (!facts.customer) throw invalidField(["body", "redeem_points"], "Redeeming points needs a customer_id");
+    if (redeem > facts.customer.loyalty_points) {
+      throw new ApiError("CONFLICT", `Customer has ${facts.customer.loyalty_points} points; cannot redeem ${redeem}`, {
+        extra: { available_points: facts.customer.loyalty_points },
+      });
+    }
+  }
+  const loyalty = deps.loyalty ?? DEFAULT_LOYALTY;
+  const pointsDiscount = redeem * loyalty.pointValueCents;
+  const manualDiscount = input.discount ?? 0;
+
   const cart = lines.map((line) => {
     const product = facts.products.get(line.product_id) as ProductFacts;
     return {
@@ -121,7 +140,7 @@ export async function createOrder(
       discount: line.discount ?? 0,
     };
   });
-  const priced = computeTotals(cart, input.tax ?? 0, input.discount ?? 0);
+  const priced = computeTotals(cart, input.tax ?? 0, manualDiscount + pointsDiscount);
   if (!priced.ok) {
     if (priced.problem.kind === "line_discount") {
       throw invalidField(
@@ -129,9 +148,13 @@ export async function createOrder(
         "Line discount is larger than the line's value",
       );
     }
-    throw invalidField(["body", "discount"], "Order discount is larger than the subtotal");
+    throw invalidField(
+      ["body", redeem > 0 ? "redeem_points" : "discount"],
+      redeem > 0 ? "Discount plus redeemed points exceed the subtotal" : "Order discount is larger than the subtotal",
+    );
   }
   const totals = priced.totals;
+  const pointsEarned = facts.customer ? pointsFor(totals.total, loyalty) : 0;
 
   const now = deps.now ? deps.now() : new Date();
   const nowIso = now.toISOString();
@@ -142,8 +165,9 @@ export async function createOrder(
   statements.push(
     d1
       .prepare(
-        `INSERT INTO orders (order_number, customer_id, user_id, status, subtotal, tax, discount, total, notes, created_at, updated_at)
-         VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?8, ?9, ?9) RETURNING *`,
+        `INSERT INTO orders (order_number, customer_id, user_id, status, subtotal, tax, discount, total, notes,
+           points_redeemed, points_discount, points_earned, created_at, updated_at)
+         VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?8, ?10, ?11, ?12, ?9, ?9) RETURNING *`,
       )
       .bind(
         orderNumber,
@@ -151,14 +175,35 @@ export async function createOrder(
         actor.id,
         totals.subtotal,
         totals.tax,
-        totals.discount,
+        manualDiscount,
         totals.total,
         input.notes ?? null,
         nowIso,
+        redeem,
+        pointsDiscount,
+        pointsEarned,
       ),
   );
+  if (redeem > 0 && facts.customer) {
+    // The CHECK on customers.loyalty_points fails the batch if a racing
+    // redemption spent the points first.
+    statements.push(
+      d1
+        .prepare("UPDATE customers SET loyalty_points = loyalty_points - ?2, updated_at = ?3 WHERE id = ?1")
+        .bind(facts.customer.id, redeem, nowIso),
+      d1
+        .prepare(
+          `INSERT INTO loyalty_ledger (customer_id, delta, balance_after, reason, user_id, order_id, created_at)
+           SELECT c.id, -?2, c.loyalty_points, 'Redeemed on ' || ?3, ?4, o.id, ?5
+           FROM customers c JOIN orders o ON o.order_number = ?3 WHERE c.id = ?1`,
+        )
+        .bind(facts.customer.id, redeem, orderNumber, actor.id, nowIso),
+    );
+  }
+
   // Items: one multi-row INSERT per 12 lines (8 bound values each, under D1's 100).
   const itemChunks = chunk(totals.lines, 12);
+  const firstItemIndex = statements.length;
   for (const part of itemChunks) {
     const values = part
       .map((_, i) => `(${Array.from({ length: 7 }, (_, k) => `?${i * 7 + k + 2}`).join(", ")})`)
@@ -207,7 +252,8 @@ export async function createOrder(
     const outcome = await runBatch(d1, statements, orderNumber, (results) => {
       const offset = idem ? 1 : 0;
       const order = results[offset]?.results[0] as RawOrder;
-      const inserted = itemChunks.flatMap((_, i) => (results[offset + 1 + i]?.results ?? []) as RawOrderItem[]);
+      const inserted = itemChunks.flatMap((_, i) => (results[firstItemIndex + i]?.results ?? []) as RawOrderItem[]);
+
       const byProduct = new Map(inserted.map((item) => [item.product_id, item]));
       const items = totals.lines.map((line) => byProduct.get(line.productId) as RawOrderItem);
       const customer = facts.customer
@@ -226,6 +272,16 @@ export async function createOrder(
     // Another request with the same key won the race: ours wrote nothing.
     if (outcome.kind === "refused" && idem && isKeyCollision(outcome.error)) {
       return { kind: "refused", error: new KeyCollision() };
+    }
+    if (outcome.kind === "refused" && isCheckViolation(outcome.error, "customers_points_non_negative")) {
+      return { kind: "refused", error: new ApiError("CONFLICT", "The customer no longer has the points to redeem") };
+    }
+    if (outcome.kind === "refused" && isCheckViolation(outcome.error, "products_stock_non_negative")) {
+      // The database's last line of defence spoke: the gate and the book disagree.
+      return {
+        kind: "refused",
+        error: new ApiError("INSUFFICIENT_STOCK", "Insufficient stock (the book refused the sale)"),
+      };
     }
     return outcome;
   };

@@ -29,20 +29,16 @@ export async function loadOrder(
       .prepare(`SELECT u.id, u.username, u.full_name FROM users u JOIN orders o ON o.user_id = u.id WHERE ${where}`)
       .bind(value),
     d1
-      .prepare(
-        `SELECT COALESCE(SUM(CASE WHEN p.status IN ('completed', 'partially_refunded', 'refunded') THEN p.amount ELSE 0 END), 0) AS paid,
-                COUNT(p.id) AS count
-         FROM payments p JOIN orders o ON o.id = p.order_id WHERE ${where}`,
-      )
+      .prepare(`SELECT COUNT(p.id) AS count FROM payments p JOIN orders o ON o.id = p.order_id WHERE ${where}`)
       .bind(value),
   ]);
   const order = orders?.results[0] as RawOrder | undefined;
   if (!order) return null;
-  const pay = (payments?.results[0] ?? { paid: 0, count: 0 }) as { paid: number; count: number };
+  const pay = (payments?.results[0] ?? { count: 0 }) as { count: number };
   const view = toOrderView(order, (items?.results ?? []) as RawOrderItem[], {
     customer: (customers?.results[0] as CustomerSummary | undefined) ?? null,
     cashier: (cashiers?.results[0] as { id: number; username: string; full_name: string | null } | undefined) ?? null,
-    payments: { paid: pay.paid, refunded: 0, count: pay.count },
+    paymentCount: pay.count,
   });
   return { order, view };
 }

@@ -12,6 +12,11 @@ export interface RawOrder {
   discount: number;
   total: number;
   notes: string | null;
+  paid_amount: number;
+  refunded_amount: number;
+  points_redeemed: number;
+  points_discount: number;
+  points_earned: number;
   created_at: string;
   updated_at: string;
   completed_at: string | null;
@@ -27,6 +32,7 @@ export interface RawOrderItem {
   unit_price: number;
   discount: number;
   subtotal: number;
+  refunded_quantity: number;
 }
 
 export interface CustomerSummary {
@@ -34,13 +40,6 @@ export interface CustomerSummary {
   first_name: string;
   last_name: string;
   email: string | null;
-}
-
-export interface PaymentSummary {
-  /** Cents taken by completed (or partly refunded) payments. */
-  paid: number;
-  refunded: number;
-  count: number;
 }
 
 export const toItemView = (item: RawOrderItem) => ({
@@ -52,6 +51,7 @@ export const toItemView = (item: RawOrderItem) => ({
   unit_price: toDecimal(item.unit_price),
   discount: toDecimal(item.discount),
   subtotal: toDecimal(item.subtotal),
+  refunded_quantity: item.refunded_quantity ?? 0,
 });
 
 export function toOrderView(
@@ -60,11 +60,10 @@ export function toOrderView(
   extra: {
     customer?: CustomerSummary | null;
     cashier?: { id: number; username: string; full_name: string | null } | null;
-    payments?: PaymentSummary;
+    paymentCount?: number;
   } = {},
 ) {
-  const payments = extra.payments ?? { paid: 0, refunded: 0, count: 0 };
-  const netPaid = payments.paid - payments.refunded;
+  const net = order.paid_amount ?? 0;
   return {
     id: order.id,
     order_number: order.order_number,
@@ -74,6 +73,9 @@ export function toOrderView(
     subtotal: toDecimal(order.subtotal),
     tax: toDecimal(order.tax),
     discount: toDecimal(order.discount),
+    points_redeemed: order.points_redeemed ?? 0,
+    points_discount: toDecimal(order.points_discount ?? 0),
+    points_earned: order.points_earned ?? 0,
     total: toDecimal(order.total),
     notes: order.notes,
     created_at: order.created_at,
@@ -83,11 +85,11 @@ export function toOrderView(
     customer: extra.customer ?? null,
     cashier: extra.cashier ?? null,
     payments_summary: {
-      payment_count: payments.count,
-      paid_amount: toDecimal(payments.paid),
-      refunded_amount: toDecimal(payments.refunded),
-      remaining_amount: toDecimal(Math.max(0, order.total - payments.paid)),
-      net_paid: toDecimal(netPaid),
+      payment_count: extra.paymentCount ?? 0,
+      /** Net of refunds. */
+      paid_amount: toDecimal(net),
+      refunded_amount: toDecimal(order.refunded_amount ?? 0),
+      remaining_amount: toDecimal(Math.max(0, order.total - net)),
     },
   };
 }

@@ -135,6 +135,9 @@ export async function runBatch<T>(
   statements: D1PreparedStatement[],
   ref: string,
   onCommitted: (results: D1Result[]) => T,
+  /** Finds whether the batch landed; defaults to its inventory log rows. */
+  probe: () => Promise<unknown> = () =>
+    d1.prepare("SELECT 1 AS found FROM inventory_logs WHERE stock_ref = ?1 LIMIT 1").bind(ref).first(),
 ): Promise<BatchOutcome<T>> {
   try {
     const results = await d1.batch(statements);
@@ -142,10 +145,8 @@ export async function runBatch<T>(
   } catch (error) {
     if (isD1Refusal(error)) return { kind: "refused", error };
     try {
-      const written = await d1
-        .prepare("SELECT 1 AS found FROM inventory_logs WHERE stock_ref = ?1 LIMIT 1")
-        .bind(ref)
-        .first();
+      const written = await probe();
+
       if (written) return { kind: "written", error };
       return { kind: "refused", error };
     } catch {

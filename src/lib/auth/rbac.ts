@@ -17,6 +17,9 @@ export const PERMISSIONS = {
   /** Cashiers read the orders they rang up; managers and admins read all. */
   "orders:read": ["admin", "manager", "cashier"],
   "payments:create": ["admin", "manager", "cashier"],
+  /** Cashiers read payments on the orders they rang up. */
+  "payments:read": ["admin", "manager", "cashier"],
+
   "orders:manage": ["admin", "manager"],
   "refunds:create": ["admin", "manager"],
   "prices:override": ["admin", "manager"],

@@ -4,6 +4,7 @@ import { setMetric } from "hono/timing";
 import { addDays, localDayStart } from "../../domain/time-zone";
 import type { AppEnv } from "../../env";
 import { assertPermission, authenticate } from "../../lib/auth/middleware";
+import { loyaltyConfig } from "../../lib/config";
 import { notFound } from "../../lib/errors";
 import { idempotent } from "../../lib/http/idempotent";
 import { cancelOrder, updateOrder } from "../../services/orders-change";
@@ -23,6 +24,8 @@ import type {
 export const orderDeps = (c: Context<AppEnv>): OrderDeps => ({
   d1: c.env.DB,
   stock: stockGate(c.env.PRODUCT_STOCK),
+  loyalty: loyaltyConfig(c.env),
+
   defer: (work) => c.executionCtx.waitUntil(work.catch(() => undefined)),
   ...(c.env.DEBUG === "true" ? { mark: (phase: string, ms: number) => setMetric(c, phase, ms) } : {}),
 });

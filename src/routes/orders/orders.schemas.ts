@@ -22,6 +22,13 @@ export const CreateOrderSchema = z
     tax: MoneySchema.optional().openapi({ example: 15.5, description: "Tax amount (not a rate)" }),
     discount: MoneySchema.optional().openapi({ example: 5, description: "Amount off the subtotal" }),
     notes: multilineText(500).nullish(),
+    redeem_points: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000_000)
+      .optional()
+      .openapi({ description: "Loyalty points to turn into a discount (needs customer_id)" }),
   })
   .openapi("OrderCreate");
 
@@ -44,6 +51,7 @@ const OrderItemSchema = z.object({
   unit_price: z.number(),
   discount: z.number(),
   subtotal: z.number(),
+  refunded_quantity: z.number().int(),
 });
 
 export const OrderSchema = z
@@ -56,6 +64,9 @@ export const OrderSchema = z
     subtotal: z.number(),
     tax: z.number(),
     discount: z.number(),
+    points_redeemed: z.number().int(),
+    points_discount: z.number(),
+    points_earned: z.number().int().openapi({ description: "Added to the customer when the order completes" }),
     total: z.number(),
     notes: z.string().nullable(),
     created_at: z.string(),
@@ -71,7 +82,6 @@ export const OrderSchema = z
       paid_amount: z.number(),
       refunded_amount: z.number(),
       remaining_amount: z.number(),
-      net_paid: z.number(),
     }),
   })
   .openapi("Order");

@@ -1,0 +1,54 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import type { AppEnv } from "../../env";
+import { hasPermission } from "../../lib/auth/rbac";
+import { notFound } from "../../lib/errors";
+import { idempotent } from "../../lib/http/idempotent";
+import * as payments from "../../services/payments";
+import { toPaymentView } from "../../services/payments-view";
+import { refundPayment, refundResult } from "../../services/refunds";
+import { orderDeps } from "../orders/orders.handlers";
+import type { CreateRoute, GetRoute, ListRoute, OrderStatusRoute, RefundRoute, UpdateRoute } from "./payments.routes";
+
+export const create: RouteHandler<CreateRoute, AppEnv> = async (c) => {
+  const body = c.req.valid("json");
+  const answer = await idempotent(c, body, {
+    status: 201,
+    run: (idem) => payments.createPayment(c.env.DB, c.var.user, body, idem),
+    rerender: (paymentId) => payments.paymentResult(c.env.DB, Number(paymentId)).catch(() => null),
+  });
+  return c.json(answer.body, 201, answer.headers);
+};
+
+export const list: RouteHandler<ListRoute, AppEnv> = async (c) => {
+  const query = c.req.valid("query");
+  const page = await payments.listPayments(c.env.DB, c.var.user, query);
+  return c.json({ ...page, skip: query.skip, limit: query.limit }, 200);
+};
+
+export const orderStatus: RouteHandler<OrderStatusRoute, AppEnv> = async (c) =>
+  c.json(await payments.orderPaymentStatus(c.env.DB, c.req.valid("param").order_id), 200);
+
+export const get: RouteHandler<GetRoute, AppEnv> = async (c) => {
+  const payment = await payments.getPayment(c.env.DB, c.req.valid("param").id);
+  if (!hasPermission(c.var.user.role, "orders:manage")) {
+    const order = await c.env.DB.prepare("SELECT user_id FROM orders WHERE id = ?1")
+      .bind(payment.order_id)
+      .first<{ user_id: number }>();
+    if (order?.user_id !== c.var.user.id) throw notFound("Payment");
+  }
+  return c.json(toPaymentView(payment), 200);
+};
+
+export const update: RouteHandler<UpdateRoute, AppEnv> = async (c) =>
+  c.json(await payments.updatePayment(c.env.DB, c.req.valid("param").id, c.req.valid("json")), 200);
+
+export const refund: RouteHandler<RefundRoute, AppEnv> = async (c) => {
+  const paymentId = c.req.valid("param").id;
+  const body = c.req.valid("json");
+  const answer = await idempotent(c, body, {
+    status: 201,
+    run: (idem) => refundPayment(orderDeps(c), c.var.user, paymentId, body, idem),
+    rerender: (refundId) => refundResult(c.env.DB, Number(refundId)).catch(() => null),
+  });
+  return c.json(answer.body, 201, answer.headers);
+};

@@ -1,0 +1,130 @@
+import { z } from "@hono/zod-openapi";
+import { PAYMENT_METHODS, PAYMENT_STATUSES } from "../../db/schema";
+import { MoneySchema, multilineText, OptionalIdQuery, plainText } from "../../lib/http/fields";
+import { paginatedSchema } from "../../lib/http/openapi";
+
+export const CreatePaymentSchema = z
+  .object({
+    order_id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({ example: 1 }),
+    payment_method: z.enum(PAYMENT_METHODS).openapi({ example: "credit_card" }),
+    amount: MoneySchema.openapi({ example: 1500.0 }),
+    amount_tendered: MoneySchema.optional().openapi({ description: "Cash handed over (change is returned)" }),
+    status: z
+      .enum(["completed", "pending"])
+      .optional()
+      .openapi({ description: "Default completed; pending awaits confirmation" }),
+    transaction_id: plainText(100, 1).nullish().openapi({ example: "TXN-001" }),
+    reference_number: plainText(100).nullish(),
+    notes: multilineText(500).nullish(),
+  })
+  .refine((body) => body.amount > 0, { message: "Amount must be greater than zero", path: ["amount"] })
+  .openapi("PaymentCreate");
+
+export const UpdatePaymentSchema = z
+  .object({
+    reference_number: plainText(100).nullish(),
+    notes: multilineText(500).nullish(),
+    status: z.enum(PAYMENT_STATUSES).optional().openapi({ description: "pending → completed | failed only" }),
+  })
+  .openapi("PaymentUpdate");
+
+export const RefundSchema = z
+  .object({
+    amount: MoneySchema.optional().openapi({
+      example: 5.0,
+      description: "Default: all that remains refundable (or the items' value)",
+    }),
+    reason: plainText(300, 1).openapi({ example: "damaged item" }),
+    items: z
+      .array(
+        z.object({
+          order_item_id: z.number().int().positive(),
+          quantity: z.number().int().min(1).max(10_000),
+          restock: z.boolean().optional().openapi({ description: "Put the goods back on the shelf" }),
+        }),
+      )
+      .max(100)
+      .optional(),
+  })
+  .refine((body) => body.amount === undefined || body.amount > 0, {
+    message: "Amount must be greater than zero",
+    path: ["amount"],
+  })
+  .openapi("RefundCreate");
+
+export const PaymentSchema = z
+  .object({
+    id: z.number().int(),
+    order_id: z.number().int(),
+    payment_method: z.enum(PAYMENT_METHODS),
+    status: z.enum(PAYMENT_STATUSES),
+    amount: z.number(),
+    amount_tendered: z.number().nullable(),
+    change_due: z.number(),
+    refunded_amount: z.number(),
+    refundable_amount: z.number(),
+    transaction_id: z.string().nullable(),
+    reference_number: z.string().nullable(),
+    notes: z.string().nullable(),
+    user_id: z.number().int().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Payment");
+
+export const PaymentResultSchema = PaymentSchema.extend({
+  order_status: z.string(),
+  remaining_amount: z.number(),
+}).openapi("PaymentResult");
+
+export const PaymentListSchema = paginatedSchema(PaymentSchema, "PaymentList");
+
+export const RefundResultSchema = z
+  .object({
+    id: z.number().int(),
+    payment_id: z.number().int(),
+    order_id: z.number().int(),
+    amount: z.number(),
+    reason: z.string(),
+    user_id: z.number().int().nullable(),
+    points_reversed: z.number().int(),
+    points_unreversed: z.number().int().openapi({ description: "Points already spent that could not be taken back" }),
+    items: z.array(
+      z.object({
+        order_item_id: z.number().int(),
+        product_id: z.number().int(),
+        quantity: z.number().int(),
+        restock: z.boolean(),
+      }),
+    ),
+    created_at: z.string(),
+    payment_status: z.string(),
+    order_status: z.string(),
+    refundable_amount: z.number(),
+  })
+  .openapi("RefundResult");
+
+export const PaymentListQuerySchema = z.object({
+  order_id: OptionalIdQuery.optional(),
+  status: z.enum(PAYMENT_STATUSES).optional(),
+  payment_method: z.enum(PAYMENT_METHODS).optional(),
+});
+
+export const OrderIdParamSchema = z.object({
+  order_id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(Number.MAX_SAFE_INTEGER)
+    .openapi({ param: { name: "order_id", in: "path" }, example: 1 }),
+});
+
+export const PaymentStatusSchema = z
+  .object({
+    order_id: z.number().int(),
+    order_total: z.number(),
+    paid_amount: z.number(),
+    remaining_amount: z.number(),
+    is_fully_paid: z.boolean(),
+  })
+  .openapi("OrderPaymentStatus");

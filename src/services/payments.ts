@@ -1,0 +1,312 @@
+/**
+ * Taking money: payments against an order, split tender, cash change, and
+ * the order's completion in the same batch as the payment that covers it.
+ * The rules that must hold under races live in the batch itself:
+ * - `orders.paid_amount <= total` (CHECK): racing payments cannot overpay;
+ * - the order completes by a conditional UPDATE that runs after the paid
+ *   amount moved, so whichever payment covers the total completes it, once;
+ * - the status trigger refuses paying a cancelled or refunded order.
+ */
+import type { PAYMENT_METHODS } from "../db/schema";
+import { toDecimal } from "../domain/money";
+import type { AuthUser } from "../lib/auth/current-user";
+import { hasPermission } from "../lib/auth/rbac";
+import { isCheckViolation, uniqueViolation } from "../lib/db-errors";
+import { ApiError, notFound } from "../lib/errors";
+import { KeyCollision } from "../lib/http/idempotent";
+import { type IdempotencyContext, idempotencyInsert, isKeyCollision } from "../lib/idempotency";
+import { type PaymentView, type RawPayment, toPaymentView } from "./payments-view";
+
+export interface PaymentInput {
+  order_id: number;
+  payment_method: (typeof PAYMENT_METHODS)[number];
+  amount: number;
+  amount_tendered?: number | undefined;
+  status?: "completed" | "pending" | undefined;
+  transaction_id?: string | null | undefined;
+  reference_number?: string | null | undefined;
+  notes?: string | null | undefined;
+}
+
+interface OrderMoney {
+  id: number;
+  order_number: string;
+  status: string;
+  total: number;
+  paid_amount: number;
+  user_id: number;
+}
+
+export type PaymentResult = PaymentView & { order_status: string; remaining_amount: number };
+
+const loadOrderMoney = (d1: D1Database, orderId: number) =>
+  d1
+    .prepare("SELECT id, order_number, status, total, paid_amount, user_id FROM orders WHERE id = ?1")
+    .bind(orderId)
+    .first<OrderMoney>();
+
+function assertPayable(order: OrderMoney) {
+  if (order.status === "pending") return;
+  const why =
+    order.status === "completed"
+      ? "is already fully paid"
+      : order.status === "cancelled"
+        ? "was cancelled"
+        : "was refunded";
+  throw new ApiError("INVALID_STATE", `Order ${order.order_number} ${why} and cannot be paid`, {
+    extra: { status: order.status },
+  });
+}
+
+/**
+ * The statements that apply `amount` to a pending order: a guard that fails
+ * the batch if the order is no longer pending (the status trigger refuses
+ * setting a status to itself), the paid amount, and completion when covered.
+ */
+export function applyToOrderStatements(d1: D1Database, orderId: number, amount: number, now: string) {
+  return [
+    d1.prepare("UPDATE orders SET status = status WHERE id = ?1 AND status != 'pending'").bind(orderId),
+    d1
+      .prepare("UPDATE orders SET paid_amount = paid_amount + ?2, updated_at = ?3 WHERE id = ?1")
+      .bind(orderId, amount, now),
+    d1
+      .prepare(
+        "UPDATE orders SET status = 'completed', completed_at = ?2, updated_at = ?2 WHERE id = ?1 AND status = 'pending' AND paid_amount = total",
+      )
+      .bind(orderId, now),
+    d1.prepare("SELECT status, total, paid_amount FROM orders WHERE id = ?1").bind(orderId),
+  ];
+}
+
+/** Maps a refused payment batch to the answer a till needs. */
+async function explainRefusal(d1: D1Database, error: unknown, orderId: number): Promise<Error> {
+  if (isKeyCollision(error)) return new KeyCollision();
+  const field = uniqueViolation(error);
+  if (field?.includes("transaction")) {
+    return new ApiError("DUPLICATE", "A payment with this transaction_id already exists", {
+      extra: { field: "transaction_id" },
+    });
+  }
+  const order = await loadOrderMoney(d1, orderId);
+  if (
+    order &&
+    /invalid order status transition/.test(`${(error as Error).message} ${String((error as Error).cause ?? "")}`)
+  ) {
+    try {
+      assertPayable(order);
+    } catch (stateError) {
+      return stateError as Error;
+    }
+  }
+  if (order && isCheckViolation(error, "orders_paid_within_total")) {
+    const remaining = order.total - order.paid_amount;
+    return new ApiError("PAYMENT_EXCEEDS_BALANCE", `Amount exceeds the remaining ${toDecimal(remaining).toFixed(2)}`, {
+      extra: { remaining_amount: toDecimal(remaining) },
+    });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+export async function createPayment(
+  d1: D1Database,
+  actor: AuthUser,
+  input: PaymentInput,
+  idem: IdempotencyContext | null,
+): Promise<PaymentResult> {
+  const order = await loadOrderMoney(d1, input.order_id);
+  if (!order) throw notFound("Order");
+  assertPayable(order);
+  const remaining = order.total - order.paid_amount;
+  const status = input.status ?? "completed";
+
+  let applied = input.amount;
+  let tendered: number | null = input.amount_tendered ?? null;
+  let change = 0;
+  if (input.payment_method === "cash") {
+    // Cash above what is owed settles the remainder and hands back change.
+    tendered = input.amount_tendered ?? input.amount;
+    applied = Math.min(input.amount, remaining);
+    if (tendered < applied) {
+      throw new ApiError("BAD_REQUEST", "amount_tendered is less than the amount applied");
+    }
+    change = tendered - applied;
+  } else if (input.amount > remaining) {
+    throw new ApiError(
+      "PAYMENT_EXCEEDS_BALANCE",
+      `Amount ${toDecimal(input.amount).toFixed(2)} exceeds the remaining ${toDecimal(remaining).toFixed(2)}`,
+      { extra: { remaining_amount: toDecimal(remaining) } },
+    );
+  }
+  if (applied <= 0) throw new ApiError("INVALID_STATE", "Nothing remains to be paid on this order");
+
+  const now = new Date().toISOString();
+  const statements: D1PreparedStatement[] = [];
+  const insertIndex = 0;
+  statements.push(
+    d1
+      .prepare(
+        `INSERT INTO payments (order_id, payment_method, status, amount, amount_tendered, change_due, transaction_id,
+           reference_number, notes, user_id, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11) RETURNING *`,
+      )
+      .bind(
+        order.id,
+        input.payment_method,
+        status,
+        applied,
+        tendered,
+        change,
+        input.transaction_id ?? null,
+        input.reference_number ?? null,
+        input.notes ?? null,
+        actor.id,
+        now,
+      ),
+  );
+  // The key names the payment just inserted (same connection, same transaction).
+  if (idem) statements.push(idempotencyInsert(d1, idem, { type: "payment", ref: "last_insert_rowid" }, now));
+  if (status === "completed") statements.push(...applyToOrderStatements(d1, order.id, applied, now));
+  else statements.push(d1.prepare("SELECT status, total, paid_amount FROM orders WHERE id = ?1").bind(order.id));
+
+  let results: D1Result[];
+  try {
+    results = await d1.batch(statements);
+  } catch (error) {
+    throw await explainRefusal(d1, error, order.id);
+  }
+  const payment = results[insertIndex]?.results[0] as RawPayment;
+  const after = results[results.length - 1]?.results[0] as { status: string; total: number; paid_amount: number };
+  return {
+    ...toPaymentView(payment),
+    order_status: after.status,
+    remaining_amount: toDecimal(after.total - after.paid_amount),
+  };
+}
+
+export async function getPayment(d1: D1Database, id: number): Promise<RawPayment> {
+  const payment = await d1.prepare("SELECT * FROM payments WHERE id = ?1").bind(id).first<RawPayment>();
+  if (!payment) throw notFound("Payment");
+  return payment;
+}
+
+export async function paymentResult(d1: D1Database, id: number): Promise<PaymentResult> {
+  const payment = await getPayment(d1, id);
+  const order = await loadOrderMoney(d1, payment.order_id);
+  return {
+    ...toPaymentView(payment),
+    order_status: order?.status ?? "pending",
+    remaining_amount: toDecimal((order?.total ?? 0) - (order?.paid_amount ?? 0)),
+  };
+}
+
+export interface PaymentChange {
+  reference_number?: string | null | undefined;
+  notes?: string | null | undefined;
+  status?: "completed" | "failed" | "pending" | "refunded" | "partially_refunded" | undefined;
+}
+
+/**
+ * Reference and notes change freely; status moves only pending → completed
+ * (the money is applied to the order, which may complete) or pending → failed.
+ */
+export async function updatePayment(d1: D1Database, id: number, change: PaymentChange): Promise<PaymentView> {
+  const payment = await getPayment(d1, id);
+  const now = new Date().toISOString();
+  const statements: D1PreparedStatement[] = [
+    d1
+      .prepare("UPDATE payments SET reference_number = ?2, notes = ?3, updated_at = ?4 WHERE id = ?1")
+      .bind(
+        id,
+        change.reference_number === undefined ? payment.reference_number : change.reference_number,
+        change.notes === undefined ? payment.notes : change.notes,
+        now,
+      ),
+  ];
+  if (change.status !== undefined && change.status !== payment.status) {
+    if (payment.status !== "pending" || (change.status !== "completed" && change.status !== "failed")) {
+      throw new ApiError(
+        "INVALID_STATE",
+        change.status === "refunded" || change.status === "partially_refunded"
+          ? "Payments become refunded through POST /payments/{id}/refund"
+          : `A ${payment.status} payment cannot become ${change.status}`,
+      );
+    }
+    // Conditional on still pending, so two confirmations apply the money once.
+    statements.push(
+      d1
+        .prepare("UPDATE payments SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'pending' RETURNING id")
+        .bind(id, change.status, now),
+    );
+    if (change.status === "completed") {
+      const order = await loadOrderMoney(d1, payment.order_id);
+      if (!order) throw notFound("Order");
+      assertPayable(order);
+      if (payment.amount > order.total - order.paid_amount) {
+        throw new ApiError(
+          "PAYMENT_EXCEEDS_BALANCE",
+          `Amount exceeds the remaining ${toDecimal(order.total - order.paid_amount).toFixed(2)}`,
+        );
+      }
+      statements.push(...applyToOrderStatements(d1, order.id, payment.amount, now));
+    }
+  }
+  try {
+    const results = await d1.batch(statements);
+    if (statements.length > 1 && (results[1]?.results.length ?? 0) === 0) {
+      throw new ApiError("INVALID_STATE", "The payment was confirmed or failed meanwhile");
+    }
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw await explainRefusal(d1, error, payment.order_id);
+  }
+  return toPaymentView(await getPayment(d1, id));
+}
+
+export interface PaymentFilters {
+  skip: number;
+  limit: number;
+  order_id?: number | undefined;
+  status?: string | undefined;
+  payment_method?: string | undefined;
+}
+
+/** Managers and admins see all payments; cashiers those on orders they rang up. */
+export async function listPayments(d1: D1Database, actor: AuthUser, filters: PaymentFilters) {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const bind = (value: unknown) => {
+    params.push(value);
+    return `?${params.length}`;
+  };
+  if (!hasPermission(actor.role, "orders:manage")) where.push(`o.user_id = ${bind(actor.id)}`);
+  if (filters.order_id !== undefined) where.push(`p.order_id = ${bind(filters.order_id)}`);
+  if (filters.status) where.push(`p.status = ${bind(filters.status)}`);
+  if (filters.payment_method) where.push(`p.payment_method = ${bind(filters.payment_method)}`);
+  const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
+  const n = params.length;
+  const [rows, totals] = await d1.batch([
+    d1
+      .prepare(
+        `SELECT p.* FROM payments p JOIN orders o ON o.id = p.order_id ${clause} ORDER BY p.id DESC LIMIT ?${n + 1} OFFSET ?${n + 2}`,
+      )
+      .bind(...params, filters.limit, filters.skip),
+    d1.prepare(`SELECT COUNT(*) AS total FROM payments p JOIN orders o ON o.id = p.order_id ${clause}`).bind(...params),
+  ]);
+  return {
+    total: (totals?.results[0] as { total: number } | undefined)?.total ?? 0,
+    data: ((rows?.results ?? []) as RawPayment[]).map(toPaymentView),
+  };
+}
+
+/** The contract's payment status of an order. */
+export async function orderPaymentStatus(d1: D1Database, orderId: number) {
+  const order = await loadOrderMoney(d1, orderId);
+  if (!order) throw notFound("Order");
+  return {
+    order_id: order.id,
+    order_total: toDecimal(order.total),
+    paid_amount: toDecimal(order.paid_amount),
+    remaining_amount: toDecimal(order.total - order.paid_amount),
+    is_fully_paid: order.paid_amount >= order.total,
+  };
+}

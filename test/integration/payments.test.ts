@@ -1,0 +1,407 @@
+import { env } from "cloudflare:workers";
+import { describe, it } from "vitest";
+import { accounts } from "../helpers/accounts";
+import { call, expectJson } from "../helpers/api";
+import { createProduct } from "../helpers/catalog";
+import { bookStock, gate, logSum } from "../helpers/stock";
+
+interface Order {
+  id: number;
+  total: number;
+  status: string;
+  order_items: { id: number; product_id: number; quantity: number }[];
+  points_earned: number;
+}
+interface PaymentResult {
+  id: number;
+  amount: number;
+  change_due: number;
+  status: string;
+  order_status: string;
+  remaining_amount: number;
+}
+interface Refund {
+  id: number;
+  amount: number;
+  payment_status: string;
+  order_status: string;
+  refundable_amount: number;
+  points_reversed: number;
+  points_unreversed: number;
+}
+
+async function sale(
+  token: string,
+  lines: { product_id: number; quantity: number }[],
+  extra: Record<string, unknown> = {},
+) {
+  return expectJson<Order>(call("POST", "/api/v1/orders", { token, body: { order_items: lines, ...extra } }), 201);
+}
+const pay = (token: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  call("POST", "/api/v1/payments", { token, body, headers });
+const orderRow = (id: number) =>
+  env.DB.prepare("SELECT status, paid_amount, refunded_amount, completed_at FROM orders WHERE id = ?1")
+    .bind(id)
+    .first();
+const customerRow = (id: number) =>
+  env.DB.prepare("SELECT loyalty_points, total_spent FROM customers WHERE id = ?1")
+    .bind(id)
+    .first<{ loyalty_points: number; total_spent: number }>();
+
+describe("payments", () => {
+  it("takes the contract's sample body and completes the order", async ({ expect }) => {
+    const { admin, cashier } = await accounts();
+    const product = await createProduct(admin.token, { price: 750, stock_quantity: 10 });
+    const order = await sale(cashier.token, [{ product_id: product.id, quantity: 2 }]);
+    expect(order.id).toBe(1);
+    const paid = await expectJson<PaymentResult>(
+      pay(cashier.token, { order_id: 1, payment_method: "credit_card", amount: 1500.0, transaction_id: "TXN-001" }),
+      201,
+    );
+    expect(paid).toMatchObject({ amount: 1500, status: "completed", order_status: "completed", remaining_amount: 0 });
+    expect(await orderRow(1)).toMatchObject({ status: "completed", paid_amount: 150000 });
+    const status = await expectJson(call("GET", "/api/v1/payments/order/1/status", { token: cashier.token }), 200);
+    expect(status).toEqual({
+      order_id: 1,
+      order_total: 1500,
+      paid_amount: 1500,
+      remaining_amount: 0,
+      is_fully_paid: true,
+    });
+
+    const duplicate = await pay(admin.token, { order_id: 1, payment_method: "cash", amount: 1 });
+    expect(duplicate.status).toBe(409);
+  });
+
+  it("refuses overpaying, gives cash change and refuses a duplicate transaction id", async ({ expect }) => {
+    const { admin, cashier } = await accounts();
+    const product = await createProduct(admin.token, { price: 42.3, stock_quantity: 10 });
+    const order = await sale(cashier.token, [{ product_id: product.id, quantity: 1 }]);
+    const over = await pay(cashier.token, { order_id: order.id, payment_method: "debit_card", amount: 42.31 });
+    expect(over.status).toBe(400);
+    expect(await over.json()).toMatchObject({
+      code: "PAYMENT_EXCEEDS_BALANCE",
+      remaining_amount: 42.3,
+      detail: expect.stringContaining("42.30"),
+    });
+
+    await expectJson(
+      pay(cashier.token, {
+        order_id: order.id,
+        payment_method: "mobile_payment",
+        amount: 2.3,
+        transaction_id: "TX-DUP",
+      }),
+      201,
+    );
+    const other = await sale(cashier.token, [{ product_id: product.id, quantity: 1 }]);
+    const dup = await pay(cashier.token, {
+      order_id: other.id,
+      payment_method: "credit_card",
+      amount: 1,
+      transaction_id: "TX-DUP",
+    });
+    expect(dup.status).toBe(409);
+    expect(await dup.json()).toMatchObject({ code: "DUPLICATE", field: "transaction_id" });
+
+    const cash = await expectJson<PaymentResult>(
+      pay(cashier.token, { order_id: order.id, payment_method: "cash", amount: 50 }),
+      201,
+    );
+    expect(cash).toMatchObject({ amount: 40, change_due: 10, order_status: "completed", remaining_amount: 0 });
+    const tendered = await expectJson<PaymentResult>(
+      pay(cashier.token, { order_id: other.id, payment_method: "cash", amount: 42.3, amount_tendered: 100 }),
+      201,
+    );
+    expect(tendered).toMatchObject({ amount: 42.3, change_due: 57.7, order_status: "completed" });
+    for (const body of [
+      { order_id: order.id, payment_method: "bitcoin", amount: 1 },
+      { order_id: order.id, payment_method: "cash", amount: 0 },
+      { order_id: order.id, payment_method: "cash", amount: 1.001 },
+      { order_id: order.id, payment_method: "cash" },
+    ]) {
+      expect((await pay(cashier.token, body)).status, JSON.stringify(body)).toBe(422);
+    }
+    expect((await pay(cashier.token, { order_id: 999999, payment_method: "cash", amount: 1 })).status).toBe(404);
+  });
+
+  it("completes a split tender once, also when the last two payments race", async ({ expect }) => {
+    const { admin, cashier, manager } = await accounts();
+    const customer = await expectJson<{ id: number }>(
+      call("POST", "/api/v1/customers", { token: cashier.token, body: { first_name: "Split", last_name: "Tender" } }),
+      201,
+    );
+    const product = await createProduct(admin.token, { price: 100, stock_quantity: 10 });
+    const order = await sale(cashier.token, [{ product_id: product.id, quantity: 1 }], { customer_id: customer.id });
+    await expectJson(pay(cashier.token, { order_id: order.id, payment_method: "cash", amount: 40 }), 201);
+    const [a, b] = await Promise.all([
+      pay(cashier.token, { order_id: order.id, payment_method: "credit_card", amount: 30 }),
+      pay(manager.token, { order_id: order.id, payment_method: "debit_card", amount: 30 }),
+    ]);
+    expect([a?.status, b?.status]).toEqual([201, 201]);
+    expect(await orderRow(order.id)).toMatchObject({ status: "completed", paid_amount: 10000 });
+    // Completed once: one "earned" ledger row and total_spent counted once.
+    const earned = await env.DB.prepare("SELECT COUNT(*) AS n FROM loyalty_ledger WHERE order_id = ?1 AND delta > 0")
+      .bind(order.id)
+      .first();
+    expect(earned).toEqual({ n: 1 });
+    expect(await customerRow(customer.id)).toEqual({ loyalty_points: 100, total_spent: 10000 });
+
+    // Two payments racing for the same remainder: exactly one lands.
+    const second = await sale(cashier.token, [{ product_id: product.id, quantity: 1 }]);
+    const racing = await Promise.all(
+      [1, 2, 3].map(() => pay(cashier.token, { order_id: second.id, payment_method: "credit_card", amount: 100 })),
+    );
+    const statuses = racing.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    // The losers see either the overpay refusal or the completed order.
+    expect(statuses.filter((s) => s !== 201).every((s) => s === 400 || s === 409)).toBe(true);
+    expect(
+      await env.DB.prepare("SELECT COUNT(*) AS n FROM payments WHERE order_id = ?1").bind(second.id).first(),
+    ).toEqual({ n: 1 });
+
+    expect(await orderRow(second.id)).toMatchObject({ status: "completed", paid_amount: 10000 });
+  });
+
+  it("refuses paying a cancelled order", async ({ expect }) => {
+    const { admin, cashier, manager } = await accounts();
+    const product = await createProduct(admin.token, { price: 5, stock_quantity: 10 });
+    const order = await sale(cashier.token, [{ product_id: product.id, quantity: 1 }]);
+    await expectJson(call("POST", `/api/v1/orders/${order.id}/cancel`, { token: manager.token }), 200);
+    const res = await pay(cashier.token, { order_id: order.id, payment_method: "cash", amount: 5 });
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ code: "INVALID_STATE", status: "cancelled" });
+    expect(
+      await env.DB.prepare("SELECT COUNT(*) AS n FROM payments WHERE order_id = ?1").bind(order.id).first(),
+    ).toEqual({ n: 0 });
+  });
+
+  it("moves a pending payment to completed once and refuses other transitions", async ({ expect }) => {
+    const { admin, cashier } = await accounts();
+    const product = await createProduct(admin.token, { price: 20, stock_quantity: 10 });
+    const order = await sale(cashier.token, [{ product_id: product.id, quantity: 1 }]);
+    const pending = await expectJson<PaymentResult>(
+      pay(cashier.token, { order_id: order.id, payment_method: "bank_transfer", amount: 20, status: "pending" }),
+      201,
+    );
+    expect(pending).toMatchObject({ status: "pending", order_status: "pending", remaining_amount: 20 });
+    const path = `/api/v1/payments/${pending.id}`;
+    await expectJson(
+      call("PUT", path, { token: cashier.token, body: { reference_number: "BANK-7", notes: "awaiting" } }),
+      200,
+    );
+    const confirmed = await Promise.all(
+      [1, 2].map(() => call("PUT", path, { token: cashier.token, body: { status: "completed" } })),
+    );
+    expect(confirmed.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(await orderRow(order.id)).toMatchObject({ status: "completed", paid_amount: 2000 });
+    expect((await call("PUT", path, { token: cashier.token, body: { status: "refunded" } })).status).toBe(409);
+    expect((await call("PUT", path, { token: cashier.token, body: { status: "failed" } })).status).toBe(409);
+  });
+});
+
+describe("refunds", () => {
+  it("caps refunds at what the payment took, even when two race", async ({ expect }) => {
+    const { admin, cashier, manager } = await accounts();
+    const product = await createProduct(admin.token, { price: 60, stock_quantity: 10 });
+    const order = await sale(cashier.token, [{ product_id: product.id, quantity: 1 }]);
+    const payment = await expectJson<PaymentResult>(
+      pay(cashier.token, { order_id: order.id, payment_method: "credit_card", amount: 60 }),
+      201,
+    );
+    const path = `/api/v1/payments/${payment.id}/refund`;
+    const results = await Promise.all([
+      call("POST", path, { token: manager.token, body: { amount: 40, reason: "race A" } }),
+      call("POST", path, { token: admin.token, body: { amount: 40, reason: "race B" } }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([201, 400]);
+    const sum = await env.DB.prepare("SELECT SUM(amount) AS s FROM refunds WHERE payment_id = ?1")
+      .bind(payment.id)
+      .first<{ s: number }>();
+    expect(sum?.s).toBe(4000);
+    expect(
+      await env.DB.prepare("SELECT refunded_amount, status FROM payments WHERE id = ?1").bind(payment.id).first(),
+    ).toEqual({
+      refunded_amount: 4000,
+      status: "partially_refunded",
+    });
+  });
+
+  it("goes partially_refunded then refunded, and the order becomes refunded", async ({ expect }) => {
+    const { admin, cashier, manager } = await accounts();
+    const product = await createProduct(admin.token, { price: 30, stock_quantity: 10 });
+    const order = await sale(cashier.token, [{ product_id: product.id, quantity: 1 }]);
+    const payment = await expectJson<PaymentResult>(
+      pay(cashier.token, { order_id: order.id, payment_method: "cash", amount: 30 }),
+      201,
+    );
+    const path = `/api/v1/payments/${payment.id}/refund`;
+    const partial = await expectJson<Refund>(
+      call("POST", path, { token: manager.token, body: { amount: 5.0, reason: "damaged item" } }),
+      201,
+    );
+    expect(partial).toMatchObject({
+      amount: 5,
+      payment_status: "partially_refunded",
+      order_status: "completed",
+      refundable_amount: 25,
+    });
+    expect(
+      (await call("POST", path, { token: manager.token, body: { amount: 25.01, reason: "too much" } })).status,
+    ).toBe(400);
+    const rest = await expectJson<Refund>(
+      call("POST", path, { token: manager.token, body: { reason: "changed mind" } }),
+      201,
+    );
+    expect(rest).toMatchObject({
+      amount: 25,
+      payment_status: "refunded",
+      order_status: "refunded",
+      refundable_amount: 0,
+    });
+    expect(await orderRow(order.id)).toMatchObject({ status: "refunded", paid_amount: 0, refunded_amount: 3000 });
+    expect((await call("POST", path, { token: manager.token, body: { reason: "again" } })).status).toBe(409);
+    // Goods were not restocked: stock unchanged by the refunds.
+    expect(await bookStock(product.id)).toBe(9);
+  });
+
+  it("itemised refunds put goods back only when asked, with return log rows", async ({ expect }) => {
+    const { admin, cashier, manager } = await accounts();
+    const kept = await createProduct(admin.token, { price: 10, stock_quantity: 10 });
+    const back = await createProduct(admin.token, { price: 20, stock_quantity: 10 });
+    const order = await sale(cashier.token, [
+      { product_id: kept.id, quantity: 2 },
+      { product_id: back.id, quantity: 3 },
+    ]);
+    const payment = await expectJson<PaymentResult>(
+      pay(cashier.token, { order_id: order.id, payment_method: "credit_card", amount: 80 }),
+      201,
+    );
+    const itemOf = (productId: number) => order.order_items.find((i) => i.product_id === productId)?.id;
+    const refund = await expectJson<Refund & { items: unknown[] }>(
+      call("POST", `/api/v1/payments/${payment.id}/refund`, {
+        token: manager.token,
+        body: {
+          reason: "returned at desk",
+          items: [
+            { order_item_id: itemOf(back.id), quantity: 2, restock: true },
+            { order_item_id: itemOf(kept.id), quantity: 1, restock: false },
+          ],
+        },
+      }),
+      201,
+    );
+    expect(refund.amount).toBe(50);
+    expect(await bookStock(back.id)).toBe(9);
+    expect(await bookStock(kept.id)).toBe(8);
+    expect(await logSum(back.id)).toBe(9);
+    const returns = await env.DB.prepare(
+      "SELECT product_id, quantity_change, quantity_before, quantity_after FROM inventory_logs WHERE action = 'return' AND product_id IN (?1, ?2)",
+    )
+      .bind(kept.id, back.id)
+      .all();
+    expect(returns.results).toEqual([
+      { product_id: back.id, quantity_change: 2, quantity_before: 7, quantity_after: 9 },
+    ]);
+    await expect.poll(async () => (await gate().view(back.id)).available).toBe(9);
+    const tooMany = await call("POST", `/api/v1/payments/${payment.id}/refund`, {
+      token: manager.token,
+      body: { reason: "again", items: [{ order_item_id: itemOf(back.id), quantity: 2, restock: true }] },
+    });
+    expect(tooMany.status).toBe(422);
+    expect(await bookStock(back.id)).toBe(9);
+  });
+
+  it("refuses cashiers and replays refunds and payments sent twice with one key", async ({ expect }) => {
+    const { admin, cashier, manager } = await accounts();
+    const product = await createProduct(admin.token, { price: 9, stock_quantity: 10 });
+    const order = await sale(cashier.token, [{ product_id: product.id, quantity: 1 }]);
+    const body = { order_id: order.id, payment_method: "credit_card", amount: 9 };
+    const first = await expectJson<PaymentResult>(pay(cashier.token, body, { "Idempotency-Key": "pay-once" }), 201);
+    const again = await pay(cashier.token, body, { "Idempotency-Key": "pay-once" });
+    expect(again.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(await expectJson(again, 201)).toEqual(first);
+    expect(
+      await env.DB.prepare("SELECT COUNT(*) AS n FROM payments WHERE order_id = ?1").bind(order.id).first(),
+    ).toEqual({ n: 1 });
+
+    const path = `/api/v1/payments/${first.id}/refund`;
+    expect((await call("POST", path, { token: cashier.token, body: { reason: "no" } })).status).toBe(403);
+    const headers = { "Idempotency-Key": "refund-once" };
+    const r1 = await expectJson<Refund>(
+      call("POST", path, { token: manager.token, body: { amount: 2, reason: "once" }, headers }),
+      201,
+    );
+    const r2 = await call("POST", path, { token: manager.token, body: { amount: 2, reason: "once" }, headers });
+    expect(r2.headers.get("Idempotent-Replayed")).toBe("true");
+    expect((await expectJson<Refund>(r2, 201)).id).toBe(r1.id);
+    expect(
+      await env.DB.prepare("SELECT COUNT(*) AS n FROM refunds WHERE payment_id = ?1").bind(first.id).first(),
+    ).toEqual({ n: 1 });
+  });
+});
+
+describe("loyalty points", () => {
+  it("are earned on completion, redeemed as a discount, given back on cancel and reversed on refund", async ({
+    expect,
+  }) => {
+    const { admin, cashier, manager } = await accounts();
+    const customer = await expectJson<{ id: number }>(
+      call("POST", "/api/v1/customers", { token: cashier.token, body: { first_name: "Lo", last_name: "Yal" } }),
+      201,
+    );
+    const product = await createProduct(admin.token, { price: 50, stock_quantity: 100 });
+
+    // Earn: 100.00 spent at 1 point per unit = 100 points.
+    const first = await sale(cashier.token, [{ product_id: product.id, quantity: 2 }], { customer_id: customer.id });
+    expect(first.points_earned).toBe(100);
+    await expectJson(pay(cashier.token, { order_id: first.id, payment_method: "cash", amount: 100 }), 201);
+    expect(await customerRow(customer.id)).toEqual({ loyalty_points: 100, total_spent: 10000 });
+
+    // Redeem: 80 points at 0.01 = 0.80 off.
+    const redeemed = await expectJson<Order & { points_discount: number; points_redeemed: number }>(
+      call("POST", "/api/v1/orders", {
+        token: cashier.token,
+        body: { customer_id: customer.id, order_items: [{ product_id: product.id, quantity: 1 }], redeem_points: 80 },
+      }),
+      201,
+    );
+    expect(redeemed).toMatchObject({ total: 49.2, points_redeemed: 80, points_discount: 0.8 });
+    expect((await customerRow(customer.id))?.loyalty_points).toBe(20);
+    const greedy = await call("POST", "/api/v1/orders", {
+      token: cashier.token,
+      body: { customer_id: customer.id, order_items: [{ product_id: product.id, quantity: 1 }], redeem_points: 21 },
+    });
+    expect(greedy.status).toBe(409);
+    const anonymous = await call("POST", "/api/v1/orders", {
+      token: cashier.token,
+      body: { order_items: [{ product_id: product.id, quantity: 1 }], redeem_points: 1 },
+    });
+    expect(anonymous.status).toBe(422);
+
+    // Cancel gives the redeemed points back.
+    await expectJson(call("POST", `/api/v1/orders/${redeemed.id}/cancel`, { token: manager.token }), 200);
+    expect((await customerRow(customer.id))?.loyalty_points).toBe(100);
+
+    // Spend most points, then refund the first order in full: only what is left can be taken back.
+    const spend = await sale(cashier.token, [{ product_id: product.id, quantity: 1 }], {
+      customer_id: customer.id,
+      redeem_points: 90,
+    });
+    expect((await customerRow(customer.id))?.loyalty_points).toBe(10);
+    const payment = await env.DB.prepare("SELECT id FROM payments WHERE order_id = ?1")
+      .bind(first.id)
+      .first<{ id: number }>();
+    const refund = await expectJson<Refund>(
+      call("POST", `/api/v1/payments/${payment?.id}/refund`, { token: manager.token, body: { reason: "full refund" } }),
+      201,
+    );
+    expect(refund).toMatchObject({ points_reversed: 10, points_unreversed: 90, order_status: "refunded" });
+    expect(await customerRow(customer.id)).toEqual({ loyalty_points: 0, total_spent: 0 });
+    const ledger = await env.DB.prepare("SELECT SUM(delta) AS s FROM loyalty_ledger WHERE customer_id = ?1")
+      .bind(customer.id)
+      .first();
+    expect(ledger).toEqual({ s: 0 });
+    expect(spend.status).toBe("pending");
+  });
+});
