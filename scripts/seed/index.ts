@@ -3,6 +3,7 @@ import type { D1Database } from "@cloudflare/workers-types";
 import { seedAccounts } from "./accounts";
 import { seedCatalog } from "./catalog";
 import { seedCustomers } from "./customers";
+import { seedOrders } from "./orders";
 
 export async function isEmpty(db: D1Database): Promise<boolean> {
   const row = await db.prepare("SELECT COUNT(*) AS n FROM users").first<{ n: number }>();
@@ -16,5 +17,6 @@ export async function seedAll(db: D1Database) {
   const adminId = admin?.id ?? 1;
   const catalog = await seedCatalog(db, now, adminId);
   const customers = await seedCustomers(db, now, adminId);
-  return { users, ...catalog, customers };
+  const sales = await seedOrders(db);
+  return { users, ...catalog, customers, ...sales };
 }

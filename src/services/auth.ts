@@ -99,7 +99,11 @@ export async function createUser(deps: AuthDeps, input: NewUserInput): Promise<U
 }
 
 /** Issues an access token and a refresh token of a new or existing family. */
-export async function issueTokens(deps: AuthDeps, user: UserRow, familyId = crypto.randomUUID()): Promise<TokenPair> {
+export async function issueTokens(
+  deps: AuthDeps,
+  user: UserRow,
+  familyId: string = crypto.randomUUID(),
+): Promise<TokenPair> {
   const now = clock(deps);
   const jti = crypto.randomUUID();
   const [access, refresh] = await Promise.all([

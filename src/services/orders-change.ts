@@ -131,8 +131,9 @@ export async function cancelOrder(deps: OrderDeps, actor: AuthUser, id: number):
     throw new ApiError("INVALID_STATE", "Order has payments; refund them before cancelling");
   }
   const d1 = deps.d1;
-  const now = new Date().toISOString();
-  const ref = `CAN-${order.order_number}-${crypto.randomUUID().slice(0, 8)}`;
+  const now = (deps.now ? deps.now() : new Date()).toISOString();
+  const ref = `CAN-
+${order.order_number}-${crypto.randomUUID().slice(0, 8)}`;
   const statements: D1PreparedStatement[] = [
     d1.prepare("UPDATE orders SET status = 'cancelled', updated_at = ?2 WHERE id = ?1").bind(id, now),
   ];

@@ -112,6 +112,7 @@ export async function createPayment(
   actor: AuthUser,
   input: PaymentInput,
   idem: IdempotencyContext | null,
+  at: Date = new Date(),
 ): Promise<PaymentResult> {
   const order = await loadOrderMoney(d1, input.order_id);
   if (!order) throw notFound("Order");
@@ -139,7 +140,8 @@ export async function createPayment(
   }
   if (applied <= 0) throw new ApiError("INVALID_STATE", "Nothing remains to be paid on this order");
 
-  const now = new Date().toISOString();
+  const now = at.toISOString();
+
   const statements: D1PreparedStatement[] = [];
   const insertIndex = 0;
   statements.push(

@@ -75,8 +75,9 @@ export async function refundPayment(
     });
   }
 
-  const now = new Date().toISOString();
+  const now = (deps.now ? deps.now() : new Date()).toISOString();
   const ref = `REF-${crypto.randomUUID()}`;
+
   const completed = order.status === "completed";
   const points =
     completed && order.customer_id !== null && order.total > 0

@@ -1,0 +1,110 @@
+/**
+ * Demo sales history over the last 30 days, written through the same
+ * services the API uses (so totals, stock, logs, payments, loyalty and
+ * refunds all follow the real rules). The stock gate is a pass-through: at
+ * seed time no product's Durable Object exists yet, and each will load its
+ * count from D1 on first use.
+ */
+import type { D1Database } from "@cloudflare/workers-types";
+import type { Role } from "../../src/db/schema";
+import { cancelOrder } from "../../src/services/orders-change";
+import { createOrder, type OrderDeps } from "../../src/services/orders-create";
+import { createPayment } from "../../src/services/payments";
+import { refundPayment } from "../../src/services/refunds";
+import type { StockGate } from "../../src/stock/client";
+
+const passThroughGate: StockGate = {
+  reserve: async (_productId, ref) => ({ ok: true, ref, available: 0, replayed: false }),
+  credit: async () => ({ ok: true, available: 0 }),
+  commit: async () => undefined,
+  release: async () => undefined,
+  view: async () => ({ product_id: null, available: null, held_take: 0, held_give: 0, open_entries: 0 }),
+  resync: async () => ({ ok: true, available: null }),
+};
+
+const METHODS = ["cash", "credit_card", "debit_card", "mobile_payment", "cash", "credit_card"] as const;
+
+export async function seedOrders(db: D1Database) {
+  const d1 = db as unknown as Parameters<typeof createPayment>[0];
+  const users = (
+    await db.prepare("SELECT id, username, role FROM users").all<{ id: number; username: string; role: Role }>()
+  ).results;
+  const by = (name: string) => users.find((u) => u.username === name) ?? users[0];
+  const cashiers = [by("cashier1"), by("cashier2")].filter((u) => u !== undefined);
+  const manager = by("manager1");
+  const products = (
+    await db
+      .prepare("SELECT id, stock_quantity FROM products WHERE stock_quantity > 20 ORDER BY id")
+      .all<{ id: number }>()
+  ).results;
+  const customers = (await db.prepare("SELECT id FROM customers ORDER BY id").all<{ id: number }>()).results;
+  if (!manager || cashiers.length === 0 || products.length === 0) return { orders: 0 };
+
+  let seed = 11;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    // High bits: the low bits of this generator repeat with a short period.
+    return Math.floor((seed / 2 ** 31) * n);
+  };
+  let created = 0;
+  const start = Date.now() - 30 * 24 * 3600_000;
+  for (let i = 0; i < 45; i++) {
+    const at = new Date(start + (i * (30 * 24 * 3600_000)) / 45 + random(3600_000));
+    const deps: OrderDeps = { d1, stock: passThroughGate, defer: () => undefined, now: () => at };
+    const cashier = cashiers[i % cashiers.length] ?? cashiers[0];
+    if (!cashier) break;
+    const lines = new Map<number, number>();
+    for (let k = 0; k < 1 + random(3); k++) {
+      const product = products[random(products.length)];
+      if (product) lines.set(product.id, (lines.get(product.id) ?? 0) + 1 + random(2));
+    }
+    const customer = random(3) > 0 ? customers[random(customers.length)]?.id : undefined;
+    const order = await createOrder(
+      deps,
+      { id: cashier.id, username: cashier.username, role: cashier.role },
+      {
+        customer_id: customer ?? null,
+        order_items: [...lines].map(([product_id, quantity]) => ({ product_id, quantity })),
+        tax: random(500),
+      },
+      null,
+    );
+    created += 1;
+    const roll = random(20);
+    if (roll === 0) {
+      await cancelOrder(deps, { id: manager.id, username: manager.username, role: manager.role }, order.id);
+      continue;
+    }
+    if (roll === 1) continue; // left pending
+    const total = Math.round(order.total * 100);
+    const method = METHODS[random(METHODS.length)] ?? "cash";
+    const split = roll === 2 ? Math.floor(total / 2) : total;
+    const actor = { id: cashier.id, username: cashier.username, role: cashier.role };
+    const first = await createPayment(
+      d1,
+      actor,
+      { order_id: order.id, payment_method: method, amount: split },
+      null,
+      at,
+    );
+    if (split < total)
+      await createPayment(
+        d1,
+        actor,
+        { order_id: order.id, payment_method: "credit_card", amount: total - split },
+        null,
+        at,
+      );
+    if (roll === 3) {
+      const refundAt = new Date(at.getTime() + 3600_000);
+      await refundPayment(
+        { ...deps, now: () => refundAt },
+        { id: manager.id, username: manager.username, role: manager.role },
+        first.id,
+        { amount: Math.min(500, Math.round(first.amount * 100)), reason: "Customer returned an item" },
+        null,
+      );
+    }
+  }
+  return { orders: created };
+}
