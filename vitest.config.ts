@@ -19,6 +19,8 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             JWT_SECRET: "test-secret-that-is-long-enough-0123456789",
+            FILE_SIGNING_SECRET: "test-file-links-secret-long-enough-0123456789",
+
             LOG_LEVEL: "silent",
           },
         },

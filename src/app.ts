@@ -13,6 +13,8 @@ import { attachDb, corsFromConfig, limitBody, requestLog } from "./lib/http/midd
 import { authRouter } from "./routes/auth/auth.index";
 import { categoriesRouter } from "./routes/categories/categories.index";
 import { customersRouter } from "./routes/customers/customers.index";
+import { filesRouter } from "./routes/files/files";
+import { registerFilesDoc } from "./routes/files/files.openapi";
 import { inventoryRouter } from "./routes/inventory/inventory.index";
 import { ordersRouter } from "./routes/orders/orders.index";
 import { paymentsRouter } from "./routes/payments/payments.index";
@@ -56,6 +58,9 @@ export function createApp() {
 
   app.route("/", systemRouter);
   app.route("/", docsPages);
+  app.route("/", filesRouter);
+  registerFilesDoc(app);
+
   app.route(`${API_PREFIX}/auth`, authRouter);
   app.route(`${API_PREFIX}/users`, usersRouter);
   app.route(`${API_PREFIX}/categories`, categoriesRouter);

@@ -10,6 +10,8 @@ import type { PendingUserCheck } from "./lib/auth/middleware";
 export interface Secrets {
   /** HMAC key for access and refresh tokens (`wrangler secret put JWT_SECRET`). */
   JWT_SECRET: string;
+  /** HMAC key for signed /files links (`wrangler secret put FILE_SIGNING_SECRET`). */
+  FILE_SIGNING_SECRET: string;
 }
 
 export type Bindings = Env & Secrets;

@@ -8,6 +8,7 @@ declare global {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
       JWT_SECRET: string;
+      FILE_SIGNING_SECRET: string;
     }
   }
 }

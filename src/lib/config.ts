@@ -66,3 +66,32 @@ export const loyaltyConfig = (env: Bindings): LoyaltyConfig => {
 /** Points an order of `totalCents` earns (rounded down). */
 export const pointsFor = (totalCents: number, config: LoyaltyConfig) =>
   Math.floor((totalCents * config.pointsPerUnit) / 100);
+
+export const MAX_LINK_TTL_SECONDS = 7 * 24 * 3600;
+
+export interface DocumentsConfig {
+  signingSecret: string;
+  linkTtlSeconds: number;
+  shopName: string;
+  shopAddress: string[];
+  currency: string;
+  timeZone: string;
+}
+
+export const documentsConfig = (env: Bindings): DocumentsConfig => {
+  if (!env.FILE_SIGNING_SECRET || env.FILE_SIGNING_SECRET.length < 32) {
+    throw new Error("FILE_SIGNING_SECRET is missing or shorter than 32 characters");
+  }
+  return {
+    signingSecret: env.FILE_SIGNING_SECRET,
+    // Links live LINK_TTL_SECONDS, never more than 7 days.
+    linkTtlSeconds: Math.min(int(env.LINK_TTL_SECONDS, 3600), MAX_LINK_TTL_SECONDS),
+    shopName: env.SHOP_NAME || env.APP_NAME || "POS",
+    shopAddress: (env.SHOP_ADDRESS ?? "")
+      .split("|")
+      .map((line) => line.trim())
+      .filter(Boolean),
+    currency: env.STORE_CURRENCY || "USD",
+    timeZone: env.STORE_TIMEZONE || "UTC",
+  };
+};

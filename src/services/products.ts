@@ -6,6 +6,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { AppDatabase } from "../db/client";
 import { categories, products } from "../db/schema";
+import { gs1CheckDigit } from "../domain/barcode";
 import { toFtsQuery } from "../domain/search";
 import type { AuthUser } from "../lib/auth/current-user";
 import { uniqueViolation } from "../lib/db-errors";
@@ -266,4 +267,45 @@ export async function updateProduct(
 /** Delete = deactivate: history, orders and reports keep pointing at the row. */
 export async function deactivateProduct(db: AppDatabase, d1: D1Database, id: number): Promise<ProductView> {
   return updateProduct(db, d1, id, { is_active: false }, undefined);
+}
+
+/**
+ * Gives a product without a barcode an in-store EAN-13 (GS1 prefixes 20–29
+ * are reserved for in-store use): 21 + the product id, with its check digit,
+ * or a random 2x code if that one is taken by a manually entered barcode.
+ */
+export async function assignInStoreEan13(d1: D1Database, id: number): Promise<ProductView> {
+  const product = await getProductView(d1, id);
+  if (product.barcode) {
+    throw new ApiError("CONFLICT", `Product already has barcode ${product.barcode}`, {
+      extra: { barcode: product.barcode },
+    });
+  }
+  const candidates = [`21${String(id).padStart(10, "0")}`];
+  for (let i = 0; i < 5; i++) {
+    const digits = crypto.getRandomValues(new Uint32Array(3));
+    candidates.push(
+      `2${2 + ((digits[0] ?? 0) % 8)}${String(digits[1] ?? 0)
+        .padStart(10, "0")
+        .slice(0, 5)}${String(digits[2] ?? 0)
+        .padStart(10, "0")
+        .slice(0, 5)}`,
+    );
+  }
+  for (const body of candidates) {
+    const code = `${body}${gs1CheckDigit(body)}`;
+    try {
+      const row = await d1
+        .prepare(
+          "UPDATE products SET barcode = ?2, version = version + 1, updated_at = ?3 WHERE id = ?1 AND barcode IS NULL RETURNING id",
+        )
+        .bind(id, code, isoNow())
+        .first();
+      if (!row) throw new ApiError("CONFLICT", "Product got a barcode meanwhile");
+      return getProductView(d1, id);
+    } catch (error) {
+      if (!uniqueViolation(error)) throw error;
+    }
+  }
+  throw new ApiError("CONFLICT", "Could not find a free in-store barcode; try again");
 }

@@ -9,7 +9,13 @@ interface OpenApiDoc {
   components: { securitySchemes: Record<string, { type: string }> };
 }
 
-const PUBLIC_OPERATIONS = new Set(["get /", "get /health", "post /api/v1/auth/login", "post /api/v1/auth/refresh"]);
+const PUBLIC_OPERATIONS = new Set([
+  "get /",
+  "get /health",
+  "post /api/v1/auth/login",
+  "post /api/v1/auth/refresh",
+  "get /files/{key}",
+]);
 
 /** Every API route the app registers, in OpenAPI path syntax. */
 function registeredOperations(): string[] {
@@ -17,7 +23,11 @@ function registeredOperations(): string[] {
   const operations = app.routes
     .filter((route) => route.method !== "ALL" && !["/docs", "/redoc", "/openapi.json"].includes(route.path))
     .map((route) => {
-      const path = route.path.replace(/:(\w+)/g, "{$1}").replace(/(.)\/$/, "$1");
+      // The signed-file route is a wildcard (keys contain slashes), documented as /files/{key}.
+      const path = route.path
+        .replace(/:(\w+)/g, "{$1}")
+        .replace(/(.)\/$/, "$1")
+        .replace("/files/*", "/files/{key}");
       return `${route.method.toLowerCase()} ${path}`;
     });
   return [...new Set(operations)];

@@ -1,6 +1,7 @@
 import { createRouter } from "../../lib/http/create-router";
 import * as handlers from "./orders.handlers";
 import * as routes from "./orders.routes";
+import * as documents from "./orders-documents";
 
 export const ordersRouter = createRouter()
   .openapi(routes.create, handlers.create)
@@ -9,4 +10,6 @@ export const ordersRouter = createRouter()
   .openapi(routes.byCustomer, handlers.byCustomer)
   .openapi(routes.get, handlers.get)
   .openapi(routes.update, handlers.update)
-  .openapi(routes.cancel, handlers.cancel);
+  .openapi(routes.cancel, handlers.cancel)
+  .openapi(documents.invoice, documents.invoiceHandler)
+  .openapi(documents.receipt, documents.receiptHandler);
