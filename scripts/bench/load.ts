@@ -8,6 +8,8 @@ export interface LoadSpec {
   seconds: number;
   /** Warm-up before measuring (default 1 s); longer where first use is costly (cold Durable Objects). */
   warmupSeconds?: number;
+  /** A fixed number of requests instead of a duration (each one distinct, e.g. first renders). */
+  amount?: number;
 
   /** Called per request to vary path and body (search terms, distinct products...). */
   request: () => { method?: string; path: string; body?: string; headers?: Record<string, string> };
@@ -29,7 +31,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const result = await autocannon({
     url: spec.url,
     connections: spec.connections,
-    duration: spec.seconds,
+    ...(spec.amount ? { amount: spec.amount } : { duration: spec.seconds }),
+
     requests: [
       {
         setupRequest: (req) => {

@@ -10,6 +10,7 @@ import path from "node:path";
 import { ROOT } from "../lib/local-d1";
 import { type LoadResult, runLoad } from "./load";
 import { catalogScenarios } from "./scenarios/catalog";
+import { invoiceOrders, invoiceScenarios } from "./scenarios/invoices";
 import { orderScenarios, sellingProductIds } from "./scenarios/orders";
 import { systemScenarios } from "./scenarios/system";
 import { prepareState, withStateDb } from "./state";
@@ -55,13 +56,19 @@ try {
     quick,
   };
   const selling = await withStateDb(stateDir, (db) => sellingProductIds(db, 500));
-  const scenarios = [...systemScenarios(ctx), ...catalogScenarios(ctx), ...orderScenarios(ctx, selling)].filter(
-    (s) => !only || s.name.includes(only),
-  );
+  const wantInvoices = !only || "invoice".includes(only) || only.includes("invoice");
+  const invoiceIds = wantInvoices ? await invoiceOrders(ctx, selling, quick ? 20 : 60) : [];
+  const scenarios = [
+    ...systemScenarios(ctx),
+    ...catalogScenarios(ctx),
+    ...orderScenarios(ctx, selling),
+    ...invoiceScenarios(ctx, invoiceIds),
+  ].filter((s) => !only || s.name.includes(only));
   const results: LoadResult[] = [];
   for (const scenario of scenarios) {
     // Warm-up: JIT, isolate caches, SQLite page cache.
-    await runLoad({ ...scenario, seconds: scenario.warmupSeconds ?? 1 });
+    if (scenario.warmupSeconds !== 0)
+      await runLoad({ ...scenario, seconds: scenario.warmupSeconds ?? 1, amount: undefined });
 
     const result = await runLoad(scenario);
     results.push(result);

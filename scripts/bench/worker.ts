@@ -25,11 +25,19 @@ export async function startWorker(stateDir: string, extraVars: Record<string, st
     scriptPath: path.join(BUNDLE_DIR, "index.js"),
     compatibilityDate: basics.compatibilityDate,
     compatibilityFlags: basics.compatibilityFlags,
-    bindings: { ...basics.vars, JWT_SECRET: BENCH_SECRET, LOG_LEVEL: "warn", ...extraVars },
+    bindings: {
+      ...basics.vars,
+      JWT_SECRET: BENCH_SECRET,
+      FILE_SIGNING_SECRET: BENCH_SECRET,
+      LOG_LEVEL: "warn",
+      ...extraVars,
+    },
     d1Databases: { DB: databaseId() },
     d1Persist: path.join(stateDir, "d1"),
     // Objects start empty each run and load their counts from D1 on first use.
     durableObjects: { PRODUCT_STOCK: { className: "ProductStock", useSQLite: true } },
+    r2Buckets: ["FILES"],
+    modulesRules: [{ type: "Data", include: ["**/*.ttf"] }],
     host: "127.0.0.1",
     port: 0,
   });
