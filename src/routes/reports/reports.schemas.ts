@@ -1,0 +1,170 @@
+import { z } from "@hono/zod-openapi";
+
+const LocalDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "Use YYYY-MM-DD")
+  .openapi({ example: "2026-11-25" });
+
+export const RangeQuery = z.object({
+  days: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1096)
+    .optional()
+    .openapi({ description: "The last N local days, today included (default 30)" }),
+  start_date: LocalDate.optional().openapi({ description: "First local day (store time zone), inclusive" }),
+  end_date: LocalDate.optional().openapi({ description: "Last local day, inclusive (default today)" }),
+  format: z.enum(["json", "csv"]).default("json"),
+});
+
+export const SalesQuery = RangeQuery.extend({
+  group_by: z.enum(["hour", "day", "week", "month", "year"]).default("day"),
+  format: z.enum(["json", "csv", "svg"]).default("json").openapi({ description: "svg: a bar chart of net sales" }),
+});
+
+export const LimitedRangeQuery = RangeQuery.extend({ limit: z.coerce.number().int().min(1).max(100).default(10) });
+export const FormatQuery = z.object({ format: z.enum(["json", "csv"]).default("json") });
+export const DailyQuery = FormatQuery.extend({
+  date: LocalDate.optional().openapi({ description: "Local day (default today)" }),
+});
+export const CustomersQuery = FormatQuery.extend({ limit: z.coerce.number().int().min(1).max(100).default(10) });
+
+const Money = z.number();
+const Period = { start_date: z.string(), end_date: z.string(), time_zone: z.string() };
+
+export const SalesReportSchema = z
+  .object({
+    data: z.array(
+      z.object({
+        period: z.string(),
+        start: z.string(),
+        end: z.string(),
+        orders: z.number().int(),
+        gross_sales: Money,
+        discounts: Money,
+        tax: Money,
+        total_sales: Money,
+        refunds: Money,
+        net_sales: Money,
+        average_order_value: Money,
+      }),
+    ),
+    group_by: z.string(),
+    ...Period,
+  })
+  .openapi("SalesReport");
+
+const ProductLine = z.object({
+  product_id: z.number().int(),
+  name: z.string(),
+  sku: z.string(),
+  category_id: z.number().int().nullable(),
+  units_sold: z.number().int(),
+  revenue: Money,
+  cost: Money,
+  margin: Money,
+  margin_percent: z.number(),
+});
+
+export const ProductSalesReportSchema = z
+  .object({
+    data: z.object({
+      top_by_units: z.array(ProductLine),
+      top_by_revenue: z.array(ProductLine),
+      categories: z.array(
+        z.object({
+          category_id: z.number().int().nullable(),
+          category: z.string(),
+          units_sold: z.number().int(),
+          revenue: Money,
+          margin: Money,
+        }),
+      ),
+    }),
+    limit: z.number().int(),
+    ...Period,
+  })
+  .openapi("ProductSalesReport");
+
+export const PaymentMethodsReportSchema = z
+  .object({
+    data: z.array(
+      z.object({
+        payment_method: z.string(),
+        count: z.number().int(),
+        amount: Money,
+        refunds: Money,
+        refund_count: z.number().int(),
+        net_amount: Money,
+      }),
+    ),
+    ...Period,
+  })
+  .openapi("PaymentMethodsReport");
+
+export const InventoryReportSchema = z
+  .object({
+    data: z.object({
+      total_products: z.number().int(),
+      low_stock_count: z.number().int(),
+      out_of_stock_count: z.number().int(),
+      units_on_hand: z.number().int(),
+      total_inventory_value: Money,
+      value_at_cost: Money,
+      value_at_retail: Money,
+    }),
+  })
+  .openapi("InventoryReport");
+
+export const DailySummarySchema = z
+  .object({
+    data: z.object({
+      date: z.string(),
+      total_orders: z.number().int(),
+      completed_orders: z.number().int(),
+      cancelled_orders: z.number().int(),
+      total_sales: Money,
+      total_received: Money,
+      refunds: Money,
+      pending_amount: Money,
+    }),
+    date: z.string(),
+    time_zone: z.string(),
+  })
+  .openapi("DailySummary");
+
+export const CustomersReportSchema = z
+  .object({
+    data: z.array(
+      z.object({
+        customer_id: z.number().int(),
+        name: z.string(),
+        email: z.string().nullable(),
+        total_spent: Money,
+        order_count: z.number().int(),
+        loyalty_points: z.number().int(),
+      }),
+    ),
+    limit: z.number().int(),
+  })
+  .openapi("CustomersReport");
+
+export const CashiersReportSchema = z
+  .object({
+    data: z.array(
+      z.object({
+        user_id: z.number().int(),
+        username: z.string(),
+        full_name: z.string().nullable(),
+        orders: z.number().int(),
+        sales: Money,
+        refunds: Money,
+        refund_count: z.number().int(),
+        net_sales: Money,
+        average_order_value: Money,
+      }),
+    ),
+    ...Period,
+  })
+  .openapi("CashiersReport");

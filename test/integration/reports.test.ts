@@ -1,0 +1,358 @@
+import { env } from "cloudflare:workers";
+import { describe, it } from "vitest";
+import { buckets, rangeInstants } from "../../src/domain/report-range";
+import * as reports from "../../src/services/reports";
+import { accounts } from "../helpers/accounts";
+import { call, expectJson } from "../helpers/api";
+import { createCategory, createProduct } from "../helpers/catalog";
+
+/**
+ * A hand-made history written straight into D1, so every expected figure
+ * below can be worked out on paper.
+ */
+interface FixtureOrder {
+  number: string;
+  at: string;
+  status: "pending" | "completed" | "cancelled" | "refunded";
+  lines: [productId: number, qty: number, unitCents: number][];
+  tax?: number;
+  discount?: number;
+  userId: number;
+  customerId?: number | null;
+  pay?: { method: string; at?: string; refund?: { cents: number; at: string } };
+}
+
+async function insertOrders(orders: FixtureOrder[]) {
+  for (const o of orders) {
+    const subtotal = o.lines.reduce((s, [, q, u]) => s + q * u, 0);
+    const total = subtotal + (o.tax ?? 0) - (o.discount ?? 0);
+    const paid = o.status === "completed" ? total - (o.pay?.refund?.cents ?? 0) : o.status === "refunded" ? 0 : 0;
+    const row = await env.DB.prepare(
+      `INSERT INTO orders (order_number, customer_id, user_id, status, subtotal, tax, discount, total, paid_amount, refunded_amount, created_at, updated_at)
+       VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, 0, 0, ?8, ?8) RETURNING id`,
+    )
+      .bind(o.number, o.customerId ?? null, o.userId, subtotal, o.tax ?? 0, o.discount ?? 0, total, o.at)
+      .first<{ id: number }>();
+    const id = row?.id as number;
+    for (const [productId, qty, unit] of o.lines) {
+      await env.DB.prepare(
+        `INSERT INTO order_items (order_id, product_id, product_name, product_sku, quantity, unit_price, discount, subtotal)
+         SELECT ?1, id, name, sku, ?2, ?3, 0, ?4 FROM products WHERE id = ?5`,
+      )
+        .bind(id, qty, unit, qty * unit, productId)
+        .run();
+    }
+    if (o.pay) {
+      const pay = await env.DB.prepare(
+        `INSERT INTO payments (order_id, payment_method, status, amount, refunded_amount, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id`,
+      )
+        .bind(
+          id,
+          o.pay.method,
+          o.pay.refund ? (o.pay.refund.cents === total ? "refunded" : "partially_refunded") : "completed",
+          total,
+          o.pay.refund?.cents ?? 0,
+          o.pay.at ?? o.at,
+        )
+        .first<{ id: number }>();
+      if (o.pay.refund) {
+        await env.DB.prepare(
+          "INSERT INTO refunds (payment_id, order_id, amount, reason, created_at) VALUES (?1, ?2, ?3, 'fixture', ?4)",
+        )
+          .bind(pay?.id, id, o.pay.refund.cents, o.pay.refund.at)
+          .run();
+      }
+    }
+    if (o.status !== "pending") {
+      // Bypass the status trigger's completion effects by writing the final state directly.
+      await env.DB.prepare("UPDATE orders SET paid_amount = ?2, refunded_amount = ?3 WHERE id = ?1")
+        .bind(id, paid, o.pay?.refund?.cents ?? 0)
+        .run();
+      if (o.status === "completed" || o.status === "refunded") {
+        await env.DB.prepare("UPDATE orders SET status = 'completed', completed_at = created_at WHERE id = ?1")
+          .bind(id)
+          .run();
+      }
+      if (o.status === "refunded")
+        await env.DB.prepare("UPDATE orders SET status = 'refunded' WHERE id = ?1").bind(id).run();
+      if (o.status === "cancelled")
+        await env.DB.prepare("UPDATE orders SET status = 'cancelled' WHERE id = ?1").bind(id).run();
+    }
+  }
+}
+
+describe("reports in a time zone with DST (services on real D1)", () => {
+  it("puts sales on the right local day and nets refunds on theirs", async ({ expect }) => {
+    const { admin, cashier } = await accounts();
+    const p = await createProduct(admin.token, { price: 1, stock_quantity: 1000, cost_price: 0.5 });
+    await insertOrders([
+      // 04:30 UTC on the 10th is 23:30 on the 9th in New York (EST, UTC−5).
+      {
+        number: "TZ-A",
+        at: "2026-11-10T04:30:00.000Z",
+        status: "completed",
+        lines: [[p.id, 10, 100]],
+        userId: cashier.id,
+        pay: { method: "cash" },
+      },
+      // 05:30 UTC is 00:30 on the 10th: a new local day.
+      {
+        number: "TZ-B",
+        at: "2026-11-10T05:30:00.000Z",
+        status: "completed",
+        lines: [[p.id, 20, 100]],
+        userId: cashier.id,
+        pay: { method: "credit_card", refund: { cents: 500, at: "2026-11-10T15:00:00.000Z" } },
+      },
+      {
+        number: "TZ-C",
+        at: "2026-11-10T12:00:00.000Z",
+        status: "cancelled",
+        lines: [[p.id, 50, 100]],
+        userId: cashier.id,
+      },
+      {
+        number: "TZ-D",
+        at: "2026-11-10T13:00:00.000Z",
+        status: "pending",
+        lines: [[p.id, 7, 100]],
+        userId: cashier.id,
+      },
+      // The night the clocks go back (1 Nov 2026): both are on the 1st locally.
+      {
+        number: "TZ-E",
+        at: "2026-11-01T04:30:00.000Z",
+        status: "completed",
+        lines: [[p.id, 3, 100]],
+        userId: cashier.id,
+        pay: { method: "cash" },
+      },
+      {
+        number: "TZ-F",
+        at: "2026-11-02T04:30:00.000Z",
+        status: "completed",
+        lines: [[p.id, 4, 100]],
+        userId: cashier.id,
+        pay: { method: "cash" },
+      },
+    ]);
+    const tz = "America/New_York";
+    const days = await reports.salesReport(
+      env.DB,
+      buckets({ start_date: "2026-11-09", end_date: "2026-11-10" }, "day", tz),
+    );
+    expect(days.map((d) => [d.period, d.orders, d.total_sales, d.refunds, d.net_sales])).toEqual([
+      ["2026-11-09", 1, 10, 0, 10],
+      ["2026-11-10", 1, 20, 5, 15],
+    ]);
+    const dst = await reports.salesReport(
+      env.DB,
+      buckets({ start_date: "2026-10-31", end_date: "2026-11-02" }, "day", tz),
+    );
+    expect(dst.map((d) => [d.period, d.orders, d.total_sales])).toEqual([
+      ["2026-10-31", 0, 0],
+      ["2026-11-01", 2, 7],
+      ["2026-11-02", 0, 0],
+    ]);
+    expect(buckets({ start_date: "2026-11-01", end_date: "2026-11-01" }, "hour", tz)).toHaveLength(25);
+
+    // In UTC the same history splits differently: A and B are both on the 10th.
+    const utc = await reports.salesReport(
+      env.DB,
+      buckets({ start_date: "2026-11-09", end_date: "2026-11-10" }, "day", "UTC"),
+    );
+    expect(utc.map((d) => [d.period, d.orders, d.total_sales])).toEqual([
+      ["2026-11-09", 0, 0],
+      ["2026-11-10", 2, 30],
+    ]);
+
+    const summary = await reports.dailySummary(env.DB, "2026-11-10", tz);
+    expect(summary).toEqual({
+      date: "2026-11-10",
+      total_orders: 3, // B, C and D (A belongs to the 9th)
+      completed_orders: 1,
+      cancelled_orders: 1,
+      total_sales: 20,
+      total_received: 15, // 20 taken − 5 refunded
+      refunds: 5,
+      pending_amount: 7,
+    });
+
+    const { start, end } = rangeInstants({ start_date: "2026-11-09", end_date: "2026-11-10" }, tz);
+    const methods = await reports.paymentMethodsReport(env.DB, start, end);
+    expect(methods.find((m) => m.payment_method === "credit_card")).toMatchObject({
+      count: 1,
+      amount: 20,
+      refunds: 5,
+      net_amount: 15,
+    });
+    expect(methods.find((m) => m.payment_method === "cash")).toMatchObject({ count: 1, amount: 10, net_amount: 10 });
+    expect(methods).toHaveLength(7);
+
+    const products = await reports.productSalesReport(env.DB, start, end, 5);
+    expect(products.top_by_units[0]).toMatchObject({
+      product_id: p.id,
+      units_sold: 30,
+      revenue: 30,
+      cost: 15,
+      margin: 15,
+      margin_percent: 50,
+    });
+
+    const cashiers = await reports.cashiersReport(env.DB, start, end);
+    expect(cashiers).toEqual([
+      expect.objectContaining({
+        user_id: cashier.id,
+        orders: 2,
+        sales: 30,
+        refunds: 5,
+        net_sales: 25,
+        average_order_value: 15,
+      }),
+    ]);
+  });
+});
+
+describe("reports over HTTP", () => {
+  it("answers every report to managers, refuses cashiers, and validates ranges", async ({ expect }) => {
+    const { admin, manager, cashier } = await accounts();
+    const category = await createCategory(admin.token, "Reportable");
+    const p = await createProduct(admin.token, {
+      price: 2.5,
+      cost_price: 1,
+      stock_quantity: 100,
+      category_id: category.id,
+    });
+    const customer = await expectJson<{ id: number }>(
+      call("POST", "/api/v1/customers", { token: cashier.token, body: { first_name: "Top", last_name: "Buyer" } }),
+      201,
+    );
+    const order = await expectJson<{ id: number; total: number }>(
+      call("POST", "/api/v1/orders", {
+        token: cashier.token,
+        body: { customer_id: customer.id, order_items: [{ product_id: p.id, quantity: 4 }], tax: 1 },
+      }),
+      201,
+    );
+    await expectJson(
+      call("POST", "/api/v1/payments", {
+        token: cashier.token,
+        body: { order_id: order.id, payment_method: "cash", amount: 11 },
+      }),
+      201,
+    );
+
+    const paths = [
+      "/api/v1/reports/sales?days=7",
+      "/api/v1/reports/products-sales?days=30&limit=5",
+      "/api/v1/reports/payment-methods?days=30",
+      "/api/v1/reports/inventory",
+      "/api/v1/reports/daily-summary",
+      "/api/v1/reports/customers?limit=5",
+      "/api/v1/reports/cashiers?days=30",
+    ];
+    for (const path of paths) {
+      expect((await call("GET", path, { token: cashier.token })).status, path).toBe(403);
+      const json = await expectJson<{ data: unknown }>(call("GET", path, { token: manager.token }), 200);
+      expect(json.data, path).toBeDefined();
+    }
+
+    const sales = await expectJson<{
+      data: { period: string; orders: number; total_sales: number }[];
+      start_date: string;
+      end_date: string;
+    }>(call("GET", "/api/v1/reports/sales?days=7", { token: manager.token }), 200);
+    expect(sales.data).toHaveLength(7);
+    expect(sales.data.at(-1)).toMatchObject({ orders: 1, total_sales: 11 });
+    expect(sales.data.slice(0, 6).every((d) => d.orders === 0 && d.total_sales === 0)).toBe(true);
+
+    const customers = await expectJson<{
+      data: { customer_id: number; total_spent: number; order_count: number; loyalty_points: number }[];
+    }>(call("GET", "/api/v1/reports/customers?limit=5", { token: manager.token }), 200);
+    expect(customers.data[0]).toMatchObject({
+      customer_id: customer.id,
+      total_spent: 11,
+      order_count: 1,
+      loyalty_points: 11,
+    });
+    const inventory = await expectJson<{ data: { total_inventory_value: number; value_at_retail: number } }>(
+      call("GET", "/api/v1/reports/inventory", { token: manager.token }),
+      200,
+    );
+    expect(inventory.data.value_at_retail).toBeGreaterThanOrEqual(96 * 2.5);
+
+    for (const bad of [
+      "sales?start_date=2026-02-30",
+      "sales?start_date=2026-11-10&end_date=2026-11-01",
+      "sales?start_date=2020-01-01&end_date=2026-11-01",
+      "sales?group_by=minute",
+      "sales?group_by=hour&days=60",
+      "sales?days=0",
+      "daily-summary?date=yesterday",
+      "products-sales?limit=1000",
+    ]) {
+      expect((await call("GET", `/api/v1/reports/${bad}`, { token: manager.token })).status, bad).toBe(422);
+    }
+    const empty = await expectJson<{ data: { orders: number }[] }>(
+      call("GET", "/api/v1/reports/sales?start_date=2020-01-01&end_date=2020-12-31&group_by=month", {
+        token: manager.token,
+      }),
+      200,
+    );
+    expect(empty.data).toHaveLength(12);
+    expect(empty.data.every((m) => m.orders === 0)).toBe(true);
+  });
+
+  it("gives the same numbers as CSV, and the sales chart as SVG", async ({ expect }) => {
+    const { admin, manager, cashier } = await accounts();
+    const p = await createProduct(admin.token, { price: 3, stock_quantity: 100 });
+    const order = await expectJson<{ id: number; total: number }>(
+      call("POST", "/api/v1/orders", {
+        token: cashier.token,
+        body: { order_items: [{ product_id: p.id, quantity: 2 }] },
+      }),
+      201,
+    );
+    await expectJson(
+      call("POST", "/api/v1/payments", {
+        token: cashier.token,
+        body: { order_id: order.id, payment_method: "debit_card", amount: 6 },
+      }),
+      201,
+    );
+    for (const path of [
+      "sales?days=3",
+      "payment-methods?days=3",
+      "cashiers?days=3",
+      "customers",
+      "inventory",
+      "daily-summary",
+    ]) {
+      const json = await expectJson<{ data: Record<string, unknown>[] | Record<string, unknown> }>(
+        call("GET", `/api/v1/reports/${path}`, { token: manager.token }),
+        200,
+      );
+      const sep = path.includes("?") ? "&" : "?";
+      const csv = await call("GET", `/api/v1/reports/${path}${sep}format=csv`, { token: manager.token });
+      expect(csv.status, path).toBe(200);
+      expect(csv.headers.get("Content-Type"), path).toContain("text/csv");
+      const [header = "", ...lines] = (await csv.text()).trim().split("\r\n");
+      const rows = Array.isArray(json.data) ? json.data : [json.data];
+      expect(lines.length, path).toBe(rows.length);
+      const columns = header.split(",");
+      rows.forEach((row, i) => {
+        const cells = (lines[i] ?? "").split(",");
+        columns.forEach((col, k) => {
+          const value = row[col];
+          expect(cells[k], `${path} ${col}`).toBe(value === null || value === undefined ? "" : String(value));
+        });
+      });
+    }
+    const svg = await call("GET", "/api/v1/reports/sales?days=14&format=svg", { token: manager.token });
+    expect(svg.headers.get("Content-Type")).toContain("image/svg+xml");
+    const text = await svg.text();
+    expect(text).toMatch(/^<svg/);
+    expect(text.match(/<rect x=/g)).toHaveLength(14);
+  });
+});
