@@ -12,6 +12,7 @@ import { type LoadResult, runLoad } from "./load";
 import { catalogScenarios } from "./scenarios/catalog";
 import { invoiceOrders, invoiceScenarios } from "./scenarios/invoices";
 import { orderScenarios, sellingProductIds } from "./scenarios/orders";
+import { reportScenarios } from "./scenarios/reports";
 import { systemScenarios } from "./scenarios/system";
 import { prepareState, withStateDb } from "./state";
 import { buildBundle, startWorker } from "./worker";
@@ -19,6 +20,8 @@ import { buildBundle, startWorker } from "./worker";
 const quick = process.argv.includes("--quick");
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
 const products = quick ? 20_000 : 100_000;
+const historyArg = process.argv.find((arg) => arg.startsWith("--history="))?.slice("--history=".length);
+const historyLines = historyArg ? Number(historyArg) : quick ? 50_000 : 1_000_000;
 const seconds = quick ? 2 : 6;
 
 export interface BenchContext {
@@ -41,10 +44,10 @@ async function login(url: string, username: string, password: string): Promise<s
 }
 
 const started = Date.now();
-console.log(`bench: ${quick ? "quick" : "full"} mode, ${products} products`);
+console.log(`bench: ${quick ? "quick" : "full"} mode, ${products} products, ${historyLines} order lines of history`);
 console.log("building the Worker (wrangler deploy --dry-run)...");
 await buildBundle();
-const stateDir = await prepareState(products);
+const stateDir = await prepareState(products, historyLines);
 const { mf, url } = await startWorker(stateDir);
 try {
   const ctx: BenchContext = {
@@ -63,6 +66,7 @@ try {
     ...catalogScenarios(ctx),
     ...orderScenarios(ctx, selling),
     ...invoiceScenarios(ctx, invoiceIds),
+    ...reportScenarios(ctx),
   ].filter((s) => !only || s.name.includes(only));
   const results: LoadResult[] = [];
   for (const scenario of scenarios) {
@@ -90,7 +94,7 @@ try {
   mkdirSync(path.join(ROOT, "bench"), { recursive: true });
   writeFileSync(
     path.join(ROOT, "bench/results.json"),
-    `${JSON.stringify({ date: new Date().toISOString(), mode: quick ? "quick" : "full", machine, products, results: rows }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), mode: quick ? "quick" : "full", machine, products, history_lines: historyLines, results: rows }, null, 2)}\n`,
   );
 } finally {
   await mf.dispose();

@@ -6,18 +6,20 @@
 import path from "node:path";
 import type { D1Database } from "@cloudflare/workers-types";
 import { fillCatalog } from "../fill-catalog";
+import { fillHistory } from "../fill-history";
 import { applyMigrationsDirect, openLocalD1, ROOT } from "../lib/local-d1";
 import { progress } from "../lib/progress";
 import { isEmpty, seedAll } from "../seed/index";
 
-export async function prepareState(products: number): Promise<string> {
-  const stateDir = path.join(ROOT, `bench/.state-${products}`);
+export async function prepareState(products: number, historyLines = 0): Promise<string> {
+  const stateDir = path.join(ROOT, `bench/.state-${products}${historyLines ? `-${historyLines}` : ""}`);
   const { db, dispose } = await openLocalD1(stateDir);
   try {
     await applyMigrationsDirect(db);
     if (await isEmpty(db)) await seedAll(db);
     await fillCatalog(db, products, progress("filling catalog", products));
     await topUpSellingStock(db);
+    if (historyLines) await fillHistory(db, historyLines, progress("filling sales history", historyLines));
   } finally {
     await dispose();
   }

@@ -1,0 +1,144 @@
+/**
+ * `npm run fill:history -- [--lines 1000000] [--state DIR]`: adds two years
+ * of realistic sales to a local database for measuring reports: orders of
+ * 1–5 lines over the catalog, four cashiers, most paid by card or cash, some
+ * cancelled, pending or refunded. Rows are written in large multi-row INSERTs
+ * with literal values (all generated here, nothing user-supplied), so a
+ * million order lines take a minute or two. Stock and the inventory log are
+ * not touched: this is history for reports, not for stock.
+ */
+import type { D1Database } from "@cloudflare/workers-types";
+import { hashPassword } from "../src/lib/auth/password";
+import { openLocalD1, STATE_DIR } from "./lib/local-d1";
+import { progress } from "./lib/progress";
+
+const METHODS = ["credit_card", "credit_card", "debit_card", "cash", "cash", "mobile_payment", "bank_transfer"];
+const q = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+async function ensureCashiers(db: D1Database): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 1; i <= 4; i++) {
+    const username = `histcashier${i}`;
+    let row = await db.prepare("SELECT id FROM users WHERE username = ?1").bind(username).first<{ id: number }>();
+    if (!row) {
+      const now = new Date().toISOString();
+      row = await db
+        .prepare(
+          `INSERT INTO users (username, email, password_hash, full_name, role, is_active, is_verified, token_version, created_at, updated_at)
+           VALUES (?1, ?2, ?3, ?4, 'cashier', 1, 1, 0, ?5, ?5) RETURNING id`,
+        )
+        .bind(username, `${username}@pos.local`, await hashPassword("history-cashier"), `History Cashier ${i}`, now)
+        .first<{ id: number }>();
+    }
+    if (row) ids.push(row.id);
+  }
+  return ids;
+}
+
+export async function fillHistory(db: D1Database, targetLines: number, onProgress: (done: number) => void) {
+  const existing = await db
+    .prepare(
+      "SELECT COUNT(*) AS n FROM order_items i JOIN orders o ON o.id = i.order_id WHERE o.order_number LIKE 'HIST-%'",
+    )
+    .first<{ n: number }>();
+  let lines = existing?.n ?? 0;
+  if (lines >= targetLines) return lines;
+  const cashiers = await ensureCashiers(db);
+  const products = (
+    await db
+      .prepare("SELECT id, name, sku, price FROM products WHERE is_active = 1 ORDER BY id LIMIT 5000")
+      .all<{ id: number; name: string; sku: string; price: number }>()
+  ).results;
+  const customers = (await db.prepare("SELECT id FROM customers ORDER BY id").all<{ id: number }>()).results.map(
+    (c) => c.id,
+  );
+  let nextOrder =
+    ((await db.prepare("SELECT COALESCE(MAX(id), 0) AS m FROM orders").first<{ m: number }>())?.m ?? 0) + 1;
+  let nextPayment =
+    ((await db.prepare("SELECT COALESCE(MAX(id), 0) AS m FROM payments").first<{ m: number }>())?.m ?? 0) + 1;
+  const end = Date.now();
+  const span = 730 * 24 * 3600_000;
+  let seed = 424242 + lines;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return Math.floor((seed / 2 ** 31) * n);
+  };
+
+  while (lines < targetLines) {
+    const orderRows: string[] = [];
+    const itemRows: string[] = [];
+    const paymentRows: string[] = [];
+    const refundRows: string[] = [];
+    for (let k = 0; k < 400 && lines < targetLines; k++) {
+      const id = nextOrder++;
+      // Spread over two years, busier in the afternoon, in order of time.
+      const at = new Date(end - span + ((lines / targetLines) * span + rand(3_600_000)));
+      at.setUTCHours(8 + rand(12));
+      const iso = at.toISOString();
+      const n = 1 + rand(5);
+      let subtotal = 0;
+      const used = new Set<number>();
+      for (let j = 0; j < n && lines < targetLines; j++) {
+        const product = products[rand(products.length)];
+        if (!product || used.has(product.id)) continue;
+        used.add(product.id);
+        const qty = 1 + rand(3);
+        subtotal += product.price * qty;
+        itemRows.push(
+          `(${id}, ${product.id}, ${q(product.name)}, ${q(product.sku)}, ${qty}, ${product.price}, 0, ${product.price * qty})`,
+        );
+        lines += 1;
+      }
+      const tax = Math.round(subtotal * 0.08);
+      const total = subtotal + tax;
+      const roll = rand(100);
+      const status = roll < 3 ? "cancelled" : roll < 5 ? "pending" : roll < 7 ? "refunded" : "completed";
+      const refunded = status === "refunded" ? total : roll < 9 ? Math.min(total, 500) : 0;
+      const paid = status === "completed" ? total - refunded : 0;
+      const customer = rand(3) === 0 && customers.length ? customers[rand(customers.length)] : null;
+      const cashier = cashiers[rand(cashiers.length)] ?? 1;
+      orderRows.push(
+        `(${id}, 'HIST-${id}', ${customer ?? "NULL"}, ${cashier}, '${status}', ${subtotal}, ${tax}, 0, ${total}, ${paid}, ${refunded}, '${iso}', '${iso}', ${status === "completed" || status === "refunded" ? `'${iso}'` : "NULL"})`,
+      );
+      if (status === "completed" || status === "refunded") {
+        const pid = nextPayment++;
+        const pstatus = refunded === 0 ? "completed" : refunded === total ? "refunded" : "partially_refunded";
+        paymentRows.push(
+          `(${pid}, ${id}, '${METHODS[rand(METHODS.length)]}', '${pstatus}', ${total}, ${refunded}, ${cashier}, '${iso}', '${iso}')`,
+        );
+        if (refunded > 0) {
+          const later = new Date(at.getTime() + 86_400_000 * (1 + rand(5))).toISOString();
+          refundRows.push(`(${pid}, ${id}, ${refunded}, 'Returned', '${later}')`);
+        }
+      }
+    }
+    const statements = [
+      `INSERT INTO orders (id, order_number, customer_id, user_id, status, subtotal, tax, discount, total, paid_amount, refunded_amount, created_at, updated_at, completed_at) VALUES ${orderRows.join(",")}`,
+      `INSERT INTO order_items (order_id, product_id, product_name, product_sku, quantity, unit_price, discount, subtotal) VALUES ${itemRows.join(",")}`,
+    ];
+    if (paymentRows.length)
+      statements.push(
+        `INSERT INTO payments (id, order_id, payment_method, status, amount, refunded_amount, user_id, created_at, updated_at) VALUES ${paymentRows.join(",")}`,
+      );
+    if (refundRows.length)
+      statements.push(
+        `INSERT INTO refunds (payment_id, order_id, amount, reason, created_at) VALUES ${refundRows.join(",")}`,
+      );
+    await db.batch(statements.map((sql) => db.prepare(sql)));
+    onProgress(lines);
+  }
+  return lines;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+  };
+  const target = Number(arg("--lines") ?? 1_000_000);
+  const { db, dispose } = await openLocalD1(arg("--state") ?? STATE_DIR);
+  const started = Date.now();
+  await fillHistory(db, target, progress("order lines", target));
+  console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  await dispose();
+}
