@@ -16,6 +16,8 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // A second, empty database for the backup → restore round trip.
+          d1Databases: ["RESTORE_DB"],
           bindings: {
             TEST_MIGRATIONS: migrations,
             JWT_SECRET: "test-secret-that-is-long-enough-0123456789",

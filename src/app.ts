@@ -10,6 +10,7 @@ import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/http/create-router";
 import { onError, renderError } from "./lib/http/error-handler";
 import { attachDb, corsFromConfig, limitBody, requestLog } from "./lib/http/middleware";
+import { adminRouter } from "./routes/admin/admin";
 import { authRouter } from "./routes/auth/auth.index";
 import { categoriesRouter } from "./routes/categories/categories.index";
 import { customersRouter } from "./routes/customers/customers.index";
@@ -74,6 +75,7 @@ export function createApp() {
     ["inventory", inventoryRouter as never],
     ["payments", paymentsRouter as never],
     ["reports", reportsRouter as never],
+    ["admin", adminRouter as never],
   ];
   for (const [area, router] of areas) app.route(`${API_PREFIX}/${area}`, router);
 

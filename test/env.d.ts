@@ -9,6 +9,7 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       JWT_SECRET: string;
       FILE_SIGNING_SECRET: string;
+      RESTORE_DB: D1Database;
     }
   }
 }

@@ -425,3 +425,35 @@ export const refundItems = sqliteTable(
     check("refund_items_quantity_positive", sql`${t.quantity} > 0`),
   ],
 );
+
+/**
+ * One row per email dedupe key: the consumer claims the key before sending
+ * and marks it sent after, so a message delivered twice is sent once.
+ */
+export const emailLog = sqliteTable(
+  "email_log",
+  {
+    dedupeKey: text("dedupe_key").primaryKey(),
+    kind: text("kind").notNull(),
+    recipient: text("recipient").notNull(),
+    /** sending | sent | retrying | failed */
+    status: text("status").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    claimedAt: integer("claimed_at"),
+    sentAt: text("sent_at"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("email_log_status_idx").on(t.status, t.updatedAt)],
+);
+
+/** The daily report, stored once per local date (a second cron run finds it and stops). */
+export const dailyReports = sqliteTable("daily_reports", {
+  date: text("date").primaryKey(),
+  timeZone: text("time_zone").notNull(),
+  data: text("data").notNull(),
+  r2Key: text("r2_key").notNull(),
+  emailed: integer("emailed").notNull().default(0),
+  createdAt: text("created_at").notNull(),
+});

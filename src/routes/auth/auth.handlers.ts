@@ -1,6 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
+import { notifyPasswordChanged } from "../../jobs/notifications";
 import { assertPermission, authenticate } from "../../lib/auth/middleware";
 import { authConfig, loginThrottleConfig } from "../../lib/config";
 import { ApiError } from "../../lib/errors";
@@ -54,5 +55,9 @@ export const me: RouteHandler<MeRoute, AppEnv> = async (c) =>
 
 export const changePassword: RouteHandler<ChangePasswordRoute, AppEnv> = async (c) => {
   const tokens = await auth.changePassword(deps(c), c.var.user.id, c.req.valid("json"));
+  const user = await getUser(c.var.db, c.var.user.id);
+  c.executionCtx.waitUntil(
+    notifyPasswordChanged(c.env, { id: user.id, email: user.email, tokenVersion: user.tokenVersion }),
+  );
   return c.json({ detail: "Password changed", ...tokens }, 200);
 };

@@ -1,8 +1,11 @@
 import type { RouteHandler } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { addDays, localDayStart } from "../../domain/time-zone";
 import type { AppEnv } from "../../env";
+import { notifyLowStock } from "../../jobs/notifications";
 import { ApiError, invalidField, notFound } from "../../lib/errors";
 import { idempotent } from "../../lib/http/idempotent";
+import type { IdempotencyContext } from "../../lib/idempotency";
 import * as inventory from "../../services/inventory";
 import { reconcile as runReconcile } from "../../services/reconcile";
 import { stockGate } from "../../stock/client";
@@ -32,7 +35,7 @@ export const createLog: RouteHandler<CreateLogRoute, AppEnv> = async (c) => {
     { product_id: productId, ...movement },
     {
       status: 201,
-      run: (idem) => inventory.moveStock(orderDeps(c), c.var.user, productId, movement, idem),
+      run: (idem) => moveAndAlert(c, productId, movement, idem),
       rerender: async (ref) => {
         const log = await inventory.findLogByRef(c.env.DB, ref);
         return log ? { ...inventory.toLogView(log), stock_quantity: log.quantity_after } : null;
@@ -47,7 +50,7 @@ export const adjust: RouteHandler<AdjustRoute, AppEnv> = async (c) => {
   const movement = c.req.valid("json");
   const answer = await idempotent(c, movement, {
     status: 201,
-    run: (idem) => inventory.moveStock(orderDeps(c), c.var.user, productId, movement, idem),
+    run: (idem) => moveAndAlert(c, productId, movement, idem),
     rerender: async (ref) => {
       const log = await inventory.findLogByRef(c.env.DB, ref);
       return log ? { ...inventory.toLogView(log), stock_quantity: log.quantity_after } : null;
@@ -55,6 +58,18 @@ export const adjust: RouteHandler<AdjustRoute, AppEnv> = async (c) => {
   });
   return c.json(answer.body, 201, answer.headers);
 };
+
+/** Moves stock, then (after the response) alerts managers if it went to or below the minimum. */
+async function moveAndAlert(
+  c: Context<AppEnv>,
+  productId: number,
+  movement: inventory.MovementInput,
+  idem: IdempotencyContext | null,
+) {
+  const result = await inventory.moveStock(orderDeps(c), c.var.user, productId, movement, idem);
+  if (result.quantity_change < 0) c.executionCtx.waitUntil(notifyLowStock(c.env, [productId]));
+  return result;
+}
 
 export const listLogs: RouteHandler<ListLogsRoute, AppEnv> = async (c) => {
   const query = c.req.valid("query");

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { setMetric } from "hono/timing";
 import { addDays, localDayStart } from "../../domain/time-zone";
 import type { AppEnv } from "../../env";
+import { notifyLowStock } from "../../jobs/notifications";
 import { assertPermission, authenticate } from "../../lib/auth/middleware";
 import { loyaltyConfig } from "../../lib/config";
 import { notFound } from "../../lib/errors";
@@ -40,7 +41,16 @@ export const create: RouteHandler<CreateRoute, AppEnv> = async (c) => {
   }
   const answer = await idempotent(c, body, {
     status: 201,
-    run: (idem) => createOrder(orderDeps(c), c.var.user, body, idem, pending),
+    run: async (idem) => {
+      const order = await createOrder(orderDeps(c), c.var.user, body, idem, pending);
+      c.executionCtx.waitUntil(
+        notifyLowStock(
+          c.env,
+          order.order_items.map((item) => item.product_id),
+        ),
+      );
+      return order;
+    },
     rerender: async (orderNumber) => (await loadOrder(c.env.DB, { number: orderNumber }))?.view ?? null,
   });
   return c.json(answer.body, 201, answer.headers);

@@ -1,5 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
+import { notifyOrderCompleted } from "../../jobs/notifications";
 import { hasPermission } from "../../lib/auth/rbac";
 import { notFound } from "../../lib/errors";
 import { idempotent } from "../../lib/http/idempotent";
@@ -13,7 +14,14 @@ export const create: RouteHandler<CreateRoute, AppEnv> = async (c) => {
   const body = c.req.valid("json");
   const answer = await idempotent(c, body, {
     status: 201,
-    run: (idem) => payments.createPayment(c.env.DB, c.var.user, body, idem),
+    run: async (idem) => {
+      const result = await payments.createPayment(c.env.DB, c.var.user, body, idem);
+      // Only the payment that completes an order sees it completed (later ones are refused).
+      if (result.order_status === "completed" && result.status === "completed") {
+        c.executionCtx.waitUntil(notifyOrderCompleted(c.env, result.order_id));
+      }
+      return result;
+    },
     rerender: (paymentId) => payments.paymentResult(c.env.DB, Number(paymentId)).catch(() => null),
   });
   return c.json(answer.body, 201, answer.headers);
@@ -39,8 +47,12 @@ export const get: RouteHandler<GetRoute, AppEnv> = async (c) => {
   return c.json(toPaymentView(payment), 200);
 };
 
-export const update: RouteHandler<UpdateRoute, AppEnv> = async (c) =>
-  c.json(await payments.updatePayment(c.env.DB, c.req.valid("param").id, c.req.valid("json")), 200);
+export const update: RouteHandler<UpdateRoute, AppEnv> = async (c) => {
+  const change = c.req.valid("json");
+  const payment = await payments.updatePayment(c.env.DB, c.req.valid("param").id, change);
+  if (change.status === "completed") c.executionCtx.waitUntil(notifyOrderCompleted(c.env, payment.order_id));
+  return c.json(payment, 200);
+};
 
 export const refund: RouteHandler<RefundRoute, AppEnv> = async (c) => {
   const paymentId = c.req.valid("param").id;

@@ -1,4 +1,5 @@
 import { createRouter } from "../../lib/http/create-router";
+import * as daily from "./daily-reports";
 import * as handlers from "./reports.handlers";
 import * as routes from "./reports.routes";
 
@@ -9,4 +10,6 @@ export const reportsRouter = createRouter()
   .openapi(routes.inventory, handlers.inventory)
   .openapi(routes.dailySummary, handlers.dailySummary)
   .openapi(routes.customers, handlers.customers)
-  .openapi(routes.cashiers, handlers.cashiers);
+  .openapi(routes.cashiers, handlers.cashiers)
+  .openapi(daily.list, daily.listHandler)
+  .openapi(daily.get, daily.getHandler);

@@ -1,0 +1,181 @@
+/**
+ * Nightly backup (Cron, or on demand): every table to R2 as gzip-compressed
+ * NDJSON, read in pages of rows and uploaded in multipart chunks, so memory
+ * stays flat however large a table is; a manifest records the schema version,
+ * row counts, each file's SHA-256 and size, and start and end times. The
+ * backup id comes from the scheduled time, so a second run for the same time
+ * finds the manifest and stops. Backups older than BACKUP_RETENTION_DAYS go.
+ */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
+import type { Bindings } from "../env";
+
+const PAGE_ROWS = 2000;
+/** R2 wants every part but the last to be the same size, at least 5 MiB. */
+const PART_BYTES = 5 * 1024 * 1024;
+
+export interface BackupFile {
+  table: string;
+  key: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
+}
+
+export interface BackupManifest {
+  id: string;
+  schema_version: string | null;
+  started_at: string;
+  finished_at: string;
+  tables: BackupFile[];
+}
+
+/** Tables a backup holds: everything but SQLite's and D1's own, and the FTS index (rebuilt by triggers). */
+export async function backupTables(d1: D1Database): Promise<string[]> {
+  const { results } = await d1
+    .prepare(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'
+         AND name != 'd1_migrations' AND name NOT LIKE 'products_fts%' ORDER BY name`,
+    )
+    .all<{ name: string }>();
+  return results.map((r) => r.name);
+}
+
+const backupId = (at: Date) => at.toISOString().slice(0, 16).replace(":", "-");
+
+async function exportTable(d1: D1Database, files: R2Bucket, table: string, key: string): Promise<BackupFile> {
+  const upload = await files.createMultipartUpload(key, {
+    httpMetadata: { contentType: "application/x-ndjson", contentEncoding: "gzip" },
+  });
+  const gzip = new CompressionStream("gzip");
+  const writer = gzip.writable.getWriter();
+  const reader = gzip.readable.getReader();
+  const hash = sha256.create();
+  const parts: R2UploadedPart[] = [];
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let bytes = 0;
+
+  const flush = async (final: boolean) => {
+    while (pendingBytes >= PART_BYTES || (final && (pendingBytes > 0 || parts.length === 0))) {
+      const size = final && pendingBytes < PART_BYTES ? pendingBytes : PART_BYTES;
+      const part = new Uint8Array(size);
+      let filled = 0;
+      while (filled < size) {
+        const head = pending[0] as Uint8Array;
+        const take = Math.min(head.length, size - filled);
+        part.set(head.subarray(0, take), filled);
+        filled += take;
+        if (take === head.length) pending.shift();
+        else pending[0] = head.subarray(take);
+      }
+      pendingBytes -= size;
+      parts.push(await upload.uploadPart(parts.length + 1, part));
+      if (final && pendingBytes === 0) break;
+    }
+  };
+  const drain = (async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      hash.update(value);
+      bytes += value.length;
+      pending.push(value);
+      pendingBytes += value.length;
+      await flush(false);
+    }
+    await flush(true);
+  })();
+
+  const encoder = new TextEncoder();
+  let rows = 0;
+  let after = -Infinity;
+  try {
+    for (;;) {
+      const { results } = await d1
+        .prepare(
+          `SELECT rowid AS __rowid, * FROM "${table.replace(/"/g, '""')}" WHERE rowid > ?1 ORDER BY rowid LIMIT ?2`,
+        )
+        .bind(after === -Infinity ? -9007199254740991 : after, PAGE_ROWS)
+        .all<Record<string, unknown> & { __rowid: number }>();
+      if (results.length === 0) break;
+      const text = results
+        .map(({ __rowid, ...row }) => {
+          after = __rowid;
+          return `${JSON.stringify(row)}\n`;
+        })
+        .join("");
+      rows += results.length;
+      await writer.write(encoder.encode(text));
+      if (results.length < PAGE_ROWS) break;
+    }
+    await writer.close();
+    await drain;
+    await upload.complete(parts);
+  } catch (error) {
+    await upload.abort().catch(() => undefined);
+    throw error;
+  }
+  pending = [];
+  return { table, key, rows, bytes, sha256: bytesToHex(hash.digest()) };
+}
+
+export async function runBackup(
+  env: Bindings,
+  at: Date,
+): Promise<{ id: string; created: boolean; manifest?: BackupManifest }> {
+  const id = backupId(at);
+  const prefix = `backups/${id}/`;
+  if (await env.FILES.head(`${prefix}manifest.json`)) return { id, created: false };
+  const startedAt = new Date().toISOString();
+  const version = await env.DB.prepare("SELECT name FROM d1_migrations ORDER BY id DESC LIMIT 1")
+    .first<{ name: string }>()
+    .catch(() => null);
+  const tables: BackupFile[] = [];
+  for (const table of await backupTables(env.DB)) {
+    tables.push(await exportTable(env.DB, env.FILES, table, `${prefix}${table}.ndjson.gz`));
+  }
+  const manifest: BackupManifest = {
+    id,
+    schema_version: version?.name ?? null,
+    started_at: startedAt,
+    finished_at: new Date().toISOString(),
+    tables,
+  };
+  // The manifest goes last: a backup without one is incomplete and ignored.
+  await env.FILES.put(`${prefix}manifest.json`, JSON.stringify(manifest, null, 2), {
+    httpMetadata: { contentType: "application/json" },
+  });
+  await pruneBackups(env, at);
+  return { id, created: true, manifest };
+}
+
+export async function listBackups(files: R2Bucket): Promise<BackupManifest[]> {
+  const manifests: BackupManifest[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await files.list({ prefix: "backups/", delimiter: "/", ...(cursor ? { cursor } : {}) });
+    for (const prefix of page.delimitedPrefixes) {
+      const object = await files.get(`${prefix}manifest.json`);
+      if (object) manifests.push((await object.json()) as BackupManifest);
+    }
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return manifests.sort((a, b) => (a.id < b.id ? 1 : -1));
+}
+
+async function pruneBackups(env: Bindings, now: Date) {
+  const days = Number.parseInt(env.BACKUP_RETENTION_DAYS ?? "14", 10) || 14;
+  const cutoff = backupId(new Date(now.getTime() - days * 86_400_000));
+  const page = await env.FILES.list({ prefix: "backups/", delimiter: "/" });
+  for (const prefix of page.delimitedPrefixes) {
+    const id = prefix.slice("backups/".length, -1);
+    if (id >= cutoff) continue;
+    let cursor: string | undefined;
+    do {
+      const objects = await env.FILES.list({ prefix, ...(cursor ? { cursor } : {}) });
+      if (objects.objects.length) await env.FILES.delete(objects.objects.map((o) => o.key));
+      cursor = objects.truncated ? objects.cursor : undefined;
+    } while (cursor);
+  }
+}

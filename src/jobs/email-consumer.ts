@@ -1,0 +1,123 @@
+/**
+ * The email queue's consumer. Per message: claim its dedupe key in D1 (a key
+ * already sent is acked without sending; a key another delivery is sending
+ * right now is retried later), render, send, mark sent, ack. A failure is
+ * recorded and retried with exponential backoff; after the queue's
+ * max_retries the message goes to the dead-letter queue, whose consumer marks
+ * it failed where admins can see it (GET /api/v1/admin/emails?status=failed).
+ */
+import type { Bindings } from "../env";
+import { log } from "../lib/log";
+import type { EmailMessage } from "./email-messages";
+import { type RenderedEmail, renderEmail } from "./email-render";
+import { type EmailTransport, transportFor } from "./email-transports";
+
+const CLAIM_TTL_MS = 5 * 60_000;
+
+export interface EmailDeps {
+  env: Bindings;
+  transport: EmailTransport;
+  render: (message: EmailMessage) => Promise<RenderedEmail>;
+  now?: () => number;
+}
+
+export const emailDeps = (env: Bindings): EmailDeps => ({
+  env,
+  transport: transportFor(env),
+  render: (message) => renderEmail(env, message),
+});
+
+/** Seconds to wait before attempt n+1: 10, 20, 40 … capped at an hour. */
+export const backoffSeconds = (attempts: number) => Math.min(3600, 10 * 2 ** Math.max(0, attempts - 1));
+
+type Claim = "claimed" | "already_sent" | "busy";
+
+async function claim(d1: D1Database, message: EmailMessage, now: number): Promise<Claim> {
+  const iso = new Date(now).toISOString();
+  // Insert, or take over a key whose last attempt failed or whose claim went stale.
+  const row = await d1
+    .prepare(
+      `INSERT INTO email_log (dedupe_key, kind, recipient, status, attempts, claimed_at, created_at, updated_at)
+       VALUES (?1, ?2, ?3, 'sending', 1, ?4, ?5, ?5)
+       ON CONFLICT(dedupe_key) DO UPDATE SET status = 'sending', attempts = attempts + 1, claimed_at = ?4, updated_at = ?5
+         WHERE email_log.status IN ('retrying', 'failed') OR (email_log.status = 'sending' AND email_log.claimed_at < ?4 - ?6)
+       RETURNING status`,
+    )
+    .bind(message.dedupe_key, message.kind, message.to, now, iso, CLAIM_TTL_MS)
+    .first<{ status: string }>();
+  if (row) return "claimed";
+  const existing = await d1
+    .prepare("SELECT status FROM email_log WHERE dedupe_key = ?1")
+    .bind(message.dedupe_key)
+    .first<{ status: string }>();
+  return existing?.status === "sent" ? "already_sent" : "busy";
+}
+
+const isEmailMessage = (body: unknown): body is EmailMessage =>
+  typeof body === "object" &&
+  body !== null &&
+  typeof (body as EmailMessage).dedupe_key === "string" &&
+  typeof (body as EmailMessage).to === "string";
+
+export async function handleEmailBatch(batch: MessageBatch<unknown>, deps: EmailDeps) {
+  const d1 = deps.env.DB;
+  for (const msg of batch.messages) {
+    const message = msg.body;
+    if (!isEmailMessage(message)) {
+      log(deps.env, "error", "dropping malformed email message", { id: msg.id });
+      msg.ack();
+      continue;
+    }
+    const now = deps.now ? deps.now() : Date.now();
+    const state = await claim(d1, message, now);
+    if (state === "already_sent") {
+      msg.ack();
+      continue;
+    }
+    if (state === "busy") {
+      msg.retry({ delaySeconds: 30 });
+      continue;
+    }
+    try {
+      const email = await deps.render(message);
+      await deps.transport(message, email);
+      await d1
+        .prepare(
+          "UPDATE email_log SET status = 'sent', sent_at = ?2, updated_at = ?2, last_error = NULL WHERE dedupe_key = ?1",
+        )
+        .bind(message.dedupe_key, new Date(now).toISOString())
+        .run();
+      msg.ack();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      await d1
+        .prepare("UPDATE email_log SET status = 'retrying', last_error = ?2, updated_at = ?3 WHERE dedupe_key = ?1")
+        .bind(message.dedupe_key, reason.slice(0, 500), new Date(now).toISOString())
+        .run();
+      log(deps.env, "warn", "email send failed; will retry", {
+        dedupe_key: message.dedupe_key,
+        attempts: msg.attempts,
+        error: reason,
+      });
+      msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
+    }
+  }
+}
+
+/** Messages that exhausted their retries: record them as failed, for admins to see. */
+export async function handleDeadLetters(batch: MessageBatch<unknown>, env: Bindings) {
+  const now = new Date().toISOString();
+  for (const msg of batch.messages) {
+    const message = msg.body;
+    if (isEmailMessage(message)) {
+      await env.DB.prepare(
+        `INSERT INTO email_log (dedupe_key, kind, recipient, status, attempts, last_error, created_at, updated_at)
+         VALUES (?1, ?2, ?3, 'failed', ?4, 'gave up after retries', ?5, ?5)
+         ON CONFLICT(dedupe_key) DO UPDATE SET status = 'failed', updated_at = ?5 WHERE email_log.status != 'sent'`,
+      )
+        .bind(message.dedupe_key, message.kind, message.to, msg.attempts, now)
+        .run();
+    }
+    msg.ack();
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Email messages as they travel through the queue. Producers only enqueue;
+ * the consumer (email-consumer.ts) renders and sends, once per dedupe key.
+ */
+export type EmailKind = "receipt" | "low_stock" | "daily_report" | "password_changed";
+
+export interface EmailMessage {
+  kind: EmailKind;
+  to: string;
+  /** What the template needs; ids rather than rendered text, so a retry renders fresh. */
+  data: Record<string, unknown>;
+  /** Same key = same email: a message delivered twice is sent once. */
+  dedupe_key: string;
+}
+
+export async function enqueueEmails(queue: Queue, messages: EmailMessage[]) {
+  if (messages.length === 0) return;
+  for (let i = 0; i < messages.length; i += 100) {
+    await queue.sendBatch(messages.slice(i, i + 100).map((body) => ({ body, contentType: "json" as const })));
+  }
+}
+
+/** Active managers and admins: who hears about stock and the daily report. */
+export async function managerRecipients(d1: D1Database): Promise<{ id: number; email: string }[]> {
+  const { results } = await d1
+    .prepare("SELECT id, email FROM users WHERE is_active = 1 AND role IN ('admin', 'manager') ORDER BY id")
+    .all<{ id: number; email: string }>();
+  return results;
+}

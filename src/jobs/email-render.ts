@@ -1,0 +1,82 @@
+/** Text and HTML for each kind of email. Data comes fresh from D1 at send time. */
+import { renderReceipt } from "../documents/receipt";
+import type { Bindings } from "../env";
+import { documentsConfig } from "../lib/config";
+import { invoiceLink } from "../services/documents";
+import { getOrderFor } from "../services/orders-read";
+import { type RawPayment, toPaymentView } from "../services/payments-view";
+import type { EmailMessage } from "./email-messages";
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const esc = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+const page = (title: string, body: string) =>
+  `<!doctype html><html><body style="font-family:Helvetica,Arial,sans-serif;color:#222;max-width:640px"><h2>${esc(title)}</h2>${body}</body></html>`;
+
+/** The system itself reads orders for emails (every order is visible to it). */
+const SYSTEM = { id: 0, username: "system", role: "admin" as const };
+
+export async function renderEmail(env: Bindings, message: EmailMessage): Promise<RenderedEmail> {
+  const config = documentsConfig(env);
+  switch (message.kind) {
+    case "receipt": {
+      const orderId = Number(message.data.order_id);
+      const { view } = await getOrderFor(env.DB, SYSTEM, { id: orderId });
+      const { results } = await env.DB.prepare("SELECT * FROM payments WHERE order_id = ?1 ORDER BY id")
+        .bind(orderId)
+        .all<RawPayment>();
+      const when = new Intl.DateTimeFormat("en-GB", {
+        timeZone: config.timeZone,
+        dateStyle: "short",
+        timeStyle: "short",
+      });
+      const receipt = renderReceipt(
+        view,
+        results.map(toPaymentView),
+        { name: config.shopName, address: config.shopAddress },
+        when,
+      );
+      const origin = (env.PUBLIC_BASE_URL || "http://127.0.0.1:8787").replace(/\/$/, "");
+      // Emailed links live as long as links may: seven days.
+      const link = await invoiceLink(
+        { d1: env.DB, files: env.FILES, config: { ...config, linkTtlSeconds: 7 * 24 * 3600 }, origin },
+        SYSTEM,
+        orderId,
+      );
+      return {
+        subject: `Your receipt from ${config.shopName} (${view.order_number})`,
+        text: `${receipt}\nInvoice (PDF, link valid until ${link.expires_at}):\n${link.url}\n`,
+        html: page(
+          `Thank you for shopping at ${config.shopName}`,
+          `<pre style="font-size:13px">${esc(receipt)}</pre><p><a href="${esc(link.url)}">Download your invoice (PDF)</a></p>`,
+        ),
+      };
+    }
+    case "low_stock": {
+      const d = message.data as { name: string; sku: string; stock: number; minimum: number };
+      const text = `${d.name} (${d.sku}) is down to ${d.stock}; its minimum is ${d.minimum}. Time to reorder.`;
+      return { subject: `Low stock: ${d.name}`, text, html: page("Low stock", `<p>${esc(text)}</p>`) };
+    }
+    case "daily_report": {
+      const d = message.data as { date: string; summary: Record<string, number>; url?: string };
+      const lines = Object.entries(d.summary ?? {}).map(([k, v]) => `${k.replaceAll("_", " ")}: ${v}`);
+      const text = `Daily report for ${d.date}\n\n${lines.join("\n")}\n${d.url ? `\nFull report: ${d.url}\n` : ""}`;
+      return {
+        subject: `Daily report ${d.date} — ${config.shopName}`,
+        text,
+        html: page(
+          `Daily report ${d.date}`,
+          `<ul>${lines.map((l) => `<li>${esc(l)}</li>`).join("")}</ul>${d.url ? `<p><a href="${esc(d.url)}">Full report</a></p>` : ""}`,
+        ),
+      };
+    }
+    case "password_changed": {
+      const text = `Your ${config.shopName} POS password was changed at ${String(message.data.at)}. If this was not you, tell an administrator at once.`;
+      return { subject: "Your password was changed", text, html: page("Password changed", `<p>${esc(text)}</p>`) };
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The events that send email, turned into queue messages. Each runs after
+ * the response (waitUntil): a failure here never fails a sale.
+ */
+import { localDate } from "../domain/time-zone";
+import type { Bindings } from "../env";
+import { log } from "../lib/log";
+import { type EmailMessage, enqueueEmails, managerRecipients } from "./email-messages";
+
+const safely = async (env: Bindings, what: string, work: () => Promise<void>) => {
+  try {
+    await work();
+  } catch (error) {
+    log(env, "error", `could not enqueue ${what}`, { error: String(error) });
+  }
+};
+
+/** An order just completed: its customer gets a receipt, if they have an email. */
+export const notifyOrderCompleted = (env: Bindings, orderId: number) =>
+  safely(env, "receipt", async () => {
+    const row = await env.DB.prepare(
+      "SELECT o.order_number, c.email FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = ?1 AND c.email IS NOT NULL",
+    )
+      .bind(orderId)
+      .first<{ order_number: string; email: string }>();
+    if (!row) return;
+    await enqueueEmails(env.EMAIL_QUEUE, [
+      { kind: "receipt", to: row.email, data: { order_id: orderId }, dedupe_key: `receipt:${row.order_number}` },
+    ]);
+  });
+
+/**
+ * Stock moved down for these products: each one now at or below its minimum
+ * alerts the managers, once per product per (local) day.
+ */
+export const notifyLowStock = (env: Bindings, productIds: number[]) =>
+  safely(env, "low-stock alert", async () => {
+    if (productIds.length === 0) return;
+    const { results } = await env.DB.prepare(
+      `SELECT id, name, sku, stock_quantity, min_stock_level FROM products
+       WHERE id IN (${productIds.map((_, i) => `?${i + 1}`).join(",")}) AND is_active = 1 AND stock_quantity <= min_stock_level`,
+    )
+      .bind(...productIds)
+      .all<{ id: number; name: string; sku: string; stock_quantity: number; min_stock_level: number }>();
+    if (results.length === 0) return;
+    const day = localDate(new Date(), env.STORE_TIMEZONE || "UTC");
+    const managers = await managerRecipients(env.DB);
+    const messages: EmailMessage[] = results.flatMap((product) =>
+      managers.map((manager) => ({
+        kind: "low_stock" as const,
+        to: manager.email,
+        data: {
+          product_id: product.id,
+          name: product.name,
+          sku: product.sku,
+          stock: product.stock_quantity,
+          minimum: product.min_stock_level,
+          date: day,
+        },
+        dedupe_key: `low_stock:${product.id}:${day}:${manager.id}`,
+      })),
+    );
+    await enqueueEmails(env.EMAIL_QUEUE, messages);
+  });
+
+export const notifyPasswordChanged = (env: Bindings, user: { id: number; email: string; tokenVersion: number }) =>
+  safely(env, "password notice", () =>
+    enqueueEmails(env.EMAIL_QUEUE, [
+      {
+        kind: "password_changed",
+        to: user.email,
+        data: { user_id: user.id, at: new Date().toISOString() },
+        dedupe_key: `password_changed:${user.id}:${user.tokenVersion}`,
+      },
+    ]),
+  );
