@@ -2,6 +2,7 @@
 import { createApp } from "./app";
 import type { Bindings } from "./env";
 import { runBackup } from "./jobs/backup";
+import { CRON_BACKUP } from "./jobs/crons";
 import { runDailyReport } from "./jobs/daily-report";
 import { emailDeps, handleDeadLetters, handleEmailBatch } from "./jobs/email-consumer";
 import { log } from "./lib/log";
@@ -9,10 +10,6 @@ import { log } from "./lib/log";
 export { ProductStock } from "./stock/product-stock";
 
 const app = createApp();
-
-/** Cron expressions of wrangler.toml [triggers] and what each runs. */
-export const CRON_DAILY_REPORT = "0 5 * * *";
-export const CRON_BACKUP = "30 2 * * *";
 
 export default {
   fetch: app.fetch,

@@ -37,6 +37,8 @@ export async function startWorker(stateDir: string, extraVars: Record<string, st
     // Objects start empty each run and load their counts from D1 on first use.
     durableObjects: { PRODUCT_STOCK: { className: "ProductStock", useSQLite: true } },
     r2Buckets: ["FILES"],
+    r2Persist: path.join(stateDir, "r2"),
+    queueProducers: { EMAIL_QUEUE: { queueName: "pos-email" } },
     modulesRules: [{ type: "Data", include: ["**/*.ttf"] }],
     host: "127.0.0.1",
     port: 0,

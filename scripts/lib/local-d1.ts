@@ -25,6 +25,30 @@ export interface LocalD1 {
   dispose: () => Promise<void>;
 }
 
+export interface LocalBindings {
+  db: D1Database;
+  files: R2Bucket;
+  dispose: () => Promise<void>;
+}
+
+/** The local D1 database and R2 bucket that `wrangler dev` uses. */
+export async function openLocalBindings(stateDir = STATE_DIR): Promise<LocalBindings> {
+  const toml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
+  const bucket = /\[\[r2_buckets\]\][^[]*?bucket_name\s*=\s*"([^"]+)"/s.exec(toml)?.[1] ?? "pos-files";
+  const mf = new Miniflare({
+    modules: true,
+    script: "export default { fetch() { return new Response(null, { status: 404 }); } }",
+    compatibilityDate: "2026-07-01",
+    d1Databases: { DB: databaseId() },
+    d1Persist: path.join(stateDir, "d1"),
+    r2Buckets: { FILES: bucket },
+    r2Persist: path.join(stateDir, "r2"),
+  });
+  const db = (await mf.getD1Database("DB")) as unknown as D1Database;
+  const files = (await mf.getR2Bucket("FILES")) as unknown as R2Bucket;
+  return { db, files, dispose: () => mf.dispose() };
+}
+
 /** Opens the D1 database persisted under `stateDir` (default: wrangler dev's state). */
 export async function openLocalD1(stateDir = STATE_DIR): Promise<LocalD1> {
   const mf = new Miniflare({

@@ -48,7 +48,11 @@ export async function verifyBackup(files: R2Bucket, manifest: BackupManifest) {
 }
 
 async function* ndjsonRows(body: ReadableStream<Uint8Array>): AsyncGenerator<Record<string, unknown>> {
-  const reader = body.pipeThrough(new DecompressionStream("gzip")).pipeThrough(new TextDecoderStream()).getReader();
+  // (Cast: Node's and workerd's stream typings disagree; both runtimes accept this.)
+  const gunzip = new DecompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
+  const decode = new TextDecoderStream() as unknown as ReadableWritablePair<string, Uint8Array>;
+  const reader = body.pipeThrough(gunzip).pipeThrough(decode).getReader();
+
   let rest = "";
   for (;;) {
     const { done, value } = await reader.read();

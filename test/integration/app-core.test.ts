@@ -123,3 +123,13 @@ describe("system routes", () => {
     expect(await expectJson(call("GET", "/health"), 200)).toMatchObject({ status: "ok", database: "ok" });
   });
 });
+
+describe("the Worker entry module", () => {
+  it("exports only handlers and classes (workerd refuses to start otherwise)", async ({ expect }) => {
+    const entry = await import("../../src/index");
+    for (const [name, value] of Object.entries(entry)) {
+      if (name === "default") expect(Object.keys(value as object).sort()).toEqual(["fetch", "queue", "scheduled"]);
+      else expect(typeof value, name).toBe("function");
+    }
+  });
+});

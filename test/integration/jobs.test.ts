@@ -8,8 +8,9 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import worker, { CRON_BACKUP, CRON_DAILY_REPORT } from "../../src";
+import worker from "../../src";
 import { runBackup } from "../../src/jobs/backup";
+import { CRON_BACKUP, CRON_DAILY_REPORT } from "../../src/jobs/crons";
 import { runDailyReport } from "../../src/jobs/daily-report";
 import {
   backoffSeconds,

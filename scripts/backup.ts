@@ -1,0 +1,42 @@
+/**
+ * `npm run backup [-- --out DIR]`: runs the same backup job as the nightly
+ * cron against the local database, into the local R2 bucket; with --out, also
+ * copies the backup's files (manifest and gzip NDJSON) into a folder.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { type BackupManifest, runBackup } from "../src/jobs/backup";
+import { openLocalBindings } from "./lib/local-d1";
+
+const outIndex = process.argv.indexOf("--out");
+const out = outIndex >= 0 ? process.argv[outIndex + 1] : undefined;
+const { db, files, dispose } = await openLocalBindings();
+try {
+  const started = Date.now();
+  const env = {
+    DB: db,
+    FILES: files,
+    BACKUP_RETENTION_DAYS: process.env.BACKUP_RETENTION_DAYS ?? "14",
+  } as unknown as Parameters<typeof runBackup>[0];
+  const result = await runBackup(env, new Date());
+  const manifest = result.manifest as BackupManifest | undefined;
+  console.log(
+    result.created
+      ? `backup ${result.id} written in ${((Date.now() - started) / 1000).toFixed(1)} s`
+      : `backup ${result.id} already exists`,
+  );
+  for (const table of manifest?.tables ?? [])
+    console.log(`  ${table.table.padEnd(20)} ${String(table.rows).padStart(9)} rows  ${table.bytes} bytes`);
+  if (out && manifest) {
+    const dir = path.resolve(out, manifest.id);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));
+    for (const table of manifest.tables) {
+      const object = await files.get(table.key);
+      if (object) writeFileSync(path.join(dir, `${table.table}.ndjson.gz`), new Uint8Array(await object.arrayBuffer()));
+    }
+    console.log(`copied to ${dir}`);
+  }
+} finally {
+  await dispose();
+}
