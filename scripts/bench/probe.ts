@@ -10,7 +10,8 @@ import { buildBundle, startWorker } from "./worker";
 
 const quick = !process.argv.includes("--full");
 await buildBundle();
-const stateDir = process.env.BENCH_STATE_DIR ?? (await prepareState(quick ? 20_000 : 100_000));
+const history = Number(process.argv.find((a) => a.startsWith("--history="))?.slice(10) ?? 0);
+const stateDir = process.env.BENCH_STATE_DIR ?? (await prepareState(quick ? 20_000 : 100_000, history));
 const ids = await withStateDb(stateDir, (db) => sellingProductIds(db, 500));
 const { mf, url } = await startWorker(stateDir, { DEBUG: "true" });
 
@@ -25,13 +26,14 @@ async function token(username: string, password: string) {
 
 const cashier = await token("cashier1", "cashier123");
 async function one(path: string, body?: unknown) {
+  const sent = performance.now();
   const res = await fetch(`${url}${path}`, {
     method: body ? "POST" : "GET",
     headers: { Authorization: `Bearer ${cashier}`, "Content-Type": "application/json" },
     body: body ? JSON.stringify(body) : undefined,
   });
   await res.arrayBuffer();
-  const phases: Record<string, number> = {};
+  const phases: Record<string, number> = { client: performance.now() - sent };
   for (const part of (res.headers.get("Server-Timing") ?? "").split(",")) {
     const [name, ...params] = part.trim().split(";");
     const dur = params.find((p) => p.startsWith("dur="));
@@ -42,6 +44,7 @@ async function one(path: string, body?: unknown) {
 
 async function measure(label: string, concurrency: number, total: number, make: (i: number) => [string, unknown?]) {
   const sums: Record<string, number> = {};
+  const slowest: { at: number; phases: Record<string, number> }[] = [];
   let done = 0;
   const started = performance.now();
   await Promise.all(
@@ -50,6 +53,9 @@ async function measure(label: string, concurrency: number, total: number, make: 
         const i = done++;
         const [path, body] = make(i);
         const phases = await one(path, body);
+        slowest.push({ at: Math.round(performance.now() - started), phases });
+        slowest.sort((a, b) => (b.phases.client ?? 0) - (a.phases.client ?? 0));
+        slowest.length = Math.min(slowest.length, 3);
         for (const [k, v] of Object.entries(phases)) sums[k] = (sums[k] ?? 0) + v;
       }
     }),
@@ -59,6 +65,10 @@ async function measure(label: string, concurrency: number, total: number, make: 
   console.log(
     `${label} (c=${concurrency}): ${(total / (elapsed / 1000)).toFixed(0)} req/s; mean ms: ${means.join(", ")}`,
   );
+  for (const slow of slowest) {
+    const phases = Object.entries(slow.phases).map(([k, v]) => `${k} ${v.toFixed(1)}`);
+    console.log(`  slow request at +${slow.at} ms: ${phases.join(", ")}`);
+  }
 }
 
 const cart = (i: number) => ({

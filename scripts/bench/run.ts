@@ -47,7 +47,9 @@ const started = Date.now();
 console.log(`bench: ${quick ? "quick" : "full"} mode, ${products} products, ${historyLines} order lines of history`);
 console.log("building the Worker (wrangler deploy --dry-run)...");
 await buildBundle();
-const stateDir = await prepareState(products, historyLines);
+// BENCH_STATE_DIR runs against a copy elsewhere (e.g. on tmpfs, to separate disk stalls from compute).
+const stateDir = process.env.BENCH_STATE_DIR ?? (await prepareState(products, historyLines));
+
 const { mf, url } = await startWorker(stateDir);
 try {
   const ctx: BenchContext = {
