@@ -8,6 +8,7 @@ import type { AuthUser } from "../lib/auth/current-user";
 import { ApiError, invalidField, notFound } from "../lib/errors";
 import { KeyCollision } from "../lib/http/idempotent";
 import { type IdempotencyContext, idempotencyInsert, isKeyCollision } from "../lib/idempotency";
+import { readPage, Where } from "../lib/sql-page";
 import type { OrderDeps } from "./orders-create";
 import { type BatchOutcome, runBatch, withStockGate } from "./stock-protocol";
 
@@ -141,29 +142,21 @@ export interface LogFilters {
 }
 
 export async function listLogs(d1: D1Database, filters: LogFilters) {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const bind = (value: unknown) => {
-    params.push(value);
-    return `?${params.length}`;
-  };
-  if (filters.product_id !== undefined) where.push(`product_id = ${bind(filters.product_id)}`);
-  if (filters.action) where.push(`action = ${bind(filters.action)}`);
-  if (filters.user_id !== undefined) where.push(`user_id = ${bind(filters.user_id)}`);
-  if (filters.start) where.push(`created_at >= ${bind(filters.start)}`);
-  if (filters.end) where.push(`created_at < ${bind(filters.end)}`);
-  const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-  const n = params.length;
-  const [rows, totals] = await d1.batch([
-    d1
-      .prepare(`SELECT * FROM inventory_logs ${clause} ORDER BY id DESC LIMIT ?${n + 1} OFFSET ?${n + 2}`)
-      .bind(...params, filters.limit, filters.skip),
-    d1.prepare(`SELECT COUNT(*) AS total FROM inventory_logs ${clause}`).bind(...params),
-  ]);
-  return {
-    total: (totals?.results[0] as { total: number } | undefined)?.total ?? 0,
-    data: ((rows?.results ?? []) as RawLog[]).map(toLogView),
-  };
+  const where = new Where();
+  if (filters.product_id !== undefined) where.and((p) => `product_id = ${p}`, filters.product_id);
+  if (filters.action) where.and((p) => `action = ${p}`, filters.action);
+  if (filters.user_id !== undefined) where.and((p) => `user_id = ${p}`, filters.user_id);
+  if (filters.start) where.and((p) => `created_at >= ${p}`, filters.start);
+  if (filters.end) where.and((p) => `created_at < ${p}`, filters.end);
+  const page = await readPage<RawLog>(d1, {
+    select: "SELECT * FROM inventory_logs",
+    from: "FROM inventory_logs",
+    where,
+    orderBy: "id DESC",
+    skip: filters.skip,
+    limit: filters.limit,
+  });
+  return { total: page.total, data: page.rows.map(toLogView) };
 }
 
 export async function getLog(d1: D1Database, id: number) {

@@ -2,6 +2,7 @@
 import type { AuthUser } from "../lib/auth/current-user";
 import { hasPermission } from "../lib/auth/rbac";
 import { notFound } from "../lib/errors";
+import { readPage, Where } from "../lib/sql-page";
 import { type CustomerSummary, type OrderView, type RawOrder, type RawOrderItem, toOrderView } from "./orders-view";
 
 /** Managers and admins see every order; a cashier sees the orders they rang up (others look absent). */
@@ -61,29 +62,22 @@ export interface OrderFilters {
 
 /** Newest first; items included so a till can show a history without N more calls. */
 export async function listOrders(d1: D1Database, actor: AuthUser, filters: OrderFilters) {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const bind = (value: unknown) => {
-    params.push(value);
-    return `?${params.length}`;
-  };
-  if (!hasPermission(actor.role, "orders:manage")) where.push(`o.user_id = ${bind(actor.id)}`);
-  if (filters.status) where.push(`o.status = ${bind(filters.status)}`);
-  if (filters.customer_id !== undefined) where.push(`o.customer_id = ${bind(filters.customer_id)}`);
-  if (filters.user_id !== undefined) where.push(`o.user_id = ${bind(filters.user_id)}`);
-  if (filters.start_date) where.push(`o.created_at >= ${bind(filters.start_date)}`);
-  if (filters.end_date) where.push(`o.created_at < ${bind(filters.end_date)}`);
-  const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-  const n = params.length;
-  const [orders, totals] = await d1.batch([
-    d1
-      .prepare(
-        `SELECT o.* FROM orders o ${clause} ORDER BY o.created_at DESC, o.id DESC LIMIT ?${n + 1} OFFSET ?${n + 2}`,
-      )
-      .bind(...params, filters.limit, filters.skip),
-    d1.prepare(`SELECT COUNT(*) AS total FROM orders o ${clause}`).bind(...params),
-  ]);
-  const rows = (orders?.results ?? []) as RawOrder[];
+  const where = new Where();
+  if (!hasPermission(actor.role, "orders:manage")) where.and((p) => `o.user_id = ${p}`, actor.id);
+  if (filters.status) where.and((p) => `o.status = ${p}`, filters.status);
+  if (filters.customer_id !== undefined) where.and((p) => `o.customer_id = ${p}`, filters.customer_id);
+  if (filters.user_id !== undefined) where.and((p) => `o.user_id = ${p}`, filters.user_id);
+  if (filters.start_date) where.and((p) => `o.created_at >= ${p}`, filters.start_date);
+  if (filters.end_date) where.and((p) => `o.created_at < ${p}`, filters.end_date);
+  const page = await readPage<RawOrder>(d1, {
+    select: "SELECT o.* FROM orders o",
+    from: "FROM orders o",
+    where,
+    orderBy: "o.created_at DESC, o.id DESC",
+    skip: filters.skip,
+    limit: filters.limit,
+  });
+  const rows = page.rows;
   const items = rows.length
     ? ((
         await d1
@@ -97,7 +91,7 @@ export async function listOrders(d1: D1Database, actor: AuthUser, filters: Order
   const byOrder = new Map<number, RawOrderItem[]>();
   for (const item of items) byOrder.set(item.order_id, [...(byOrder.get(item.order_id) ?? []), item]);
   return {
-    total: (totals?.results[0] as { total: number } | undefined)?.total ?? 0,
+    total: page.total,
     data: rows.map((row) => toOrderView(row, byOrder.get(row.id) ?? [])),
   };
 }

@@ -15,6 +15,7 @@ import { isCheckViolation, uniqueViolation } from "../lib/db-errors";
 import { ApiError, notFound } from "../lib/errors";
 import { KeyCollision } from "../lib/http/idempotent";
 import { type IdempotencyContext, idempotencyInsert, isKeyCollision } from "../lib/idempotency";
+import { readPage, Where } from "../lib/sql-page";
 import { type PaymentView, type RawPayment, toPaymentView } from "./payments-view";
 
 export interface PaymentInput {
@@ -274,30 +275,20 @@ export interface PaymentFilters {
 
 /** Managers and admins see all payments; cashiers those on orders they rang up. */
 export async function listPayments(d1: D1Database, actor: AuthUser, filters: PaymentFilters) {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const bind = (value: unknown) => {
-    params.push(value);
-    return `?${params.length}`;
-  };
-  if (!hasPermission(actor.role, "orders:manage")) where.push(`o.user_id = ${bind(actor.id)}`);
-  if (filters.order_id !== undefined) where.push(`p.order_id = ${bind(filters.order_id)}`);
-  if (filters.status) where.push(`p.status = ${bind(filters.status)}`);
-  if (filters.payment_method) where.push(`p.payment_method = ${bind(filters.payment_method)}`);
-  const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-  const n = params.length;
-  const [rows, totals] = await d1.batch([
-    d1
-      .prepare(
-        `SELECT p.* FROM payments p JOIN orders o ON o.id = p.order_id ${clause} ORDER BY p.id DESC LIMIT ?${n + 1} OFFSET ?${n + 2}`,
-      )
-      .bind(...params, filters.limit, filters.skip),
-    d1.prepare(`SELECT COUNT(*) AS total FROM payments p JOIN orders o ON o.id = p.order_id ${clause}`).bind(...params),
-  ]);
-  return {
-    total: (totals?.results[0] as { total: number } | undefined)?.total ?? 0,
-    data: ((rows?.results ?? []) as RawPayment[]).map(toPaymentView),
-  };
+  const where = new Where();
+  if (!hasPermission(actor.role, "orders:manage")) where.and((p) => `o.user_id = ${p}`, actor.id);
+  if (filters.order_id !== undefined) where.and((p) => `p.order_id = ${p}`, filters.order_id);
+  if (filters.status) where.and((p) => `p.status = ${p}`, filters.status);
+  if (filters.payment_method) where.and((p) => `p.payment_method = ${p}`, filters.payment_method);
+  const page = await readPage<RawPayment>(d1, {
+    select: "SELECT p.* FROM payments p JOIN orders o ON o.id = p.order_id",
+    from: "FROM payments p JOIN orders o ON o.id = p.order_id",
+    where,
+    orderBy: "p.id DESC",
+    skip: filters.skip,
+    limit: filters.limit,
+  });
+  return { total: page.total, data: page.rows.map(toPaymentView) };
 }
 
 /** The contract's payment status of an order. */

@@ -11,6 +11,7 @@ import { toFtsQuery } from "../domain/search";
 import type { AuthUser } from "../lib/auth/current-user";
 import { uniqueViolation } from "../lib/db-errors";
 import { ApiError, invalidField, notFound } from "../lib/errors";
+import { readPage, Where } from "../lib/sql-page";
 import { isoNow } from "../lib/time";
 import { fromRawProduct, type ProductRow, type ProductView, type RawProductRow } from "./products-view";
 import { explainMissedUpdate } from "./versioning";
@@ -135,52 +136,37 @@ export interface ProductFilters {
   sort?: ProductSort | undefined;
 }
 
-/** A page of products plus the total, from a WHERE built of fixed fragments and bound values. */
-async function pageOfProducts(
-  d1: D1Database,
-  where: string[],
-  params: unknown[],
-  orderBy: string,
-  skip: number,
-  limit: number,
-) {
-  const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-  const n = params.length;
-  const [rows, totals] = await d1.batch([
-    d1
-      .prepare(`${SELECT_PRODUCT} ${clause} ORDER BY ${orderBy} LIMIT ?${n + 1} OFFSET ?${n + 2}`)
-      .bind(...params, limit, skip),
-    d1.prepare(`SELECT COUNT(*) AS total FROM products p ${clause}`).bind(...params),
-  ]);
-  return {
-    total: ((totals?.results[0] as { total: number } | undefined)?.total ?? 0) as number,
-    data: ((rows?.results ?? []) as RawProductRow[]).map(fromRawProduct),
-  };
+/** A page of products (with their category names) and the total. */
+async function pageOfProducts(d1: D1Database, where: Where, orderBy: string, skip: number, limit: number) {
+  const page = await readPage<RawProductRow>(d1, {
+    select: SELECT_PRODUCT,
+    from: "FROM products p",
+    where,
+    orderBy,
+    skip,
+    limit,
+  });
+  return { total: page.total, data: page.rows.map(fromRawProduct) };
 }
 
 /** Lists products; inactive ones only when asked (`is_active=false` or `all`). */
 export async function listProducts(d1: D1Database, filters: ProductFilters) {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const bind = (value: unknown) => {
-    params.push(value);
-    return `?${params.length}`;
-  };
+  const where = new Where();
   const active = filters.is_active ?? true;
-  if (active !== "all") where.push(`p.is_active = ${bind(active ? 1 : 0)}`);
-  if (filters.category_id !== undefined) where.push(`p.category_id = ${bind(filters.category_id)}`);
-  if (filters.min_price !== undefined) where.push(`p.price >= ${bind(filters.min_price)}`);
-  if (filters.max_price !== undefined) where.push(`p.price <= ${bind(filters.max_price)}`);
+  if (active !== "all") where.and((p) => `p.is_active = ${p}`, active ? 1 : 0);
+  if (filters.category_id !== undefined) where.and((p) => `p.category_id = ${p}`, filters.category_id);
+  if (filters.min_price !== undefined) where.and((p) => `p.price >= ${p}`, filters.min_price);
+  if (filters.max_price !== undefined) where.and((p) => `p.price <= ${p}`, filters.max_price);
   if (filters.search !== undefined) {
     const match = toFtsQuery(filters.search);
     if (!match) throw invalidField(["query", "search"], "search must contain letters or digits");
-    where.push(`p.id IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ${bind(match)})`);
+    where.and((p) => `p.id IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ${p})`, match);
   }
   const sort = filters.sort ?? "id";
   const column = SORT_COLUMNS[sort.replace(/^-/, "") as keyof typeof SORT_COLUMNS];
   const direction = sort.startsWith("-") ? "DESC" : "ASC";
   const orderBy = column === "p.id" ? `p.id ${direction}` : `${column} ${direction}, p.id ${direction}`;
-  return pageOfProducts(d1, where, params, orderBy, filters.skip, filters.limit);
+  return pageOfProducts(d1, where, orderBy, filters.skip, filters.limit);
 }
 
 /**
@@ -214,14 +200,8 @@ export async function findByBarcode(d1: D1Database, code: string): Promise<Produ
 
 /** Active products at or below their minimum stock, the emptiest first. */
 export async function lowStock(d1: D1Database, skip: number, limit: number) {
-  return pageOfProducts(
-    d1,
-    ["p.is_active = 1", "p.stock_quantity <= p.min_stock_level"],
-    [],
-    "p.stock_quantity - p.min_stock_level ASC, p.id ASC",
-    skip,
-    limit,
-  );
+  const where = new Where().and("p.is_active = 1").and("p.stock_quantity <= p.min_stock_level");
+  return pageOfProducts(d1, where, "p.stock_quantity - p.min_stock_level ASC, p.id ASC", skip, limit);
 }
 
 export async function updateProduct(
