@@ -1,0 +1,2 @@
+DROP INDEX `orders_status_created_idx`;--> statement-breakpoint
+DROP INDEX `payments_status_idx`;
