@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { ROOT } from "../lib/local-d1";
 import { type LoadResult, runLoad } from "./load";
+import { loadCheck } from "./load-check";
 import { catalogScenarios } from "./scenarios/catalog";
 import { invoiceOrders, invoiceScenarios } from "./scenarios/invoices";
 import { orderScenarios, sellingProductIds } from "./scenarios/orders";
@@ -80,6 +81,14 @@ try {
     results.push(result);
     console.log(`  ${result.name}: ${result.rps} req/s, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms`);
   }
+  const wantLoad = !only || "load".includes(only);
+  const load = wantLoad ? await loadCheck(ctx, quick ? 400 : 2000, 50) : null;
+  if (load) {
+    console.log(
+      `\nload without loss: ${load.orders} orders from ${load.clients} clients in ${load.seconds.toFixed(1)} s: ${JSON.stringify(load.statuses)}`,
+    );
+    for (const check of load.checks) console.log(`  ${check.ok ? "ok  " : "FAIL"} ${check.name} (${check.detail})`);
+  }
   const health = results.find((r) => r.name === "GET /health")?.rps ?? 0;
   const rows = results.map((r) => ({ ...r, ratio_to_health: health ? Number((r.rps / health).toFixed(3)) : null }));
 
@@ -96,7 +105,7 @@ try {
   mkdirSync(path.join(ROOT, "bench"), { recursive: true });
   writeFileSync(
     path.join(ROOT, "bench/results.json"),
-    `${JSON.stringify({ date: new Date().toISOString(), mode: quick ? "quick" : "full", machine, products, history_lines: historyLines, results: rows }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), mode: quick ? "quick" : "full", machine, products, history_lines: historyLines, results: rows, load }, null, 2)}\n`,
   );
 } finally {
   await mf.dispose();
