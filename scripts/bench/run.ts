@@ -13,6 +13,7 @@ import { loadCheck } from "./load-check";
 import { catalogScenarios } from "./scenarios/catalog";
 import { invoiceOrders, invoiceScenarios } from "./scenarios/invoices";
 import { orderScenarios, sellingProductIds } from "./scenarios/orders";
+import { paymentScenarios, pendingOrders } from "./scenarios/payments";
 import { reportScenarios } from "./scenarios/reports";
 import { systemScenarios } from "./scenarios/system";
 import { prepareState, withStateDb } from "./state";
@@ -64,11 +65,14 @@ try {
   const selling = await withStateDb(stateDir, (db) => sellingProductIds(db, 500));
   const wantInvoices = !only || "invoice".includes(only) || only.includes("invoice");
   const invoiceIds = wantInvoices ? await invoiceOrders(ctx, selling, quick ? 20 : 60) : [];
+  const wantPayments = !only || "payment".includes(only) || only.includes("payment");
+  const toPay = wantPayments ? await pendingOrders(ctx, selling, quick ? 300 : 1500) : [];
   const scenarios = [
     ...systemScenarios(ctx),
     ...catalogScenarios(ctx),
     ...orderScenarios(ctx, selling),
     ...invoiceScenarios(ctx, invoiceIds),
+    ...paymentScenarios(ctx, toPay),
     ...reportScenarios(ctx),
   ].filter((s) => !only || s.name.includes(only));
   const results: LoadResult[] = [];
