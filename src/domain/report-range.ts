@@ -26,7 +26,12 @@ export interface Bucket {
 export type RangeResult = { ok: true; range: DayRange } | { ok: false; field: string; reason: string };
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-export const isDate = (value: string) => DATE.test(value) && localDate(new Date(`${value}T12:00:00Z`), "UTC") === value;
+export const isDate = (value: string) => {
+  if (!DATE.test(value)) return false;
+  const noon = Date.parse(`${value}T12:00:00Z`);
+  // An impossible date (month 13) does not parse; an overflowing one (30 February) comes back different.
+  return !Number.isNaN(noon) && localDate(new Date(noon), "UTC") === value;
+};
 
 const daysBetween = (a: string, b: string) =>
   Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
@@ -119,4 +124,12 @@ export function buckets(range: DayRange, granularity: Granularity, tz: string): 
     day = endDay;
   }
   return out;
+}
+
+/** UTC bounds for an optional first and last local day (either end may be open). */
+export function localDayBounds(tz: string, startDate?: string, endDate?: string) {
+  return {
+    start: startDate ? localDayStart(startDate, tz).toISOString() : undefined,
+    end: endDate ? localDayStart(addDays(endDate, 1), tz).toISOString() : undefined,
+  };
 }

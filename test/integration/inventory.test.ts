@@ -155,6 +155,9 @@ describe("inventory movements", () => {
       "SELECT SUM(stock_quantity * cost_price) AS v FROM products WHERE is_active = 1",
     ).first<{ v: number }>();
     expect(summary.value_at_cost).toBe((value?.v ?? 0) / 100);
+    for (const bad of ["logs?start_date=2026-02-30", "logs?end_date=25-11-2026", "summary?start_date=2026-13-01"]) {
+      expect((await call("GET", `/api/v1/inventory/${bad}`, { token: manager.token })).status, bad).toBe(422);
+    }
   });
 
   it("keeps cashiers out of inventory and non-admins out of reconcile", async ({ expect }) => {

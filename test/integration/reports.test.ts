@@ -284,6 +284,9 @@ describe("reports over HTTP", () => {
 
     for (const bad of [
       "sales?start_date=2026-02-30",
+      "sales?start_date=2026-13-01",
+      "daily-summary?date=2026-00-10",
+
       "sales?start_date=2026-11-10&end_date=2026-11-01",
       "sales?start_date=2020-01-01&end_date=2026-11-01",
       "sales?group_by=minute",

@@ -45,6 +45,8 @@ describe("report ranges in the store's time zone", () => {
       range: { start_date: "2026-11-19", end_date: "2026-11-25" },
     });
     expect(resolveRange({ start_date: "2026-02-30" }, "UTC", now)).toMatchObject({ ok: false, field: "start_date" });
+    expect(resolveRange({ start_date: "2026-13-01" }, "UTC", now)).toMatchObject({ ok: false, field: "start_date" });
+
     expect(resolveRange({ start_date: "2026-11-25", end_date: "2026-11-24" }, "UTC", now)).toMatchObject({
       ok: false,
       field: "end_date",

@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { barcodeProblem } from "../../domain/barcode";
 import { parseMoney } from "../../domain/money";
+import { isDate } from "../../domain/report-range";
 import { invalidField } from "../errors";
 
 /**
@@ -87,3 +88,10 @@ export function expectedVersion(bodyVersion: number | undefined, ifMatch: string
   }
   return bodyVersion ?? headerVersion;
 }
+
+/** A local calendar day in a query string: YYYY-MM-DD, and a real date (2026-02-30 is refused). */
+export const LocalDateQuery = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "Use YYYY-MM-DD")
+  .refine(isDate, "Not a calendar date")
+  .openapi({ example: "2026-11-25" });

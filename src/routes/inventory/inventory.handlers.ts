@@ -1,6 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { addDays, localDayStart } from "../../domain/time-zone";
+import { localDayBounds } from "../../domain/report-range";
 import type { AppEnv } from "../../env";
 import { notifyLowStock } from "../../jobs/notifications";
 import { ApiError, invalidField, notFound } from "../../lib/errors";
@@ -20,11 +20,6 @@ import type {
   ResyncRoute,
   SummaryRoute,
 } from "./inventory.routes";
-
-const dayRange = (tz: string, start?: string, end?: string) => ({
-  start: start ? localDayStart(start, tz).toISOString() : undefined,
-  end: end ? localDayStart(addDays(end, 1), tz).toISOString() : undefined,
-});
 
 export const createLog: RouteHandler<CreateLogRoute, AppEnv> = async (c) => {
   const { product_id: bodyProduct, ...movement } = c.req.valid("json");
@@ -75,7 +70,7 @@ export const listLogs: RouteHandler<ListLogsRoute, AppEnv> = async (c) => {
   const query = c.req.valid("query");
   const page = await inventory.listLogs(c.env.DB, {
     ...query,
-    ...dayRange(c.env.STORE_TIMEZONE || "UTC", query.start_date, query.end_date),
+    ...localDayBounds(c.env.STORE_TIMEZONE || "UTC", query.start_date, query.end_date),
   });
   return c.json({ ...page, skip: query.skip, limit: query.limit }, 200);
 };
@@ -93,7 +88,7 @@ export const history: RouteHandler<HistoryRoute, AppEnv> = async (c) => {
 
 export const summary: RouteHandler<SummaryRoute, AppEnv> = async (c) => {
   const { start_date, end_date } = c.req.valid("query");
-  const range = dayRange(c.env.STORE_TIMEZONE || "UTC", start_date, end_date);
+  const range = localDayBounds(c.env.STORE_TIMEZONE || "UTC", start_date, end_date);
   return c.json(await inventory.inventorySummary(c.env.DB, range.start, range.end), 200);
 };
 

@@ -1,10 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { INVENTORY_ACTIONS } from "../../db/schema";
-import { multilineText, OptionalIdQuery, plainText } from "../../lib/http/fields";
+import { LocalDateQuery, multilineText, OptionalIdQuery, plainText } from "../../lib/http/fields";
 import { paginatedSchema } from "../../lib/http/openapi";
 import { MANUAL_ACTIONS } from "../../services/inventory";
-
-const DateQuery = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "Use YYYY-MM-DD");
 
 export const MovementSchema = z
   .object({
@@ -61,11 +59,14 @@ export const LogFiltersSchema = z.object({
   product_id: OptionalIdQuery.optional(),
   action: z.enum(INVENTORY_ACTIONS).optional(),
   user_id: OptionalIdQuery.optional(),
-  start_date: DateQuery.optional().openapi({ description: "First local day, inclusive" }),
-  end_date: DateQuery.optional().openapi({ description: "Last local day, inclusive" }),
+  start_date: LocalDateQuery.optional().openapi({ description: "First local day, inclusive" }),
+  end_date: LocalDateQuery.optional().openapi({ description: "Last local day, inclusive" }),
 });
 
-export const SummaryQuerySchema = z.object({ start_date: DateQuery.optional(), end_date: DateQuery.optional() });
+export const SummaryQuerySchema = z.object({
+  start_date: LocalDateQuery.optional(),
+  end_date: LocalDateQuery.optional(),
+});
 
 export const SummarySchema = z
   .object({

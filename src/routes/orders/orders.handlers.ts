@@ -1,7 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { setMetric } from "hono/timing";
-import { addDays, localDayStart } from "../../domain/time-zone";
+import { localDayBounds } from "../../domain/report-range";
 import type { AppEnv } from "../../env";
 import { notifyLowStock } from "../../jobs/notifications";
 import { assertPermission, authenticate } from "../../lib/auth/middleware";
@@ -59,11 +59,8 @@ export const create: RouteHandler<CreateRoute, AppEnv> = async (c) => {
 export const list: RouteHandler<ListRoute, AppEnv> = async (c) => {
   const query = c.req.valid("query");
   const tz = c.env.STORE_TIMEZONE || "UTC";
-  const page = await listOrders(c.env.DB, c.var.user, {
-    ...query,
-    start_date: query.start_date ? localDayStart(query.start_date, tz).toISOString() : undefined,
-    end_date: query.end_date ? localDayStart(addDays(query.end_date, 1), tz).toISOString() : undefined,
-  });
+  const { start, end } = localDayBounds(tz, query.start_date, query.end_date);
+  const page = await listOrders(c.env.DB, c.var.user, { ...query, start_date: start, end_date: end });
   return c.json({ ...page, skip: query.skip, limit: query.limit }, 200);
 };
 

@@ -1,12 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ORDER_STATUSES } from "../../db/schema";
-import { MoneySchema, multilineText, OptionalIdQuery } from "../../lib/http/fields";
+import { LocalDateQuery, MoneySchema, multilineText, OptionalIdQuery } from "../../lib/http/fields";
 import { paginatedSchema } from "../../lib/http/openapi";
-
-const DateQuery = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "Use YYYY-MM-DD")
-  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), "Not a calendar date");
 
 export const OrderItemInputSchema = z.object({
   product_id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({ example: 1 }),
@@ -92,8 +87,8 @@ export const OrderListQuerySchema = z.object({
   status: z.enum(ORDER_STATUSES).optional(),
   customer_id: OptionalIdQuery.optional(),
   user_id: OptionalIdQuery.optional(),
-  start_date: DateQuery.optional().openapi({ description: "First local day (store time zone), inclusive" }),
-  end_date: DateQuery.optional().openapi({ description: "Last local day (store time zone), inclusive" }),
+  start_date: LocalDateQuery.optional().openapi({ description: "First local day (store time zone), inclusive" }),
+  end_date: LocalDateQuery.optional().openapi({ description: "Last local day (store time zone), inclusive" }),
 });
 
 export const OrderNumberParamSchema = z.object({

@@ -1,9 +1,5 @@
 import { z } from "@hono/zod-openapi";
-
-const LocalDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "Use YYYY-MM-DD")
-  .openapi({ example: "2026-11-25" });
+import { LocalDateQuery } from "../../lib/http/fields";
 
 export const RangeQuery = z.object({
   days: z.coerce
@@ -13,8 +9,8 @@ export const RangeQuery = z.object({
     .max(1096)
     .optional()
     .openapi({ description: "The last N local days, today included (default 30)" }),
-  start_date: LocalDate.optional().openapi({ description: "First local day (store time zone), inclusive" }),
-  end_date: LocalDate.optional().openapi({ description: "Last local day, inclusive (default today)" }),
+  start_date: LocalDateQuery.optional().openapi({ description: "First local day (store time zone), inclusive" }),
+  end_date: LocalDateQuery.optional().openapi({ description: "Last local day, inclusive (default today)" }),
   format: z.enum(["json", "csv"]).default("json"),
 });
 
@@ -26,7 +22,7 @@ export const SalesQuery = RangeQuery.extend({
 export const LimitedRangeQuery = RangeQuery.extend({ limit: z.coerce.number().int().min(1).max(100).default(10) });
 export const FormatQuery = z.object({ format: z.enum(["json", "csv"]).default("json") });
 export const DailyQuery = FormatQuery.extend({
-  date: LocalDate.optional().openapi({ description: "Local day (default today)" }),
+  date: LocalDateQuery.optional().openapi({ description: "Local day (default today)" }),
 });
 export const CustomersQuery = FormatQuery.extend({ limit: z.coerce.number().int().min(1).max(100).default(10) });
 
