@@ -38,6 +38,8 @@ export interface OrderDeps {
   now?: () => Date;
   mark?: (phase: string, ms: number) => void;
   loyalty?: LoyaltyConfig;
+  /** Told (after the batch commits) which products the sale took to or below their minimum. */
+  onLowStock?: (productIds: number[]) => void;
 }
 
 interface ProductFacts {
@@ -46,6 +48,7 @@ interface ProductFacts {
   name: string;
   price: number;
   is_active: number;
+  min_stock_level: number;
 }
 
 /** One round trip for every product of the cart and the customer. */
@@ -58,7 +61,7 @@ async function loadFacts(
   const placeholders = productIds.map((_, i) => `?${i + 1}`).join(",");
   const [products, customers, users] = await d1.batch([
     d1
-      .prepare(`SELECT id, sku, name, price, is_active FROM products WHERE id IN (${placeholders})`)
+      .prepare(`SELECT id, sku, name, price, is_active, min_stock_level FROM products WHERE id IN (${placeholders})`)
       .bind(...productIds),
     d1
       .prepare("SELECT id, first_name, last_name, email, is_active, loyalty_points FROM customers WHERE id = ?1")
@@ -233,6 +236,7 @@ export async function createOrder(
         ),
     );
   }
+  const firstStockIndex = statements.length;
   statements.push(
     ...stockStatements(
       d1,
@@ -250,6 +254,19 @@ export async function createOrder(
 
   const write = async (): Promise<BatchOutcome<OrderView>> => {
     const outcome = await runBatch(d1, statements, orderNumber, (results) => {
+      // The sale's log rows say what each product has left: only those now at
+      // or below their minimum are worth a low-stock check after the response.
+      const after = results
+        .slice(firstStockIndex)
+        .flatMap((r) => (r.results ?? []) as { product_id?: number; quantity_after?: number }[]);
+      const low = after
+        .filter(
+          (row) =>
+            row.product_id !== undefined &&
+            (row.quantity_after ?? 0) <= (facts.products.get(row.product_id)?.min_stock_level ?? -1),
+        )
+        .map((row) => row.product_id as number);
+      if (low.length) deps.onLowStock?.(low);
       const offset = idem ? 1 : 0;
       const order = results[offset]?.results[0] as RawOrder;
       const inserted = itemChunks.flatMap((_, i) => (results[firstItemIndex + i]?.results ?? []) as RawOrderItem[]);

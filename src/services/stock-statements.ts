@@ -53,7 +53,8 @@ export function stockStatements(d1: D1Database, lines: StockLine[], meta: LogMet
            INSERT INTO inventory_logs (product_id, user_id, action, quantity_change, quantity_before, quantity_after,
              reference_number, notes, stock_ref, created_at)
            SELECT p.id, ?1, ?2, v.delta, p.stock_quantity - v.delta, p.stock_quantity, ?3, ?4, ?5, ?6
-           FROM v JOIN products p ON p.id = v.product_id`,
+           FROM v JOIN products p ON p.id = v.product_id
+           RETURNING product_id, quantity_after`,
         )
         .bind(
           meta.userId,

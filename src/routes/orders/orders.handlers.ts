@@ -42,14 +42,11 @@ export const create: RouteHandler<CreateRoute, AppEnv> = async (c) => {
   const answer = await idempotent(c, body, {
     status: 201,
     run: async (idem) => {
-      const order = await createOrder(orderDeps(c), c.var.user, body, idem, pending);
-      c.executionCtx.waitUntil(
-        notifyLowStock(
-          c.env,
-          order.order_items.map((item) => item.product_id),
-        ),
-      );
-      return order;
+      const deps = {
+        ...orderDeps(c),
+        onLowStock: (ids: number[]) => c.executionCtx.waitUntil(notifyLowStock(c.env, ids)),
+      };
+      return createOrder(deps, c.var.user, body, idem, pending);
     },
     rerender: async (orderNumber) => (await loadOrder(c.env.DB, { number: orderNumber }))?.view ?? null,
   });
