@@ -48,9 +48,7 @@ describe("register", () => {
     expect(await duplicate.json()).toMatchObject({ code: "DUPLICATE", field: "username" });
   });
 
-  it("lets only one of two racing first registrations become admin", async ({ expect }) => {
-    // Covered by the NOT EXISTS insert: the table is no longer empty here, so
-    // an anonymous registration must be refused rather than made admin.
+  it("refuses an anonymous registration once any account exists", async ({ expect }) => {
     const res = await call("POST", "/api/v1/auth/register", {
       body: { username: "late", email: "late@example.com", password: "secure123" },
     });
