@@ -9,6 +9,7 @@ import { timing } from "hono/timing";
 import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/http/create-router";
 import { onError, renderError } from "./lib/http/error-handler";
+import { limitJsonDepth } from "./lib/http/json-depth";
 import { attachDb, corsFromConfig, limitBody, requestLog } from "./lib/http/middleware";
 import { adminRouter } from "./routes/admin/admin";
 import { authRouter } from "./routes/auth/auth.index";
@@ -56,6 +57,8 @@ export function createApp() {
     }),
   );
   app.use(limitBody());
+  app.use(limitJsonDepth());
+
   app.use(attachDb());
 
   app.route("/", systemRouter);

@@ -16,6 +16,8 @@ import { ApiError, notFound } from "../lib/errors";
 import { KeyCollision } from "../lib/http/idempotent";
 import { type IdempotencyContext, idempotencyInsert, isKeyCollision } from "../lib/idempotency";
 import { readPage, Where } from "../lib/sql-page";
+import { canSeeOrder } from "./orders-read";
+
 import { type PaymentView, type RawPayment, toPaymentView } from "./payments-view";
 
 export interface PaymentInput {
@@ -116,7 +118,8 @@ export async function createPayment(
   at: Date = new Date(),
 ): Promise<PaymentResult> {
   const order = await loadOrderMoney(d1, input.order_id);
-  if (!order) throw notFound("Order");
+  // A cashier takes money only on orders they rang up; the others look absent, as on GET /orders/{id}.
+  if (!order || !canSeeOrder(actor, order)) throw notFound("Order");
   assertPayable(order);
   const remaining = order.total - order.paid_amount;
   const status = input.status ?? "completed";
@@ -192,8 +195,21 @@ export async function getPayment(d1: D1Database, id: number): Promise<RawPayment
   return payment;
 }
 
-export async function paymentResult(d1: D1Database, id: number): Promise<PaymentResult> {
-  const payment = await getPayment(d1, id);
+/** A payment as `actor` may see it: on an order they can see (see canSeeOrder), or absent. */
+export async function getPaymentFor(d1: D1Database, actor: AuthUser, id: number): Promise<RawPayment> {
+  const row = await d1
+    .prepare(
+      "SELECT p.*, o.user_id AS order_user_id FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.id = ?1",
+    )
+    .bind(id)
+    .first<RawPayment & { order_user_id: number }>();
+  if (!row || !canSeeOrder(actor, { user_id: row.order_user_id })) throw notFound("Payment");
+  const { order_user_id: _owner, ...payment } = row;
+  return payment;
+}
+
+export async function paymentResult(d1: D1Database, actor: AuthUser, id: number): Promise<PaymentResult> {
+  const payment = await getPaymentFor(d1, actor, id);
   const order = await loadOrderMoney(d1, payment.order_id);
   return {
     ...toPaymentView(payment),
@@ -212,8 +228,13 @@ export interface PaymentChange {
  * Reference and notes change freely; status moves only pending → completed
  * (the money is applied to the order, which may complete) or pending → failed.
  */
-export async function updatePayment(d1: D1Database, id: number, change: PaymentChange): Promise<PaymentView> {
-  const payment = await getPayment(d1, id);
+export async function updatePayment(
+  d1: D1Database,
+  actor: AuthUser,
+  id: number,
+  change: PaymentChange,
+): Promise<PaymentView> {
+  const payment = await getPaymentFor(d1, actor, id);
   const now = new Date().toISOString();
   const statements: D1PreparedStatement[] = [
     d1
@@ -292,9 +313,9 @@ export async function listPayments(d1: D1Database, actor: AuthUser, filters: Pay
 }
 
 /** The contract's payment status of an order. */
-export async function orderPaymentStatus(d1: D1Database, orderId: number) {
+export async function orderPaymentStatus(d1: D1Database, actor: AuthUser, orderId: number) {
   const order = await loadOrderMoney(d1, orderId);
-  if (!order) throw notFound("Order");
+  if (!order || !canSeeOrder(actor, order)) throw notFound("Order");
   return {
     order_id: order.id,
     order_total: toDecimal(order.total),

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
+import { MAX_JSON_DEPTH } from "../../src/lib/http/json-depth";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 
@@ -51,6 +52,36 @@ describe("error model", () => {
     });
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
+  });
+
+  it("refuses JSON nested deeper than the limit before parsing it, and writes nothing", async ({ expect }) => {
+    const { admin } = await accounts();
+    const before = await env.DB.prepare("SELECT COUNT(*) AS n FROM customers").first<{ n: number }>();
+    const nested = (levels: number) => `${"[".repeat(levels)}${"]".repeat(levels)}`;
+    const deep = await call("POST", "/api/v1/customers", {
+      token: admin.token,
+      raw: `{"first_name":"Deep","last_name":"x","extra":${nested(MAX_JSON_DEPTH)}}`,
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(deep.status).toBe(422);
+    expect(await deep.json()).toMatchObject({ code: "VALIDATION_ERROR", detail: [{ type: "json_too_deep" }] });
+    const huge = await call("POST", "/api/v1/customers", {
+      token: admin.token,
+      raw: nested(100_000),
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(huge.status).toBe(422);
+    const after = await env.DB.prepare("SELECT COUNT(*) AS n FROM customers").first<{ n: number }>();
+    expect(after?.n).toBe(before?.n);
+
+    // Brackets inside strings are text, not nesting.
+    await expectJson(
+      call("POST", "/api/v1/customers", {
+        token: admin.token,
+        body: { first_name: "Brackets", last_name: "[".repeat(40), extra: JSON.parse(nested(MAX_JSON_DEPTH - 1)) },
+      }),
+      201,
+    );
   });
 
   it("answers unknown paths with JSON 404 and wrong methods with 405", async ({ expect }) => {

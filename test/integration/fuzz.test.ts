@@ -164,6 +164,10 @@ describe("fuzzing every documented operation", () => {
             ...(op.method === "GET" ? {} : { body }),
           });
           const text = await res.text();
+          expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+          expect(res.headers.get("Strict-Transport-Security")).toContain("max-age=");
+          expect(res.headers.get("X-Request-Id")).toBeTruthy();
+
           expect(
             res.status,
             `${op.method} ${path}?${qs} ${JSON.stringify(body)?.slice(0, 200)} → ${text.slice(0, 300)}`,

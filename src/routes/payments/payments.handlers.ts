@@ -1,8 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { notifyOrderCompleted } from "../../jobs/notifications";
-import { hasPermission } from "../../lib/auth/rbac";
-import { notFound } from "../../lib/errors";
 import { idempotent } from "../../lib/http/idempotent";
 import * as payments from "../../services/payments";
 import { toPaymentView } from "../../services/payments-view";
@@ -22,7 +20,7 @@ export const create: RouteHandler<CreateRoute, AppEnv> = async (c) => {
       }
       return result;
     },
-    rerender: (paymentId) => payments.paymentResult(c.env.DB, Number(paymentId)).catch(() => null),
+    rerender: (paymentId) => payments.paymentResult(c.env.DB, c.var.user, Number(paymentId)).catch(() => null),
   });
   return c.json(answer.body, 201, answer.headers);
 };
@@ -34,22 +32,15 @@ export const list: RouteHandler<ListRoute, AppEnv> = async (c) => {
 };
 
 export const orderStatus: RouteHandler<OrderStatusRoute, AppEnv> = async (c) =>
-  c.json(await payments.orderPaymentStatus(c.env.DB, c.req.valid("param").order_id), 200);
+  c.json(await payments.orderPaymentStatus(c.env.DB, c.var.user, c.req.valid("param").order_id), 200);
 
-export const get: RouteHandler<GetRoute, AppEnv> = async (c) => {
-  const payment = await payments.getPayment(c.env.DB, c.req.valid("param").id);
-  if (!hasPermission(c.var.user.role, "orders:manage")) {
-    const order = await c.env.DB.prepare("SELECT user_id FROM orders WHERE id = ?1")
-      .bind(payment.order_id)
-      .first<{ user_id: number }>();
-    if (order?.user_id !== c.var.user.id) throw notFound("Payment");
-  }
-  return c.json(toPaymentView(payment), 200);
-};
+export const get: RouteHandler<GetRoute, AppEnv> = async (c) =>
+  c.json(toPaymentView(await payments.getPaymentFor(c.env.DB, c.var.user, c.req.valid("param").id)), 200);
 
 export const update: RouteHandler<UpdateRoute, AppEnv> = async (c) => {
   const change = c.req.valid("json");
-  const payment = await payments.updatePayment(c.env.DB, c.req.valid("param").id, change);
+  const payment = await payments.updatePayment(c.env.DB, c.var.user, c.req.valid("param").id, change);
+
   if (change.status === "completed") c.executionCtx.waitUntil(notifyOrderCompleted(c.env, payment.order_id));
   return c.json(payment, 200);
 };
