@@ -4,7 +4,7 @@
 // Runs as wrangler's [build] command (dev, deploy) and from vitest.config.ts,
 // so the files are never committed, never bundled into the Worker script and
 // never loaded from a CDN. Plain JS so it runs on any Node without a loader.
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,6 +23,9 @@ const copies = [
   [join(swaggerDir, "oauth2-redirect.html"), "docs-assets/swagger-ui/oauth2-redirect.html"],
   [join(swaggerDir, "oauth2-redirect.js"), "docs-assets/swagger-ui/oauth2-redirect.js"],
   [join(redocDir, "bundles", "redoc.standalone.js"), "docs-assets/redoc/redoc.standalone.js"],
+  // Browsers ask every origin for /favicon.ico (the PDF viewer of an invoice
+  // link too); a PNG inside is fine for all of them, and saves a 404 per visit.
+  [join(swaggerDir, "favicon-32x32.png"), "favicon.ico"],
 ];
 
 for (const [from, to] of copies) {
@@ -30,6 +33,18 @@ for (const [from, to] of copies) {
   mkdirSync(dirname(target), { recursive: true });
   copyFileSync(from, target);
 }
+
+// ReDoc's "API docs by Redocly" footer loads its logo from a CDN, which the
+// docs pages' CSP (img-src 'self' data:) blocks with a console error, and which
+// an offline shop network cannot reach: point it at an empty inline SVG.
+const redocBundle = join(out, "docs-assets/redoc/redoc.standalone.js");
+const redocLogo = "https://cdn.redoc.ly/redoc/logo-mini.svg";
+const redocSource = readFileSync(redocBundle, "utf8");
+if (!redocSource.includes(redocLogo)) throw new Error("ReDoc no longer loads its logo from the CDN; revisit this step");
+writeFileSync(
+  redocBundle,
+  redocSource.replaceAll(redocLogo, "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E"),
+);
 
 // Swagger UI's own initializer points at the petstore; ours points at this API
 // and remembers the token across reloads.

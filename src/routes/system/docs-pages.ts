@@ -35,6 +35,7 @@ const redocPage = (title: string) => `<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>${title} — ReDoc</title>
+  <link rel="icon" type="image/png" href="/favicon.ico">
   <style>body { margin: 0; padding: 0; }</style>
 </head>
 <body>
