@@ -27,11 +27,22 @@ export interface LoadResult {
   errors: number;
 }
 
+/**
+ * The Accept-Encoding the load generator sends. Tills' HTTP stacks (browsers,
+ * fetch, okhttp, URLSession) all send one, so the bench does too. Sending none
+ * (`--identity`) is kept for comparison: local workerd then answers with a
+ * Content-Length body, and under many keep-alive connections it serves some
+ * sockets far later than others (same throughput and mean, a seconds-long
+ * tail), which a client with compression does not see. README has both figures.
+ */
+export const clientEncoding = process.argv.includes("--identity") ? null : "gzip, deflate, br";
+
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const result = await autocannon({
     url: spec.url,
     connections: spec.connections,
     ...(spec.amount ? { amount: spec.amount } : { duration: spec.seconds }),
+    ...(clientEncoding ? { headers: { "accept-encoding": clientEncoding } } : {}),
 
     requests: [
       {

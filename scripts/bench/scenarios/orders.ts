@@ -27,7 +27,7 @@ export function orderScenarios(ctx: BenchContext, productIds: number[]): LoadSpe
   const hot = productIds[0] ?? 1;
   // Warm-up long enough to touch every selling product once: a product's first
   // sale creates its Durable Object (a new SQLite file locally).
-  const base = { url: ctx.url, seconds: ctx.seconds, warmupSeconds: ctx.quick ? 3 : 5 };
+  const base = { url: ctx.url, seconds: ctx.seconds, warmupSeconds: ctx.quick ? 2 : 5 };
 
   return [
     {
