@@ -11,16 +11,25 @@ import { readWranglerBasics } from "../lib/wrangler-config";
 
 export const BUNDLE_DIR = path.join(ROOT, "bench/out/worker");
 
-export async function buildBundle() {
-  const code = await wrangler(["deploy", "--dry-run", "--outdir", BUNDLE_DIR], { inherit: false });
+/** `minify: false` keeps function names readable in CPU profiles (bench:profile). */
+export async function buildBundle(options: { minify?: boolean } = {}) {
+  const args = ["deploy", "--dry-run", "--outdir", BUNDLE_DIR];
+  if (options.minify === false) args.push("--minify=false");
+  const code = await wrangler(args, { inherit: false });
   if (code !== 0) throw new Error(`wrangler deploy --dry-run exited with ${code}`);
 }
 
 export const BENCH_SECRET = "bench-secret-that-is-long-enough-0123456789";
 
-export async function startWorker(stateDir: string, extraVars: Record<string, string> = {}) {
+export async function startWorker(
+  stateDir: string,
+  extraVars: Record<string, string> = {},
+  options: { inspectorPort?: number } = {},
+) {
   const basics = readWranglerBasics();
   const mf = new Miniflare({
+    ...options,
+
     modules: true,
     scriptPath: path.join(BUNDLE_DIR, "index.js"),
     compatibilityDate: basics.compatibilityDate,

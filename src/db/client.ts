@@ -3,3 +3,18 @@ import * as schema from "./schema";
 
 export const createDb = (d1: D1Database) => drizzle(d1, { schema });
 export type AppDatabase = ReturnType<typeof createDb>;
+
+// drizzle() derives the relational config from the whole schema each time it
+// is called, which showed up in CPU profiles of every request; the binding
+// lives as long as the isolate, so one Drizzle handle per binding is enough.
+const handles = new WeakMap<D1Database, AppDatabase>();
+
+/** The Drizzle handle of a D1 binding, made once per binding object. */
+export function dbFor(d1: D1Database): AppDatabase {
+  let db = handles.get(d1);
+  if (!db) {
+    db = createDb(d1);
+    handles.set(d1, db);
+  }
+  return db;
+}

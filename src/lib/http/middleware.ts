@@ -2,7 +2,7 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import { createDb } from "../../db/client";
+import { dbFor } from "../../db/client";
 import type { AppEnv } from "../../env";
 import { corsOrigins } from "../config";
 import { ApiError } from "../errors";
@@ -41,10 +41,11 @@ export const corsFromConfig = (): MiddlewareHandler<AppEnv> => {
   };
 };
 
-/** Puts a Drizzle handle on the context. */
+/** Puts the binding's Drizzle handle on the context. */
 export const attachDb = (): MiddlewareHandler<AppEnv> =>
   async function attachDbMiddleware(c, next) {
-    c.set("db", createDb(c.env.DB));
+    c.set("db", dbFor(c.env.DB));
+
     await next();
   };
 
