@@ -116,8 +116,8 @@ try {
     `\n${result.rps} orders/s at ${spec.connections} clients (p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms); ` +
       `${total.toFixed(0)} ms sampled over ${seconds} s, ${(total / (result.rps * seconds)).toFixed(2)} ms per order`,
   );
-  console.log("\nself time, top 25:");
-  for (const [name, ms] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+  console.log(`\nself time, top ${process.env.TOP ?? 25}:`);
+  for (const [name, ms] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 25))) {
     console.log(`  ${((100 * ms) / total).toFixed(1).padStart(5)} %  ${name}`);
   }
   console.log("\nprofile: bench/out/orders.cpuprofile (open in Chrome DevTools → Performance)");
