@@ -12,8 +12,8 @@
  * 5. Opens an order's signed invoice link, checks it is a PDF, and renders its
  *    first page to PNG with pdftoppm.
  *
- * Screenshots go to docs/screenshots/ (shown in README). Exits non-zero on
- * the first failed check.
+ * Screenshots go to bench/out/screenshots/, or with `-- --update-docs` to
+ * docs/screenshots/ (shown in README). Exits non-zero on the first failed check.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -23,13 +23,15 @@ import { chromium, type Page } from "playwright-core";
 import { ROOT } from "./lib/local-d1";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const SHOTS = path.join(ROOT, "docs/screenshots");
+const PDFTOPPM = "/usr/bin/pdftoppm";
+// README's screenshots are replaced only when asked; other runs keep theirs under bench/out.
+const SHOTS = path.join(ROOT, process.argv.includes("--update-docs") ? "docs/screenshots" : "bench/out/screenshots");
 const ADMIN = { username: "admin", password: "admin123" };
 
 function ensureSystemPackages() {
   const missing = [
     [CHROMIUM, "chromium"],
-    ["/usr/bin/pdftoppm", "poppler-utils"],
+    [PDFTOPPM, "poppler-utils"],
   ]
     .filter(([file]) => !existsSync(file as string))
     .map(([, pkg]) => pkg as string);
@@ -60,21 +62,46 @@ async function waitForHealth(base: string, child: ChildProcess | null, seconds =
   throw new Error(`${base}/health did not answer within ${seconds} s`);
 }
 
+async function answers(url: string) {
+  try {
+    return (await fetch(url)).ok;
+  } catch {
+    return false;
+  }
+}
+
 async function startServer(): Promise<{ base: string; stop: () => void }> {
   if (process.env.BASE_URL) return { base: process.env.BASE_URL.replace(/\/$/, ""), stop: () => {} };
   const port = process.env.PORT ?? "8799";
+  const base = `http://127.0.0.1:${port}`;
+  // A server left on the port would be checked instead of this checkout's code.
+  if (await answers(`${base}/health`)) {
+    throw new Error(`something already answers on ${base}; stop it, or set BASE_URL to check it on purpose`);
+  }
   const child = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/dev.ts"], {
     cwd: ROOT,
     env: { ...process.env, PORT: port },
     stdio: ["ignore", "inherit", "inherit"],
     detached: true,
   });
-  const base = `http://127.0.0.1:${port}`;
   const stop = () => {
-    // The dev script's children (wrangler, workerd) share its process group.
-    if (child.pid && child.exitCode === null) process.kill(-child.pid, "SIGTERM");
+    // The dev script's children (wrangler, workerd) share its process group,
+    // which outlives the script itself if it exited first.
+    if (!child.pid) return;
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
   };
   process.on("exit", stop);
+  // The group is detached, so a Ctrl-C or a CI timeout reaches only this process.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      stop();
+      process.exit(130);
+    });
+  }
   await waitForHealth(base, child);
   return { base, stop };
 }
@@ -158,14 +185,18 @@ async function invoiceLinkIsPdf(page: Page, base: string) {
     const res = await fetch(url);
     return Array.from(new Uint8Array(await res.arrayBuffer()));
   }, link.url);
-  const dir = mkdtempSync(path.join(tmpdir(), "invoice-"));
-  const pdf = path.join(dir, "invoice.pdf");
-  writeFileSync(pdf, Uint8Array.from(bytes));
-  const head = execFileSync("head", ["-c", "5", pdf]).toString();
+  const pdf = Uint8Array.from(bytes);
+  const head = Buffer.from(pdf.subarray(0, 5)).toString("latin1");
   check(head === "%PDF-", `the signed link of ${order.order_number} opened as a PDF in the browser`);
-  execFileSync("pdftoppm", ["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", pdf, path.join(SHOTS, "invoice")]);
-  console.log(`  saved ${path.relative(ROOT, path.join(SHOTS, "invoice.png"))}`);
-  rmSync(dir, { recursive: true, force: true });
+  const dir = mkdtempSync(path.join(tmpdir(), "invoice-"));
+  try {
+    writeFileSync(path.join(dir, "invoice.pdf"), pdf);
+    const args = ["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", path.join(dir, "invoice.pdf")];
+    execFileSync(PDFTOPPM, [...args, path.join(SHOTS, "invoice")]);
+    console.log(`  saved ${path.relative(ROOT, path.join(SHOTS, "invoice.png"))}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 ensureSystemPackages();

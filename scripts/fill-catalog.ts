@@ -3,9 +3,11 @@
  * (with their opening-stock log rows) to a local database, for measuring
  * search, scanning and listing at catalog scale. Shows progress as it goes.
  */
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import type { D1Database } from "@cloudflare/workers-types";
 import { gs1CheckDigit } from "../src/domain/barcode";
-import { openLocalD1, STATE_DIR } from "./lib/local-d1";
+import { openLocalD1, ROOT, STATE_DIR } from "./lib/local-d1";
 import { progress } from "./lib/progress";
 
 const WORDS = [
@@ -77,14 +79,14 @@ export async function fillCatalog(db: D1Database, count: number, onProgress: (do
   if (start >= count) return;
   // Indexing row by row through the FTS trigger is most of a bulk fill's time:
   // the trigger is set aside, and the new rows are indexed in one statement.
-  const trigger = await db
-    .prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'products_fts_after_insert'")
-    .first<{ sql: string }>();
+  await repairSearchIndex(db);
   const before = await db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM products").first<{ id: number }>();
-  if (trigger) await db.exec("DROP TRIGGER products_fts_after_insert");
+  await db.exec(`DROP TRIGGER ${FTS_INSERT_TRIGGER}`);
   try {
     await insertBulkRows(db, start, count, category?.id ?? null, now, onProgress);
   } finally {
+    // The trigger first: whatever happens next, products added later get indexed.
+    await db.prepare(ftsInsertTriggerSql()).run();
     await db
       .prepare(
         `INSERT INTO products_fts (rowid, name, sku, barcode, description)
@@ -92,7 +94,6 @@ export async function fillCatalog(db: D1Database, count: number, onProgress: (do
       )
       .bind(before?.id ?? 0)
       .run();
-    if (trigger) await db.prepare(trigger.sql).run();
   }
   // Opening stock, logged so that start + Σ log changes = stock holds for bulk rows too.
   await db
@@ -103,6 +104,34 @@ export async function fillCatalog(db: D1Database, count: number, onProgress: (do
          AND NOT EXISTS (SELECT 1 FROM inventory_logs l WHERE l.product_id = p.id)`,
     )
     .run();
+}
+
+const FTS_INSERT_TRIGGER = "products_fts_after_insert";
+
+/** The trigger's SQL as migration 0002 creates it (one source of truth). */
+function ftsInsertTriggerSql(): string {
+  const migration = readFileSync(path.join(ROOT, "migrations/0002_product_search_fts.sql"), "utf8");
+  const statement = migration
+    .split("--> statement-breakpoint")
+    .map((part) => part.replace(/^\s*--.*$/gm, "").trim())
+    .find((part) => part.includes(`CREATE TRIGGER \`${FTS_INSERT_TRIGGER}\``));
+  if (!statement) throw new Error(`migration 0002 no longer creates ${FTS_INSERT_TRIGGER}`);
+  return statement;
+}
+
+/** A fill killed while the trigger was set aside leaves it missing and rows unindexed: put both right. */
+async function repairSearchIndex(db: D1Database) {
+  const trigger = await db
+    .prepare("SELECT 1 AS found FROM sqlite_master WHERE type = 'trigger' AND name = ?1")
+    .bind(FTS_INSERT_TRIGGER)
+    .first();
+  const counts = await db
+    .prepare("SELECT (SELECT COUNT(*) FROM products_fts_docsize) AS indexed, (SELECT COUNT(*) FROM products) AS rows")
+    .first<{ indexed: number; rows: number }>();
+  if (!trigger) await db.prepare(ftsInsertTriggerSql()).run();
+  if (!trigger || counts?.indexed !== counts?.rows) {
+    await db.prepare("INSERT INTO products_fts (products_fts) VALUES ('rebuild')").run();
+  }
 }
 
 /**

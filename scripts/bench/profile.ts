@@ -29,7 +29,7 @@ interface Profile {
 
 const hot = process.argv.includes("--hot");
 const seconds = Number(process.argv.find((a) => a.startsWith("--seconds="))?.slice(10) ?? 5);
-const INSPECTOR_PORT = 9230;
+const INSPECTOR_PORT = Number(process.env.INSPECTOR_PORT ?? 9230);
 
 await buildBundle({ minify: false });
 const stateDir = process.env.BENCH_STATE_DIR ?? (await prepareState(20_000, 50_000));
@@ -49,15 +49,37 @@ async function connect() {
     ws.onerror = reject;
   });
   let next = 1;
-  const waiting = new Map<number, (result: unknown) => void>();
-  ws.onmessage = (event) => {
-    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
-    if (message.id !== undefined) waiting.get(message.id)?.(message.result);
+  const waiting = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
+  const failAll = (error: Error) => {
+    for (const pending of waiting.values()) pending.reject(error);
+    waiting.clear();
   };
+  ws.onmessage = (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: { message: string } };
+    if (message.id === undefined) return;
+    const pending = waiting.get(message.id);
+    waiting.delete(message.id);
+    if (message.error) pending?.reject(new Error(`inspector: ${message.error.message}`));
+    else pending?.resolve(message.result);
+  };
+  ws.onclose = () => failAll(new Error("inspector connection closed"));
   const send = <T>(method: string, params: Record<string, unknown> = {}) =>
-    new Promise<T>((resolve) => {
+    new Promise<T>((resolve, reject) => {
       const id = next++;
-      waiting.set(id, resolve as (result: unknown) => void);
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        reject(new Error(`inspector: no answer to ${method} in 60 s`));
+      }, 60_000);
+      waiting.set(id, {
+        resolve: (result) => {
+          clearTimeout(timer);
+          resolve(result as T);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
       ws.send(JSON.stringify({ id, method, params }));
     });
   return { send, close: () => ws.close() };

@@ -115,7 +115,7 @@ try {
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   console.log(`\nmachine: ${machine}; total ${((Date.now() - started) / 1000).toFixed(0)} s`);
   // Only a complete full run on the bench's own state replaces the committed results (README's table).
-  const partial = Boolean(only || process.env.BENCH_STATE_DIR || clientEncoding === null);
+  const partial = Boolean(only || historyArg || process.env.BENCH_STATE_DIR || clientEncoding === null);
   const out = path.join(
     ROOT,
     partial ? "bench/out/results-partial.json" : quick ? "bench/out/results-quick.json" : "bench/results.json",

@@ -71,6 +71,7 @@ describe("error model", () => {
       headers: { "Content-Type": "application/json" },
     });
     expect(huge.status).toBe(422);
+    expect(await huge.json()).toMatchObject({ detail: [{ type: "json_too_deep" }] });
     const after = await env.DB.prepare("SELECT COUNT(*) AS n FROM customers").first<{ n: number }>();
     expect(after?.n).toBe(before?.n);
 
