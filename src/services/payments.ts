@@ -227,15 +227,17 @@ export interface PaymentChange {
 /**
  * Reference and notes change freely; status moves only pending → completed
  * (the money is applied to the order, which may complete) or pending → failed.
+ * `completedOrder` is true only when this very change completed the order.
  */
 export async function updatePayment(
   d1: D1Database,
   actor: AuthUser,
   id: number,
   change: PaymentChange,
-): Promise<PaymentView> {
+): Promise<{ payment: PaymentView; completedOrder: boolean }> {
   const payment = await getPaymentFor(d1, actor, id);
   const now = new Date().toISOString();
+  let completingIndex: number | null = null;
   const statements: D1PreparedStatement[] = [
     d1
       .prepare("UPDATE payments SET reference_number = ?2, notes = ?3, updated_at = ?4 WHERE id = ?1")
@@ -271,19 +273,23 @@ export async function updatePayment(
           `Amount exceeds the remaining ${toDecimal(order.total - order.paid_amount).toFixed(2)}`,
         );
       }
+      // The third of these is the conditional "complete the order" UPDATE.
+      completingIndex = statements.length + 2;
       statements.push(...applyToOrderStatements(d1, order.id, payment.amount, now));
     }
   }
+  let completedOrder = false;
   try {
     const results = await d1.batch(statements);
     if (statements.length > 1 && (results[1]?.results.length ?? 0) === 0) {
       throw new ApiError("INVALID_STATE", "The payment was confirmed or failed meanwhile");
     }
+    completedOrder = completingIndex !== null && (results[completingIndex]?.meta.changes ?? 0) > 0;
   } catch (error) {
     if (error instanceof ApiError) throw error;
     throw await explainRefusal(d1, error, payment.order_id);
   }
-  return toPaymentView(await getPayment(d1, id));
+  return { payment: toPaymentView(await getPayment(d1, id)), completedOrder };
 }
 
 export interface PaymentFilters {

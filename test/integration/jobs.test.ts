@@ -175,6 +175,50 @@ describe("emails produced by the API", () => {
     expect(receipts).toEqual({ n: 1 });
   });
 
+  it("sends the receipt when a confirmed payment completes the order, not when it only pays part", async ({
+    expect,
+  }) => {
+    const { admin, cashier } = await accounts();
+    const product = await createProduct(admin.token, { price: 12, stock_quantity: 50 });
+    const customer = await expectJson<{ id: number }>(
+      call("POST", "/api/v1/customers", {
+        token: cashier.token,
+        body: { first_name: "Paula", last_name: "Partial", email: "paula@example.com" },
+      }),
+      201,
+    );
+    const order = await expectJson<{ id: number; order_number: string }>(
+      call("POST", "/api/v1/orders", {
+        token: cashier.token,
+        body: { customer_id: customer.id, order_items: [{ product_id: product.id, quantity: 2 }] },
+      }),
+      201,
+    );
+    const pending = (amount: number) =>
+      expectJson<{ id: number }>(
+        call("POST", "/api/v1/payments", {
+          token: cashier.token,
+          body: { order_id: order.id, payment_method: "credit_card", amount, status: "pending" },
+        }),
+        201,
+      );
+    const first = await pending(10);
+    const second = await pending(14);
+    const confirm = (id: number) =>
+      expectJson(call("PUT", `/api/v1/payments/${id}`, { token: cashier.token, body: { status: "completed" } }), 200);
+    await confirm(first.id); // 10 of 24: the order stays pending
+    await confirm(first.id); // the same confirmation sent again changes nothing
+    await confirm(second.id); // completes the order
+
+    const key = `outbox/${encodeURIComponent(`receipt:${order.order_number}`)}.json`;
+    await expect.poll(async () => (await env.FILES.head(key)) !== null, { timeout: 20_000, interval: 250 }).toBe(true);
+    // Sent for the completed order: both payments are on it (a receipt sent at the
+    // partial confirmation would have taken the one-per-order key with only the first).
+    const email = (await (await env.FILES.get(key))?.json()) as { text: string };
+    expect(email.text).toContain("14.00");
+    expect(email.text).toContain("10.00");
+  });
+
   it("alerts managers once per product per day when stock falls to its minimum", async ({ expect }) => {
     const { admin, cashier } = await accounts();
     const product = await createProduct(admin.token, { price: 1, stock_quantity: 6, min_stock_level: 4 });

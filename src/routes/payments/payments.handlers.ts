@@ -39,9 +39,10 @@ export const get: RouteHandler<GetRoute, AppEnv> = async (c) =>
 
 export const update: RouteHandler<UpdateRoute, AppEnv> = async (c) => {
   const change = c.req.valid("json");
-  const payment = await payments.updatePayment(c.env.DB, c.var.user, c.req.valid("param").id, change);
-
-  if (change.status === "completed") c.executionCtx.waitUntil(notifyOrderCompleted(c.env, payment.order_id));
+  const id = c.req.valid("param").id;
+  const { payment, completedOrder } = await payments.updatePayment(c.env.DB, c.var.user, id, change);
+  // The receipt goes out once, for the confirmation that completed the order.
+  if (completedOrder) c.executionCtx.waitUntil(notifyOrderCompleted(c.env, payment.order_id));
   return c.json(payment, 200);
 };
 
