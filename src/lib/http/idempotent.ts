@@ -5,6 +5,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
+import { ApiError } from "../errors";
 import { findReplay, type IdempotencyContext, idempotencyFrom, REPLAYED_HEADER, storeResponse } from "../idempotency";
 
 /** Thrown by a service (after releasing what it held) when its batch lost to a twin with the same key. */
@@ -39,7 +40,10 @@ export async function idempotent<T>(c: Context<AppEnv>, body: unknown, spec: Ide
   } catch (error) {
     if (!(error instanceof KeyCollision)) throw error;
     const winner = await earlier();
-    if (winner === null) throw error;
+    // The twin has claimed the key but its result cannot be read yet: the caller retries.
+    if (winner === null) {
+      throw new ApiError("CONFLICT", "A request with this Idempotency-Key is still being processed; retry it");
+    }
     return { body: winner, status: spec.status, headers: REPLAYED_HEADER as Record<string, string> };
   }
 }
