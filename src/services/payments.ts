@@ -257,11 +257,16 @@ export async function updatePayment(
           : `A ${payment.status} payment cannot become ${change.status}`,
       );
     }
-    // Conditional on still pending, so two confirmations apply the money once.
     statements.push(
+      // A twin confirmation (or a fail) that committed since the read above aborts
+      // this whole batch through the order's status trigger, so the money below
+      // cannot be applied twice or for a payment that failed.
       d1
-        .prepare("UPDATE payments SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'pending' RETURNING id")
-        .bind(id, change.status, now),
+        .prepare(
+          "UPDATE orders SET status = status WHERE id = ?1 AND (SELECT status FROM payments WHERE id = ?2) != 'pending'",
+        )
+        .bind(payment.order_id, id),
+      d1.prepare("UPDATE payments SET status = ?2, updated_at = ?3 WHERE id = ?1").bind(id, change.status, now),
     );
     if (change.status === "completed") {
       const order = await loadOrderMoney(d1, payment.order_id);
@@ -281,12 +286,11 @@ export async function updatePayment(
   let completedOrder = false;
   try {
     const results = await d1.batch(statements);
-    if (statements.length > 1 && (results[1]?.results.length ?? 0) === 0) {
-      throw new ApiError("INVALID_STATE", "The payment was confirmed or failed meanwhile");
-    }
     completedOrder = completingIndex !== null && (results[completingIndex]?.meta.changes ?? 0) > 0;
   } catch (error) {
-    if (error instanceof ApiError) throw error;
+    if ((await getPayment(d1, id)).status !== "pending" && payment.status === "pending") {
+      throw new ApiError("INVALID_STATE", "The payment was confirmed or failed meanwhile");
+    }
     throw await explainRefusal(d1, error, payment.order_id);
   }
   return { payment: toPaymentView(await getPayment(d1, id)), completedOrder };

@@ -198,6 +198,30 @@ describe("payments", () => {
     expect((await call("PUT", path, { token: cashier.token, body: { status: "refunded" } })).status).toBe(409);
     expect((await call("PUT", path, { token: cashier.token, body: { status: "failed" } })).status).toBe(409);
   });
+
+  it("applies a part payment's confirmation once, also against a twin confirmation or a fail", async ({ expect }) => {
+    const { admin, cashier } = await accounts();
+    const product = await createProduct(admin.token, { price: 100, stock_quantity: 10 });
+    for (const rival of ["completed", "failed"] as const) {
+      const order = await sale(cashier.token, [{ product_id: product.id, quantity: 1 }]);
+      const pending = await expectJson<PaymentResult>(
+        pay(cashier.token, { order_id: order.id, payment_method: "bank_transfer", amount: 30, status: "pending" }),
+        201,
+      );
+      const path = `/api/v1/payments/${pending.id}`;
+      const answers = await Promise.all(
+        ["completed", rival].map((status) => call("PUT", path, { token: cashier.token, body: { status } })),
+      );
+      expect(answers.map((r) => r.status).sort(), rival).toEqual([200, 409]);
+      const stored = await env.DB.prepare("SELECT status FROM payments WHERE id = ?1").bind(pending.id).first();
+      // The order holds exactly what the payment's final state says it took.
+      const took = stored?.status === "completed" ? 3000 : 0;
+      expect(await orderRow(order.id), `${rival}: payment ${stored?.status}`).toMatchObject({
+        status: "pending",
+        paid_amount: took,
+      });
+    }
+  });
 });
 
 describe("refunds", () => {
