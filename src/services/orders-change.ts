@@ -132,9 +132,11 @@ export async function cancelOrder(deps: OrderDeps, actor: AuthUser, id: number):
   }
   const d1 = deps.d1;
   const now = (deps.now ? deps.now() : new Date()).toISOString();
-  const ref = `CAN-
-${order.order_number}-${crypto.randomUUID().slice(0, 8)}`;
+  const ref = `CAN-${order.order_number}-${crypto.randomUUID().slice(0, 8)}`;
   const statements: D1PreparedStatement[] = [
+    // A payment that committed since the read above aborts the batch through the
+    // status trigger: a cancelled order must not hold money.
+    d1.prepare("UPDATE orders SET status = status WHERE id = ?1 AND paid_amount > 0").bind(id),
     d1.prepare("UPDATE orders SET status = 'cancelled', updated_at = ?2 WHERE id = ?1").bind(id, now),
   ];
   statements.push(
@@ -154,7 +156,15 @@ ${order.order_number}-${crypto.randomUUID().slice(0, 8)}`;
   const write = async (): Promise<BatchOutcome<null>> => {
     const outcome = await runBatch(d1, statements, ref, () => null);
     if (outcome.kind === "refused" && transitionError(outcome.error)) {
-      return { kind: "refused", error: new ApiError("INVALID_STATE", "Order was already cancelled or completed") };
+      const current = await d1
+        .prepare("SELECT status, paid_amount FROM orders WHERE id = ?1")
+        .bind(id)
+        .first<RawOrder>();
+      const why =
+        current?.status === "pending" && current.paid_amount > 0
+          ? "Order has payments; refund them before cancelling"
+          : "Order was already cancelled or completed";
+      return { kind: "refused", error: new ApiError("INVALID_STATE", why) };
     }
     return outcome;
   };

@@ -183,6 +183,32 @@ describe("cancelling", () => {
     const cashierCancel = await call("POST", `/api/v1/orders/${created.id}/cancel`, { token: cashier.token });
     expect(cashierCancel.status).toBe(403);
   });
+
+  it("never leaves a cancelled order holding money when a cancel races a part payment", async ({ expect }) => {
+    const { admin, cashier, manager } = await accounts();
+    const product = await createProduct(admin.token, { price: 10, stock_quantity: 50 });
+    for (let round = 0; round < 6; round++) {
+      const created = await expectJson<{ id: number }>(
+        order(cashier.token, { order_items: [{ product_id: product.id, quantity: 1 }] }),
+        201,
+      );
+      const [cancel, payment] = await Promise.all([
+        call("POST", `/api/v1/orders/${created.id}/cancel`, { token: manager.token }),
+        call("POST", "/api/v1/payments", {
+          token: cashier.token,
+          body: { order_id: created.id, payment_method: "cash", amount: 3 },
+        }),
+      ]);
+      // Exactly one of them wins, whichever order they commit in.
+      expect([cancel.status === 200, payment.status === 201].filter(Boolean), `round ${round}`).toHaveLength(1);
+      expect(cancel.status === 200 ? payment.status : cancel.status, `round ${round}`).toBe(409);
+      const row = await env.DB.prepare("SELECT status, paid_amount FROM orders WHERE id = ?1").bind(created.id).first();
+      expect(row, `round ${round}`).toEqual(
+        cancel.status === 200 ? { status: "cancelled", paid_amount: 0 } : { status: "pending", paid_amount: 300 },
+      );
+    }
+    expect(await bookStock(product.id)).toBe(await logSum(product.id));
+  });
 });
 
 describe("mixed load", () => {
