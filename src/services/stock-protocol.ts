@@ -155,6 +155,14 @@ export async function runBatch<T>(
   }
 }
 
-/** D1 rejected the statements themselves (constraint, SQL error): nothing was written. */
+/**
+ * D1 rejected the statements themselves (constraint, SQL error): nothing was
+ * written. Every D1 error starts with "D1_ERROR", the transient ones too
+ * ("Network connection lost", "storage caused object to be reset"), so the
+ * prefix says nothing about whether the batch landed; those are asked about.
+ */
+const TRANSIENT = /network connection lost|object to be reset|reset because|internal error|timed? ?out|overloaded/i;
 export const isD1Refusal = (error: unknown) =>
-  error instanceof Error && /SQLITE_|constraint failed|D1_ERROR|no such|syntax error/i.test(`${error.message}`);
+  error instanceof Error &&
+  !TRANSIENT.test(error.message) &&
+  /SQLITE_|constraint failed|no such|syntax error/i.test(error.message);

@@ -27,7 +27,7 @@ function flakyD1(mode: "before" | "after"): D1Database {
       if (lost) {
         // After the connection dropped, nothing answers.
         return {
-          bind: () => ({ first: async () => Promise.reject(new Error("Network connection lost")) }),
+          bind: () => ({ first: async () => Promise.reject(new Error("D1_ERROR: Network connection lost.")) }),
         } as unknown as D1PreparedStatement;
       }
       return env.DB.prepare(query);
@@ -39,7 +39,7 @@ function flakyD1(mode: "before" | "after"): D1Database {
         await env.DB.batch(statements);
         lost = true;
       }
-      throw new Error("Network connection lost");
+      throw new Error("D1_ERROR: Network connection lost.");
     },
   } as unknown as D1Database;
 }
