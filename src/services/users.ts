@@ -48,19 +48,23 @@ export interface UserUpdate {
   is_active?: boolean | undefined;
 }
 
-/** Fails with 409 when a change would leave the shop without an active admin. */
+const LAST_ADMIN = "The last active admin cannot be demoted or deactivated";
+
+/** Whether the change takes an active admin away (demotion or deactivation). */
+const losesAnAdmin = (target: UserRow, change: UserUpdate) =>
+  target.role === "admin" &&
+  target.isActive &&
+  ((change.role !== undefined && change.role !== "admin") || change.is_active === false);
+
+/** Fails early with 409 when a change would leave the shop without an active admin. */
 async function assertKeepsAnAdmin(db: AppDatabase, target: UserRow, change: UserUpdate) {
-  const losesAdmin =
-    target.role === "admin" &&
-    target.isActive &&
-    ((change.role !== undefined && change.role !== "admin") || change.is_active === false);
-  if (!losesAdmin) return;
+  if (!losesAnAdmin(target, change)) return;
   const others = await db
     .select({ n: count() })
     .from(users)
     .where(and(eq(users.role, "admin"), eq(users.isActive, true), ne(users.id, target.id)))
     .get();
-  if ((others?.n ?? 0) === 0) throw new ApiError("CONFLICT", "The last active admin cannot be demoted or deactivated");
+  if ((others?.n ?? 0) === 0) throw new ApiError("CONFLICT", LAST_ADMIN);
 }
 
 /**
@@ -73,8 +77,15 @@ export async function updateUser(db: AppDatabase, actor: AuthUser, id: number, c
   if (!isAdmin && (change.role !== undefined || change.is_active !== undefined)) {
     throw new ApiError("FORBIDDEN", "Only an admin may change roles or activation");
   }
+  if (change.is_active === false && actor.id === id) {
+    throw new ApiError("CONFLICT", "You cannot deactivate your own account");
+  }
   const target = await getUser(db, id);
   await assertKeepsAnAdmin(db, target, change);
+  // Re-checked inside the UPDATE: two admins demoting each other at once must not both pass.
+  const keepsAnAdmin = losesAnAdmin(target, change)
+    ? sql`EXISTS (SELECT 1 FROM users other WHERE other.role = 'admin' AND other.is_active = 1 AND other.id <> ${id})`
+    : undefined;
 
   const deactivating = change.is_active === false && target.isActive;
   const now = isoNow();
@@ -92,15 +103,22 @@ export async function updateUser(db: AppDatabase, actor: AuthUser, id: number, c
           ...(deactivating ? { tokenVersion: sql`${users.tokenVersion} + 1` } : {}),
           updatedAt: now,
         })
-        .where(eq(users.id, id))
+        .where(and(eq(users.id, id), keepsAnAdmin))
         .returning(),
       db
         .update(refreshTokens)
         .set({ revokedAt: now })
-        .where(and(eq(refreshTokens.userId, deactivating ? id : -1), isNull(refreshTokens.revokedAt))),
+        // Only if the UPDATE above really deactivated the user (it is conditional).
+        .where(
+          and(
+            eq(refreshTokens.userId, deactivating ? id : -1),
+            isNull(refreshTokens.revokedAt),
+            sql`EXISTS (SELECT 1 FROM users WHERE users.id = ${id} AND users.is_active = 0)`,
+          ),
+        ),
     ]);
     const row = updated[0];
-    if (!row) throw notFound("User");
+    if (!row) throw keepsAnAdmin ? new ApiError("CONFLICT", LAST_ADMIN) : notFound("User");
     return row;
   } catch (error) {
     throw duplicateUserError(error) ?? error;
@@ -108,6 +126,5 @@ export async function updateUser(db: AppDatabase, actor: AuthUser, id: number, c
 }
 
 export async function setActive(db: AppDatabase, actor: AuthUser, id: number, active: boolean): Promise<UserRow> {
-  if (!active && actor.id === id) throw new ApiError("CONFLICT", "You cannot deactivate your own account");
   return updateUser(db, actor, id, { is_active: active });
 }

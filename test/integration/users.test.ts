@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import type { Role } from "../../src/db/schema";
 import { type Account, accounts } from "../helpers/accounts";
-import { call, expectJson } from "../helpers/api";
+import { call, expectJson, login } from "../helpers/api";
 
 type Target = "self" | "other";
 interface Cell {
@@ -154,6 +154,35 @@ describe("user administration", () => {
     expect(selfDelete.status).toBe(409);
     const me = await expectJson(call("GET", "/api/v1/auth/me", { token: admin.token }), 200);
     expect(me).toMatchObject({ role: "admin", is_active: true });
+  });
+
+  it("refuses self-deactivation by either route, and two admins demoting each other keep one", async ({ expect }) => {
+    const { admin } = await accounts();
+    const body = { username: "admin2", email: "admin2@example.com", password: "admin2-pass", role: "admin" };
+    const second = await expectJson<{ id: number }>(
+      call("POST", "/api/v1/auth/register", { token: admin.token, body }),
+      201,
+    );
+    const secondToken = (await login(body.username, body.password)).access_token;
+    // With another admin present the last-admin rule does not apply; the self rule still does.
+    const selfPut = await call("PUT", `/api/v1/users/${admin.id}`, { token: admin.token, body: { is_active: false } });
+    expect(selfPut.status).toBe(409);
+
+    const results = await Promise.all([
+      call("PUT", `/api/v1/users/${second.id}`, { token: admin.token, body: { role: "manager" } }),
+      call("PUT", `/api/v1/users/${admin.id}`, { token: secondToken, body: { role: "manager" } }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    const admins = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND is_active = 1",
+    ).first();
+    expect(admins).toEqual({ n: 1 });
+    // Put the shared accounts back as they were for the other tests.
+    const remaining = results[0]?.status === 200 ? admin.token : secondToken;
+    for (const id of [admin.id, second.id]) {
+      await expectJson(call("PUT", `/api/v1/users/${id}`, { token: remaining, body: { role: "admin" } }), 200);
+    }
+    await expectJson(call("PUT", `/api/v1/users/${second.id}`, { token: remaining, body: { is_active: false } }), 200);
   });
 
   it("refuses a duplicate email and unknown fields", async ({ expect }) => {
