@@ -109,6 +109,7 @@ describe("invoices", () => {
 
       noSig: `${url.origin}${url.pathname}?expires=${expires}`,
       garbage: `${url.origin}${url.pathname}?expires=abc&sig=%00`,
+      brokenEscape: `${url.origin}${url.pathname.replace(".pdf", "%E0.pdf")}?expires=${expires}&sig=${sig}`,
     };
     for (const [name, bad] of Object.entries(variants)) {
       const res = await fetchLink(bad);

@@ -11,12 +11,20 @@ import { verifyLink } from "../../lib/signed-links";
 
 export const filesRouter = new Hono<AppEnv>({ strict: false });
 
+/** The R2 key of a link's path; a malformed escape (e.g. %E0) is a broken link, not a 500. */
+function decodeKey(path: string): string {
+  try {
+    return path
+      .split("/")
+      .map((segment) => decodeURIComponent(segment))
+      .join("/");
+  } catch {
+    throw new ApiError("LINK_INVALID", "This link is invalid or has expired");
+  }
+}
+
 filesRouter.get("/files/*", async (c) => {
-  const key = c.req.path
-    .slice("/files/".length)
-    .split("/")
-    .map((segment) => decodeURIComponent(segment))
-    .join("/");
+  const key = decodeKey(c.req.path.slice("/files/".length));
   const expires = Number(c.req.query("expires"));
   const sig = c.req.query("sig") ?? "";
   const config = documentsConfig(c.env);
