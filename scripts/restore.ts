@@ -10,7 +10,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { listBackups } from "../src/jobs/backup";
-import { readManifest, restoreBackup, verifyBackup } from "../src/jobs/restore";
+import { inLoadOrder, ndjsonRows, readManifest, restoreBackup, verifyBackup } from "../src/jobs/restore";
 import { openLocalBindings, STATE_DIR } from "./lib/local-d1";
 import { applyLocalMigrations } from "./lib/wrangler";
 
@@ -47,22 +47,22 @@ try {
 
   const sqlFile = arg("--sql");
   if (sqlFile) {
-    // Rows as INSERTs for a remote database that has the migrations applied and is empty.
+    // Rows as INSERTs for a remote database that has the migrations applied and is
+    // empty, parents before children (D1 enforces the foreign keys).
     const lines: string[] = [];
-    for (const file of manifest.tables) {
+    for (const file of inLoadOrder(manifest.tables)) {
       const object = await local.files.get(file.key);
       if (!object) throw new Error(`missing ${file.key}`);
-      const text = await new Response(
-        (object.body as unknown as ReadableStream).pipeThrough(new DecompressionStream("gzip")),
-      ).text();
-      for (const line of text.split("\n").filter(Boolean)) {
-        const row = JSON.parse(line) as Record<string, unknown>;
+      let rows = 0;
+      for await (const row of ndjsonRows(object.body as unknown as ReadableStream<Uint8Array>)) {
+        rows += 1;
         lines.push(
           `INSERT INTO "${file.table}" (${Object.keys(row)
             .map((k) => `"${k}"`)
             .join(", ")}) VALUES (${Object.values(row).map(literal).join(", ")});`,
         );
       }
+      if (rows !== file.rows) throw new Error(`${file.table}: ${rows} rows, the manifest says ${file.rows}`);
     }
     writeFileSync(sqlFile, `${lines.join("\n")}\n`);
     console.log(
@@ -70,8 +70,11 @@ try {
     );
   } else {
     // A fresh local database: drop its state, re-apply the migrations, load the rows.
+    // The product stock objects go too: their counts belong to the data being replaced,
+    // and they reload from the restored book on first use.
     await local.dispose();
     rmSync(path.join(STATE_DIR, "d1"), { recursive: true, force: true });
+    rmSync(path.join(STATE_DIR, "do"), { recursive: true, force: true });
     await applyLocalMigrations();
     local = await openLocalBindings();
     const loaded = await restoreBackup(local.files, local.db, manifest, (table, rows) =>
@@ -80,9 +83,7 @@ try {
     const expected = Object.fromEntries(manifest.tables.map((t) => [t.table, t.rows]));
     const mismatched = Object.entries(expected).filter(([table, rows]) => loaded[table] !== rows);
     if (mismatched.length) throw new Error(`row counts differ: ${JSON.stringify(mismatched)}`);
-    console.log(
-      `restored backup ${id}; product stock objects reload from D1 on first use (npm run reset wipes them if needed)`,
-    );
+    console.log(`restored backup ${id}; product stock objects reload from the restored book on first use`);
   }
 } finally {
   await local.dispose().catch(() => undefined);

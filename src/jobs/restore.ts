@@ -47,7 +47,17 @@ export async function verifyBackup(files: R2Bucket, manifest: BackupManifest) {
   }
 }
 
-async function* ndjsonRows(body: ReadableStream<Uint8Array>): AsyncGenerator<Record<string, unknown>> {
+/** The manifest's tables, parents before children (the order any load must use). */
+export function inLoadOrder<T extends { table: string }>(tables: T[]): T[] {
+  const rank = (table: string) => {
+    const i = LOAD_ORDER.indexOf(table);
+    return i < 0 ? LOAD_ORDER.length : i;
+  };
+  return [...tables].sort((a, b) => rank(a.table) - rank(b.table));
+}
+
+/** The rows of one gzip NDJSON backup file, streamed. */
+export async function* ndjsonRows(body: ReadableStream<Uint8Array>): AsyncGenerator<Record<string, unknown>> {
   // (Cast: Node's and workerd's stream typings disagree; both runtimes accept this.)
   const gunzip = new DecompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
   const decode = new TextDecoderStream() as unknown as ReadableWritablePair<string, Uint8Array>;
@@ -78,11 +88,7 @@ export async function restoreBackup(
   manifest: BackupManifest,
   onTable?: (table: string, rows: number) => void,
 ) {
-  const ordered = [...manifest.tables].sort((a, b) => {
-    const ia = LOAD_ORDER.indexOf(a.table);
-    const ib = LOAD_ORDER.indexOf(b.table);
-    return (ia < 0 ? 999 : ia) - (ib < 0 ? 999 : ib);
-  });
+  const ordered = inLoadOrder(manifest.tables);
   const loaded: Record<string, number> = {};
   for (const file of ordered) {
     const object = await files.get(file.key);
