@@ -1,9 +1,7 @@
 /** Worker entry: the HTTP app, the email queue consumers, the cron jobs and the Durable Object class. */
 import { createApp } from "./app";
 import type { Bindings } from "./env";
-import { runBackup } from "./jobs/backup";
-import { CRON_BACKUP } from "./jobs/crons";
-import { runDailyReport } from "./jobs/daily-report";
+import { CRON_JOBS } from "./jobs/crons";
 import { emailDeps, handleDeadLetters, handleEmailBatch } from "./jobs/email-consumer";
 import { log } from "./lib/log";
 
@@ -20,10 +18,11 @@ export default {
   },
 
   async scheduled(controller, env, ctx) {
-    const job =
-      controller.cron === CRON_BACKUP
-        ? runBackup(env, new Date(controller.scheduledTime))
-        : runDailyReport(env, controller.scheduledTime);
+    const run = CRON_JOBS[controller.cron];
+    // An unknown schedule is a deployment mistake: say so rather than run some other job.
+    const job = run
+      ? run(env, controller.scheduledTime)
+      : Promise.reject(new Error(`no job for cron "${controller.cron}"`));
     ctx.waitUntil(
       job.then(
         (result) => log(env, "info", "cron job done", { cron: controller.cron, ...result, manifest: undefined }),

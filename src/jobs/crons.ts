@@ -1,3 +1,16 @@
-/** Cron expressions of wrangler.toml [triggers] and what each runs (kept out of the entry module: it may only export handlers). */
+/**
+ * Cron expressions of wrangler.toml [triggers] and the job each runs (kept out
+ * of the entry module: it may only export handlers). A test checks this table
+ * against wrangler.toml, so a schedule changed in one place fails there.
+ */
+import type { Bindings } from "../env";
+import { runBackup } from "./backup";
+import { runDailyReport } from "./daily-report";
+
 export const CRON_DAILY_REPORT = "0 5 * * *";
 export const CRON_BACKUP = "30 2 * * *";
+
+export const CRON_JOBS: Record<string, (env: Bindings, scheduledTime: number) => Promise<Record<string, unknown>>> = {
+  [CRON_DAILY_REPORT]: (env, at) => runDailyReport(env, at),
+  [CRON_BACKUP]: (env, at) => runBackup(env, new Date(at)),
+};

@@ -10,7 +10,7 @@ import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import worker from "../../src";
 import { runBackup } from "../../src/jobs/backup";
-import { CRON_BACKUP, CRON_DAILY_REPORT } from "../../src/jobs/crons";
+import { CRON_BACKUP, CRON_DAILY_REPORT, CRON_JOBS } from "../../src/jobs/crons";
 import { runDailyReport } from "../../src/jobs/daily-report";
 import {
   backoffSeconds,
@@ -21,6 +21,7 @@ import {
 } from "../../src/jobs/email-consumer";
 import type { EmailMessage } from "../../src/jobs/email-messages";
 import { readManifest, restoreBackup, verifyBackup } from "../../src/jobs/restore";
+import wranglerToml from "../../wrangler.toml?raw";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
@@ -306,6 +307,18 @@ describe("cron jobs", () => {
     });
     const manifests = await env.FILES.list({ prefix: "backups/2026-11-20T02-30/manifest" });
     expect(manifests.objects).toHaveLength(1);
+  });
+
+  it("has a job for every cron in wrangler.toml and fails on a schedule it does not know", async ({ expect }) => {
+    const crons = /crons\s*=\s*\[([^\]]*)\]/
+      .exec(wranglerToml)?.[1]
+      ?.match(/"[^"]+"/g)
+      ?.map((c) => c.slice(1, -1));
+    expect(crons?.sort()).toEqual(Object.keys(CRON_JOBS).sort());
+    const controller = createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" });
+    const ctx = createExecutionContext();
+    await worker.scheduled(controller, env, ctx);
+    await expect(waitOnExecutionContext(ctx)).rejects.toThrow(/no job for cron/);
   });
 
   it("restores a backup into an empty database with identical rows", async ({ expect }) => {
