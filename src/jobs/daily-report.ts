@@ -7,7 +7,7 @@
 import { buckets, rangeInstants } from "../domain/report-range";
 import { addDays, localDate } from "../domain/time-zone";
 import type { Bindings } from "../env";
-import { documentsConfig } from "../lib/config";
+import { documentsConfig, MAX_LINK_TTL_SECONDS } from "../lib/config";
 import { signedLink } from "../lib/signed-links";
 import { lowStock } from "../services/products";
 import { dailySummary, paymentMethodsReport, productSalesReport, salesReport } from "../services/reports";
@@ -49,39 +49,46 @@ export async function runDailyReport(env: Bindings, scheduledTime: number) {
   const date = addDays(localDate(new Date(scheduledTime), tz), -1);
   const report = await buildDailyReport(env.DB, date, tz);
   const key = `reports/daily/${date}.json`;
+  // Everything that can fail without side effects comes before the claim.
+  const config = documentsConfig(env);
+  const origin = (env.PUBLIC_BASE_URL || "http://127.0.0.1:8787").replace(/\/$/, "");
+  const link = await signedLink(origin, config.signingSecret, key, MAX_LINK_TTL_SECONDS);
+  const managers = await managerRecipients(env.DB);
   const claimed = await env.DB.prepare(
     "INSERT INTO daily_reports (date, time_zone, data, r2_key, created_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(date) DO NOTHING RETURNING date",
   )
     .bind(date, tz, JSON.stringify(report), key, new Date().toISOString())
     .first();
   if (!claimed) return { date, created: false };
-  await env.FILES.put(key, JSON.stringify(report, null, 2), { httpMetadata: { contentType: "application/json" } });
-
-  const config = documentsConfig(env);
-  const origin = (env.PUBLIC_BASE_URL || "http://127.0.0.1:8787").replace(/\/$/, "");
-  const link = await signedLink(origin, config.signingSecret, key, 7 * 24 * 3600);
-  const managers = await managerRecipients(env.DB);
-  const s = report.summary;
-  await enqueueEmails(
-    env.EMAIL_QUEUE,
-    managers.map((m) => ({
-      kind: "daily_report" as const,
-      to: m.email,
-      data: {
-        date,
-        url: link.url,
-        summary: {
-          orders: s.total_orders,
-          completed_orders: s.completed_orders,
-          total_sales: s.total_sales,
-          received: s.total_received,
-          refunds: s.refunds,
-          low_stock_products: report.low_stock_total,
+  try {
+    await env.FILES.put(key, JSON.stringify(report, null, 2), { httpMetadata: { contentType: "application/json" } });
+    const s = report.summary;
+    await enqueueEmails(
+      env.EMAIL_QUEUE,
+      managers.map((m) => ({
+        kind: "daily_report" as const,
+        to: m.email,
+        data: {
+          date,
+          url: link.url,
+          summary: {
+            orders: s.total_orders,
+            completed_orders: s.completed_orders,
+            total_sales: s.total_sales,
+            received: s.total_received,
+            refunds: s.refunds,
+            low_stock_products: report.low_stock_total,
+          },
         },
-      },
-      dedupe_key: `daily_report:${date}:${m.id}`,
-    })),
-  );
-  await env.DB.prepare("UPDATE daily_reports SET emailed = ?2 WHERE date = ?1").bind(date, managers.length).run();
+        dedupe_key: `daily_report:${date}:${m.id}`,
+      })),
+    );
+    await env.DB.prepare("UPDATE daily_reports SET emailed = ?2 WHERE date = ?1").bind(date, managers.length).run();
+  } catch (error) {
+    // Give the day back so the next run does it all again; emails already
+    // queued are not sent twice (their dedupe keys).
+    await env.DB.prepare("DELETE FROM daily_reports WHERE date = ?1").bind(date).run();
+    throw error;
+  }
   return { date, created: true };
 }

@@ -270,8 +270,19 @@ describe("cron jobs", () => {
       .run();
     const nyEnv = { ...env, STORE_TIMEZONE: "America/New_York" };
     const scheduled = Date.parse("2026-11-10T10:00:00.000Z");
+    // A run that fails after claiming the day gives it back; the next one does it all.
+    const failingQueue = {
+      ...nyEnv,
+      EMAIL_QUEUE: { sendBatch: async () => Promise.reject(new Error("queue down")) } as unknown as Queue,
+    };
+    await expect(runDailyReport(failingQueue, scheduled)).rejects.toThrow("queue down");
+    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM daily_reports").first()).toEqual({ n: 0 });
     expect(await runDailyReport(nyEnv, scheduled)).toEqual({ date: "2026-11-09", created: true });
     expect(await runDailyReport(nyEnv, scheduled)).toEqual({ date: "2026-11-09", created: false });
+    const emailed = await env.DB.prepare("SELECT emailed FROM daily_reports WHERE date = '2026-11-09'").first();
+    expect(emailed).toEqual({ emailed: 2 }); // the admin and the manager
+    const mail = `outbox/${encodeURIComponent(`daily_report:2026-11-09:${manager.id}`)}.json`;
+    await expect.poll(async () => (await env.FILES.head(mail)) !== null, { timeout: 20_000, interval: 250 }).toBe(true);
 
     const stored = await expectJson<{
       data: { summary: Record<string, number>; top_products: { units_sold: number }[] };
