@@ -1,4 +1,4 @@
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { requirePermission } from "../../lib/auth/middleware";
 import { AUTHED_ERRORS, BEARER_SECURITY, errorResponses } from "../../lib/http/openapi";
 import * as s from "./reports.schemas";
@@ -23,8 +23,8 @@ const report = <Q extends z.ZodObject, R extends z.ZodType>(
         description: "The report (JSON, or CSV with ?format=csv)",
         content: {
           "application/json": { schema },
-          "text/csv": { schema: schema },
-          ...(svg ? { "image/svg+xml": { schema } } : {}),
+          "text/csv": { schema: z.string().openapi({ description: "The same rows as CSV" }) },
+          ...(svg ? { "image/svg+xml": { schema: z.string().openapi({ description: "A chart of the series" }) } } : {}),
         },
       },
       ...errorResponses(...AUTHED_ERRORS),
