@@ -130,6 +130,11 @@ describe("user administration", () => {
       call("GET", "/api/v1/users?role=cashier", { token: admin.token }),
       200,
     );
+    const cashierRows = await env.DB.prepare("SELECT COUNT(*) AS n FROM users WHERE role = 'cashier'").first<{
+      n: number;
+    }>();
+    expect(cashiers.data.length).toBe(cashierRows?.n);
+    expect(cashiers.data.length).toBeGreaterThan(0);
     expect(cashiers.data.every((u) => u.role === "cashier")).toBe(true);
     expect((await call("GET", "/api/v1/users?limit=5000", { token: admin.token })).status).toBe(422);
   });
