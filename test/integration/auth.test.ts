@@ -151,6 +151,30 @@ describe("register, login, me, refresh, logout", () => {
 });
 
 describe("login throttling", () => {
+  it("refuses to log out with someone else's refresh token, and leaves their session alone", async ({ expect }) => {
+    const { admin, manager } = await accounts();
+    const theirs = await login(manager.username, manager.password);
+    const mine = await login(admin.username, admin.password);
+    const res = await call("POST", "/api/v1/auth/logout", {
+      token: mine.access_token,
+      body: { refresh_token: theirs.refresh_token },
+    });
+    expect(res.status).toBe(400);
+    await expectJson(call("POST", "/api/v1/auth/refresh", { body: { refresh_token: theirs.refresh_token } }), 200);
+  });
+
+  it("starts counting failures again after a good login", async ({ expect }) => {
+    const { cashier } = await accounts();
+    const headers = { "CF-Connecting-IP": "203.0.113.99" };
+    const attempt = (password: string) =>
+      call("POST", "/api/v1/auth/login", { body: { username: cashier.username, password }, headers });
+    for (let i = 0; i < 4; i++) expect((await attempt("wrong-password")).status).toBe(401);
+    expect((await attempt(cashier.password)).status).toBe(200);
+    // Four more wrong ones stay under the limit of five only because the good login reset the count.
+    for (let i = 0; i < 4; i++) expect((await attempt("wrong-password")).status).toBe(401);
+    expect((await attempt(cashier.password)).status).toBe(200);
+  });
+
   it("answers 401 to a wrong password and 429 with Retry-After once the limit is hit", async ({ expect }) => {
     const { inventory_officer: officer } = await accounts();
     const headers = { "CF-Connecting-IP": "203.0.113.7" };

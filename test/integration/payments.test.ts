@@ -199,6 +199,38 @@ describe("payments", () => {
     expect((await call("PUT", path, { token: cashier.token, body: { status: "failed" } })).status).toBe(409);
   });
 
+  it("keeps Idempotency-Keys per user: the same key from two tills makes two payments", async ({ expect }) => {
+    const { admin, cashier, manager } = await accounts();
+    const product = await createProduct(admin.token, { price: 10, stock_quantity: 10 });
+    const key = { "Idempotency-Key": "till-shared-1" };
+    const mine = await sale(cashier.token, [{ product_id: product.id, quantity: 1 }]);
+    const theirs = await sale(manager.token, [{ product_id: product.id, quantity: 1 }]);
+    const a = await expectJson<PaymentResult>(
+      pay(cashier.token, { order_id: mine.id, payment_method: "cash", amount: 10 }, key),
+      201,
+    );
+    const b = await expectJson<PaymentResult>(
+      pay(manager.token, { order_id: theirs.id, payment_method: "credit_card", amount: 10 }, key),
+      201,
+    );
+    expect(b.id).not.toBe(a.id);
+    expect(await orderRow(theirs.id)).toMatchObject({ status: "completed", paid_amount: 1000 });
+  });
+
+  it("refuses cash tendered below the amount it settles", async ({ expect }) => {
+    const { admin, cashier } = await accounts();
+    const product = await createProduct(admin.token, { price: 10, stock_quantity: 10 });
+    const order = await sale(cashier.token, [{ product_id: product.id, quantity: 1 }]);
+    const res = await pay(cashier.token, {
+      order_id: order.id,
+      payment_method: "cash",
+      amount: 10,
+      amount_tendered: 5,
+    });
+    expect(res.status).toBe(400);
+    expect(await orderRow(order.id)).toMatchObject({ status: "pending", paid_amount: 0 });
+  });
+
   it("applies a part payment's confirmation once, also against a twin confirmation or a fail", async ({ expect }) => {
     const { admin, cashier } = await accounts();
     const product = await createProduct(admin.token, { price: 100, stock_quantity: 10 });
