@@ -257,6 +257,50 @@ describe("payments", () => {
 });
 
 describe("refunds", () => {
+  it("reverses points in proportion, and refuses pending payments and items listed twice", async ({ expect }) => {
+    const { admin, cashier, manager } = await accounts();
+    const product = await createProduct(admin.token, { price: 50, stock_quantity: 10 });
+    const customer = await expectJson<{ id: number }>(
+      call("POST", "/api/v1/customers", { token: cashier.token, body: { first_name: "Pro", last_name: "Rata" } }),
+      201,
+    );
+    const order = await sale(cashier.token, [{ product_id: product.id, quantity: 2 }], { customer_id: customer.id });
+    const paid = await expectJson<PaymentResult>(
+      pay(cashier.token, { order_id: order.id, payment_method: "credit_card", amount: 100 }),
+      201,
+    );
+    expect(await customerRow(customer.id)).toMatchObject({ loyalty_points: 100 });
+    const refund = (paymentId: number, body: Record<string, unknown>) =>
+      call("POST", `/api/v1/payments/${paymentId}/refund`, { token: manager.token, body });
+
+    const itemId = (
+      await expectJson<{ order_items: { id: number }[] }>(
+        call("GET", `/api/v1/orders/${order.id}`, { token: manager.token }),
+        200,
+      )
+    ).order_items[0]?.id;
+    const twice = await refund(paid.id, {
+      reason: "twice",
+      items: [
+        { order_item_id: itemId, quantity: 1 },
+        { order_item_id: itemId, quantity: 1 },
+      ],
+    });
+    expect(twice.status).toBe(422);
+
+    const partial = await expectJson<Refund>(refund(paid.id, { reason: "part", amount: 40 }), 201);
+    expect(partial).toMatchObject({ amount: 40, points_reversed: 40 });
+    expect(await customerRow(customer.id)).toMatchObject({ loyalty_points: 60 });
+
+    const other = await sale(cashier.token, [{ product_id: product.id, quantity: 1 }]);
+    const pending = await expectJson<PaymentResult>(
+      pay(cashier.token, { order_id: other.id, payment_method: "bank_transfer", amount: 50, status: "pending" }),
+      201,
+    );
+    expect((await refund(pending.id, { reason: "not taken yet", amount: 10 })).status).toBe(409);
+    expect(await orderRow(order.id)).toMatchObject({ refunded_amount: 4000 });
+  });
+
   it("caps refunds at what the payment took, even when two race", async ({ expect }) => {
     const { admin, cashier, manager } = await accounts();
     const product = await createProduct(admin.token, { price: 60, stock_quantity: 10 });
