@@ -20,6 +20,7 @@ import {
   handleEmailBatch,
 } from "../../src/jobs/email-consumer";
 import type { EmailMessage } from "../../src/jobs/email-messages";
+import { notifyLowStock } from "../../src/jobs/notifications";
 import { readManifest, restoreBackup, verifyBackup } from "../../src/jobs/restore";
 import wranglerToml from "../../wrangler.toml?raw";
 import { accounts } from "../helpers/accounts";
@@ -245,6 +246,29 @@ describe("emails produced by the API", () => {
     // Three sales took it to or below the minimum; each alert still exists once.
     const outbox = await env.FILES.list({ prefix: `outbox/${encodeURIComponent(`low_stock:${product.id}:`)}` });
     expect(outbox.objects).toHaveLength(managers?.n ?? -1);
+  });
+
+  it("queues a low-stock alert only for products at or below their minimum", async ({ expect }) => {
+    const { admin } = await accounts();
+    const above = await createProduct(admin.token, { price: 1, stock_quantity: 5, min_stock_level: 4 });
+    const at = await createProduct(admin.token, { price: 1, stock_quantity: 4, min_stock_level: 4 });
+    const sent: EmailMessage[] = [];
+    const capture = {
+      ...env,
+      EMAIL_QUEUE: {
+        sendBatch: async (batch: { body: EmailMessage }[]) => {
+          sent.push(...batch.map((m) => m.body));
+        },
+      } as unknown as Queue,
+    };
+    await notifyLowStock(capture, [above.id]);
+    expect(sent).toEqual([]);
+    await notifyLowStock(capture, [above.id, at.id]);
+    const managers = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM users WHERE is_active = 1 AND role IN ('admin', 'manager')",
+    ).first<{ n: number }>();
+    expect(sent).toHaveLength(managers?.n ?? -1);
+    expect(sent.every((m) => m.kind === "low_stock" && m.dedupe_key.startsWith(`low_stock:${at.id}:`))).toBe(true);
   });
 });
 
