@@ -1,6 +1,9 @@
 /**
- * Drizzle tables: the single source of truth for columns. `npm run db:generate`
- * turns changes here into a numbered SQL file in migrations/.
+ * Drizzle tables: the source of the columns, indexes and CHECKs;
+ * `npm run db:generate` turns changes here into a numbered SQL file in
+ * migrations/. What Drizzle cannot describe lives only in hand-written
+ * migrations: the products FTS table and its triggers (0002), the order
+ * status machine (0005) and the completion effects (0007).
  *
  * Conventions: money is integer minor units (cents); timestamps are ISO-8601
  * UTC text ("2026-11-25T14:00:00.000Z"), which sorts and range-scans like a
@@ -45,8 +48,9 @@ export const users = sqliteTable(
     role: text("role", { enum: ROLES }).notNull().default("cashier"),
     isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
     isVerified: integer("is_verified", { mode: "boolean" }).notNull().default(false),
-    // Bumped on deactivation, password change and role change: access tokens
-    // carry the value they were issued with and stop working when it moves.
+    // Bumped on deactivation and password change: access tokens carry the value
+    // they were issued with and stop working when it moves. (A role change needs
+    // no bump: every request reads the user's current role from D1.)
     tokenVersion: integer("token_version").notNull().default(0),
     ...timestamps,
   },
@@ -217,10 +221,11 @@ export const orders = sqliteTable(
     ),
     // Racing payments cannot take more than the total: the batch that would fails.
     check("orders_paid_within_total", sql`${t.paidAmount} >= 0 AND ${t.paidAmount} <= ${t.total}`),
-    check(
-      "orders_points_non_negative",
-      sql`${t.pointsRedeemed} >= 0 AND ${t.pointsEarned} >= 0 AND ${t.refundedAmount} >= 0`,
-    ),
+    // One CHECK per column, named as migration 0006 added them (ALTER TABLE ... ADD with its own CHECK).
+    check("orders_refunded_non_negative", sql`${t.refundedAmount} >= 0`),
+    check("orders_points_redeemed_non_negative", sql`${t.pointsRedeemed} >= 0`),
+    check("orders_points_discount_non_negative", sql`${t.pointsDiscount} >= 0`),
+    check("orders_points_earned_non_negative", sql`${t.pointsEarned} >= 0`),
   ],
 );
 

@@ -126,7 +126,7 @@ const invalidCredentials = () =>
 
 /**
  * Checks a username and password. Unknown users cost the same argon2 time as
- * wrong passwords; failures count towards the 429 lock of throttle.ts.
+ * wrong passwords; failures count towards the 429 lock of login-throttle.ts.
  */
 export async function login(
   deps: AuthDeps & { throttle: LoginThrottleConfig },

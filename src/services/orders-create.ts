@@ -204,7 +204,7 @@ export async function createOrder(
     );
   }
 
-  // Items: one multi-row INSERT per 12 lines (8 bound values each, under D1's 100).
+  // Items: one multi-row INSERT per 12 lines (7 bound values each plus the order number: 85, under D1's 100).
   const itemChunks = chunk(totals.lines, 12);
   const firstItemIndex = statements.length;
   for (const part of itemChunks) {
