@@ -5,7 +5,7 @@
  */
 import { barcodeModel, barcodeSvg, type Symbology } from "../documents/barcode-model";
 import { barcodePng } from "../documents/barcode-png";
-import { renderInvoice } from "../documents/invoice";
+import { type InvoiceData, renderInvoice } from "../documents/invoice";
 import { barcodeKind } from "../domain/barcode";
 import type { AuthUser } from "../lib/auth/current-user";
 import { sha256Hex } from "../lib/auth/tokens";
@@ -23,9 +23,9 @@ export interface DocumentsDeps {
 }
 
 /**
- * The invoice's R2 key changes whenever anything printed on it changes
- * (status, totals, payments, refunds), so a refund renders a new document
- * while repeated requests for the same state reuse the stored one.
+ * The invoice's R2 key is a hash of everything printed on it, so any change
+ * (a payment, a refund, the customer's name, the shop's currency) renders a
+ * new document while repeated requests for the same state reuse the stored one.
  */
 export async function invoiceLink(deps: DocumentsDeps, actor: AuthUser, orderId: number) {
   const { view } = await getOrderFor(deps.d1, actor, { id: orderId });
@@ -40,30 +40,21 @@ export async function invoiceLink(deps: DocumentsDeps, actor: AuthUser, orderId:
       amount: r.amount / 100,
     }),
   );
-  const state = await sha256Hex(
-    JSON.stringify([
-      view.status,
-      view.updated_at,
-      view.total,
-      view.payments_summary,
-      paymentViews.map((p) => [p.id, p.status, p.refunded_amount]),
-      refundRows.length,
-      deps.config.shopName,
-      deps.config.shopAddress,
-    ]),
-  );
+  const invoice: InvoiceData = {
+    shop: { name: deps.config.shopName, address: deps.config.shopAddress },
+    currency: deps.config.currency,
+    timeZone: deps.config.timeZone,
+    order: view,
+    payments: paymentViews,
+    refunds: refundRows,
+  };
+  // The hash of exactly what is printed: customer, cashier, currency, zone included.
+  const state = await sha256Hex(JSON.stringify(invoice));
   const key = `invoices/${view.order_number}/${state.slice(0, 16)}.pdf`;
 
   let rendered = false;
   if (!(await deps.files.head(key))) {
-    const pdf = await renderInvoice({
-      shop: { name: deps.config.shopName, address: deps.config.shopAddress },
-      currency: deps.config.currency,
-      timeZone: deps.config.timeZone,
-      order: view,
-      payments: paymentViews,
-      refunds: refundRows,
-    });
+    const pdf = await renderInvoice(invoice);
     await deps.files.put(key, pdf, {
       httpMetadata: {
         contentType: "application/pdf",

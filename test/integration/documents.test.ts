@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { hasValidCheckDigit } from "../../src/domain/barcode";
+import { documentsConfig } from "../../src/lib/config";
+import { invoiceLink } from "../../src/services/documents";
 import { accounts } from "../helpers/accounts";
 import { BASE, call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
@@ -88,6 +90,20 @@ describe("invoices", () => {
     const refunded = await pdfText(await (await fetchLink(afterRefund.url)).arrayBuffer());
     expect(refunded.text.join("\n")).toContain("refund");
     expect(await env.FILES.head(first.key)).not.toBeNull();
+
+    // Anything else printed changes the document too, e.g. the shop's currency.
+    const actor = { id: manager.id, username: manager.username, role: "manager" as const };
+    const deps = (currency: string) => ({
+      d1: env.DB,
+      files: env.FILES,
+      config: { ...documentsConfig(env), currency },
+      origin: BASE,
+    });
+    const usd = await invoiceLink(deps("USD"), actor, order.id);
+    const eur = await invoiceLink(deps("EUR"), actor, order.id);
+    expect(usd.key).toBe(afterRefund.key);
+    expect(eur).toMatchObject({ rendered: true });
+    expect(eur.key).not.toBe(usd.key);
   });
 
   it("answers 403 to every kind of tampering and to an expired link, and needs no token", async ({ expect }) => {
