@@ -352,6 +352,21 @@ describe("reports over HTTP", () => {
         });
       });
     }
+    // products-sales has three lists; its CSV carries all of them, tagged.
+    const sales = await expectJson<{ data: Record<string, unknown[]> }>(
+      call("GET", "/api/v1/reports/products-sales?days=3", { token: manager.token }),
+      200,
+    );
+    const productsCsv = await (
+      await call("GET", "/api/v1/reports/products-sales?days=3&format=csv", { token: manager.token })
+    ).text();
+    const [csvHeader = "", ...csvLines] = productsCsv.trim().split("\r\n");
+    const listColumn = csvHeader.split(",").indexOf("list");
+    const perList = (list: string) => csvLines.filter((line) => line.split(",")[listColumn] === list).length;
+    for (const list of ["top_by_units", "top_by_revenue", "categories"]) {
+      expect(perList(list), list).toBe(sales.data[list]?.length);
+      expect(sales.data[list]?.length, list).toBeGreaterThan(0);
+    }
     const svg = await call("GET", "/api/v1/reports/sales?days=14&format=svg", { token: manager.token });
     expect(svg.headers.get("Content-Type")).toContain("image/svg+xml");
     const text = await svg.text();

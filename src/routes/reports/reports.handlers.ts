@@ -70,6 +70,7 @@ export const productsSales: RouteHandler<typeof routes.productsSales, AppEnv> = 
   const csv = () => [
     ...data.top_by_units.map((row, i) => ({ list: "top_by_units", rank: i + 1, ...row })),
     ...data.top_by_revenue.map((row, i) => ({ list: "top_by_revenue", rank: i + 1, ...row })),
+    ...data.categories.map((row, i) => ({ list: "categories", rank: i + 1, ...row })),
   ];
   return answer(c, q.format, { data, limit: q.limit, ...r, time_zone: tz(c) }, csv, "products-sales");
 };
