@@ -7,7 +7,7 @@ import { documentsConfig } from "../../lib/config";
 import { invalidField } from "../../lib/errors";
 import { AUTHED_ERRORS, BEARER_SECURITY, errorResponses, IdParamSchema, jsonContent } from "../../lib/http/openapi";
 import { barcodeImage, chooseSymbology } from "../../services/documents";
-import { assignInStoreEan13, getProductView } from "../../services/products";
+import { assignInStoreEan13, getProductView, getProductViews } from "../../services/products";
 import { ProductSchema } from "./products.schemas";
 
 const tags = ["products"];
@@ -99,11 +99,12 @@ export const assignBarcodeHandler: RouteHandler<typeof assignBarcode, AppEnv> = 
 export const labelsHandler: RouteHandler<typeof labels, AppEnv> = async (c) => {
   const ids = [...new Set(c.req.valid("query").ids.split(",").map(Number))];
   if (ids.length > 200) throw invalidField(["query", "ids"], "At most 200 products per sheet");
-  const products = [];
-  for (const id of ids) {
-    const product = await getProductView(c.env.DB, id);
-    products.push({ name: product.name, sku: product.sku, price: product.price, ...chooseSymbology(product) });
-  }
+  const products = (await getProductViews(c.env.DB, ids)).map((product) => ({
+    name: product.name,
+    sku: product.sku,
+    price: product.price,
+    ...chooseSymbology(product),
+  }));
   const pdf = await renderLabels(products, documentsConfig(c.env).currency);
   return c.body(pdf as unknown as ArrayBuffer, 200, {
     "Content-Type": "application/pdf",
