@@ -7,7 +7,7 @@
 import { buckets, rangeInstants } from "../domain/report-range";
 import { addDays, localDate } from "../domain/time-zone";
 import type { Bindings } from "../env";
-import { documentsConfig, MAX_LINK_TTL_SECONDS } from "../lib/config";
+import { documentsConfig, MAX_LINK_TTL_SECONDS, storeTimeZone } from "../lib/config";
 import { signedLink } from "../lib/signed-links";
 import { lowStock } from "../services/products";
 import { dailySummary, paymentMethodsReport, productSalesReport, salesReport } from "../services/reports";
@@ -45,7 +45,7 @@ export type DailyReport = Awaited<ReturnType<typeof buildDailyReport>>;
 
 /** Runs for the local day before `scheduledTime`; a second run for the same day changes nothing. */
 export async function runDailyReport(env: Bindings, scheduledTime: number) {
-  const tz = env.STORE_TIMEZONE || "UTC";
+  const tz = storeTimeZone(env);
   const date = addDays(localDate(new Date(scheduledTime), tz), -1);
   const report = await buildDailyReport(env.DB, date, tz);
   const key = `reports/daily/${date}.json`;

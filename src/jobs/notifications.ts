@@ -2,8 +2,10 @@
  * The events that send email, turned into queue messages. Each runs after
  * the response (waitUntil): a failure here never fails a sale.
  */
+
 import { localDate } from "../domain/time-zone";
 import type { Bindings } from "../env";
+import { storeTimeZone } from "../lib/config";
 import { log } from "../lib/log";
 import { type EmailMessage, enqueueEmails, managerRecipients } from "./email-messages";
 
@@ -43,7 +45,7 @@ export const notifyLowStock = (env: Bindings, productIds: number[]) =>
       .bind(...productIds)
       .all<{ id: number; name: string; sku: string; stock_quantity: number; min_stock_level: number }>();
     if (results.length === 0) return;
-    const day = localDate(new Date(), env.STORE_TIMEZONE || "UTC");
+    const day = localDate(new Date(), storeTimeZone(env));
     const managers = await managerRecipients(env.DB);
     const messages: EmailMessage[] = results.flatMap((product) =>
       managers.map((manager) => ({

@@ -1,5 +1,6 @@
 /** Typed views over string `[vars]`, with the defaults a fresh checkout needs. */
 import { parseMoney } from "../domain/money";
+import { isValidTimeZone } from "../domain/time-zone";
 import type { Bindings } from "../env";
 
 const int = (value: string | undefined, fallback: number) => {
@@ -69,6 +70,17 @@ export const pointsFor = (totalCents: number, config: LoyaltyConfig) =>
 
 export const MAX_LINK_TTL_SECONDS = 7 * 24 * 3600;
 
+/**
+ * The shop's IANA time zone (STORE_TIMEZONE, default UTC). A misspelt one
+ * would break every report, invoice and cron in the middle of its work, so it
+ * fails here, once, with a message that names the setting.
+ */
+export function storeTimeZone(env: Pick<Bindings, "STORE_TIMEZONE">): string {
+  const tz = env.STORE_TIMEZONE || "UTC";
+  if (!isValidTimeZone(tz)) throw new Error(`STORE_TIMEZONE "${tz}" is not an IANA time zone`);
+  return tz;
+}
+
 export interface DocumentsConfig {
   signingSecret: string;
   linkTtlSeconds: number;
@@ -92,6 +104,6 @@ export const documentsConfig = (env: Bindings): DocumentsConfig => {
       .map((line) => line.trim())
       .filter(Boolean),
     currency: env.STORE_CURRENCY || "USD",
-    timeZone: env.STORE_TIMEZONE || "UTC",
+    timeZone: storeTimeZone(env),
   };
 };

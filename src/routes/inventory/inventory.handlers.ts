@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { localDayBounds } from "../../domain/report-range";
 import type { AppEnv } from "../../env";
 import { notifyLowStock } from "../../jobs/notifications";
+import { storeTimeZone } from "../../lib/config";
 import { ApiError, invalidField, notFound } from "../../lib/errors";
 import { idempotent } from "../../lib/http/idempotent";
 import type { IdempotencyContext } from "../../lib/idempotency";
@@ -70,7 +71,7 @@ export const listLogs: RouteHandler<ListLogsRoute, AppEnv> = async (c) => {
   const query = c.req.valid("query");
   const page = await inventory.listLogs(c.env.DB, {
     ...query,
-    ...localDayBounds(c.env.STORE_TIMEZONE || "UTC", query.start_date, query.end_date),
+    ...localDayBounds(storeTimeZone(c.env), query.start_date, query.end_date),
   });
   return c.json({ ...page, skip: query.skip, limit: query.limit }, 200);
 };
@@ -88,7 +89,7 @@ export const history: RouteHandler<HistoryRoute, AppEnv> = async (c) => {
 
 export const summary: RouteHandler<SummaryRoute, AppEnv> = async (c) => {
   const { start_date, end_date } = c.req.valid("query");
-  const range = localDayBounds(c.env.STORE_TIMEZONE || "UTC", start_date, end_date);
+  const range = localDayBounds(storeTimeZone(c.env), start_date, end_date);
   return c.json(await inventory.inventorySummary(c.env.DB, range.start, range.end), 200);
 };
 

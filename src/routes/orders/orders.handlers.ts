@@ -5,7 +5,7 @@ import { localDayBounds } from "../../domain/report-range";
 import type { AppEnv } from "../../env";
 import { notifyLowStock } from "../../jobs/notifications";
 import { assertPermission, authenticate } from "../../lib/auth/middleware";
-import { loyaltyConfig } from "../../lib/config";
+import { loyaltyConfig, storeTimeZone } from "../../lib/config";
 import { notFound } from "../../lib/errors";
 import { idempotent } from "../../lib/http/idempotent";
 import { cancelOrder, updateOrder } from "../../services/orders-change";
@@ -55,7 +55,7 @@ export const create: RouteHandler<CreateRoute, AppEnv> = async (c) => {
 
 export const list: RouteHandler<ListRoute, AppEnv> = async (c) => {
   const query = c.req.valid("query");
-  const tz = c.env.STORE_TIMEZONE || "UTC";
+  const tz = storeTimeZone(c.env);
   const { start, end } = localDayBounds(tz, query.start_date, query.end_date);
   const page = await listOrders(c.env.DB, c.var.user, { ...query, start_date: start, end_date: end });
   return c.json({ ...page, skip: query.skip, limit: query.limit }, 200);

@@ -4,13 +4,14 @@ import { salesChartSvg } from "../../documents/sales-chart";
 import { buckets, type DayRange, MAX_HOUR_RANGE_DAYS, rangeInstants, resolveRange } from "../../domain/report-range";
 import { localDate } from "../../domain/time-zone";
 import type { AppEnv } from "../../env";
+import { storeTimeZone } from "../../lib/config";
 import { invalidField } from "../../lib/errors";
 import { toCsv } from "../../lib/http/csv";
 import * as reports from "../../services/reports";
 import type * as routes from "./reports.routes";
 
 type Ctx = Context<AppEnv>;
-const tz = (c: Ctx) => c.env.STORE_TIMEZONE || "UTC";
+const tz = (c: Ctx) => storeTimeZone(c.env);
 
 function range(
   c: Ctx,
