@@ -25,6 +25,9 @@ export function uniqueViolation(error: unknown): string | null {
   return index?.[1] ?? null;
 }
 
+/** The order status trigger (migration 0005) refused the batch: also used on purpose as a guard. */
+export const isStatusTransitionRefusal = (error: unknown) => /invalid order status transition/.test(messages(error));
+
 export const isCheckViolation = (error: unknown, name?: string) => {
   const text = messages(error);
   return /CHECK constraint failed/.test(text) && (!name || text.includes(name));

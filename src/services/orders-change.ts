@@ -3,7 +3,7 @@ import { computeTotals } from "../domain/order-totals";
 import type { AuthUser } from "../lib/auth/current-user";
 import { hasPermission } from "../lib/auth/rbac";
 import { pointsFor } from "../lib/config";
-import { isCheckViolation } from "../lib/db-errors";
+import { isCheckViolation, isStatusTransitionRefusal } from "../lib/db-errors";
 import { ApiError, invalidField } from "../lib/errors";
 import type { OrderDeps } from "./orders-create";
 import { getOrderFor, loadOrder } from "./orders-read";
@@ -18,9 +18,6 @@ export interface OrderChange {
   discount?: number | undefined;
   status?: RawOrder["status"] | undefined;
 }
-
-const transitionError = (error: unknown) =>
-  error instanceof Error && /invalid order status transition/.test(`${error.message} ${String(error.cause ?? "")}`);
 
 const notPending = (order: RawOrder) =>
   new ApiError(
@@ -155,7 +152,7 @@ export async function cancelOrder(deps: OrderDeps, actor: AuthUser, id: number):
   );
   const write = async (): Promise<BatchOutcome<null>> => {
     const outcome = await runBatch(d1, statements, ref, () => null);
-    if (outcome.kind === "refused" && transitionError(outcome.error)) {
+    if (outcome.kind === "refused" && isStatusTransitionRefusal(outcome.error)) {
       const current = await d1
         .prepare("SELECT status, paid_amount FROM orders WHERE id = ?1")
         .bind(id)

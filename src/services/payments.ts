@@ -11,7 +11,7 @@ import type { PAYMENT_METHODS } from "../db/schema";
 import { toDecimal } from "../domain/money";
 import type { AuthUser } from "../lib/auth/current-user";
 import { hasPermission } from "../lib/auth/rbac";
-import { isCheckViolation, uniqueViolation } from "../lib/db-errors";
+import { isCheckViolation, isStatusTransitionRefusal, uniqueViolation } from "../lib/db-errors";
 import { ApiError, notFound } from "../lib/errors";
 import { KeyCollision } from "../lib/http/idempotent";
 import { type IdempotencyContext, idempotencyInsert, isKeyCollision } from "../lib/idempotency";
@@ -91,10 +91,7 @@ async function explainRefusal(d1: D1Database, error: unknown, orderId: number): 
     });
   }
   const order = await loadOrderMoney(d1, orderId);
-  if (
-    order &&
-    /invalid order status transition/.test(`${(error as Error).message} ${String((error as Error).cause ?? "")}`)
-  ) {
+  if (order && isStatusTransitionRefusal(error)) {
     try {
       assertPayable(order);
     } catch (stateError) {
