@@ -32,19 +32,23 @@ async function create(): Promise<Accounts> {
     },
   };
   for (const role of ["manager", "cashier", "inventory_officer"] as const) {
-    const username = `${role.replace("_", "")}1`;
-    const password = `${role}-pass-123`;
-    const user = await expectJson<{ id: number }>(
-      call("POST", "/api/v1/auth/register", {
-        token: adminTokens.access_token,
-        body: { username, email: `${username}@example.com`, password, role },
-      }),
-      201,
-    );
-    const tokens = await login(username, password);
-    accounts[role] = { id: user.id, username, password, token: tokens.access_token, refresh: tokens.refresh_token };
+    accounts[role] = await createAccount(adminTokens.access_token, `${role.replace("_", "")}1`, role);
   }
   return accounts as Accounts;
+}
+
+/** Registers one more account (as the admin whose token is given) and signs it in. */
+export async function createAccount(adminToken: string, username: string, role: Role): Promise<Account> {
+  const password = `${username}-pass-123`;
+  const user = await expectJson<{ id: number }>(
+    call("POST", "/api/v1/auth/register", {
+      token: adminToken,
+      body: { username, email: `${username}@example.com`, password, role },
+    }),
+    201,
+  );
+  const tokens = await login(username, password);
+  return { id: user.id, username, password, token: tokens.access_token, refresh: tokens.refresh_token };
 }
 
 /** One set of accounts per test file (storage is isolated per file). */

@@ -6,8 +6,8 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { type Account, accounts } from "../helpers/accounts";
-import { call, expectJson, login } from "../helpers/api";
+import { type Account, accounts, createAccount } from "../helpers/accounts";
+import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
 
 interface Order {
@@ -15,22 +15,6 @@ interface Order {
   order_number: string;
   total: number;
   notes: string | null;
-}
-
-async function secondCashier(adminToken: string): Promise<Account> {
-  const body = { username: "cashier2", email: "cashier2@example.com", password: "cashier2-pass", role: "cashier" };
-  const user = await expectJson<{ id: number }>(
-    call("POST", "/api/v1/auth/register", { token: adminToken, body }),
-    201,
-  );
-  const tokens = await login(body.username, body.password);
-  return {
-    id: user.id,
-    username: body.username,
-    password: body.password,
-    token: tokens.access_token,
-    refresh: tokens.refresh_token,
-  };
 }
 
 /** The error body without its per-request id, to compare "not yours" with "not there". */
@@ -52,7 +36,7 @@ const tableState = async () =>
 describe("a cashier and another cashier's orders", () => {
   it("finds, pays, edits and prints only their own; the rest is indistinguishable from absent", async ({ expect }) => {
     const { admin, cashier, manager } = await accounts();
-    const other = await secondCashier(admin.token);
+    const other = await createAccount(admin.token, "cashier2", "cashier");
     const product = await createProduct(admin.token, { price: 10, stock_quantity: 100 });
     const sell = (account: Account) =>
       expectJson<Order>(

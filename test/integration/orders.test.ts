@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { accounts } from "../helpers/accounts";
+import { accounts, createAccount } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createCategory, createProduct } from "../helpers/catalog";
 import { bookStock, count, gate, logSum } from "../helpers/stock";
@@ -205,20 +205,7 @@ describe("the caller check that rides in the order's first batch", () => {
   it("refuses a deactivated cashier's old token and a demoted role, selling nothing", async ({ expect }) => {
     const { admin } = await accounts();
     const product = await createProduct(admin.token, { stock_quantity: 5 });
-    const makeCashier = async (name: string) => {
-      const user = await expectJson<{ id: number }>(
-        call("POST", "/api/v1/users", {
-          token: admin.token,
-          body: { username: name, email: `${name}@example.com`, password: "till-pass-1", role: "cashier" },
-        }),
-        201,
-      );
-      const login = await expectJson<{ access_token: string }>(
-        call("POST", "/api/v1/auth/login", { body: { username: name, password: "till-pass-1" } }),
-        200,
-      );
-      return { id: user.id, token: login.access_token };
-    };
+    const makeCashier = (name: string) => createAccount(admin.token, name, "cashier");
     const body = { order_items: [{ product_id: product.id, quantity: 1 }] };
 
     const leaver = await makeCashier("leavingtill");

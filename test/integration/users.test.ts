@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import type { Role } from "../../src/db/schema";
-import { type Account, accounts } from "../helpers/accounts";
-import { call, expectJson, login } from "../helpers/api";
+import { type Account, accounts, createAccount } from "../helpers/accounts";
+import { call, expectJson } from "../helpers/api";
 
 type Target = "self" | "other";
 interface Cell {
@@ -163,12 +163,8 @@ describe("user administration", () => {
 
   it("refuses self-deactivation by either route, and two admins demoting each other keep one", async ({ expect }) => {
     const { admin } = await accounts();
-    const body = { username: "admin2", email: "admin2@example.com", password: "admin2-pass", role: "admin" };
-    const second = await expectJson<{ id: number }>(
-      call("POST", "/api/v1/auth/register", { token: admin.token, body }),
-      201,
-    );
-    const secondToken = (await login(body.username, body.password)).access_token;
+    const second = await createAccount(admin.token, "admin2", "admin");
+    const secondToken = second.token;
     // With another admin present the last-admin rule does not apply; the self rule still does.
     const selfPut = await call("PUT", `/api/v1/users/${admin.id}`, { token: admin.token, body: { is_active: false } });
     expect(selfPut.status).toBe(409);
