@@ -1,5 +1,5 @@
 /**
- * The role matrix of DESIGN.md as data. Routes declare a permission; this
+ * The role matrix of DESIGN.md (../shared/DESIGN.md) as data. Routes declare a permission; this
  * table says which roles hold it. The security tests are generated from it.
  */
 import type { Role } from "../../db/schema";
@@ -24,8 +24,10 @@ export const PERMISSIONS = {
   "refunds:create": ["admin", "manager"],
   "prices:override": ["admin", "manager"],
   "reports:read": ["admin", "manager"],
-  "backups:manage": ["admin", "manager"],
-  "admin:read": ["admin"],
+  /** List the backups that exist. */
+  "backups:read": ["admin", "manager"],
+  /** Operational tools: the email log, a backup on demand, stock reconcile and resync. */
+  "admin:operate": ["admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -51,7 +51,7 @@ const emails = createRoute({
   tags: ["admin"],
   summary: "Email delivery log (status=failed: what ended in the dead-letter queue)",
   security: BEARER_SECURITY,
-  middleware: [requirePermission("admin:read")],
+  middleware: [requirePermission("admin:operate")],
   request: {
     query: PaginationQuerySchema.extend({ status: z.enum(["sending", "sent", "retrying", "failed"]).optional() }),
   },
@@ -67,7 +67,7 @@ const backups = createRoute({
   tags: ["admin"],
   summary: "Backups in R2, newest first",
   security: BEARER_SECURITY,
-  middleware: [requirePermission("backups:manage")],
+  middleware: [requirePermission("backups:read")],
   responses: {
     200: jsonContent(z.object({ data: z.array(BackupSchema) }), "Manifests"),
     ...errorResponses(...AUTHED_ERRORS),
@@ -80,7 +80,7 @@ const backupNow = createRoute({
   tags: ["admin"],
   summary: "Run a backup now (admin)",
   security: BEARER_SECURITY,
-  middleware: [requirePermission("admin:read")],
+  middleware: [requirePermission("admin:operate")],
   responses: {
     201: jsonContent(
       z.object({ id: z.string(), created: z.boolean(), manifest: BackupSchema.optional() }),

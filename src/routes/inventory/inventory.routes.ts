@@ -102,7 +102,7 @@ export const reconcile = createRoute({
   tags,
   summary: "Compare each product's Durable Object, D1 stock and log sum (admin)",
   security,
-  middleware: [requirePermission("admin:read")],
+  middleware: [requirePermission("admin:operate")],
   request: { query: PaginationQuerySchema.extend(ReconcileQuerySchema.shape) },
   responses: { 200: jsonContent(ReconcileSchema, "Drift report"), ...errorResponses(...AUTHED_ERRORS) },
 });
@@ -113,7 +113,7 @@ export const resync = createRoute({
   tags,
   summary: "Reload a product's Durable Object count from D1 when it holds nothing (admin)",
   security,
-  middleware: [requirePermission("admin:read")],
+  middleware: [requirePermission("admin:operate")],
   request: { params: IdParamSchema },
   responses: { 200: jsonContent(ResyncSchema, "Result"), ...errorResponses(...AUTHED_ERRORS, 404, 409) },
 });
