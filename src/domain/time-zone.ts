@@ -56,7 +56,7 @@ export function localDate(instant: Date, tz: string): string {
 
 export function isValidTimeZone(tz: string): boolean {
   try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    formatFor(tz); // cached, so checking on every request costs a map lookup
     return true;
   } catch {
     return false;
