@@ -6,11 +6,12 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { timing } from "hono/timing";
+import { appConfig } from "./lib/config";
 import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/http/create-router";
 import { onError, renderError } from "./lib/http/error-handler";
 import { limitJsonDepth } from "./lib/http/json-depth";
-import { attachDb, corsFromConfig, limitBody, requestLog } from "./lib/http/middleware";
+import { attachDb, corsFromConfig, limitBody, loadConfig, requestLog } from "./lib/http/middleware";
 import { adminRouter } from "./routes/admin/admin";
 import { authRouter } from "./routes/auth/auth.index";
 import { categoriesRouter } from "./routes/categories/categories.index";
@@ -32,8 +33,9 @@ export function createApp() {
   const app = createRouter();
 
   app.use(requestId({ headerName: "X-Request-Id" }));
+  app.use(loadConfig());
   // Server-Timing (phase durations) only when the DEBUG var is "true".
-  app.use(timing({ enabled: (c) => c.env.DEBUG === "true", autoEnd: true, totalDescription: "Total" }));
+  app.use(timing({ enabled: (c) => appConfig(c.env).debug, autoEnd: true, totalDescription: "Total" }));
   app.use(requestLog());
   // JSON answers get a locked-down CSP; the docs pages set their own (overwrite: false).
   app.use(
@@ -95,8 +97,8 @@ export function createApp() {
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",
     info: {
-      title: c.env.APP_NAME,
-      version: c.env.APP_VERSION,
+      title: appConfig(c.env).appName,
+      version: appConfig(c.env).appVersion,
       description:
         "Point-of-sale API on Cloudflare Workers. Money is decimal with at most two places; errors are `{detail, code, request_id}`.",
     },

@@ -3,6 +3,7 @@ import { createApp } from "./app";
 import type { Bindings } from "./env";
 import { CRON_JOBS } from "./jobs/crons";
 import { emailDeps, handleDeadLetters, handleEmailBatch } from "./jobs/email-consumer";
+import { appConfig } from "./lib/config";
 import { log } from "./lib/log";
 
 export { ProductStock } from "./stock/product-stock";
@@ -13,11 +14,13 @@ export default {
   fetch: app.fetch,
 
   async queue(batch, env) {
+    appConfig(env); // a malformed setting fails here, by name, before any message is touched
     if (batch.queue.endsWith("-dlq")) await handleDeadLetters(batch, env);
     else await handleEmailBatch(batch, emailDeps(env));
   },
 
   async scheduled(controller, env, ctx) {
+    appConfig(env);
     const run = CRON_JOBS[controller.cron];
     // An unknown schedule is a deployment mistake: say so rather than run some other job.
     const job = run

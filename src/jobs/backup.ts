@@ -9,6 +9,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import type { Bindings } from "../env";
+import { appConfig } from "../lib/config";
 
 const PAGE_ROWS = 2000;
 /** R2 wants every part but the last to be the same size, at least 5 MiB. */
@@ -165,7 +166,7 @@ export async function listBackups(files: R2Bucket): Promise<BackupManifest[]> {
 }
 
 async function pruneBackups(env: Bindings, now: Date) {
-  const days = Number.parseInt(env.BACKUP_RETENTION_DAYS ?? "14", 10) || 14;
+  const days = appConfig(env).backupRetentionDays;
   const cutoff = backupId(new Date(now.getTime() - days * 86_400_000));
   const page = await env.FILES.list({ prefix: "backups/", delimiter: "/" });
   for (const prefix of page.delimitedPrefixes) {

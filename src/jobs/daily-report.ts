@@ -7,7 +7,7 @@
 import { buckets, rangeInstants } from "../domain/report-range";
 import { addDays, localDate } from "../domain/time-zone";
 import type { Bindings } from "../env";
-import { documentsConfig, MAX_LINK_TTL_SECONDS, storeTimeZone } from "../lib/config";
+import { appConfig, documentsConfig, MAX_LINK_TTL_SECONDS, storeTimeZone } from "../lib/config";
 import { signedLink } from "../lib/signed-links";
 import { lowStock } from "../services/products";
 import { dailySummary, paymentMethodsReport, productSalesReport, salesReport } from "../services/reports";
@@ -51,7 +51,7 @@ export async function runDailyReport(env: Bindings, scheduledTime: number) {
   const key = `reports/daily/${date}.json`;
   // Everything that can fail without side effects comes before the claim.
   const config = documentsConfig(env);
-  const origin = (env.PUBLIC_BASE_URL || "http://127.0.0.1:8787").replace(/\/$/, "");
+  const origin = appConfig(env).publicBaseUrl;
   const link = await signedLink(origin, config.signingSecret, key, MAX_LINK_TTL_SECONDS);
   const managers = await managerRecipients(env.DB);
   const claimed = await env.DB.prepare(

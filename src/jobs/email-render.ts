@@ -1,7 +1,7 @@
 /** Text and HTML for each kind of email. Data comes fresh from D1 at send time. */
 import { renderReceipt } from "../documents/receipt";
 import type { Bindings } from "../env";
-import { documentsConfig } from "../lib/config";
+import { appConfig, documentsConfig } from "../lib/config";
 import { invoiceLink } from "../services/documents";
 import { getOrderFor } from "../services/orders-read";
 import { type RawPayment, toPaymentView } from "../services/payments-view";
@@ -40,7 +40,7 @@ export async function renderEmail(env: Bindings, message: EmailMessage): Promise
         { name: config.shopName, address: config.shopAddress },
         when,
       );
-      const origin = (env.PUBLIC_BASE_URL || "http://127.0.0.1:8787").replace(/\/$/, "");
+      const origin = appConfig(env).publicBaseUrl;
       // Emailed links live as long as links may: seven days.
       const link = await invoiceLink(
         { d1: env.DB, files: env.FILES, config: { ...config, linkTtlSeconds: 7 * 24 * 3600 }, origin },

@@ -6,6 +6,7 @@
  * - send_email: the Workers send_email binding (SEND_EMAIL).
  */
 import type { Bindings } from "../env";
+import { appConfig } from "../lib/config";
 import type { EmailMessage } from "./email-messages";
 import type { RenderedEmail } from "./email-render";
 
@@ -16,16 +17,14 @@ interface SendEmailBinding {
 }
 
 export function transportFor(env: Bindings): EmailTransport {
-  const from = env.EMAIL_FROM || "POS <pos@example.com>";
-  const mode = env.EMAIL_TRANSPORT || "log";
-  if (mode === "http") {
+  const { from, transport: mode, httpUrl, httpKey } = appConfig(env).email;
+  if (mode === "http" && httpUrl) {
     return async (message, email) => {
-      if (!env.EMAIL_HTTP_URL) throw new Error("EMAIL_HTTP_URL is not set");
-      const res = await fetch(env.EMAIL_HTTP_URL, {
+      const res = await fetch(httpUrl, {
         method: "POST",
         headers: {
           "Content-Type": "application/json",
-          Authorization: `Bearer ${(env as { EMAIL_HTTP_KEY?: string }).EMAIL_HTTP_KEY ?? ""}`,
+          Authorization: `Bearer ${httpKey ?? ""}`,
           "Idempotency-Key": message.dedupe_key,
         },
         body: JSON.stringify({ from, to: message.to, subject: email.subject, text: email.text, html: email.html }),

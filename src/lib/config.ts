@@ -1,12 +1,148 @@
-/** Typed views over string `[vars]`, with the defaults a fresh checkout needs. */
+/**
+ * The Worker's settings: `[vars]` from wrangler.toml and secrets, parsed and
+ * validated once per isolate (per env object) into one typed `AppConfig`.
+ * A malformed number, enum, URL or list throws a `ConfigError` naming every
+ * bad setting, on the first request, instead of silently falling back to a
+ * default that nobody chose. The section accessors below (`authConfig`,
+ * `loyaltyConfig`, …) are views of that one parse.
+ */
+import { z } from "zod";
 import { parseMoney } from "../domain/money";
 import { isValidTimeZone } from "../domain/time-zone";
-import type { Bindings } from "../env";
 
-const int = (value: string | undefined, fallback: number) => {
-  const parsed = Number.parseInt(value ?? "", 10);
-  return Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
-};
+export const MAX_LINK_TTL_SECONDS = 7 * 24 * 3600;
+export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+export const EMAIL_TRANSPORTS = ["log", "http", "send_email"] as const;
+
+/** The raw settings: every var and secret arrives as a string (or not at all). */
+export type RawSettings = Record<string, unknown>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+// Each setting is an optional string; blank means "use the default". Helpers
+// below turn it into the typed value or add an issue that names the setting.
+const blankToUndefined = (value: unknown) =>
+  typeof value === "string" && value.trim() === "" ? undefined : typeof value === "string" ? value.trim() : value;
+const setting = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema);
+
+const positiveInt = (fallback: number) =>
+  setting(
+    z
+      .string()
+      .regex(/^\d+$/, "must be a positive whole number")
+      .transform(Number)
+      .refine((n) => n > 0 && Number.isSafeInteger(n), "must be a positive whole number")
+      .optional(),
+  ).transform((n) => n ?? fallback);
+
+const nonNegativeNumber = (fallback: number) =>
+  setting(
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, "must be a non-negative number such as 1 or 0.5")
+      .transform(Number)
+      .optional(),
+  ).transform((n) => n ?? fallback);
+
+const text = (fallback: string) => setting(z.string().optional()).transform((s) => s ?? fallback);
+
+const httpUrl = (fallback: string | undefined) =>
+  setting(
+    z
+      .string()
+      .refine((s) => {
+        try {
+          const url = new URL(s);
+          return url.protocol === "https:" || url.protocol === "http:";
+        } catch {
+          return false;
+        }
+      }, "must be an absolute http(s) URL")
+      .optional(),
+  ).transform((s) => (s ?? fallback)?.replace(/\/+$/, ""));
+
+const secret = (name: string) =>
+  setting(z.string({ error: `is missing (wrangler secret put ${name}; .dev.vars locally)` })).refine(
+    (s) => typeof s === "string" && s.length >= 32,
+    "must be at least 32 characters",
+  );
+
+const optionalSecret = setting(z.string().optional());
+
+const origins = setting(z.string().optional()).transform((raw, ctx) => {
+  const list = (raw ?? "")
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter((origin) => origin.length > 0);
+  for (const origin of list) {
+    let ok = false;
+    try {
+      const url = new URL(origin);
+      ok = (url.protocol === "https:" || url.protocol === "http:") && url.origin === origin;
+    } catch {}
+    if (!ok) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${origin}" is not an origin such as https://shop.example.com ("*" is not accepted)`,
+      });
+    }
+  }
+  return list;
+});
+
+const SettingsSchema = z.object({
+  APP_NAME: text("POS API"),
+  APP_VERSION: text("0.1.0"),
+  JWT_SECRET: secret("JWT_SECRET"),
+  JWT_ISSUER: text("pos-api"),
+  JWT_AUDIENCE: text("pos-clients"),
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt(3600),
+  REFRESH_TOKEN_TTL_SECONDS: positiveInt(14 * 24 * 3600),
+  CORS_ORIGINS: origins,
+  STORE_TIMEZONE: setting(
+    z
+      .string()
+      .refine((tz) => isValidTimeZone(tz), "is not an IANA time zone such as Europe/Berlin")
+      .optional(),
+  ).transform((tz) => tz ?? "UTC"),
+  STORE_CURRENCY: setting(
+    z
+      .string()
+      .regex(/^[A-Z]{3}$/, "must be a three-letter ISO 4217 code such as USD")
+      .optional(),
+  ).transform((c) => c ?? "USD"),
+  SHOP_NAME: setting(z.string().optional()),
+  SHOP_ADDRESS: text(""),
+  LOGIN_MAX_FAILURES_PER_USER: positiveInt(5),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: positiveInt(30),
+  LOGIN_LOCKOUT_SECONDS: positiveInt(900),
+  LOYALTY_POINTS_PER_UNIT: nonNegativeNumber(1),
+  LOYALTY_POINT_VALUE: setting(z.string().optional()).transform((raw, ctx) => {
+    const parsed = parseMoney(raw ?? "0.01");
+    if (!parsed.ok || parsed.cents <= 0) {
+      ctx.addIssue({ code: "custom", message: "must be a positive amount such as 0.01" });
+      return 1;
+    }
+    return parsed.cents;
+  }),
+  FILE_SIGNING_SECRET: secret("FILE_SIGNING_SECRET"),
+  LINK_TTL_SECONDS: positiveInt(3600).transform((s) => Math.min(s, MAX_LINK_TTL_SECONDS)),
+  EMAIL_TRANSPORT: setting(z.enum(EMAIL_TRANSPORTS).optional()).transform((t) => t ?? "log"),
+  EMAIL_FROM: text("POS <pos@example.com>"),
+  EMAIL_HTTP_URL: httpUrl(undefined),
+  EMAIL_HTTP_KEY: optionalSecret,
+  PUBLIC_BASE_URL: httpUrl("http://127.0.0.1:8787"),
+  BACKUP_RETENTION_DAYS: positiveInt(14),
+  LOG_LEVEL: setting(z.enum(LOG_LEVELS).optional()).transform((l) => l ?? "info"),
+  DEBUG: setting(z.enum(["true", "false"]).optional()).transform((d) => d === "true"),
+});
+
+type Settings = z.output<typeof SettingsSchema>;
 
 export interface AuthConfig {
   secret: string;
@@ -16,69 +152,17 @@ export interface AuthConfig {
   refreshTtlSeconds: number;
 }
 
-export const authConfig = (env: Bindings): AuthConfig => {
-  if (!env.JWT_SECRET || env.JWT_SECRET.length < 32) {
-    // Refusing to sign with a short or missing key beats issuing forgeable tokens.
-    throw new Error("JWT_SECRET is missing or shorter than 32 characters");
-  }
-  return {
-    secret: env.JWT_SECRET,
-    issuer: env.JWT_ISSUER || "pos-api",
-    audience: env.JWT_AUDIENCE || "pos-clients",
-    accessTtlSeconds: int(env.ACCESS_TOKEN_TTL_SECONDS, 900),
-    refreshTtlSeconds: int(env.REFRESH_TOKEN_TTL_SECONDS, 14 * 24 * 3600),
-  };
-};
-
 export interface LoginThrottleConfig {
   maxFailuresPerUser: number;
   maxFailuresPerAddress: number;
   lockoutSeconds: number;
 }
 
-export const loginThrottleConfig = (env: Bindings): LoginThrottleConfig => ({
-  maxFailuresPerUser: int(env.LOGIN_MAX_FAILURES_PER_USER, 5),
-  maxFailuresPerAddress: int(env.LOGIN_MAX_FAILURES_PER_ADDRESS, 30),
-  lockoutSeconds: int(env.LOGIN_LOCKOUT_SECONDS, 900),
-});
-
-export const corsOrigins = (env: Bindings): string[] =>
-  (env.CORS_ORIGINS ?? "")
-    .split(",")
-    .map((origin) => origin.trim())
-    .filter((origin) => origin.length > 0 && origin !== "*");
-
 export interface LoyaltyConfig {
   /** Points per currency unit (may be fractional: 0.5 = one point per two units). */
   pointsPerUnit: number;
   /** Cents one point is worth when redeemed. */
   pointValueCents: number;
-}
-
-export const loyaltyConfig = (env: Bindings): LoyaltyConfig => {
-  const perUnit = Number.parseFloat(env.LOYALTY_POINTS_PER_UNIT ?? "1");
-  const value = parseMoney(env.LOYALTY_POINT_VALUE ?? "0.01");
-  return {
-    pointsPerUnit: Number.isFinite(perUnit) && perUnit >= 0 ? perUnit : 1,
-    pointValueCents: value.ok && value.cents > 0 ? value.cents : 1,
-  };
-};
-
-/** Points an order of `totalCents` earns (rounded down). */
-export const pointsFor = (totalCents: number, config: LoyaltyConfig) =>
-  Math.floor((totalCents * config.pointsPerUnit) / 100);
-
-export const MAX_LINK_TTL_SECONDS = 7 * 24 * 3600;
-
-/**
- * The shop's IANA time zone (STORE_TIMEZONE, default UTC). A misspelt one
- * would break every report, invoice and cron in the middle of its work, so it
- * fails here, once, with a message that names the setting.
- */
-export function storeTimeZone(env: Pick<Bindings, "STORE_TIMEZONE">): string {
-  const tz = env.STORE_TIMEZONE || "UTC";
-  if (!isValidTimeZone(tz)) throw new Error(`STORE_TIMEZONE "${tz}" is not an IANA time zone`);
-  return tz;
 }
 
 export interface DocumentsConfig {
@@ -90,20 +174,113 @@ export interface DocumentsConfig {
   timeZone: string;
 }
 
-export const documentsConfig = (env: Bindings): DocumentsConfig => {
-  if (!env.FILE_SIGNING_SECRET || env.FILE_SIGNING_SECRET.length < 32) {
-    throw new Error("FILE_SIGNING_SECRET is missing or shorter than 32 characters");
-  }
+export interface EmailConfig {
+  transport: (typeof EMAIL_TRANSPORTS)[number];
+  from: string;
+  httpUrl: string | undefined;
+  httpKey: string | undefined;
+}
+
+export interface AppConfig {
+  appName: string;
+  appVersion: string;
+  auth: AuthConfig;
+  loginThrottle: LoginThrottleConfig;
+  loyalty: LoyaltyConfig;
+  documents: DocumentsConfig;
+  email: EmailConfig;
+  corsOrigins: string[];
+  /** The shop's IANA time zone: reports, invoices and crons read days in it. */
+  timeZone: string;
+  /** Base of links in emails, without a trailing slash. */
+  publicBaseUrl: string;
+  backupRetentionDays: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+  debug: boolean;
+}
+
+function assemble(s: Settings): AppConfig {
   return {
-    signingSecret: env.FILE_SIGNING_SECRET,
-    // Links live LINK_TTL_SECONDS, never more than 7 days.
-    linkTtlSeconds: Math.min(int(env.LINK_TTL_SECONDS, 3600), MAX_LINK_TTL_SECONDS),
-    shopName: env.SHOP_NAME || env.APP_NAME || "POS",
-    shopAddress: (env.SHOP_ADDRESS ?? "")
-      .split("|")
-      .map((line) => line.trim())
-      .filter(Boolean),
-    currency: env.STORE_CURRENCY || "USD",
-    timeZone: storeTimeZone(env),
+    appName: s.APP_NAME,
+    appVersion: s.APP_VERSION,
+    auth: {
+      secret: s.JWT_SECRET,
+      issuer: s.JWT_ISSUER,
+      audience: s.JWT_AUDIENCE,
+      accessTtlSeconds: s.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTtlSeconds: s.REFRESH_TOKEN_TTL_SECONDS,
+    },
+    loginThrottle: {
+      maxFailuresPerUser: s.LOGIN_MAX_FAILURES_PER_USER,
+      maxFailuresPerAddress: s.LOGIN_MAX_FAILURES_PER_ADDRESS,
+      lockoutSeconds: s.LOGIN_LOCKOUT_SECONDS,
+    },
+    loyalty: { pointsPerUnit: s.LOYALTY_POINTS_PER_UNIT, pointValueCents: s.LOYALTY_POINT_VALUE },
+    documents: {
+      signingSecret: s.FILE_SIGNING_SECRET,
+      linkTtlSeconds: s.LINK_TTL_SECONDS,
+      shopName: s.SHOP_NAME ?? s.APP_NAME,
+      shopAddress: s.SHOP_ADDRESS.split("|")
+        .map((line) => line.trim())
+        .filter(Boolean),
+      currency: s.STORE_CURRENCY,
+      timeZone: s.STORE_TIMEZONE,
+    },
+    email: { transport: s.EMAIL_TRANSPORT, from: s.EMAIL_FROM, httpUrl: s.EMAIL_HTTP_URL, httpKey: s.EMAIL_HTTP_KEY },
+    corsOrigins: s.CORS_ORIGINS,
+    timeZone: s.STORE_TIMEZONE,
+    publicBaseUrl: s.PUBLIC_BASE_URL ?? "http://127.0.0.1:8787",
+    backupRetentionDays: s.BACKUP_RETENTION_DAYS,
+    logLevel: s.LOG_LEVEL,
+    debug: s.DEBUG,
   };
-};
+}
+
+/** Parses raw settings; throws a ConfigError listing every bad one by name. */
+export function parseConfig(raw: RawSettings): AppConfig {
+  const result = SettingsSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? "config");
+        const value = raw[name];
+        const shown =
+          name.endsWith("SECRET") || name.endsWith("KEY") || name.endsWith("TOKEN") || value === undefined
+            ? ""
+            : ` (got ${JSON.stringify(value)})`;
+        return `${name} ${issue.message}${shown}`;
+      }),
+    );
+  }
+  const config = assemble(result.data);
+  if (config.email.transport === "http" && !config.email.httpUrl) {
+    throw new ConfigError(['EMAIL_HTTP_URL is required when EMAIL_TRANSPORT is "http"']);
+  }
+  return config;
+}
+
+// One parse per env object: the env of a Worker lives as long as its isolate,
+// so this is one parse per isolate (tests that build their own env get theirs).
+const parsed = new WeakMap<object, AppConfig>();
+
+/** The validated configuration of this env, parsed on first use. */
+export function appConfig(env: object): AppConfig {
+  let config = parsed.get(env);
+  if (!config) {
+    config = parseConfig(env as RawSettings);
+    parsed.set(env, config);
+  }
+  return config;
+}
+
+export const authConfig = (env: object): AuthConfig => appConfig(env).auth;
+export const loginThrottleConfig = (env: object): LoginThrottleConfig => appConfig(env).loginThrottle;
+export const loyaltyConfig = (env: object): LoyaltyConfig => appConfig(env).loyalty;
+export const documentsConfig = (env: object): DocumentsConfig => appConfig(env).documents;
+export const corsOrigins = (env: object): string[] => appConfig(env).corsOrigins;
+/** The shop's IANA time zone (STORE_TIMEZONE, default UTC). */
+export const storeTimeZone = (env: object): string => appConfig(env).timeZone;
+
+/** Points an order of `totalCents` earns (rounded down). */
+export const pointsFor = (totalCents: number, config: LoyaltyConfig) =>
+  Math.floor((totalCents * config.pointsPerUnit) / 100);

@@ -1,10 +1,101 @@
+import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { storeTimeZone } from "../../src/lib/config";
+import { appConfig, ConfigError, parseConfig, storeTimeZone } from "../../src/lib/config";
 
-describe("storeTimeZone", () => {
-  it("defaults to UTC, keeps a real zone, and names the setting when it is misspelt", ({ expect }) => {
-    expect(storeTimeZone({ STORE_TIMEZONE: "" })).toBe("UTC");
-    expect(storeTimeZone({ STORE_TIMEZONE: "Europe/Berlin" })).toBe("Europe/Berlin");
-    expect(() => storeTimeZone({ STORE_TIMEZONE: "Europe/Berlni" })).toThrow(/STORE_TIMEZONE "Europe\/Berlni"/);
+const secrets = {
+  JWT_SECRET: "a-jwt-secret-that-is-long-enough-0123456789",
+  FILE_SIGNING_SECRET: "a-file-secret-that-is-long-enough-0123456789",
+};
+
+/** The ConfigError's list of problems for these settings (fails if they parse). */
+function problems(raw: Record<string, string>): string[] {
+  try {
+    parseConfig({ ...secrets, ...raw });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("config", () => {
+  it("gives a fresh checkout's defaults when settings are absent or blank", ({ expect }) => {
+    const config = parseConfig({ ...secrets, STORE_TIMEZONE: "", ACCESS_TOKEN_TTL_SECONDS: " " });
+    expect(config.timeZone).toBe("UTC");
+    expect(config.auth.accessTtlSeconds).toBe(3600);
+    expect(config.loginThrottle).toEqual({ maxFailuresPerUser: 5, maxFailuresPerAddress: 30, lockoutSeconds: 900 });
+    expect(config.loyalty).toEqual({ pointsPerUnit: 1, pointValueCents: 1 });
+    expect(config.email.transport).toBe("log");
+    expect(config.corsOrigins).toEqual([]);
+    expect(config.logLevel).toBe("info");
+    expect(config.debug).toBe(false);
+  });
+
+  it("keeps real values, trims lists and URLs, caps link lifetimes", ({ expect }) => {
+    const config = parseConfig({
+      ...secrets,
+      STORE_TIMEZONE: "Europe/Berlin",
+      CORS_ORIGINS: " https://till.example.com , http://localhost:5173",
+      PUBLIC_BASE_URL: "https://pos.example.com/",
+      LINK_TTL_SECONDS: "99999999",
+      LOYALTY_POINTS_PER_UNIT: "0.5",
+      LOYALTY_POINT_VALUE: "0.05",
+      SHOP_ADDRESS: "1 Main St| Town ",
+    });
+    expect(config.timeZone).toBe("Europe/Berlin");
+    expect(config.corsOrigins).toEqual(["https://till.example.com", "http://localhost:5173"]);
+    expect(config.publicBaseUrl).toBe("https://pos.example.com");
+    expect(config.documents.linkTtlSeconds).toBe(7 * 24 * 3600);
+    expect(config.loyalty).toEqual({ pointsPerUnit: 0.5, pointValueCents: 5 });
+    expect(config.documents.shopAddress).toEqual(["1 Main St", "Town"]);
+  });
+
+  it("names every malformed setting instead of falling back to a default", ({ expect }) => {
+    const found = problems({
+      ACCESS_TOKEN_TTL_SECONDS: "15m",
+      LOGIN_MAX_FAILURES_PER_USER: "0",
+      STORE_TIMEZONE: "Europe/Berlni",
+      STORE_CURRENCY: "dollars",
+      LOG_LEVEL: "verbose",
+      EMAIL_TRANSPORT: "smtp",
+      PUBLIC_BASE_URL: "pos.example.com",
+      CORS_ORIGINS: "https://ok.example.com,*",
+      LOYALTY_POINT_VALUE: "0.001",
+      DEBUG: "yes",
+    });
+    for (const name of [
+      "ACCESS_TOKEN_TTL_SECONDS",
+      "LOGIN_MAX_FAILURES_PER_USER",
+      'STORE_TIMEZONE is not an IANA time zone such as Europe/Berlin (got "Europe/Berlni")',
+      "STORE_CURRENCY",
+      "LOG_LEVEL",
+      "EMAIL_TRANSPORT",
+      "PUBLIC_BASE_URL",
+      'CORS_ORIGINS "*"',
+      "LOYALTY_POINT_VALUE",
+      "DEBUG",
+    ]) {
+      expect(found.some((problem) => problem.startsWith(name))).toBe(true);
+    }
+    expect(found).toHaveLength(10);
+  });
+
+  it("refuses missing or short secrets without printing them", ({ expect }) => {
+    const found = problems({ JWT_SECRET: "short-secret", FILE_SIGNING_SECRET: "" });
+    expect(found).toEqual([
+      "JWT_SECRET must be at least 32 characters",
+      "FILE_SIGNING_SECRET is missing (wrangler secret put FILE_SIGNING_SECRET; .dev.vars locally)",
+    ]);
+  });
+
+  it("needs EMAIL_HTTP_URL for the http transport", ({ expect }) => {
+    expect(problems({ EMAIL_TRANSPORT: "http" })).toEqual([
+      'EMAIL_HTTP_URL is required when EMAIL_TRANSPORT is "http"',
+    ]);
+  });
+
+  it("parses the Worker's own settings once and hands out the same object", ({ expect }) => {
+    expect(appConfig(env)).toBe(appConfig(env));
+    expect(storeTimeZone(env)).toBe(appConfig(env).timeZone);
   });
 });

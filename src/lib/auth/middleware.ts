@@ -7,7 +7,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { setMetric } from "hono/timing";
 import type { Role } from "../../db/schema";
 import type { AppEnv } from "../../env";
-import { authConfig } from "../config";
+import { appConfig, authConfig } from "../config";
 import { ApiError } from "../errors";
 import type { AuthUser } from "./current-user";
 import { hasPermission, type Permission } from "./rbac";
@@ -63,7 +63,7 @@ export async function authenticate(c: Context<AppEnv>): Promise<AuthUser> {
   const claims = await verifyBearer(c);
   const started = performance.now();
   const row = await c.env.DB.prepare(USER_CHECK_SQL).bind(claims.userId).first<UserCheckRow>();
-  if (c.env.DEBUG === "true") setMetric(c, "auth", performance.now() - started);
+  if (appConfig(c.env).debug) setMetric(c, "auth", performance.now() - started);
   const user = confirmUser(row, claims);
   c.set("user", user);
   return user;

@@ -4,7 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { dbFor } from "../../db/client";
 import type { AppEnv } from "../../env";
-import { corsOrigins } from "../config";
+import { appConfig, corsOrigins } from "../config";
 import { ApiError } from "../errors";
 import { log } from "../log";
 
@@ -21,25 +21,36 @@ export const limitBody = (maxBytes = MAX_BODY_BYTES): MiddlewareHandler<AppEnv> 
 
 /** CORS for the origins listed in the CORS_ORIGINS var; other origins get no CORS headers. */
 export const corsFromConfig = (): MiddlewareHandler<AppEnv> => {
-  let cached: { raw: string; handler: MiddlewareHandler } | undefined;
+  // One CORS handler per parsed config, i.e. per isolate.
+  const handlers = new WeakMap<string[], MiddlewareHandler>();
   return async function corsFromConfigMiddleware(c, next) {
-    const raw = c.env.CORS_ORIGINS ?? "";
-    if (cached?.raw !== raw) {
-      const allowed = new Set(corsOrigins(c.env));
-      cached = {
-        raw,
-        handler: cors({
-          origin: (origin) => (allowed.has(origin) ? origin : null),
-          allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-          allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Request-Id"],
-          exposeHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed", "ETag"],
-          maxAge: 600,
-        }),
-      };
+    const origins = corsOrigins(c.env);
+    let handler = handlers.get(origins);
+    if (!handler) {
+      const allowed = new Set(origins);
+      handler = cors({
+        origin: (origin) => (allowed.has(origin) ? origin : null),
+        allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Request-Id"],
+        exposeHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed", "ETag"],
+        maxAge: 600,
+      });
+      handlers.set(origins, handler);
     }
-    return cached.handler(c, next);
+    return handler(c, next);
   };
 };
+
+/**
+ * Parses and validates the configuration before anything else runs (once per
+ * isolate; a cached lookup after that), so a malformed setting fails every
+ * request with a log line naming it rather than some requests much later.
+ */
+export const loadConfig = (): MiddlewareHandler<AppEnv> =>
+  async function loadConfigMiddleware(c, next) {
+    appConfig(c.env);
+    await next();
+  };
 
 /** Puts the binding's Drizzle handle on the context. */
 export const attachDb = (): MiddlewareHandler<AppEnv> =>

@@ -5,7 +5,7 @@ import { localDayBounds } from "../../domain/report-range";
 import type { AppEnv } from "../../env";
 import { notifyLowStock } from "../../jobs/notifications";
 import { assertPermission, authenticate } from "../../lib/auth/middleware";
-import { loyaltyConfig, storeTimeZone } from "../../lib/config";
+import { appConfig, loyaltyConfig, storeTimeZone } from "../../lib/config";
 import { notFound } from "../../lib/errors";
 import { idempotent } from "../../lib/http/idempotent";
 import { cancelOrder, updateOrder } from "../../services/orders-change";
@@ -28,7 +28,7 @@ export const orderDeps = (c: Context<AppEnv>): OrderDeps => ({
   loyalty: loyaltyConfig(c.env),
 
   defer: (work) => c.executionCtx.waitUntil(work.catch(() => undefined)),
-  ...(c.env.DEBUG === "true" ? { mark: (phase: string, ms: number) => setMetric(c, phase, ms) } : {}),
+  ...(appConfig(c.env).debug ? { mark: (phase: string, ms: number) => setMetric(c, phase, ms) } : {}),
 });
 
 export const create: RouteHandler<CreateRoute, AppEnv> = async (c) => {

@@ -4,7 +4,7 @@ import { salesChartSvg } from "../../documents/sales-chart";
 import { buckets, type DayRange, MAX_HOUR_RANGE_DAYS, rangeInstants, resolveRange } from "../../domain/report-range";
 import { localDate } from "../../domain/time-zone";
 import type { AppEnv } from "../../env";
-import { storeTimeZone } from "../../lib/config";
+import { appConfig, storeTimeZone } from "../../lib/config";
 import { invalidField } from "../../lib/errors";
 import { toCsv } from "../../lib/http/csv";
 import * as reports from "../../services/reports";
@@ -53,7 +53,7 @@ export const sales: RouteHandler<typeof routes.sales, AppEnv> = async (c) => {
     const svg = salesChartSvg(
       data,
       `Net sales by ${q.group_by}, ${r.start_date} to ${r.end_date}`,
-      c.env.STORE_CURRENCY,
+      appConfig(c.env).documents.currency,
     );
     return c.body(svg, 200, {
       "Content-Type": "image/svg+xml; charset=utf-8",

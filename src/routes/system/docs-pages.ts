@@ -6,6 +6,7 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
+import { appConfig } from "../../lib/config";
 
 // Swagger UI and ReDoc inject inline styles; ReDoc runs its search in a blob worker.
 const DOCS_CSP =
@@ -50,10 +51,10 @@ export const docsPages = new Hono<AppEnv>({ strict: false });
 
 docsPages.get("/docs", (c) => {
   c.header("Content-Security-Policy", DOCS_CSP);
-  return c.html(swaggerPage(escapeHtml(c.env.APP_NAME)));
+  return c.html(swaggerPage(escapeHtml(appConfig(c.env).appName)));
 });
 
 docsPages.get("/redoc", (c) => {
   c.header("Content-Security-Policy", DOCS_CSP);
-  return c.html(redocPage(escapeHtml(c.env.APP_NAME)));
+  return c.html(redocPage(escapeHtml(appConfig(c.env).appName)));
 });

@@ -1,10 +1,14 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
+import { appConfig } from "../../lib/config";
 import { log } from "../../lib/log";
 import type { HealthRoute, InfoRoute } from "./system.routes";
 
 export const info: RouteHandler<InfoRoute, AppEnv> = (c) =>
-  c.json({ name: c.env.APP_NAME, version: c.env.APP_VERSION, docs: "/docs", openapi: "/openapi.json" }, 200);
+  c.json(
+    { name: appConfig(c.env).appName, version: appConfig(c.env).appVersion, docs: "/docs", openapi: "/openapi.json" },
+    200,
+  );
 
 export const health: RouteHandler<HealthRoute, AppEnv> = async (c) => {
   const time = new Date().toISOString();
