@@ -4,6 +4,19 @@
  * their own (FILE_SIGNING_SECRET). Changing the key, the expiry or the
  * signature, or waiting past the expiry, makes the link fail.
  */
+
+/**
+ * The R2 prefixes that links are made for: invoices (GET /orders/{id}/invoice,
+ * receipt emails) and stored daily reports (the managers' email). `/files`
+ * serves nothing else, even under a valid signature, so a leaked signing
+ * secret cannot open `backups/` (password and token hashes), `outbox/` or any
+ * other key. A new kind of link adds its prefix here; `signedLink` refuses
+ * keys outside the list, so a forgotten prefix fails where the link is made.
+ */
+export const LINKABLE_PREFIXES = ["invoices/", "reports/daily/"] as const;
+
+export const isLinkable = (key: string) => LINKABLE_PREFIXES.some((prefix) => key.startsWith(prefix));
+
 const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
 
@@ -63,6 +76,7 @@ export async function signedLink(
   ttlSeconds: number,
   now = Date.now(),
 ): Promise<SignedLink> {
+  if (!isLinkable(key)) throw new Error(`no signed links are served for "${key}" (see LINKABLE_PREFIXES)`);
   const expires = Math.floor(now / 1000) + ttlSeconds;
   const sig = await signLink(secret, key, expires);
   return {

@@ -142,6 +142,36 @@ describe("invoices", () => {
     expect((await fetchLink(link.url, { "If-None-Match": etag })).status).toBe(304);
   });
 
+  it("serves only invoices/ and reports/daily/: a validly signed backups/ key is a 404", async ({ expect }) => {
+    const { signLink, signedLink, filePath } = await import("../../src/lib/signed-links");
+    const secret = env.FILE_SIGNING_SECRET;
+    const expires = Math.floor(Date.now() / 1000) + 600;
+    const signedPath = async (key: string) =>
+      `${filePath(key)}?expires=${expires}&sig=${await signLink(secret, key, expires)}`;
+    const secrets = {
+      "backups/20260101T023000Z/users.ndjson.gz": "password_hash argon2id",
+      "backups/20260101T023000Z/manifest.json": "{}",
+      "outbox/receipt-1.json": "{}",
+      "barcodes/code128/X.svg": "<svg/>",
+      "reports/daily-other/2026-01-01.json": "{}",
+    };
+    for (const [key, body] of Object.entries(secrets)) {
+      await env.FILES.put(key, body);
+      const res = await call("GET", await signedPath(key));
+      expect(res.status, key).toBe(404);
+      expect(await res.text(), key).not.toContain(body);
+    }
+    // The other prefix links are made for still works, under the same kind of signature.
+    await env.FILES.put("reports/daily/2026-01-01.json", '{"date":"2026-01-01"}');
+    const report = await call("GET", await signedPath("reports/daily/2026-01-01.json"));
+    expect(report.status).toBe(200);
+    expect(await report.json()).toEqual({ date: "2026-01-01" });
+    // And no code path can make a link to anything else.
+    await expect(signedLink(BASE, secret, "backups/20260101T023000Z/users.ndjson.gz", 60)).rejects.toThrow(
+      /no signed links/,
+    );
+  });
+
   it("keeps invoices and receipts to the roles and orders they belong to", async ({ expect }) => {
     const { inventory_officer: officer, admin } = await accounts();
     const { order } = await paidOrder(2);

@@ -12,7 +12,12 @@ export function registerFilesDoc(app: OpenAPIHono<AppEnv>) {
     summary: "Download a document through a signed link (no bearer token)",
     security: [],
     request: {
-      params: z.object({ key: z.string().openapi({ description: "R2 key, e.g. invoices/ORD-…/….pdf" }) }),
+      params: z.object({
+        key: z.string().openapi({
+          description:
+            "R2 key under invoices/ or reports/daily/, e.g. invoices/ORD-…/….pdf; any other key is a 404, even signed",
+        }),
+      }),
       query: z.object({ expires: z.string(), sig: z.string() }),
     },
     responses: {

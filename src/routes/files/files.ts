@@ -1,13 +1,14 @@
 /**
  * GET /files/<key>?expires=&sig= — R2 objects behind signed links, no bearer
  * token. The signature covers the key and the expiry; anything changed, or an
- * expired link, is a 403.
+ * expired link, is a 403. Only the prefixes links are made for are served
+ * (LINKABLE_PREFIXES); any other key is a 404, whatever its signature.
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
 import { documentsConfig } from "../../lib/config";
 import { ApiError } from "../../lib/errors";
-import { verifyLink } from "../../lib/signed-links";
+import { isLinkable, verifyLink } from "../../lib/signed-links";
 
 export const filesRouter = new Hono<AppEnv>({ strict: false });
 
@@ -27,6 +28,8 @@ filesRouter.get("/files/*", async (c) => {
   const key = decodeKey(c.req.path.slice("/files/".length));
   const expires = Number(c.req.query("expires"));
   const sig = c.req.query("sig") ?? "";
+  // Before the signature: a leaked secret must not open backups/ or outbox/.
+  if (!isLinkable(key)) throw new ApiError("NOT_FOUND", "File not found");
   const config = documentsConfig(c.env);
   if (!key || !(await verifyLink(config.signingSecret, key, expires, sig))) {
     throw new ApiError("LINK_INVALID", "This link is invalid or has expired");
