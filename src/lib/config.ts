@@ -103,6 +103,7 @@ const SettingsSchema = z.object({
   JWT_AUDIENCE: text("pos-clients"),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt(3600),
   REFRESH_TOKEN_TTL_SECONDS: positiveInt(14 * 24 * 3600),
+  BOOTSTRAP_TOKEN: setting(z.string().min(24, "must be at least 24 characters when set").optional()),
   CORS_ORIGINS: origins,
   STORE_TIMEZONE: setting(
     z
@@ -122,6 +123,7 @@ const SettingsSchema = z.object({
   LOGIN_MAX_FAILURES_PER_ADDRESS: positiveInt(30),
   LOGIN_LOCKOUT_SECONDS: positiveInt(900),
   LOYALTY_POINTS_PER_UNIT: nonNegativeNumber(1),
+  LOYALTY_MAX_MANUAL_ADJUSTMENT: positiveInt(10_000),
   LOYALTY_POINT_VALUE: setting(z.string().optional()).transform((raw, ctx) => {
     const parsed = parseMoney(raw ?? "0.01");
     if (!parsed.ok || parsed.cents <= 0) {
@@ -185,8 +187,15 @@ export interface AppConfig {
   appName: string;
   appVersion: string;
   auth: AuthConfig;
+  /**
+   * One-time secret the very first registration must present (X-Bootstrap-Token);
+   * without it no first account can be registered over HTTP (npm run admin:create).
+   */
+  bootstrapToken: string | undefined;
   loginThrottle: LoginThrottleConfig;
   loyalty: LoyaltyConfig;
+  /** Most points one manual adjustment (POST /customers/{id}/loyalty-points) may add or remove. */
+  loyaltyMaxManualAdjustment: number;
   documents: DocumentsConfig;
   email: EmailConfig;
   corsOrigins: string[];
@@ -210,12 +219,14 @@ function assemble(s: Settings): AppConfig {
       accessTtlSeconds: s.ACCESS_TOKEN_TTL_SECONDS,
       refreshTtlSeconds: s.REFRESH_TOKEN_TTL_SECONDS,
     },
+    bootstrapToken: s.BOOTSTRAP_TOKEN,
     loginThrottle: {
       maxFailuresPerUser: s.LOGIN_MAX_FAILURES_PER_USER,
       maxFailuresPerAddress: s.LOGIN_MAX_FAILURES_PER_ADDRESS,
       lockoutSeconds: s.LOGIN_LOCKOUT_SECONDS,
     },
     loyalty: { pointsPerUnit: s.LOYALTY_POINTS_PER_UNIT, pointValueCents: s.LOYALTY_POINT_VALUE },
+    loyaltyMaxManualAdjustment: s.LOYALTY_MAX_MANUAL_ADJUSTMENT,
     documents: {
       signingSecret: s.FILE_SIGNING_SECRET,
       linkTtlSeconds: s.LINK_TTL_SECONDS,

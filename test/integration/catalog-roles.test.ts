@@ -12,6 +12,8 @@ import { createCategory, createProduct } from "../helpers/catalog";
 const ALL: Role[] = ["admin", "manager", "cashier", "inventory_officer"];
 const CATALOG_WRITERS: Role[] = ["admin", "manager", "inventory_officer"];
 const CUSTOMER_WRITERS: Role[] = ["admin", "manager", "cashier"];
+/** Manual loyalty adjustments hand out value: managers and admins only (issue 13). */
+const LOYALTY_ADJUSTERS: Role[] = ["admin", "manager"];
 
 interface Cell {
   name: string;
@@ -103,11 +105,20 @@ const CELLS: Cell[] = [
   {
     name: "adjust loyalty points",
     table: "loyalty_ledger",
-    allowed: CUSTOMER_WRITERS,
+    allowed: LOYALTY_ADJUSTERS,
     request: async (t) => ({
       method: "POST",
       path: `/api/v1/customers/${(await newCustomer(t)).id}/loyalty-points`,
       body: { points: 5, reason: "matrix" },
+    }),
+  },
+  {
+    name: "adjust loyalty points through the older query form",
+    table: "loyalty_ledger",
+    allowed: LOYALTY_ADJUSTERS,
+    request: async (t) => ({
+      method: "POST",
+      path: `/api/v1/customers/${(await newCustomer(t)).id}/loyalty-points?points=5&reason=matrix`,
     }),
   },
   ...["/api/v1/products", "/api/v1/categories", "/api/v1/customers", "/api/v1/products/low-stock"].map(

@@ -77,34 +77,36 @@ describe("customers", () => {
   });
 
   it("keeps loyalty points as a ledger that never goes below zero", async ({ expect }) => {
-    const { cashier } = await accounts();
+    const { cashier, manager } = await accounts();
     const customer = await create(cashier.token, { first_name: "Lou", last_name: "Yalty" });
     const path = `/api/v1/customers/${customer.id}/loyalty-points`;
 
     const added = await expectJson(
-      call("POST", path, { token: cashier.token, body: { points: 120, reason: "welcome bonus" } }),
+      call("POST", path, { token: manager.token, body: { points: 120, reason: "welcome bonus" } }),
       200,
     );
     expect(added).toMatchObject({ customer_id: customer.id, loyalty_points: 120, delta: 120 });
     // The older query-string form.
-    const viaQuery = await expectJson(call("POST", `${path}?points=30&reason=survey`, { token: cashier.token }), 200);
+    const viaQuery = await expectJson(call("POST", `${path}?points=30&reason=survey`, { token: manager.token }), 200);
     expect(viaQuery).toMatchObject({ customer_id: customer.id, loyalty_points: 150 });
     await expectJson(
-      call("POST", path, { token: cashier.token, body: { points: -50, reason: "redeemed at till" } }),
+      call("POST", path, { token: manager.token, body: { points: -50, reason: "redeemed at till" } }),
       200,
     );
 
-    const overdraw = await call("POST", path, { token: cashier.token, body: { points: -101, reason: "too much" } });
+    const overdraw = await call("POST", path, { token: manager.token, body: { points: -101, reason: "too much" } });
     expect(overdraw.status).toBe(409);
     expect(await overdraw.json()).toMatchObject({ available_points: 100 });
 
     for (const bad of [{ points: 0 }, { points: 1.5 }, { points: "many" }, {}]) {
-      expect((await call("POST", path, { token: cashier.token, body: bad })).status, JSON.stringify(bad)).toBe(422);
+      const body = { reason: "bad input", ...bad };
+      expect((await call("POST", path, { token: manager.token, body })).status, JSON.stringify(bad)).toBe(422);
     }
-    expect(
-      (await call("POST", "/api/v1/customers/999999/loyalty-points", { token: cashier.token, body: { points: 1 } }))
-        .status,
-    ).toBe(404);
+    const missing = await call("POST", "/api/v1/customers/999999/loyalty-points", {
+      token: manager.token,
+      body: { points: 1, reason: "nobody" },
+    });
+    expect(missing.status).toBe(404);
 
     const ledger = await expectJson<{
       total: number;
@@ -124,14 +126,79 @@ describe("customers", () => {
     expect(sum).toEqual({ s: 100 });
   });
 
+  it("lets only managers and admins adjust points by hand, capped per call and with a reason", async ({ expect }) => {
+    const { cashier, manager, admin } = await accounts();
+    const customer = await create(cashier.token, { first_name: "Cap", last_name: "Ped" });
+    const path = `/api/v1/customers/${customer.id}/loyalty-points`;
+    const state = async () => ({
+      points: await env.DB.prepare("SELECT loyalty_points AS p FROM customers WHERE id = ?").bind(customer.id).first(),
+      ledger: await env.DB.prepare("SELECT COUNT(*) AS n FROM loyalty_ledger WHERE customer_id = ?")
+        .bind(customer.id)
+        .first(),
+    });
+    const before = await state();
+
+    // A cashier can no longer give points away, in either form.
+    const byCashier = await call("POST", path, { token: cashier.token, body: { points: 1_000_000, reason: "gift" } });
+    expect(byCashier.status).toBe(403);
+    expect((await call("POST", `${path}?points=500&reason=gift`, { token: cashier.token })).status).toBe(403);
+
+    // Above the per-call cap (LOYALTY_MAX_MANUAL_ADJUSTMENT, 10 000 by default): 422 naming the field and the cap.
+    for (const points of [10_001, -10_001, 1_000_000]) {
+      const res = await call("POST", path, { token: manager.token, body: { points, reason: "too generous" } });
+      expect(res.status, String(points)).toBe(422);
+      const body = (await res.json()) as { detail: { loc: string[]; msg: string }[] };
+      expect(body.detail[0]?.loc).toEqual(["body", "points"]);
+      expect(body.detail[0]?.msg).toContain("10000");
+    }
+    const viaQuery = await call("POST", `${path}?points=10001&reason=too%20generous`, { token: manager.token });
+    expect(viaQuery.status).toBe(422);
+    expect(((await viaQuery.json()) as { detail: { loc: string[] }[] }).detail[0]?.loc).toEqual(["query", "points"]);
+
+    // A reason is required, in the body and in the older query form alike.
+    for (const [url, body, loc] of [
+      [path, { points: 10 }, ["body", "reason"]],
+      [path, { points: 10, reason: "   " }, ["body", "reason"]],
+      [`${path}?points=10`, undefined, ["query", "reason"]],
+      [`${path}?points=10&reason=`, undefined, ["query", "reason"]],
+    ] as const) {
+      const res = await call("POST", url, { token: manager.token, body });
+      expect(res.status, url).toBe(422);
+      const detail = ((await res.json()) as { detail: { loc: string[]; msg: string }[] }).detail;
+      expect(detail.map((d) => d.loc)).toContainEqual(loc);
+    }
+    expect(await state()).toEqual(before);
+
+    // At the cap, with a reason: accepted, and the reason is on the ledger row.
+    const top = await expectJson(
+      call("POST", path, { token: manager.token, body: { points: 10_000, reason: "complaint settled" } }),
+      200,
+    );
+    expect(top).toMatchObject({ loyalty_points: 10_000, delta: 10_000, entry: { reason: "complaint settled" } });
+    const down = await expectJson(
+      call("POST", `${path}?points=-10000&reason=${encodeURIComponent("entered twice")}`, { token: admin.token }),
+      200,
+    );
+    expect(down).toMatchObject({ customer_id: customer.id, loyalty_points: 0 });
+    const rows = await env.DB.prepare(
+      "SELECT delta, reason, user_id FROM loyalty_ledger WHERE customer_id = ? ORDER BY id",
+    )
+      .bind(customer.id)
+      .all();
+    expect(rows.results).toEqual([
+      { delta: 10_000, reason: "complaint settled", user_id: manager.id },
+      { delta: -10_000, reason: "entered twice", user_id: admin.id },
+    ]);
+  });
+
   it("never overdraws when two removals race", async ({ expect }) => {
-    const { cashier } = await accounts();
+    const { cashier, manager } = await accounts();
     const customer = await create(cashier.token, { first_name: "Race", last_name: "Condition" });
     const path = `/api/v1/customers/${customer.id}/loyalty-points`;
-    await expectJson(call("POST", path, { token: cashier.token, body: { points: 100, reason: "seed" } }), 200);
+    await expectJson(call("POST", path, { token: manager.token, body: { points: 100, reason: "seed" } }), 200);
     const results = await Promise.all(
       Array.from({ length: 5 }, () =>
-        call("POST", path, { token: cashier.token, body: { points: -60, reason: "race" } }),
+        call("POST", path, { token: manager.token, body: { points: -60, reason: "race" } }),
       ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409]);

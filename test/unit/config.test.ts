@@ -50,6 +50,14 @@ describe("config", () => {
     expect(config.documents.shopAddress).toEqual(["1 Main St", "Town"]);
   });
 
+  it("caps manual loyalty adjustments at LOYALTY_MAX_MANUAL_ADJUSTMENT, 10 000 unless set", ({ expect }) => {
+    expect(parseConfig(secrets).loyaltyMaxManualAdjustment).toBe(10_000);
+    expect(parseConfig({ ...secrets, LOYALTY_MAX_MANUAL_ADJUSTMENT: "500" }).loyaltyMaxManualAdjustment).toBe(500);
+    for (const bad of ["0", "-5", "1e4", "ten"]) {
+      expect(problems({ LOYALTY_MAX_MANUAL_ADJUSTMENT: bad })[0], bad).toMatch(/^LOYALTY_MAX_MANUAL_ADJUSTMENT /);
+    }
+  });
+
   it("names every malformed setting instead of falling back to a default", ({ expect }) => {
     const found = problems({
       ACCESS_TOKEN_TTL_SECONDS: "15m",

@@ -13,6 +13,12 @@ export const PERMISSIONS = {
   "inventory:write": ["admin", "manager", "inventory_officer"],
   "inventory:read": ["admin", "manager", "inventory_officer"],
   "customers:write": ["admin", "manager", "cashier"],
+  /**
+   * Add or remove loyalty points by hand (POST /customers/{id}/loyalty-points):
+   * points are money, so a till cannot hand them out. Sales and refunds move
+   * points by themselves, whoever rings them up.
+   */
+  "loyalty:adjust": ["admin", "manager"],
   "orders:create": ["admin", "manager", "cashier"],
   /** Cashiers read the orders they rang up; managers and admins read all. */
   "orders:read": ["admin", "manager", "cashier"],

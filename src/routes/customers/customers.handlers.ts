@@ -1,5 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
+import { appConfig } from "../../lib/config";
 import { invalidField } from "../../lib/errors";
 import { expectedVersion } from "../../lib/http/fields";
 import * as service from "../../services/customers";
@@ -49,7 +50,20 @@ export const adjustPoints: RouteHandler<AdjustPointsRoute, AppEnv> = async (c) =
   const query = c.req.valid("query");
   const points = body.points ?? query.points;
   if (points === undefined) throw invalidField(["body", "points"], "Field required", "missing");
-  const reason = body.reason ?? query.reason ?? "manual adjustment";
+  const from = body.points !== undefined ? "body" : "query";
+  const reason = body.reason ?? query.reason;
+  if (reason === undefined) {
+    const how = from === "body" ? "in the body" : "as ?reason= (or in the body)";
+    throw invalidField([from, "reason"], `Field required: say why the points change, ${how}`, "missing");
+  }
+  const cap = appConfig(c.env).loyaltyMaxManualAdjustment;
+  if (Math.abs(points) > cap) {
+    throw invalidField(
+      [from, "points"],
+      `A manual adjustment moves at most ${cap} points either way (LOYALTY_MAX_MANUAL_ADJUSTMENT)`,
+      "less_than_equal",
+    );
+  }
   const result = await service.adjustPoints(c.var.db, c.var.user, c.req.valid("param").id, points, reason);
   return c.json({ ...result, entry: service.toLedgerView(result.entry) }, 200);
 };

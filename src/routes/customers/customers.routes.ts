@@ -96,16 +96,23 @@ export const adjustPoints = createRoute({
   method: "post",
   path: "/{id}/loyalty-points",
   tags,
-  summary: "Add or remove loyalty points (body, or the older ?points=&reason= query)",
+  summary: "Add or remove loyalty points by hand (managers and admins; body, or the older ?points=&reason= query)",
+  description:
+    "A manual adjustment: at most LOYALTY_MAX_MANUAL_ADJUSTMENT points either way per call (default 10 000; 422 " +
+    "above it) and a `reason`, which the ledger row keeps (422 without one, in the query form too). Cashiers and " +
+    "inventory officers get 403; points earned by sales and returned by refunds move by themselves.",
   security,
-  middleware: [requirePermission("customers:write")],
+  middleware: [requirePermission("loyalty:adjust")],
   request: {
     params: IdParamSchema,
     query: LoyaltyAdjustQuerySchema,
     // Not required: older clients send everything in the query string.
     body: { content: { "application/json": { schema: LoyaltyAdjustSchema } } },
   },
-  responses: { 200: jsonContent(LoyaltyResultSchema, "New balance"), ...errorResponses(...AUTHED_ERRORS, 404, 409) },
+  responses: {
+    200: jsonContent(LoyaltyResultSchema, "New balance"),
+    ...errorResponses(...AUTHED_ERRORS, 404, 409, 422),
+  },
 });
 
 export const ledger = createRoute({

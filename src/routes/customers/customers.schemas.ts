@@ -76,18 +76,32 @@ const Points = z.coerce
   .min(-1_000_000)
   .max(1_000_000)
   .refine((points) => points !== 0, "points must not be zero")
-  .openapi({ example: 120, description: "Positive adds, negative removes" });
+  .openapi({
+    example: 120,
+    description: "Positive adds, negative removes; at most LOYALTY_MAX_MANUAL_ADJUSTMENT (default 10 000) either way",
+  });
 
+const Reason = plainText(200, 1).openapi({ example: "welcome bonus", description: "Why; kept on the ledger row" });
+
+// Both fields are optional here only because older clients send them in the
+// query string instead; the handler requires each from one place or the other.
 export const LoyaltyAdjustSchema = z
   .object({
-    points: Points.optional(),
-    reason: plainText(200, 1).optional().openapi({ example: "welcome bonus" }),
+    points: Points.optional().openapi({ description: "Required (here or as ?points=)" }),
+    reason: Reason.optional().openapi({ description: "Required (here or as ?reason=): kept on the ledger row" }),
   })
   .openapi("LoyaltyAdjust");
 
+/** The replaced API's query form, kept for older clients: `?points=120&reason=…`. */
 export const LoyaltyAdjustQuerySchema = z.object({
-  points: Points.optional(),
-  reason: plainText(200, 1).optional(),
+  points: Points.optional().openapi({
+    param: { deprecated: true },
+    description: "Deprecated: send `points` in the JSON body",
+  }),
+  reason: Reason.optional().openapi({
+    param: { deprecated: true },
+    description: "Deprecated: send `reason` in the JSON body. Required with ?points= (422 without it)",
+  }),
 });
 
 export const LedgerEntrySchema = z
