@@ -24,6 +24,8 @@ export default defineConfig(async () => {
             FILE_SIGNING_SECRET: "test-file-links-secret-long-enough-0123456789",
 
             LOG_LEVEL: "silent",
+            // test/helpers/api.ts BOOTSTRAP_HEADERS presents it for the first account.
+            BOOTSTRAP_TOKEN: "test-bootstrap-token-0123456789abcdef",
           },
         },
       }),

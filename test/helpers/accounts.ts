@@ -1,6 +1,6 @@
 /** Creates the four roles' accounts in a fresh (per-file) database. */
 import type { Role } from "../../src/db/schema";
-import { call, expectJson, login } from "./api";
+import { BOOTSTRAP_HEADERS, call, expectJson, login } from "./api";
 
 export interface Account {
   id: number;
@@ -17,6 +17,7 @@ let cached: Promise<Accounts> | undefined;
 async function create(): Promise<Accounts> {
   const admin = await expectJson<{ id: number }>(
     call("POST", "/api/v1/auth/register", {
+      headers: BOOTSTRAP_HEADERS,
       body: { username: "admin", email: "admin@example.com", password: "admin123", full_name: "Admin" },
     }),
     201,

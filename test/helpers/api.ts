@@ -35,6 +35,9 @@ export async function expectJson<T = Record<string, unknown>>(
   return JSON.parse(text) as T;
 }
 
+/** BOOTSTRAP_TOKEN as vitest.config.ts sets it: the very first registration presents it. */
+export const BOOTSTRAP_HEADERS = { "X-Bootstrap-Token": "test-bootstrap-token-0123456789abcdef" };
+
 export interface Tokens {
   access_token: string;
   refresh_token: string;

@@ -1,11 +1,27 @@
 // Its own file: storage is isolated per file, so here the users table starts empty.
+import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { call, expectJson, login } from "../helpers/api";
+import { BOOTSTRAP_HEADERS, call, expectJson, login } from "../helpers/api";
 
 describe("register", () => {
+  it("refuses the first account without the bootstrap token, and writes nothing", async ({ expect }) => {
+    const body = { username: "squatter", email: "squatter@example.com", password: "secure123" };
+    const attempts: Record<string, string>[] = [{}, { "X-Bootstrap-Token": "guessed-token-guessed-token-0000" }];
+    for (const headers of attempts) {
+      const res = await call("POST", "/api/v1/auth/register", { body, headers });
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({
+        code: "FORBIDDEN",
+        detail: expect.stringContaining("X-Bootstrap-Token"),
+      });
+    }
+    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM users").first()).toEqual({ n: 0 });
+  });
+
   it("makes the first account admin whatever role it asks for, then needs an admin", async ({ expect }) => {
     const first = await expectJson(
       call("POST", "/api/v1/auth/register", {
+        headers: BOOTSTRAP_HEADERS,
         body: {
           username: "john",
           email: "john@example.com",

@@ -31,7 +31,14 @@ export const corsFromConfig = (): MiddlewareHandler<AppEnv> => {
       handler = cors({
         origin: (origin) => (allowed.has(origin) ? origin : null),
         allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-        allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Request-Id"],
+        allowHeaders: [
+          "Authorization",
+          "Content-Type",
+          "Idempotency-Key",
+          "If-Match",
+          "X-Request-Id",
+          "X-Bootstrap-Token",
+        ],
         exposeHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed", "ETag"],
         maxAge: 600,
       });

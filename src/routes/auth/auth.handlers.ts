@@ -2,8 +2,9 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
 import { notifyPasswordChanged } from "../../jobs/notifications";
+import { assertBootstrapToken } from "../../lib/auth/bootstrap";
 import { assertPermission, authenticate } from "../../lib/auth/middleware";
-import { authConfig, loginThrottleConfig } from "../../lib/config";
+import { appConfig, authConfig, loginThrottleConfig } from "../../lib/config";
 import { ApiError } from "../../lib/errors";
 import * as auth from "../../services/auth";
 import { getUser } from "../../services/users";
@@ -15,6 +16,7 @@ const deps = (c: Context<AppEnv>): auth.AuthDeps => ({ db: c.var.db, d1: c.env.D
 export const register: RouteHandler<RegisterRoute, AppEnv> = async (c) => {
   const input = c.req.valid("json");
   if (!(await auth.hasAnyUser(c.env.DB))) {
+    await assertBootstrapToken(appConfig(c.env).bootstrapToken, c.req.header("X-Bootstrap-Token"));
     const first = await auth.createFirstAdmin(deps(c), input);
     if (first) return c.json(toPublicUser(first), 201);
   }
