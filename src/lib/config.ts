@@ -140,6 +140,10 @@ const SettingsSchema = z.object({
   EMAIL_HTTP_KEY: optionalSecret,
   PUBLIC_BASE_URL: httpUrl("http://127.0.0.1:8787"),
   BACKUP_RETENTION_DAYS: positiveInt(14),
+  IDEMPOTENCY_RETENTION_HOURS: positiveInt(72).refine(
+    (hours) => hours >= 24,
+    "must be at least 24 (a key must outlive every client's retries)",
+  ),
   LOG_LEVEL: setting(z.enum(LOG_LEVELS).optional()).transform((l) => l ?? "info"),
   DEBUG: setting(z.enum(["true", "false"]).optional()).transform((d) => d === "true"),
 });
@@ -204,6 +208,8 @@ export interface AppConfig {
   /** Base of links in emails, without a trailing slash. */
   publicBaseUrl: string;
   backupRetentionDays: number;
+  /** Idempotency keys older than this are pruned by the hourly housekeeping. */
+  idempotencyRetentionHours: number;
   logLevel: (typeof LOG_LEVELS)[number];
   debug: boolean;
 }
@@ -242,6 +248,7 @@ function assemble(s: Settings): AppConfig {
     timeZone: s.STORE_TIMEZONE,
     publicBaseUrl: s.PUBLIC_BASE_URL ?? "http://127.0.0.1:8787",
     backupRetentionDays: s.BACKUP_RETENTION_DAYS,
+    idempotencyRetentionHours: s.IDEMPOTENCY_RETENTION_HOURS,
     logLevel: s.LOG_LEVEL,
     debug: s.DEBUG,
   };
