@@ -58,6 +58,10 @@ export function resolveRange(
 }
 
 /** The UTC instants that bound the range. */
+/** Calendar days in a range, both ends included (2026-11-01..2026-11-30 is 30). */
+export const dayCount = (range: DayRange) =>
+  Math.round((Date.parse(range.end_date) - Date.parse(range.start_date)) / 86_400_000) + 1;
+
 export function rangeInstants(range: DayRange, tz: string) {
   return {
     start: localDayStart(range.start_date, tz).toISOString(),

@@ -190,6 +190,8 @@ export async function inventorySummary(d1: D1Database, start?: string, end?: str
   return {
     by_action: (movements?.results ?? []) as { action: string; entries: number; units_in: number; units_out: number }[],
     active_products: totals.products ?? 0,
+    /** The replaced API's name for the same count (and /reports/inventory's). */
+    total_products: totals.products ?? 0,
     units_on_hand: totals.units ?? 0,
     value_at_cost: toDecimal(totals.value_at_cost ?? 0),
     value_at_retail: toDecimal(totals.value_at_retail ?? 0),

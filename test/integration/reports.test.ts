@@ -307,6 +307,147 @@ describe("reports over HTTP", () => {
     expect(empty.data.every((m) => m.orders === 0)).toBe(true);
   });
 
+  it("keeps the replaced API's field names beside today's (sales buckets, days, total_products)", async ({
+    expect,
+  }) => {
+    const { admin, manager, cashier } = await accounts();
+    const p = await createProduct(admin.token, { price: 1, stock_quantity: 1000 });
+    await insertOrders([
+      {
+        number: "LEG-A",
+        at: "2025-06-01T09:00:00.000Z",
+        status: "completed",
+        lines: [[p.id, 10, 100]],
+        tax: 150,
+        discount: 50,
+        userId: cashier.id,
+        pay: { method: "cash" },
+      },
+      {
+        number: "LEG-B",
+        at: "2025-06-01T18:00:00.000Z",
+        status: "completed",
+        lines: [[p.id, 20, 100]],
+        userId: cashier.id,
+        pay: { method: "cash" },
+      },
+      {
+        number: "LEG-C",
+        at: "2025-06-01T19:00:00.000Z",
+        status: "cancelled",
+        lines: [[p.id, 99, 100]],
+        userId: cashier.id,
+      },
+      {
+        number: "LEG-D",
+        at: "2025-06-03T10:00:00.000Z",
+        status: "refunded",
+        lines: [[p.id, 5, 100]],
+        tax: 25,
+        userId: cashier.id,
+        pay: { method: "cash", refund: { cents: 525, at: "2025-06-03T15:00:00.000Z" } },
+      },
+    ]);
+    // LEG-B redeemed 100 points' worth: a discount kept apart from the manual one.
+    await env.DB.prepare(
+      "UPDATE orders SET points_redeemed = 100, points_discount = 100, total = total - 100, paid_amount = paid_amount - 100 WHERE order_number = 'LEG-B'",
+    ).run();
+
+    const path = "/api/v1/reports/sales?start_date=2025-06-01&end_date=2025-06-03";
+    const report = await expectJson<Record<string, unknown>>(call("GET", path, { token: manager.token }), 200);
+    const bucket = (day: string) => ({ start: `${day}T00:00:00.000Z`, period: day, date: day });
+    expect(report).toEqual({
+      group_by: "day",
+      days: 3,
+      start_date: "2025-06-01",
+      end_date: "2025-06-03",
+      time_zone: "UTC",
+      data: [
+        {
+          ...bucket("2025-06-01"),
+          end: "2025-06-02T00:00:00.000Z",
+          orders: 2,
+          total_orders: 2,
+          gross_sales: 30,
+          discounts: 1.5,
+          total_discount: 1.5,
+          tax: 1.5,
+          total_tax: 1.5,
+          total_sales: 30,
+          refunds: 0,
+          net_sales: 30,
+          average_order_value: 15,
+        },
+        {
+          ...bucket("2025-06-02"),
+          end: "2025-06-03T00:00:00.000Z",
+          orders: 0,
+          total_orders: 0,
+          gross_sales: 0,
+          discounts: 0,
+          total_discount: 0,
+          tax: 0,
+          total_tax: 0,
+          total_sales: 0,
+          refunds: 0,
+          net_sales: 0,
+          average_order_value: 0,
+        },
+        {
+          ...bucket("2025-06-03"),
+          end: "2025-06-04T00:00:00.000Z",
+          orders: 1,
+          total_orders: 1,
+          gross_sales: 5,
+          discounts: 0,
+          total_discount: 0,
+          tax: 0.25,
+          total_tax: 0.25,
+          total_sales: 5.25,
+          refunds: 5.25,
+          net_sales: 0,
+          average_order_value: 5.25,
+        },
+      ],
+    });
+    const monthly = await expectJson<{ days: number; data: { date: string; total_orders: number }[] }>(
+      call("GET", "/api/v1/reports/sales?start_date=2025-05-01&end_date=2025-07-31&group_by=month", {
+        token: manager.token,
+      }),
+      200,
+    );
+    expect(monthly.days).toBe(92);
+    expect(monthly.data.map((m) => [m.date, m.total_orders])).toEqual([
+      ["2025-05", 0],
+      ["2025-06", 3],
+      ["2025-07", 0],
+    ]);
+    // The CSV keeps its columns: the old names are for JSON dashboards only.
+    const csv = await (await call("GET", `${path}&format=csv`, { token: manager.token })).text();
+    expect(csv.split("\r\n")[0]).toBe(
+      "period,start,end,orders,gross_sales,discounts,tax,total_sales,refunds,net_sales,average_order_value",
+    );
+
+    // Inventory summary: total_products is the active products, as in /reports/inventory.
+    const active = async () =>
+      (await env.DB.prepare("SELECT COUNT(*) AS n FROM products WHERE is_active = 1").first<{ n: number }>())?.n;
+    const before = await active();
+    const gone = await createProduct(admin.token);
+    await createProduct(admin.token);
+    await expectJson(call("DELETE", `/api/v1/products/${gone.id}`, { token: admin.token }), 200);
+    const summary = await expectJson<{ total_products: number; active_products: number }>(
+      call("GET", "/api/v1/inventory/summary", { token: manager.token }),
+      200,
+    );
+    expect(summary.total_products).toBe((before ?? 0) + 1);
+    expect(summary.active_products).toBe(summary.total_products);
+    const inventory = await expectJson<{ data: { total_products: number } }>(
+      call("GET", "/api/v1/reports/inventory", { token: manager.token }),
+      200,
+    );
+    expect(inventory.data.total_products).toBe(summary.total_products);
+  });
+
   it("gives the same numbers as CSV, and the sales chart as SVG", async ({ expect }) => {
     const { admin, manager, cashier } = await accounts();
     const p = await createProduct(admin.token, { price: 3, stock_quantity: 100 });

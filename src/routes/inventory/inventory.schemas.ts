@@ -79,6 +79,10 @@ export const SummarySchema = z
       }),
     ),
     active_products: z.number().int(),
+    total_products: z
+      .number()
+      .int()
+      .openapi({ description: "Same as `active_products` (the replaced API's name, as in GET /reports/inventory)" }),
     units_on_hand: z.number().int(),
     value_at_cost: z.number(),
     value_at_retail: z.number(),

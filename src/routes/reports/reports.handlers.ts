@@ -1,7 +1,14 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { salesChartSvg } from "../../documents/sales-chart";
-import { buckets, type DayRange, MAX_HOUR_RANGE_DAYS, rangeInstants, resolveRange } from "../../domain/report-range";
+import {
+  buckets,
+  type DayRange,
+  dayCount,
+  MAX_HOUR_RANGE_DAYS,
+  rangeInstants,
+  resolveRange,
+} from "../../domain/report-range";
 import { localDate } from "../../domain/time-zone";
 import type { AppEnv } from "../../env";
 import { appConfig, storeTimeZone } from "../../lib/config";
@@ -42,6 +49,21 @@ function answer(
   return c.json(body, 200) as never;
 }
 
+type SalesBucket = Awaited<ReturnType<typeof reports.salesReport>>[number];
+
+/**
+ * A bucket with the replaced API's field names beside today's, for old
+ * dashboards (JSON only: the CSV keeps its columns). `total_sales` is already
+ * both APIs' name for the sum of order totals.
+ */
+const withReplacedApiNames = (bucket: SalesBucket) => ({
+  ...bucket,
+  date: bucket.period,
+  total_orders: bucket.orders,
+  total_tax: bucket.tax,
+  total_discount: bucket.discounts,
+});
+
 export const sales: RouteHandler<typeof routes.sales, AppEnv> = async (c) => {
   const q = c.req.valid("query");
   const r = range(c, q);
@@ -60,7 +82,14 @@ export const sales: RouteHandler<typeof routes.sales, AppEnv> = async (c) => {
       "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
     }) as never;
   }
-  return answer(c, q.format, { data, group_by: q.group_by, ...r, time_zone: tz(c) }, () => data, "sales");
+  const body = {
+    data: data.map(withReplacedApiNames),
+    group_by: q.group_by,
+    days: dayCount(r),
+    ...r,
+    time_zone: tz(c),
+  };
+  return answer(c, q.format, body, () => data, "sales");
 };
 
 export const productsSales: RouteHandler<typeof routes.productsSales, AppEnv> = async (c) => {

@@ -44,9 +44,20 @@ export const SalesReportSchema = z
         refunds: Money,
         net_sales: Money,
         average_order_value: Money,
+        // The replaced API's names, kept beside today's for old dashboards (not in the CSV).
+        date: z.string().openapi({ description: "Same as `period` (the replaced API's name)" }),
+        total_orders: z.number().int().openapi({ description: "Same as `orders` (the replaced API's name)" }),
+        total_tax: Money.openapi({ description: "Same as `tax` (the replaced API's name)" }),
+        total_discount: Money.openapi({
+          description: "Same as `discounts`: order discounts and redeemed points (the replaced API's name)",
+        }),
       }),
     ),
     group_by: z.string(),
+    days: z
+      .number()
+      .int()
+      .openapi({ description: "Local days in the range, both ends included (the replaced API's parameter)" }),
     ...Period,
   })
   .openapi("SalesReport");
