@@ -9,7 +9,7 @@ import type { OrderDeps } from "./orders-create";
 import { getOrderFor, loadOrder } from "./orders-read";
 import type { OrderView, RawOrder } from "./orders-view";
 import { type BatchOutcome, runBatch, withStockGate } from "./stock-protocol";
-import { stockStatements } from "./stock-statements";
+import { orderReturnStatements } from "./stock-statements";
 
 export interface OrderChange {
   customer_id?: number | null | undefined;
@@ -119,7 +119,10 @@ export async function updateOrder(
 /**
  * Cancels a pending order: status, restocked quantities and `return` log
  * rows in one batch. The status trigger refuses a second cancellation, so
- * two cancels racing restore the stock once.
+ * two cancels racing restore the stock once. What comes back is what is still
+ * out (quantity − refunded_quantity), computed by the batch itself: units a
+ * refund already restocked, or refunded as damaged, never come back again,
+ * even when that refund commits between our read and our batch.
  */
 export async function cancelOrder(deps: OrderDeps, actor: AuthUser, id: number): Promise<OrderView> {
   const { order, view } = await getOrderFor(deps.d1, actor, { id });
@@ -136,22 +139,28 @@ export async function cancelOrder(deps: OrderDeps, actor: AuthUser, id: number):
     d1.prepare("UPDATE orders SET status = status WHERE id = ?1 AND paid_amount > 0").bind(id),
     d1.prepare("UPDATE orders SET status = 'cancelled', updated_at = ?2 WHERE id = ?1").bind(id, now),
   ];
+  const returnsIndex = statements.length + 1;
   statements.push(
-    ...stockStatements(
-      d1,
-      view.order_items.map((item) => ({ productId: item.product_id, delta: item.quantity })),
-      {
-        userId: actor.id,
-        action: "return",
-        referenceNumber: order.order_number,
-        notes: "Order cancelled",
-        stockRef: ref,
-        now,
-      },
-    ),
+    ...orderReturnStatements(d1, id, {
+      userId: actor.id,
+      referenceNumber: order.order_number,
+      notes: "Order cancelled",
+      stockRef: ref,
+      now,
+    }),
   );
-  const write = async (): Promise<BatchOutcome<null>> => {
-    const outcome = await runBatch(d1, statements, ref, () => null);
+  const byProduct = (rows: { product_id: number; quantity_change: number }[]) =>
+    new Map(rows.map((row) => [row.product_id, row.quantity_change]));
+  const write = async (): Promise<BatchOutcome<Map<number, number>>> => {
+    const outcome = await runBatch(
+      d1,
+      statements,
+      ref,
+      (results) =>
+        byProduct((results[returnsIndex]?.results ?? []) as { product_id: number; quantity_change: number }[]),
+      // Whether it landed: a cancel with nothing left out writes no log row.
+      () => d1.prepare("SELECT 1 AS found FROM orders WHERE id = ?1 AND status = 'cancelled'").bind(id).first(),
+    );
     if (outcome.kind === "refused" && isStatusTransitionRefusal(outcome.error)) {
       const current = await d1
         .prepare("SELECT status, paid_amount FROM orders WHERE id = ?1")
@@ -165,6 +174,16 @@ export async function cancelOrder(deps: OrderDeps, actor: AuthUser, id: number):
     }
     return outcome;
   };
+  // The batch landed but its answer was lost: its log rows say what it put back.
+  const recover = async () =>
+    byProduct(
+      (
+        await d1
+          .prepare("SELECT product_id, quantity_change FROM inventory_logs WHERE stock_ref = ?1")
+          .bind(ref)
+          .all<{ product_id: number; quantity_change: number }>()
+      ).results,
+    );
   if (order.points_redeemed > 0 && order.customer_id !== null) {
     statements.push(
       d1
@@ -178,8 +197,14 @@ export async function cancelOrder(deps: OrderDeps, actor: AuthUser, id: number):
         .bind(order.customer_id, order.points_redeemed, order.order_number, actor.id, order.id, now),
     );
   }
-  const changes = view.order_items.map((item) => ({ productId: item.product_id, delta: item.quantity }));
-  await withStockGate(deps, ref, changes, write, async () => null);
+  // Announced to the objects before the batch: at most what is out now (refunds
+  // only ever grow refunded_quantity); each is committed with what the batch wrote.
+  const outNow = new Map<number, number>();
+  for (const item of view.order_items) {
+    outNow.set(item.product_id, (outNow.get(item.product_id) ?? 0) + item.quantity - item.refunded_quantity);
+  }
+  const changes = [...outNow].filter(([, delta]) => delta > 0).map(([productId, delta]) => ({ productId, delta }));
+  await withStockGate(deps, ref, changes, write, recover, (written) => written);
   const reloaded = await loadOrder(d1, { id });
   if (!reloaded) throw new ApiError("NOT_FOUND", "Order not found");
   return reloaded.view;

@@ -60,6 +60,13 @@ export async function withStockGate<T>(
   changes: StockChange[],
   write: () => Promise<BatchOutcome<T>>,
   recover: () => Promise<T>,
+  /**
+   * For gives whose size the batch itself decides (a cancel puts back what is
+   * still out when it runs): the units it wrote per product, read from its
+   * result. Each credit is then committed with that many units, not with the
+   * (larger or equal) number announced before the batch.
+   */
+  written?: (value: T) => ReadonlyMap<number, number>,
 ): Promise<T> {
   // Ascending product id, as the protocol prescribes; the calls run in
   // parallel because a reservation never waits on another object.
@@ -98,10 +105,17 @@ export async function withStockGate<T>(
 
   const outcome = await timed(deps, "batch", write);
   if (outcome.kind === "committed") {
-    deps.defer(settleAll(deps.stock, ordered, ref, "commit"));
+    deps.defer(settleAll(deps.stock, ordered, ref, "commit", written?.(outcome.value)));
     return outcome.value;
   }
   if (outcome.kind === "written") {
+    if (written) {
+      // Commit only once D1 said what was written; should that read fail, the
+      // holds stay for the alarms, which read the same from D1.
+      const value = await recover();
+      deps.defer(settleAll(deps.stock, ordered, ref, "commit", written(value)));
+      return value;
+    }
     deps.defer(settleAll(deps.stock, ordered, ref, "commit"));
     return recover();
   }
@@ -117,11 +131,19 @@ export async function withStockGate<T>(
   );
 }
 
-async function settleAll(stock: StockGate, changes: StockChange[], ref: string, how: "commit" | "release") {
+async function settleAll(
+  stock: StockGate,
+  changes: StockChange[],
+  ref: string,
+  how: "commit" | "release",
+  written?: ReadonlyMap<number, number>,
+) {
   await Promise.allSettled(
-    changes.map((change) =>
-      how === "commit" ? stock.commit(change.productId, ref) : stock.release(change.productId, ref),
-    ),
+    changes.map((change) => {
+      if (how === "release") return stock.release(change.productId, ref);
+      if (written && change.delta > 0) return stock.commit(change.productId, ref, written.get(change.productId) ?? 0);
+      return stock.commit(change.productId, ref);
+    }),
   );
 }
 

@@ -69,3 +69,41 @@ export function stockStatements(d1: D1Database, lines: StockLine[], meta: LogMet
   }
   return statements;
 }
+
+/**
+ * Puts back what an order still has out: per product, Σ (quantity −
+ * refunded_quantity) of its lines, read from `order_items` when the batch
+ * runs, so a refund that committed first (restocked or not) is never counted
+ * twice, whatever the caller read before. Products with nothing left out get
+ * no log row. The INSERT returns `product_id, quantity_change` per row: what
+ * the batch actually put back, which is what the stock objects must be told.
+ */
+export function orderReturnStatements(
+  d1: D1Database,
+  orderId: number,
+  meta: Omit<LogMeta, "action">,
+): D1PreparedStatement[] {
+  const out = `out(product_id, delta) AS (
+    SELECT product_id, SUM(quantity - refunded_quantity) FROM order_items WHERE order_id = ?1
+    GROUP BY product_id HAVING SUM(quantity - refunded_quantity) > 0)`;
+  return [
+    d1
+      .prepare(
+        `WITH ${out}
+         UPDATE products SET stock_quantity = stock_quantity + (SELECT delta FROM out WHERE out.product_id = products.id),
+           updated_at = ?2
+         WHERE id IN (SELECT product_id FROM out)`,
+      )
+      .bind(orderId, meta.now),
+    d1
+      .prepare(
+        `WITH ${out}
+         INSERT INTO inventory_logs (product_id, user_id, action, quantity_change, quantity_before, quantity_after,
+           reference_number, notes, stock_ref, created_at)
+         SELECT p.id, ?2, 'return', out.delta, p.stock_quantity - out.delta, p.stock_quantity, ?3, ?4, ?5, ?6
+         FROM out JOIN products p ON p.id = out.product_id
+         RETURNING product_id, quantity_change`,
+      )
+      .bind(orderId, meta.userId, meta.referenceNumber, meta.notes, meta.stockRef, meta.now),
+  ];
+}

@@ -7,7 +7,8 @@ import type { ProductStock, ReserveResult, StockView } from "./product-stock";
 export interface StockGate {
   reserve(productId: number, ref: string, qty: number): Promise<ReserveResult>;
   credit(productId: number, ref: string, qty: number): Promise<{ ok: true; available: number }>;
-  commit(productId: number, ref: string): Promise<unknown>;
+  /** `qty`, for a credit: the units its batch actually wrote (default: all that were announced). */
+  commit(productId: number, ref: string, qty?: number): Promise<unknown>;
   release(productId: number, ref: string): Promise<unknown>;
   view(productId: number): Promise<StockView>;
   resync(productId: number): Promise<{ ok: boolean; available: number | null }>;
@@ -20,7 +21,7 @@ export function stockGate(namespace: DurableObjectNamespace<ProductStock>): Stoc
   return {
     reserve: (productId, ref, qty) => stub(productId).reserve(productId, ref, qty),
     credit: (productId, ref, qty) => stub(productId).credit(productId, ref, qty),
-    commit: (productId, ref) => stub(productId).commit(ref),
+    commit: (productId, ref, qty) => stub(productId).commit(ref, qty),
     release: (productId, ref) => stub(productId).release(ref),
     view: (productId) => stub(productId).view(),
     resync: (productId) => stub(productId).resync(productId),

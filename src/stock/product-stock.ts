@@ -104,9 +104,13 @@ export class ProductStock extends DurableObject<Bindings> {
     return { ok: true, available };
   }
 
-  /** Settles `ref` as done (its D1 batch committed). Idempotent. */
-  async commit(ref: string): Promise<{ state: State | "unknown"; available: number | null }> {
-    return this.settle(ref, "committed");
+  /**
+   * Settles `ref` as done (its D1 batch committed). Idempotent. For a credit,
+   * `qty` is what the batch actually put back (it may be less than was
+   * announced, e.g. a cancel after a refund); omitted, the whole credit counts.
+   */
+  async commit(ref: string, qty?: number): Promise<{ state: State | "unknown"; available: number | null }> {
+    return this.settle(ref, "committed", qty);
   }
 
   /** Settles `ref` as undone (its D1 batch was refused). Idempotent. */
@@ -157,12 +161,15 @@ export class ProductStock extends DurableObject<Bindings> {
       )
       .toArray();
     for (const entry of expired) {
+      // A credit counts what its batch wrote, which may be less than announced.
       const written = await this.env.DB.prepare(
-        "SELECT 1 AS found FROM inventory_logs WHERE stock_ref = ?1 AND product_id = ?2 LIMIT 1",
+        "SELECT COUNT(*) AS n, COALESCE(SUM(quantity_change), 0) AS qty FROM inventory_logs WHERE stock_ref = ?1 AND product_id = ?2",
       )
         .bind(entry.ref, this.productId)
-        .first();
-      this.settle(entry.ref, written ? "committed" : "released");
+        .first<{ n: number; qty: number }>();
+      if (written && written.n > 0)
+        this.settle(entry.ref, "committed", entry.kind === "give" ? written.qty : undefined);
+      else this.settle(entry.ref, "released");
     }
     this.sql.exec("DELETE FROM entries WHERE state != 'held' AND settled_at < ?", now - SETTLED_RETENTION_MS);
     this.flushCommittedTakes();
@@ -231,7 +238,7 @@ export class ProductStock extends DurableObject<Bindings> {
     }
   }
 
-  private settle(ref: string, outcome: "committed" | "released") {
+  private settle(ref: string, outcome: "committed" | "released", qty?: number) {
     const entry = this.entry(ref);
     if (!entry) return { state: "unknown" as const, available: this.available };
     if (entry.state !== "held") return { state: entry.state, available: this.available };
@@ -240,9 +247,18 @@ export class ProductStock extends DurableObject<Bindings> {
       return { state: outcome, available: this.available };
     }
     const current = this.available ?? 0;
-    if (outcome === "committed" && entry.kind === "give") this.setAvailable(current + entry.qty);
+    // A credit counts what its batch wrote when the caller knows it.
+    const settledQty =
+      outcome === "committed" && entry.kind === "give" && qty !== undefined ? Math.max(0, qty) : entry.qty;
+    if (outcome === "committed" && entry.kind === "give") this.setAvailable(current + settledQty);
     if (outcome === "released" && entry.kind === "take") this.setAvailable(current + entry.qty);
-    this.sql.exec("UPDATE entries SET state = ?, settled_at = ? WHERE ref = ?", outcome, Date.now(), ref);
+    this.sql.exec(
+      "UPDATE entries SET state = ?, settled_at = ?, qty = ? WHERE ref = ?",
+      outcome,
+      Date.now(),
+      settledQty,
+      ref,
+    );
     return { state: outcome, available: this.available };
   }
 
