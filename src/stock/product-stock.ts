@@ -230,9 +230,10 @@ export class ProductStock extends DurableObject<Bindings> {
       qty,
       expiresAt,
     );
-    // Holds expire in insertion order, so an alarm already set fires no later
-    // than this one needs; only an unscheduled object sets one.
-    if (this.alarmAt === null) {
+    // The alarm fires at the earliest of the open holds' expiry and the daily
+    // sweep: an alarm already set for an earlier hold stays (holds expire in
+    // insertion order), but a sweep a day away is brought forward to this one.
+    if (this.alarmAt === null || expiresAt < this.alarmAt) {
       this.alarmAt = expiresAt;
       void this.ctx.storage.setAlarm(expiresAt);
     }

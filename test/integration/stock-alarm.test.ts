@@ -1,0 +1,113 @@
+/**
+ * A hold is settled within its expiry, whatever the object's alarm was set
+ * for: after an alarm run leaves only settled entries, the next alarm is the
+ * daily sweep, and a new hold must bring it forward.
+ */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, it } from "vitest";
+import { createOrder, type OrderDeps } from "../../src/services/orders-create";
+import { stockObjectName } from "../../src/stock/client";
+import { HOLD_MS } from "../../src/stock/product-stock";
+import { accounts } from "../helpers/accounts";
+import { call, expectJson } from "../helpers/api";
+import { createProduct } from "../helpers/catalog";
+import { bookStock, gate, logSum } from "../helpers/stock";
+
+const stub = (productId: number) => env.PRODUCT_STOCK.get(env.PRODUCT_STOCK.idFromName(stockObjectName(productId)));
+
+const alarmAt = (productId: number) =>
+  runInDurableObject(stub(productId), (_instance, state) => state.storage.getAlarm());
+
+const heldExpiries = (productId: number) =>
+  runInDurableObject(stub(productId), (_instance, state) =>
+    state.storage.sql
+      .exec<{ ref: string; expires_at: number }>(
+        "SELECT ref, expires_at FROM entries WHERE state = 'held' ORDER BY ref",
+      )
+      .toArray(),
+  );
+
+/**
+ * env.DB whose second batch (an order's write; the first reads the cart)
+ * lands, then the connection drops for good.
+ */
+function lostAfterWrite(): D1Database {
+  let batches = 0;
+  let lost = false;
+  return new Proxy(env.DB, {
+    get(target, key) {
+      if (key === "batch") {
+        return async (statements: D1PreparedStatement[]) => {
+          batches += 1;
+          const results = await target.batch(statements);
+          if (batches < 2) return results;
+          lost = true;
+          throw new Error("D1_ERROR: Network connection lost.");
+        };
+      }
+      if (key === "prepare" && lost) {
+        // Nothing answers any more, so nobody can tell whether the sale landed.
+        const fail = async () => Promise.reject(new Error("D1_ERROR: Network connection lost."));
+        return () => ({ bind: () => ({ first: fail, all: fail, run: fail }) });
+      }
+      const value = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+describe("ProductStock alarm", () => {
+  it("brings the daily sweep forward to a new hold's expiry, and the alarm then settles it from D1", async ({
+    expect,
+  }) => {
+    const { admin, cashier } = await accounts();
+    const product = await createProduct(admin.token, { stock_quantity: 10 });
+
+    // A sale that settled normally, then an alarm run: only settled entries remain,
+    // so the object schedules its daily sweep.
+    await expectJson(
+      call("POST", "/api/v1/orders", {
+        token: cashier.token,
+        body: { order_items: [{ product_id: product.id, quantity: 1 }] },
+      }),
+      201,
+    );
+    await expect.poll(async () => (await gate().view(product.id)).open_entries).toBe(0);
+    expect(await runDurableObjectAlarm(stub(product.id))).toBe(true);
+    expect(await alarmAt(product.id)).toBeGreaterThan(Date.now() + 23 * 3600_000);
+
+    // Two holds whose outcome the object never hears: a sale whose batch landed
+    // while the connection dropped, and a till that vanished before writing.
+    const deps: OrderDeps = { d1: lostAfterWrite(), stock: gate(), defer: () => undefined };
+    const actor = { id: cashier.id, username: cashier.username, role: "cashier" as const };
+    await expect(
+      createOrder(deps, actor, { order_items: [{ product_id: product.id, quantity: 2 }] }, null),
+    ).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE" });
+    await gate().reserve(product.id, "ORD-VANISHED-2", 3);
+    expect(await gate().view(product.id)).toMatchObject({ available: 4, open_entries: 2, held_take: 5 });
+
+    // The alarm now fires when the first of them expires, not a day later.
+    const holds = await heldExpiries(product.id);
+    expect(holds).toHaveLength(2);
+    const firstExpiry = Math.min(...holds.map((hold) => hold.expires_at));
+    expect(firstExpiry).toBeLessThanOrEqual(Date.now() + HOLD_MS);
+    const scheduled = await alarmAt(product.id);
+    expect(scheduled).not.toBeNull();
+    expect(scheduled).toBeLessThanOrEqual(firstExpiry + 1000);
+
+    // Past their expiry, the alarm asks D1: the sale is committed, the vanished hold released.
+    await runInDurableObject(stub(product.id), (_instance, state) => {
+      state.storage.sql.exec("UPDATE entries SET expires_at = 0 WHERE state = 'held'");
+    });
+    expect(await runDurableObjectAlarm(stub(product.id))).toBe(true);
+    expect(await bookStock(product.id)).toBe(7);
+    expect(await logSum(product.id)).toBe(7);
+    expect(await gate().view(product.id)).toMatchObject({ available: 7, open_entries: 0 });
+    const states = await runInDurableObject(stub(product.id), (_instance, state) =>
+      state.storage.sql.exec<{ ref: string; state: string }>("SELECT ref, state FROM entries").toArray(),
+    );
+    expect(states.map((row) => row.state).sort()).toEqual(["committed", "committed", "released"]);
+    expect(states.find((row) => row.ref === "ORD-VANISHED-2")?.state).toBe("released");
+  });
+});
