@@ -26,12 +26,14 @@ export default defineConfig(async () => {
             LOG_LEVEL: "silent",
             // test/helpers/api.ts BOOTSTRAP_HEADERS presents it for the first account.
             BOOTSTRAP_TOKEN: "test-bootstrap-token-0123456789abcdef",
+            // Every test runs through src/lib/d1-guard.ts: D1 refuses what production refuses.
+            D1_ENFORCE_PRODUCTION_LIMITS: "true",
           },
         },
       }),
     ],
     test: {
-      setupFiles: ["./test/setup/apply-migrations.ts"],
+      setupFiles: ["./test/setup/apply-migrations.ts", "./test/setup/d1-limits.ts"],
       include: ["test/**/*.test.ts"],
       testTimeout: 30_000,
       hookTimeout: 60_000,

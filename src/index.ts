@@ -4,13 +4,18 @@ import type { Bindings } from "./env";
 import { CRON_JOBS } from "./jobs/crons";
 import { emailDeps, handleDeadLetters, handleEmailBatch } from "./jobs/email-consumer";
 import { appConfig } from "./lib/config";
+import { guardDurableObject, guardWorker } from "./lib/d1-guard";
 import { log } from "./lib/log";
+import { ProductStock as ProductStockObject } from "./stock/product-stock";
 
-export { ProductStock } from "./stock/product-stock";
+/** Each call into a stock object counts as one invocation for the D1 limits guard (when it is on). */
+export const ProductStock = guardDurableObject(ProductStockObject);
+export type ProductStock = ProductStockObject;
 
 const app = createApp();
 
-export default {
+// With D1_ENFORCE_PRODUCTION_LIMITS = "true", each call runs as one invocation on guarded D1 bindings.
+export default guardWorker({
   fetch: app.fetch,
 
   async queue(batch, env) {
@@ -36,4 +41,4 @@ export default {
       ),
     );
   },
-} satisfies ExportedHandler<Bindings>;
+} satisfies ExportedHandler<Bindings>);

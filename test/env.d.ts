@@ -10,6 +10,8 @@ declare global {
       JWT_SECRET: string;
       FILE_SIGNING_SECRET: string;
       RESTORE_DB: D1Database;
+      /** "true" in vitest.config.ts: every test runs through src/lib/d1-guard.ts. */
+      D1_ENFORCE_PRODUCTION_LIMITS: string;
     }
   }
 }

@@ -18,6 +18,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../env";
+import { guardSql } from "../lib/d1-guard";
 
 /** How long a reservation waits for its commit before the alarm asks D1. */
 export const HOLD_MS = 60_000;
@@ -64,7 +65,7 @@ export class ProductStock extends DurableObject<Bindings> {
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
-    this.sql = ctx.storage.sql;
+    this.sql = guardSql(ctx.storage.sql, env); // the 100-parameter cap, when D1 limits are enforced
     this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)`);
     this.sql.exec(
       `CREATE TABLE IF NOT EXISTS entries (
