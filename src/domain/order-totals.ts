@@ -46,6 +46,14 @@ export function computeTotals(lines: CartLine[], tax: number, discount: number):
   return { ok: true, totals: { lines: priced, subtotal, tax, discount, total: subtotal + tax - discount } };
 }
 
+/**
+ * The most a user without `prices:override` may take off, in cents:
+ * `maxPercent` of the goods' value before any discount (Σ unit price ×
+ * quantity). Line and order discounts count together against it.
+ */
+export const discountCap = (grossCents: number, maxPercent: number): number =>
+  Math.floor((grossCents * maxPercent) / 100);
+
 export interface RequestedLine {
   product_id: number;
   quantity: number;

@@ -49,6 +49,20 @@ const nonNegativeNumber = (fallback: number) =>
       .optional(),
   ).transform((n) => n ?? fallback);
 
+/** A percentage from 0 to 100 (decimals allowed). */
+const percent = (fallback: number) =>
+  setting(
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, "must be a percentage from 0 to 100")
+      .transform(Number)
+      .refine((n) => n <= 100, "must be a percentage from 0 to 100")
+      .optional(),
+  ).transform((n) => n ?? fallback);
+
+/** Default of CASHIER_MAX_DISCOUNT_PERCENT (services use it when no config is passed). */
+export const DEFAULT_CASHIER_MAX_DISCOUNT_PERCENT = 20;
+
 const text = (fallback: string) => setting(z.string().optional()).transform((s) => s ?? fallback);
 
 const httpUrl = (fallback: string | undefined) =>
@@ -124,6 +138,7 @@ const SettingsSchema = z.object({
   LOGIN_LOCKOUT_SECONDS: positiveInt(900),
   LOYALTY_POINTS_PER_UNIT: nonNegativeNumber(1),
   LOYALTY_MAX_MANUAL_ADJUSTMENT: positiveInt(10_000),
+  CASHIER_MAX_DISCOUNT_PERCENT: percent(DEFAULT_CASHIER_MAX_DISCOUNT_PERCENT),
   LOYALTY_POINT_VALUE: setting(z.string().optional()).transform((raw, ctx) => {
     const parsed = parseMoney(raw ?? "0.01");
     if (!parsed.ok || parsed.cents <= 0) {
@@ -200,6 +215,11 @@ export interface AppConfig {
   loyalty: LoyaltyConfig;
   /** Most points one manual adjustment (POST /customers/{id}/loyalty-points) may add or remove. */
   loyaltyMaxManualAdjustment: number;
+  /**
+   * Most a user without `prices:override` may take off an order, line and
+   * order discounts together, in percent of its value before any discount.
+   */
+  cashierMaxDiscountPercent: number;
   documents: DocumentsConfig;
   email: EmailConfig;
   corsOrigins: string[];
@@ -233,6 +253,7 @@ function assemble(s: Settings): AppConfig {
     },
     loyalty: { pointsPerUnit: s.LOYALTY_POINTS_PER_UNIT, pointValueCents: s.LOYALTY_POINT_VALUE },
     loyaltyMaxManualAdjustment: s.LOYALTY_MAX_MANUAL_ADJUSTMENT,
+    cashierMaxDiscountPercent: s.CASHIER_MAX_DISCOUNT_PERCENT,
     documents: {
       signingSecret: s.FILE_SIGNING_SECRET,
       linkTtlSeconds: s.LINK_TTL_SECONDS,

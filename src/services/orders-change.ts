@@ -1,11 +1,13 @@
 /** Changing orders after the sale: editing a pending order, and cancelling it (stock goes back). */
+
+import { parseMoney } from "../domain/money";
 import { computeTotals } from "../domain/order-totals";
 import type { AuthUser } from "../lib/auth/current-user";
 import { hasPermission } from "../lib/auth/rbac";
 import { pointsFor } from "../lib/config";
 import { isCheckViolation, isStatusTransitionRefusal } from "../lib/db-errors";
 import { ApiError, invalidField } from "../lib/errors";
-import type { OrderDeps } from "./orders-create";
+import { assertDiscountAllowed, type OrderDeps } from "./orders-create";
 import { getOrderFor, loadOrder } from "./orders-read";
 import type { OrderView, RawOrder } from "./orders-view";
 import { type BatchOutcome, runBatch, withStockGate } from "./stock-protocol";
@@ -74,6 +76,14 @@ export async function updateOrder(
     discount + order.points_discount,
   );
   if (!priced.ok) throw invalidField(["body", "discount"], "Order discount is larger than the subtotal");
+  if (fields.discount !== undefined && fields.discount > order.discount) {
+    // Raising the discount: line discounts (fixed at the sale) and the new order discount count together.
+    const lineDiscounts = view.order_items.reduce((sum, item) => {
+      const cents = parseMoney(item.discount);
+      return sum + (cents.ok ? cents.cents : 0);
+    }, 0);
+    assertDiscountAllowed(deps, actor, order.subtotal + lineDiscounts, lineDiscounts + discount);
+  }
   if (priced.totals.total < order.paid_amount) {
     throw new ApiError(
       "CONFLICT",
@@ -88,29 +98,40 @@ export async function updateOrder(
     ? pointsFor(priced.totals.total, deps.loyalty ?? { pointsPerUnit: 1, pointValueCents: 1 })
     : 0;
   // The CHECK on paid_amount <= total also refuses a total cut below a payment racing this edit.
-  const updated = await deps.d1
-    .prepare(
-      `UPDATE orders SET customer_id = ?2, notes = ?3, tax = ?4, discount = ?5, total = ?6, points_earned = ?7, updated_at = ?8
-       WHERE id = ?1 AND status = 'pending' RETURNING id`,
-    )
-    .bind(
-      id,
-      customerId,
-      fields.notes === undefined ? order.notes : fields.notes,
-      tax,
-      discount,
-      priced.totals.total,
-      pointsEarned,
-      new Date().toISOString(),
-    )
-    .first()
+  // An edit that brings the total down to what has been paid (0 when nothing was)
+  // completes the order in the same batch, as a covering payment would.
+  const now = new Date().toISOString();
+  const [edited, completion] = await deps.d1
+    .batch([
+      deps.d1
+        .prepare(
+          `UPDATE orders SET customer_id = ?2, notes = ?3, tax = ?4, discount = ?5, total = ?6, points_earned = ?7, updated_at = ?8
+           WHERE id = ?1 AND status = 'pending' RETURNING id`,
+        )
+        .bind(
+          id,
+          customerId,
+          fields.notes === undefined ? order.notes : fields.notes,
+          tax,
+          discount,
+          priced.totals.total,
+          pointsEarned,
+          now,
+        ),
+      deps.d1
+        .prepare(
+          "UPDATE orders SET status = 'completed', completed_at = ?2, updated_at = ?2 WHERE id = ?1 AND status = 'pending' AND paid_amount = total",
+        )
+        .bind(id, now),
+    ])
     .catch((error: unknown) => {
       if (isCheckViolation(error, "orders_paid_within_total")) {
         throw new ApiError("CONFLICT", "The new total would be below what has been paid");
       }
       throw error;
     });
-  if (!updated) throw new ApiError("INVALID_STATE", "Order stopped being pending while you edited it");
+  if (!edited?.results[0]) throw new ApiError("INVALID_STATE", "Order stopped being pending while you edited it");
+  if ((completion?.meta.changes ?? 0) > 0) deps.onCompleted?.(id);
   const reloaded = await loadOrder(deps.d1, { id });
   if (!reloaded) throw new ApiError("NOT_FOUND", "Order not found");
   return reloaded.view;

@@ -3,11 +3,12 @@
  * each product's Durable Object, and write the order, its items, the stock
  * changes, the `sale` log rows and the idempotency key in one D1 batch.
  */
-import { computeTotals, mergeLines, newOrderNumber, type RequestedLine } from "../domain/order-totals";
+import { toDecimal } from "../domain/money";
+import { computeTotals, discountCap, mergeLines, newOrderNumber, type RequestedLine } from "../domain/order-totals";
 import type { AuthUser } from "../lib/auth/current-user";
 import { type PendingUserCheck, settleUserCheck, USER_CHECK_SQL, type UserCheckRow } from "../lib/auth/middleware";
 import { hasPermission } from "../lib/auth/rbac";
-import { type LoyaltyConfig, pointsFor } from "../lib/config";
+import { DEFAULT_CASHIER_MAX_DISCOUNT_PERCENT, type LoyaltyConfig, pointsFor } from "../lib/config";
 import { isCheckViolation } from "../lib/db-errors";
 import { ApiError, invalidField } from "../lib/errors";
 import { KeyCollision } from "../lib/http/idempotent";
@@ -40,6 +41,38 @@ export interface OrderDeps {
   loyalty?: LoyaltyConfig;
   /** Told (after the batch commits) which products the sale took to or below their minimum. */
   onLowStock?: (productIds: number[]) => void;
+  /** CASHIER_MAX_DISCOUNT_PERCENT (default 20). */
+  cashierMaxDiscountPercent?: number;
+  /** Told (after the batch commits) that this change completed the order (a receipt may go out). */
+  onCompleted?: (orderId: number) => void;
+}
+
+/**
+ * Without `prices:override`, line and order discounts together may take off at
+ * most CASHIER_MAX_DISCOUNT_PERCENT of the order's value before discounts
+ * (points redeemed are paid for with points and do not count): 403 otherwise.
+ */
+export function assertDiscountAllowed(
+  deps: Pick<OrderDeps, "cashierMaxDiscountPercent">,
+  actor: AuthUser,
+  grossCents: number,
+  discountCents: number,
+) {
+  if (hasPermission(actor.role, "prices:override")) return;
+  const percent = deps.cashierMaxDiscountPercent ?? DEFAULT_CASHIER_MAX_DISCOUNT_PERCENT;
+  const cap = discountCap(grossCents, percent);
+  if (discountCents <= cap) return;
+  throw new ApiError(
+    "FORBIDDEN",
+    `Discounts of ${toDecimal(discountCents).toFixed(2)} exceed ${percent}% of the order's ${toDecimal(grossCents).toFixed(2)} before discounts; at most ${toDecimal(cap).toFixed(2)} without a manager (prices:override)`,
+    {
+      extra: {
+        max_discount: toDecimal(cap),
+        max_discount_percent: percent,
+        requested_discount: toDecimal(discountCents),
+      },
+    },
+  );
 }
 
 interface ProductFacts {
@@ -157,6 +190,8 @@ export async function createOrder(
     );
   }
   const totals = priced.totals;
+  const lineDiscounts = totals.lines.reduce((sum, line) => sum + line.discount, 0);
+  assertDiscountAllowed(deps, actor, totals.subtotal + lineDiscounts, lineDiscounts + manualDiscount);
   const pointsEarned = facts.customer ? pointsFor(totals.total, loyalty) : 0;
 
   const now = deps.now ? deps.now() : new Date();
@@ -251,13 +286,26 @@ export async function createOrder(
       },
     ),
   );
+  const stockCount = statements.length - firstStockIndex;
+  // An order that costs nothing is paid in full: it completes in this batch,
+  // through the same conditional UPDATE (and completion trigger) as a covering payment.
+  const completesNow = totals.total === 0;
+  if (completesNow) {
+    statements.push(
+      d1
+        .prepare(
+          "UPDATE orders SET status = 'completed', completed_at = ?2, updated_at = ?2 WHERE order_number = ?1 AND status = 'pending' AND paid_amount = total RETURNING *",
+        )
+        .bind(orderNumber, nowIso),
+    );
+  }
 
   const write = async (): Promise<BatchOutcome<OrderView>> => {
     const outcome = await runBatch(d1, statements, orderNumber, (results) => {
       // The sale's log rows say what each product has left: only those now at
       // or below their minimum are worth a low-stock check after the response.
       const after = results
-        .slice(firstStockIndex)
+        .slice(firstStockIndex, firstStockIndex + stockCount)
         .flatMap((r) => (r.results ?? []) as { product_id?: number; quantity_after?: number }[]);
       const low = after
         .filter(
@@ -268,7 +316,9 @@ export async function createOrder(
         .map((row) => row.product_id as number);
       if (low.length) deps.onLowStock?.(low);
       const offset = idem ? 1 : 0;
-      const order = results[offset]?.results[0] as RawOrder;
+      const order = (results[completesNow ? results.length - 1 : offset]?.results[0] ??
+        results[offset]?.results[0]) as RawOrder;
+      if (order.status === "completed") deps.onCompleted?.(order.id);
       const inserted = itemChunks.flatMap((_, i) => (results[firstItemIndex + i]?.results ?? []) as RawOrderItem[]);
 
       const byProduct = new Map(inserted.map((item) => [item.product_id, item]));
@@ -305,6 +355,7 @@ export async function createOrder(
   const recover = async () => {
     const loaded = await loadOrder(d1, { number: orderNumber });
     if (!loaded) throw new ApiError("SERVICE_UNAVAILABLE", "Order state unknown; retry with the same Idempotency-Key");
+    if (loaded.order.status === "completed") deps.onCompleted?.(loaded.order.id);
     return loaded.view;
   };
   const changes = totals.lines.map((line) => ({

@@ -58,6 +58,24 @@ describe("config", () => {
     }
   });
 
+  it("caps cashier discounts at CASHIER_MAX_DISCOUNT_PERCENT: 20 unless set, a percentage from 0 to 100", ({
+    expect,
+  }) => {
+    expect(parseConfig(secrets).cashierMaxDiscountPercent).toBe(20);
+    for (const [raw, value] of [
+      ["0", 0],
+      ["12.5", 12.5],
+      ["100", 100],
+    ] as const) {
+      expect(parseConfig({ ...secrets, CASHIER_MAX_DISCOUNT_PERCENT: raw }).cashierMaxDiscountPercent).toBe(value);
+    }
+    for (const bad of ["101", "-5", "20%", "ten"]) {
+      expect(problems({ CASHIER_MAX_DISCOUNT_PERCENT: bad })[0], bad).toMatch(
+        /^CASHIER_MAX_DISCOUNT_PERCENT must be a percentage/,
+      );
+    }
+  });
+
   it("names every malformed setting instead of falling back to a default", ({ expect }) => {
     const found = problems({
       ACCESS_TOKEN_TTL_SECONDS: "15m",

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { setMetric } from "hono/timing";
 import { localDayBounds } from "../../domain/report-range";
 import type { AppEnv } from "../../env";
-import { notifyLowStock } from "../../jobs/notifications";
+import { notifyLowStock, notifyOrderCompleted } from "../../jobs/notifications";
 import { assertPermission, authenticate } from "../../lib/auth/middleware";
 import { appConfig, loyaltyConfig, storeTimeZone } from "../../lib/config";
 import { notFound } from "../../lib/errors";
@@ -26,6 +26,8 @@ export const orderDeps = (c: Context<AppEnv>): OrderDeps => ({
   d1: c.env.DB,
   stock: stockGate(c.env.PRODUCT_STOCK),
   loyalty: loyaltyConfig(c.env),
+  cashierMaxDiscountPercent: appConfig(c.env).cashierMaxDiscountPercent,
+  onCompleted: (orderId) => c.executionCtx.waitUntil(notifyOrderCompleted(c.env, orderId)),
 
   defer: (work) => c.executionCtx.waitUntil(work.catch(() => undefined)),
   ...(appConfig(c.env).debug ? { mark: (phase: string, ms: number) => setMetric(c, phase, ms) } : {}),

@@ -29,7 +29,8 @@ export const create = createRoute({
   path: "/",
   tags,
   summary: "Ring up a sale (stock is reserved through each product's Durable Object)",
-  description: "Totals are computed on the server. Send Idempotency-Key so a retried request never sells twice.",
+  description:
+    "Totals are computed on the server. Send Idempotency-Key so a retried request never sells twice. Without prices:override, line and order discounts together above CASHIER_MAX_DISCOUNT_PERCENT of the value before discounts are a 403. An order that totals 0 is created completed.",
   security,
   // The D1 half of the auth check rides in the service's first batch (see requirePermissionInBatch).
   middleware: [requirePermissionInBatch("orders:create")],
@@ -90,6 +91,8 @@ export const update = createRoute({
   tags,
   summary:
     "Edit a pending order's customer, notes, tax or discount (cashiers: their own); status=cancelled cancels (manager/admin)",
+  description:
+    "Without prices:override, raising the discount past CASHIER_MAX_DISCOUNT_PERCENT of the value before discounts is a 403. An edit that brings the total down to what has been paid (0 when nothing was) completes the order.",
   security,
   middleware: [requirePermission("orders:create")],
   request: { params: IdParamSchema, body: jsonBody(UpdateOrderSchema) },
