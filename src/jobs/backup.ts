@@ -12,6 +12,12 @@ import type { Bindings } from "../env";
 import { appConfig } from "../lib/config";
 
 const PAGE_ROWS = 2000;
+/**
+ * D1 answers at most 1,000 queries per Worker invocation, and a backup is one
+ * (a cron run or a request). Pages grow past PAGE_ROWS when the tables are
+ * large enough that 2,000-row pages would need more queries than this.
+ */
+const QUERY_BUDGET = 800;
 /** R2 wants every part but the last to be the same size, at least 5 MiB. */
 const PART_BYTES = 5 * 1024 * 1024;
 
@@ -44,7 +50,31 @@ export async function backupTables(d1: D1Database): Promise<string[]> {
 
 const backupId = (at: Date) => at.toISOString().slice(0, 16).replace(":", "-");
 
-async function exportTable(d1: D1Database, files: R2Bucket, table: string, key: string): Promise<BackupFile> {
+const quoteId = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * Rows per page so that reading every table takes at most `budget` queries.
+ * A table's rowid span (max − min + 1) bounds its row count from above and
+ * costs an index lookup, not a scan; one query asks it for every table.
+ */
+async function pageRowsFor(d1: D1Database, tables: string[], minRows: number, budget: number): Promise<number> {
+  if (tables.length === 0) return minRows;
+  const spans = tables
+    .map((table) => `(SELECT COALESCE(MAX(rowid) - MIN(rowid) + 1, 0) FROM ${quoteId(table)})`)
+    .join(" + ");
+  const row = await d1.prepare(`SELECT ${spans} AS span`).first<{ span: number }>();
+  // Each table takes ⌈rows / page⌉ queries plus one that comes back short or empty.
+  const pages = Math.max(1, budget - tables.length);
+  return Math.max(minRows, Math.ceil((row?.span ?? 0) / pages));
+}
+
+async function exportTable(
+  d1: D1Database,
+  files: R2Bucket,
+  table: string,
+  key: string,
+  pageRows: number,
+): Promise<BackupFile> {
   const upload = await files.createMultipartUpload(key, {
     httpMetadata: { contentType: "application/x-ndjson", contentEncoding: "gzip" },
   });
@@ -94,10 +124,8 @@ async function exportTable(d1: D1Database, files: R2Bucket, table: string, key: 
   try {
     for (;;) {
       const { results } = await d1
-        .prepare(
-          `SELECT rowid AS __rowid, * FROM "${table.replace(/"/g, '""')}" WHERE rowid > ?1 ORDER BY rowid LIMIT ?2`,
-        )
-        .bind(after === -Infinity ? -9007199254740991 : after, PAGE_ROWS)
+        .prepare(`SELECT rowid AS __rowid, * FROM ${quoteId(table)} WHERE rowid > ?1 ORDER BY rowid LIMIT ?2`)
+        .bind(after === -Infinity ? -9007199254740991 : after, pageRows)
         .all<Record<string, unknown> & { __rowid: number }>();
       if (results.length === 0) break;
       const text = results
@@ -108,7 +136,7 @@ async function exportTable(d1: D1Database, files: R2Bucket, table: string, key: 
         .join("");
       rows += results.length;
       await writer.write(encoder.encode(text));
-      if (results.length < PAGE_ROWS) break;
+      if (results.length < pageRows) break;
     }
     await writer.close();
     await drain;
@@ -121,9 +149,15 @@ async function exportTable(d1: D1Database, files: R2Bucket, table: string, key: 
   return { table, key, rows, bytes, sha256: bytesToHex(hash.digest()) };
 }
 
+export interface BackupOptions {
+  /** Smallest page (default 2,000 rows); tests make it tiny to reach the query budget with few rows. */
+  minPageRows?: number;
+}
+
 export async function runBackup(
   env: Bindings,
   at: Date,
+  options: BackupOptions = {},
 ): Promise<{ id: string; created: boolean; manifest?: BackupManifest }> {
   const id = backupId(at);
   const prefix = `backups/${id}/`;
@@ -132,9 +166,12 @@ export async function runBackup(
   const version = await env.DB.prepare("SELECT name FROM d1_migrations ORDER BY id DESC LIMIT 1")
     .first<{ name: string }>()
     .catch(() => null);
+  const names = await backupTables(env.DB);
+  // Queries so far: the version, the table list, the sizes; the pages get the rest.
+  const pageRows = await pageRowsFor(env.DB, names, options.minPageRows ?? PAGE_ROWS, QUERY_BUDGET - 3);
   const tables: BackupFile[] = [];
-  for (const table of await backupTables(env.DB)) {
-    tables.push(await exportTable(env.DB, env.FILES, table, `${prefix}${table}.ndjson.gz`));
+  for (const table of names) {
+    tables.push(await exportTable(env.DB, env.FILES, table, `${prefix}${table}.ndjson.gz`, pageRows));
   }
   const manifest: BackupManifest = {
     id,

@@ -22,6 +22,7 @@ import {
 import type { EmailMessage } from "../../src/jobs/email-messages";
 import { notifyLowStock } from "../../src/jobs/notifications";
 import { readManifest, restoreBackup, verifyBackup } from "../../src/jobs/restore";
+import { guardD1, guardEnv } from "../../src/lib/d1-guard";
 import wranglerToml from "../../wrangler.toml?raw";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
@@ -43,11 +44,14 @@ const batchOf = (...bodies: EmailMessage[]) =>
 const logRow = (key: string) =>
   env.DB.prepare("SELECT status, attempts, last_error FROM email_log WHERE dedupe_key = ?1").bind(key).first();
 
+// Jobs called directly get the D1 limits guard that the Worker's handlers give them.
+const guarded = guardEnv(env);
+
 describe("email consumer", () => {
   it("sends through the log transport and acks", async ({ expect }) => {
     const batch = batchOf(message("unit-ack"));
     const ctx = createExecutionContext();
-    await handleEmailBatch(batch, emailDeps(env));
+    await handleEmailBatch(batch, emailDeps(guarded));
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual(["m0-unit-ack"]);
     expect(result.retryMessages).toEqual([]);
@@ -62,7 +66,10 @@ describe("email consumer", () => {
   });
 
   it("retries a failed send with exponential backoff and records the error", async ({ expect }) => {
-    const failing: EmailDeps = { ...emailDeps(env), transport: async () => Promise.reject(new Error("provider down")) };
+    const failing: EmailDeps = {
+      ...emailDeps(guarded),
+      transport: async () => Promise.reject(new Error("provider down")),
+    };
     // Records the delay each retry asks for (the queue result keeps only the ids).
     const delays: (number | undefined)[] = [];
     const watched = (id: string, attempts: number) => {
@@ -96,7 +103,7 @@ describe("email consumer", () => {
     const ok = createMessageBatch<unknown>("pos-email", [
       { id: "r4", timestamp: new Date(), attempts: 4, body: message("unit-retry") },
     ]);
-    await handleEmailBatch(ok, emailDeps(env));
+    await handleEmailBatch(ok, emailDeps(guarded));
     expect((await getQueueResult(ok, createExecutionContext())).explicitAcks).toEqual(["r4"]);
     expect(await logRow("unit-retry")).toMatchObject({ status: "sent" });
   });
@@ -104,7 +111,7 @@ describe("email consumer", () => {
   it("sends a message delivered twice only once", async ({ expect }) => {
     let sends = 0;
     const counting: EmailDeps = {
-      ...emailDeps(env),
+      ...emailDeps(guarded),
       transport: async () => {
         sends += 1;
       },
@@ -123,7 +130,7 @@ describe("email consumer", () => {
     const dead = createMessageBatch<unknown>("pos-email-dlq", [
       { id: "d1", timestamp: new Date(), attempts: 6, body: message("unit-dead", "gone@example.com") },
     ]);
-    await handleDeadLetters(dead, env);
+    await handleDeadLetters(dead, guarded);
     expect((await getQueueResult(dead, createExecutionContext())).explicitAcks).toEqual(["d1"]);
     const failed = await expectJson<{ data: { dedupe_key: string; status: string }[] }>(
       call("GET", "/api/v1/admin/emails?status=failed", { token: admin.token }),
@@ -254,7 +261,7 @@ describe("emails produced by the API", () => {
     const at = await createProduct(admin.token, { price: 1, stock_quantity: 4, min_stock_level: 4 });
     const sent: EmailMessage[] = [];
     const capture = {
-      ...env,
+      ...guarded,
       EMAIL_QUEUE: {
         sendBatch: async (batch: { body: EmailMessage }[]) => {
           sent.push(...batch.map((m) => m.body));
@@ -292,7 +299,7 @@ describe("cron jobs", () => {
     )
       .bind(p.id)
       .run();
-    const nyEnv = { ...env, STORE_TIMEZONE: "America/New_York" };
+    const nyEnv = { ...guarded, STORE_TIMEZONE: "America/New_York" };
     const scheduled = Date.parse("2026-11-10T10:00:00.000Z");
     // A run that fails after claiming the day gives it back; the next one does it all.
     const failingQueue = {
@@ -393,7 +400,7 @@ describe("cron jobs", () => {
     const manifest = await readManifest(env.FILES, backup.id);
     await verifyBackup(env.FILES, manifest);
     await applyD1Migrations(env.RESTORE_DB, env.TEST_MIGRATIONS);
-    const loaded = await restoreBackup(env.FILES, env.RESTORE_DB, manifest);
+    const loaded = await restoreBackup(env.FILES, guardD1(env.RESTORE_DB), manifest);
 
     const digest = async (db: D1Database, table: string) => {
       const { results } = await db.prepare(`SELECT * FROM "${table}" ORDER BY rowid`).all();
@@ -423,7 +430,7 @@ describe("cron jobs", () => {
     await env.FILES.put(victim?.key ?? "", "tampered");
     await expect(verifyBackup(env.FILES, manifest)).rejects.toThrow(/mismatch/);
     expect(
-      await runBackup(env, new Date(Date.parse(`${backup.id.replace(/T(\d\d)-(\d\d)$/, "T$1:$2")}:00.000Z`))),
+      await runBackup(guarded, new Date(Date.parse(`${backup.id.replace(/T(\d\d)-(\d\d)$/, "T$1:$2")}:00.000Z`))),
     ).toMatchObject({ created: false });
   });
 });

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { buckets, rangeInstants } from "../../src/domain/report-range";
+import { guardD1 } from "../../src/lib/d1-guard";
 import * as reports from "../../src/services/reports";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
@@ -82,6 +83,9 @@ async function insertOrders(orders: FixtureOrder[]) {
   }
 }
 
+// Services called directly get the D1 limits guard the Worker gives them.
+const db = guardD1(env.DB);
+
 describe("reports in a time zone with DST (services on real D1)", () => {
   it("puts sales on the right local day and nets refunds on theirs", async ({ expect }) => {
     const { admin, cashier } = await accounts();
@@ -139,17 +143,14 @@ describe("reports in a time zone with DST (services on real D1)", () => {
     ]);
     const tz = "America/New_York";
     const days = await reports.salesReport(
-      env.DB,
+      db,
       buckets({ start_date: "2026-11-09", end_date: "2026-11-10" }, "day", tz),
     );
     expect(days.map((d) => [d.period, d.orders, d.total_sales, d.refunds, d.net_sales])).toEqual([
       ["2026-11-09", 1, 10, 0, 10],
       ["2026-11-10", 1, 20, 5, 15],
     ]);
-    const dst = await reports.salesReport(
-      env.DB,
-      buckets({ start_date: "2026-10-31", end_date: "2026-11-02" }, "day", tz),
-    );
+    const dst = await reports.salesReport(db, buckets({ start_date: "2026-10-31", end_date: "2026-11-02" }, "day", tz));
     expect(dst.map((d) => [d.period, d.orders, d.total_sales])).toEqual([
       ["2026-10-31", 0, 0],
       ["2026-11-01", 2, 7],
@@ -159,7 +160,7 @@ describe("reports in a time zone with DST (services on real D1)", () => {
 
     // In UTC the same history splits differently: A and B are both on the 10th.
     const utc = await reports.salesReport(
-      env.DB,
+      db,
       buckets({ start_date: "2026-11-09", end_date: "2026-11-10" }, "day", "UTC"),
     );
     expect(utc.map((d) => [d.period, d.orders, d.total_sales])).toEqual([
@@ -167,7 +168,7 @@ describe("reports in a time zone with DST (services on real D1)", () => {
       ["2026-11-10", 2, 30],
     ]);
 
-    const summary = await reports.dailySummary(env.DB, "2026-11-10", tz);
+    const summary = await reports.dailySummary(db, "2026-11-10", tz);
     expect(summary).toEqual({
       date: "2026-11-10",
       total_orders: 3, // B, C and D (A belongs to the 9th)
@@ -180,7 +181,7 @@ describe("reports in a time zone with DST (services on real D1)", () => {
     });
 
     const { start, end } = rangeInstants({ start_date: "2026-11-09", end_date: "2026-11-10" }, tz);
-    const methods = await reports.paymentMethodsReport(env.DB, start, end);
+    const methods = await reports.paymentMethodsReport(db, start, end);
     expect(methods.find((m) => m.payment_method === "credit_card")).toMatchObject({
       count: 1,
       amount: 20,
@@ -190,7 +191,7 @@ describe("reports in a time zone with DST (services on real D1)", () => {
     expect(methods.find((m) => m.payment_method === "cash")).toMatchObject({ count: 1, amount: 10, net_amount: 10 });
     expect(methods).toHaveLength(7);
 
-    const products = await reports.productSalesReport(env.DB, start, end, 5);
+    const products = await reports.productSalesReport(db, start, end, 5);
     expect(products.top_by_units[0]).toMatchObject({
       product_id: p.id,
       units_sold: 30,
@@ -200,7 +201,7 @@ describe("reports in a time zone with DST (services on real D1)", () => {
       margin_percent: 50,
     });
 
-    const cashiers = await reports.cashiersReport(env.DB, start, end);
+    const cashiers = await reports.cashiersReport(db, start, end);
     expect(cashiers).toEqual([
       expect.objectContaining({
         user_id: cashier.id,
