@@ -107,7 +107,7 @@ export async function issueTokens(
   const now = clock(deps);
   const jti = crypto.randomUUID();
   const [access, refresh] = await Promise.all([
-    signAccessToken(deps.auth, { sub: String(user.id), role: user.role, tv: user.tokenVersion }, now),
+    signAccessToken(deps.auth, { sub: String(user.id), role: user.role, tv: user.tokenVersion, sid: familyId }, now),
     signRefreshToken(deps.auth, { sub: String(user.id), jti, fam: familyId }, now),
   ]);
   await deps.db.insert(refreshTokens).values({

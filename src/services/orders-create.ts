@@ -6,7 +6,13 @@
 import { toDecimal } from "../domain/money";
 import { computeTotals, discountCap, mergeLines, newOrderNumber, type RequestedLine } from "../domain/order-totals";
 import type { AuthUser } from "../lib/auth/current-user";
-import { type PendingUserCheck, settleUserCheck, USER_CHECK_SQL, type UserCheckRow } from "../lib/auth/middleware";
+import {
+  type BearerClaims,
+  type PendingUserCheck,
+  settleUserCheck,
+  type UserCheckRow,
+  userCheckStatement,
+} from "../lib/auth/middleware";
 import { hasPermission } from "../lib/auth/rbac";
 import { DEFAULT_CASHIER_MAX_DISCOUNT_PERCENT, type LoyaltyConfig, pointsFor } from "../lib/config";
 import { isCheckViolation } from "../lib/db-errors";
@@ -89,7 +95,7 @@ async function loadFacts(
   d1: D1Database,
   productIds: number[],
   customerId: number | null | undefined,
-  userId: number | null,
+  caller: BearerClaims | null,
 ) {
   const placeholders = productIds.map((_, i) => `?${i + 1}`).join(",");
   const [products, customers, users] = await d1.batch([
@@ -99,7 +105,7 @@ async function loadFacts(
     d1
       .prepare("SELECT id, first_name, last_name, email, is_active, loyalty_points FROM customers WHERE id = ?1")
       .bind(customerId ?? -1),
-    d1.prepare(USER_CHECK_SQL).bind(userId ?? -1),
+    userCheckStatement(d1, caller),
   ]);
   return {
     products: new Map(((products?.results ?? []) as ProductFacts[]).map((p) => [p.id, p])),
@@ -131,7 +137,7 @@ export async function createOrder(
   const lines = merged.lines;
   const productIds = lines.map((line) => line.product_id);
   const facts = await timed(deps, "facts", () =>
-    loadFacts(deps.d1, productIds, input.customer_id, pendingCheck ? pendingCheck.claims.userId : null),
+    loadFacts(deps.d1, productIds, input.customer_id, pendingCheck?.claims ?? null),
   );
   const actor = pendingCheck ? settleUserCheck(pendingCheck, facts.user) : caller;
   if (lines.some((line) => line.unit_price !== undefined) && !hasPermission(actor.role, "prices:override")) {

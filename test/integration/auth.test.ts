@@ -1,12 +1,16 @@
 import { env } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { describe, it } from "vitest";
-import { accounts } from "../helpers/accounts";
+import { accounts, createAccount } from "../helpers/accounts";
 import { call, expectJson, login } from "../helpers/api";
 
 const secret = new TextEncoder().encode(env.JWT_SECRET);
 const b64url = (value: unknown) =>
   btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+
+/** The sign-in (refresh-token family) an access token belongs to. */
+const sidOf = (token: string): string =>
+  JSON.parse(atob((token.split(".")[1] ?? "").replace(/-/g, "+").replace(/_/g, "/"))).sid;
 
 async function forge(
   claims: Record<string, unknown>,
@@ -150,6 +154,57 @@ describe("register, login, me, refresh, logout", () => {
   });
 });
 
+describe("sessions", () => {
+  const me = (token: string) => call("GET", "/api/v1/auth/me", { token });
+
+  it("ends the access tokens of a sign-in whose spent refresh token comes back, not the user's other sign-ins", async ({
+    expect,
+  }) => {
+    const { manager } = await accounts();
+    const stolen = await login(manager.username, manager.password);
+    const otherDevice = await login(manager.username, manager.password);
+    const rotated = await expectJson<{ access_token: string; refresh_token: string }>(
+      call("POST", "/api/v1/auth/refresh", { body: { refresh_token: stolen.refresh_token } }),
+      200,
+    );
+    expect((await me(stolen.access_token)).status).toBe(200);
+
+    const replay = await call("POST", "/api/v1/auth/refresh", { body: { refresh_token: stolen.refresh_token } });
+    expect(replay.status).toBe(401);
+    expect((await me(stolen.access_token)).status).toBe(401);
+    expect((await me(rotated.access_token)).status).toBe(401);
+    // The hot path that checks the caller inside its own batch (selling) refuses it too.
+    const sale = await call("POST", "/api/v1/orders", {
+      token: rotated.access_token,
+      body: { order_items: [{ product_id: 999_999, quantity: 1 }] },
+    });
+    expect(sale.status).toBe(401);
+
+    await expectJson(me(otherDevice.access_token), 200);
+    await expectJson(call("POST", "/api/v1/auth/refresh", { body: { refresh_token: otherDevice.refresh_token } }), 200);
+  });
+
+  it("ends the sign-in's access token on logout, and every access token on a logout without one", async ({
+    expect,
+  }) => {
+    const { admin } = await accounts();
+    const user = await createAccount(admin.token, "twodevices", "cashier");
+    const phone = await login(user.username, user.password);
+
+    await expectJson(
+      call("POST", "/api/v1/auth/logout", { token: phone.access_token, body: { refresh_token: phone.refresh_token } }),
+      200,
+    );
+    expect((await me(phone.access_token)).status).toBe(401);
+    await expectJson(me(user.token), 200);
+
+    const tablet = await login(user.username, user.password);
+    await expectJson(call("POST", "/api/v1/auth/logout", { token: user.token }), 200);
+    expect((await me(user.token)).status).toBe(401);
+    expect((await me(tablet.access_token)).status).toBe(401);
+  });
+});
+
 describe("login throttling", () => {
   it("refuses to log out with someone else's refresh token, and leaves their session alone", async ({ expect }) => {
     const { admin, manager } = await accounts();
@@ -209,7 +264,7 @@ describe("token attacks", () => {
   it("rejects alg none, tampering, wrong keys, expiry, not-before, issuer and audience", async ({ expect }) => {
     const { admin, cashier } = await accounts();
     const now = Math.floor(Date.now() / 1000);
-    const claims = { typ: "access", role: "admin", tv: 0, sub: String(cashier.id) };
+    const claims = { typ: "access", role: "admin", tv: 0, sub: String(cashier.id), sid: sidOf(cashier.token) };
 
     const none = `${b64url({ alg: "none", typ: "JWT" })}.${b64url({ ...claims, iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE, exp: now + 600, iat: now })}.`;
     const [header, , signature] = cashier.token.split(".");
@@ -224,6 +279,16 @@ describe("token attacks", () => {
       wrongAudience: await forge(claims, { aud: "another-app" }),
       refreshAsAccess: cashier.refresh,
       garbage: "not.a.token",
+      // Signed correctly, but naming no sign-in, or one that does not exist or is someone else's.
+      noSession: await forge({ typ: "access", role: "admin", tv: 0, sub: String(admin.id) }),
+      unknownSession: await forge({ typ: "access", role: "admin", tv: 0, sub: String(admin.id), sid: "nope" }),
+      othersSession: await forge({
+        typ: "access",
+        role: "admin",
+        tv: 0,
+        sub: String(admin.id),
+        sid: sidOf(cashier.token),
+      }),
     };
     for (const [name, token] of Object.entries(attacks)) {
       const res = await me(token);
@@ -231,13 +296,19 @@ describe("token attacks", () => {
       expect(res.headers.get("WWW-Authenticate"), name).toBe("Bearer");
     }
     // A correctly signed token still works, proving the forge helper signs properly.
-    const good = await forge({ typ: "access", role: "admin", tv: 0, sub: String(admin.id) });
+    const good = await forge({ typ: "access", role: "admin", tv: 0, sub: String(admin.id), sid: sidOf(admin.token) });
     expect((await me(good)).status).toBe(200);
   });
 
   it("never takes the role from the token", async ({ expect }) => {
     const { cashier } = await accounts();
-    const lying = await forge({ typ: "access", role: "admin", tv: 0, sub: String(cashier.id) });
+    const lying = await forge({
+      typ: "access",
+      role: "admin",
+      tv: 0,
+      sub: String(cashier.id),
+      sid: sidOf(cashier.token),
+    });
     expect((await call("GET", "/api/v1/users", { token: lying })).status).toBe(403);
   });
 });

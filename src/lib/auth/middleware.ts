@@ -23,6 +23,8 @@ export interface BearerClaims {
   userId: number;
   tokenVersion: number;
   role: string;
+  /** The sign-in the token belongs to (its refresh-token family). */
+  sessionId: string;
 }
 
 /** Checks the Authorization header and the token's signature, issuer, audience and expiry. */
@@ -34,7 +36,7 @@ export async function verifyBearer(c: Context<AppEnv>): Promise<BearerClaims> {
   const claims = await verifyAccessToken(authConfig(c.env), token);
   const userId = Number(claims.sub);
   if (!Number.isSafeInteger(userId)) throw unauthorized("Could not validate credentials");
-  return { userId, tokenVersion: claims.tv, role: claims.role };
+  return { userId, tokenVersion: claims.tv, role: claims.role, sessionId: claims.sid };
 }
 
 /** The caller's row as the user check reads it. */
@@ -44,13 +46,29 @@ export interface UserCheckRow {
   role: Role;
   is_active: number;
   token_version: number;
+  /** 1 while the token's sign-in still has a refresh token that is not revoked. */
+  session_live: number;
 }
 
-export const USER_CHECK_SQL = "SELECT id, username, role, is_active, token_version FROM users WHERE id = ?1";
+// The caller's row and the liveness of the token's sign-in, in one statement:
+// logout and refresh-token reuse revoke the family, which ends its access
+// tokens too, while the user's other sign-ins (other families) live on.
+// refresh_tokens_family_idx makes the EXISTS one index probe.
+const USER_CHECK_SQL = `SELECT u.id, u.username, u.role, u.is_active, u.token_version,
+  EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = ?2 AND r.user_id = u.id AND r.revoked_at IS NULL) AS session_live
+FROM users u WHERE u.id = ?1`;
 
-/** Confirms the token against the caller's current row: deactivation, password and role changes apply at once. */
+/** The user check as a statement, for callers that read it inside their own batch. */
+export const userCheckStatement = (d1: D1Database, claims: BearerClaims | null | undefined) =>
+  d1.prepare(USER_CHECK_SQL).bind(claims?.userId ?? -1, claims?.sessionId ?? "");
+
+/**
+ * Confirms the token against the caller's current row: deactivation, password
+ * and role changes, logout and a detected refresh-token theft apply at once.
+ */
 export function confirmUser(row: UserCheckRow | null | undefined, claims: BearerClaims): AuthUser {
   if (!row || row.token_version !== claims.tokenVersion) throw unauthorized("Token has been revoked");
+  if (!row.session_live) throw unauthorized("This sign-in has ended; please log in again");
   if (!row.is_active) throw unauthorized("User account is inactive");
   return { id: row.id, username: row.username, role: row.role };
 }
@@ -62,7 +80,7 @@ export function confirmUser(row: UserCheckRow | null | undefined, claims: Bearer
 export async function authenticate(c: Context<AppEnv>): Promise<AuthUser> {
   const claims = await verifyBearer(c);
   const started = performance.now();
-  const row = await c.env.DB.prepare(USER_CHECK_SQL).bind(claims.userId).first<UserCheckRow>();
+  const row = await userCheckStatement(c.env.DB, claims).first<UserCheckRow>();
   if (appConfig(c.env).debug) setMetric(c, "auth", performance.now() - started);
   const user = confirmUser(row, claims);
   c.set("user", user);

@@ -28,6 +28,11 @@ export interface AccessClaims {
   role: string;
   /** users.token_version when issued. */
   tv: number;
+  /**
+   * The sign-in (session) the token belongs to: the family id of its refresh
+   * tokens. Revoking that family (logout, refresh-token reuse) ends it.
+   */
+  sid: string;
 }
 
 export interface RefreshClaims {
@@ -38,7 +43,7 @@ export interface RefreshClaims {
 
 export async function signAccessToken(config: AuthConfig, claims: AccessClaims, now = new Date()) {
   const iat = Math.floor(now.getTime() / 1000);
-  return new SignJWT({ typ: "access", role: claims.role, tv: claims.tv })
+  return new SignJWT({ typ: "access", role: claims.role, tv: claims.tv, sid: claims.sid })
     .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
     .setSubject(claims.sub)
     .setIssuer(config.issuer)
@@ -80,10 +85,15 @@ async function verify(config: AuthConfig, token: string, typ: "access" | "refres
 
 export async function verifyAccessToken(config: AuthConfig, token: string): Promise<AccessClaims> {
   const payload = await verify(config, token, "access");
-  if (typeof payload.sub !== "string" || typeof payload.tv !== "number" || typeof payload.role !== "string") {
+  if (
+    typeof payload.sub !== "string" ||
+    typeof payload.tv !== "number" ||
+    typeof payload.role !== "string" ||
+    typeof payload.sid !== "string"
+  ) {
     throw new ApiError("TOKEN_INVALID", "Could not validate credentials");
   }
-  return { sub: payload.sub, role: payload.role, tv: payload.tv };
+  return { sub: payload.sub, role: payload.role, tv: payload.tv, sid: payload.sid };
 }
 
 export async function verifyRefreshToken(config: AuthConfig, token: string): Promise<RefreshClaims> {
