@@ -67,6 +67,21 @@ describe("limits the guard found", () => {
     expect(count).toBeGreaterThan(100); // the pages did grow only as far as needed
     expect(watch.stats.violations).toEqual([]);
   });
+
+  it("answers a customer search whose escaped LIKE pattern would pass 50 bytes with 422, not 500", async ({
+    expect,
+  }) => {
+    const { cashier } = await accounts();
+    const search = (q: string) =>
+      call("GET", `/api/v1/customers/search?q=${encodeURIComponent(q)}`, { token: cashier.token });
+    // `%q%` with q at 48 plain bytes is exactly 50: allowed.
+    expect((await search("a".repeat(48))).status).toBe(200);
+    // Each %, _ or \ is escaped with a backslash: 25 of them make a 52-byte pattern.
+    const res = await search("_".repeat(25));
+    expect(res.status).toBe(422);
+    expect(JSON.stringify(await res.json())).toMatch(/48 bytes/);
+    expect((await search(`${"_".repeat(24)}`)).status).toBe(200);
+  });
 });
 
 describe("limits pinned at their margins", () => {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { escapeLike } from "../../domain/search";
 import { BooleanQuery, multilineText, plainText, VersionField } from "../../lib/http/fields";
 import { paginatedSchema } from "../../lib/http/openapi";
 import { EmailSchema, PhoneSchema } from "../users/users.schemas";
@@ -59,13 +60,19 @@ const ActiveFilter = z
 
 export const CustomerListQuerySchema = z.object({ is_active: ActiveFilter });
 
-/** LIKE patterns are capped at 50 bytes in D1; `%q%` must fit. */
+/**
+ * LIKE patterns are capped at 50 bytes in D1; `%q%` must fit, with q as the
+ * service escapes it (a backslash before each %, _ and \).
+ */
 export const CustomerSearchQuerySchema = z.object({
   q: z
     .string()
     .trim()
     .min(1)
-    .refine((q) => new TextEncoder().encode(q).length <= 48, "q must be at most 48 bytes")
+    .refine(
+      (q) => new TextEncoder().encode(escapeLike(q)).length <= 48,
+      "q must be at most 48 bytes (%, _ and \\ count twice)",
+    )
     .openapi({ example: "smith" }),
   is_active: ActiveFilter,
 });
