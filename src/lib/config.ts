@@ -136,6 +136,8 @@ const SettingsSchema = z.object({
   LOGIN_MAX_FAILURES_PER_USER: positiveInt(5),
   LOGIN_MAX_FAILURES_PER_ADDRESS: positiveInt(30),
   LOGIN_LOCKOUT_SECONDS: positiveInt(900),
+  LOGIN_USER_BACKOFF_AFTER: positiveInt(10),
+  LOGIN_USER_BACKOFF_MAX_SECONDS: positiveInt(60),
   LOYALTY_POINTS_PER_UNIT: nonNegativeNumber(1),
   LOYALTY_MAX_MANUAL_ADJUSTMENT: positiveInt(10_000),
   CASHIER_MAX_DISCOUNT_PERCENT: percent(DEFAULT_CASHIER_MAX_DISCOUNT_PERCENT),
@@ -173,10 +175,18 @@ export interface AuthConfig {
   refreshTtlSeconds: number;
 }
 
+/** Sign-in throttling; the rules are in src/services/login-throttle.ts. */
 export interface LoginThrottleConfig {
+  /** Password checks per window for one username from one address. */
   maxFailuresPerUser: number;
+  /** Password checks per window from one address, whatever the usernames. */
   maxFailuresPerAddress: number;
+  /** Length of each counter's window. */
   lockoutSeconds: number;
+  /** Checks per window on one username (all addresses) before each further one must wait. */
+  userBackoffAfter: number;
+  /** Longest such wait (it doubles from one second). */
+  userBackoffMaxSeconds: number;
 }
 
 export interface LoyaltyConfig {
@@ -250,6 +260,8 @@ function assemble(s: Settings): AppConfig {
       maxFailuresPerUser: s.LOGIN_MAX_FAILURES_PER_USER,
       maxFailuresPerAddress: s.LOGIN_MAX_FAILURES_PER_ADDRESS,
       lockoutSeconds: s.LOGIN_LOCKOUT_SECONDS,
+      userBackoffAfter: s.LOGIN_USER_BACKOFF_AFTER,
+      userBackoffMaxSeconds: s.LOGIN_USER_BACKOFF_MAX_SECONDS,
     },
     loyalty: { pointsPerUnit: s.LOYALTY_POINTS_PER_UNIT, pointValueCents: s.LOYALTY_POINT_VALUE },
     loyaltyMaxManualAdjustment: s.LOYALTY_MAX_MANUAL_ADJUSTMENT,

@@ -5,13 +5,13 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { AppDatabase } from "../db/client";
 import { type Role, refreshTokens, type UserRow, users } from "../db/schema";
-import { getDecoyHash, hashPassword, needsRehash, verifyPassword } from "../lib/auth/password";
+import { hashPassword, needsRehash, verifyDecoy, verifyPassword } from "../lib/auth/password";
 import { sha256Hex, signAccessToken, signRefreshToken, verifyRefreshToken } from "../lib/auth/tokens";
 import type { AuthConfig, LoginThrottleConfig } from "../lib/config";
 import { uniqueViolation } from "../lib/db-errors";
 import { ApiError } from "../lib/errors";
 import { addSeconds, isoNow } from "../lib/time";
-import { assertNotThrottled, clearFailures, recordFailure, throttleKeys } from "./login-throttle";
+import { admitAttempt, forgive, forgiveUnjudged, type ThrottleKeys, throttleKeys } from "./login-throttle";
 
 export interface AuthDeps {
   db: AppDatabase;
@@ -124,32 +124,47 @@ export async function issueTokens(
 const invalidCredentials = () =>
   new ApiError("INVALID_CREDENTIALS", "Incorrect username or password", { headers: { "WWW-Authenticate": "Bearer" } });
 
+export type ThrottledAuthDeps = AuthDeps & { throttle: LoginThrottleConfig };
+
 /**
- * Checks a username and password. Unknown users cost the same argon2 time as
- * wrong passwords; failures count towards the 429 lock of login-throttle.ts.
+ * Runs a password check that login-throttle.ts has counted. If it never gets
+ * to judge (the isolate's hash gate answers 503), the attempt is taken back:
+ * only judged passwords count against the limits.
+ */
+async function judge(deps: AuthDeps, keys: ThrottleKeys, check: () => Promise<boolean>): Promise<boolean> {
+  try {
+    return await check();
+  } catch (error) {
+    await forgiveUnjudged(deps.d1, keys);
+    throw error;
+  }
+}
+
+/**
+ * Checks a username and password. The attempt is counted (login-throttle.ts)
+ * before argon2 runs and stays counted when the password is wrong; a good
+ * one forgives it. Unknown users cost the same argon2 time as wrong passwords.
  */
 export async function login(
-  deps: AuthDeps & { throttle: LoginThrottleConfig },
+  deps: ThrottledAuthDeps,
   credentials: { username: string; password: string },
   clientAddress: string,
 ): Promise<TokenPair> {
   const keys = throttleKeys(credentials.username, clientAddress);
-  const nowMs = clock(deps).getTime();
-  await assertNotThrottled(deps.d1, keys, nowMs);
+  await admitAttempt(deps.d1, keys, deps.throttle, clock(deps).getTime());
 
   const user = await deps.db
     .select()
     .from(users)
     .where(sql`lower(${users.username}) = lower(${credentials.username})`)
     .get();
-  const valid = await verifyPassword(credentials.password, user?.passwordHash ?? (await getDecoyHash()));
-  if (!user || !valid) {
-    await recordFailure(deps.d1, keys, deps.throttle, nowMs);
-    throw invalidCredentials();
-  }
+  const valid = await judge(deps, keys, () =>
+    user ? verifyPassword(credentials.password, user.passwordHash) : verifyDecoy(credentials.password),
+  );
+  if (!user || !valid) throw invalidCredentials();
   if (!user.isActive) throw new ApiError("FORBIDDEN", "User account is inactive");
 
-  await clearFailures(deps.d1, keys);
+  await forgive(deps.d1, keys);
   if (needsRehash(user.passwordHash)) {
     const passwordHash = await hashPassword(credentials.password);
     await deps.db.update(users).set({ passwordHash }).where(eq(users.id, user.id));
@@ -222,17 +237,25 @@ export async function revokeAllForUser(deps: AuthDeps, userId: number) {
 /**
  * Changes the password, ends every session (refresh tokens revoked, access
  * tokens invalidated through the token version) and signs the caller back in.
+ * The old password is a password check like a login's: counted by the same
+ * throttle (username and client address), so a stolen access token cannot
+ * be used to guess it.
  */
 export async function changePassword(
-  deps: AuthDeps,
-  userId: number,
+  deps: ThrottledAuthDeps,
+  caller: { id: number; username: string },
   input: { old_password: string; new_password: string },
+  clientAddress: string,
 ): Promise<TokenPair> {
+  const userId = caller.id;
+  const keys = throttleKeys(caller.username, clientAddress);
+  await admitAttempt(deps.d1, keys, deps.throttle, clock(deps).getTime());
   const user = await deps.db.select().from(users).where(eq(users.id, userId)).get();
   if (!user) throw new ApiError("NOT_FOUND", "User not found");
-  if (!(await verifyPassword(input.old_password, user.passwordHash))) {
+  if (!(await judge(deps, keys, () => verifyPassword(input.old_password, user.passwordHash)))) {
     throw new ApiError("BAD_REQUEST", "Old password is incorrect");
   }
+  await forgive(deps.d1, keys);
   const passwordHash = await hashPassword(input.new_password);
   const now = isoNow(clock(deps));
   const [updated] = await deps.db.batch([

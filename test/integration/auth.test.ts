@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { describe, it } from "vitest";
+import { createApp } from "../../src/app";
 import { accounts, createAccount } from "../helpers/accounts";
-import { call, expectJson, login } from "../helpers/api";
+import { BASE, call, expectJson, login } from "../helpers/api";
 
 const secret = new TextEncoder().encode(env.JWT_SECRET);
 const b64url = (value: unknown) =>
@@ -202,6 +203,88 @@ describe("sessions", () => {
     await expectJson(call("POST", "/api/v1/auth/logout", { token: user.token }), 200);
     expect((await me(user.token)).status).toBe(401);
     expect((await me(tablet.access_token)).status).toBe(401);
+  });
+});
+
+describe("change-password in the replaced API's query form (deprecated)", () => {
+  it("changes the password from ?old_password=&new_password=, and logs neither", async ({ expect }) => {
+    const { admin } = await accounts();
+    const user = await createAccount(admin.token, "queryform", "cashier");
+    const lines: string[] = [];
+    const capture = (...args: unknown[]) => {
+      lines.push(args.map(String).join(" "));
+    };
+    const original = { log: console.log, warn: console.warn, error: console.error };
+    Object.assign(console, { log: capture, warn: capture, error: capture });
+    // The same app with logging on (the test config silences it).
+    const app = createApp();
+    const loud = { ...env, LOG_LEVEL: "debug" };
+    const send = (query: string, token: string) =>
+      app.fetch(
+        new Request(`${BASE}/api/v1/auth/change-password?${query}`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${token}` },
+        }),
+        loud,
+        { waitUntil: () => {}, passThroughOnException: () => {}, props: {} } as unknown as ExecutionContext,
+      );
+    let changed: Response;
+    let wrong: Response;
+    try {
+      wrong = await send("old_password=Wrong-Guess-771&new_password=Second-Secret-772", user.token);
+      changed = await send(`old_password=${user.password}&new_password=Second-Secret-772`, user.token);
+    } finally {
+      Object.assign(console, original);
+    }
+    expect(wrong.status).toBe(400);
+    expect(changed.status).toBe(200);
+    const body = await changed.json<{ access_token: string }>();
+    await expectJson(call("GET", "/api/v1/auth/me", { token: body.access_token }), 200);
+    await login(user.username, "Second-Secret-772");
+
+    expect(lines.some((line) => line.includes("/api/v1/auth/change-password"))).toBe(true);
+    for (const secret of ["Wrong-Guess-771", "Second-Secret-772", user.password, "old_password", "new_password"]) {
+      expect(lines.join("\n")).not.toContain(secret);
+    }
+  });
+
+  it("checks the query form like the body (422 naming the query), and prefers a JSON body", async ({ expect }) => {
+    const { admin } = await accounts();
+    const user = await createAccount(admin.token, "queryform2", "cashier");
+    const same = await call(
+      "POST",
+      `/api/v1/auth/change-password?old_password=${user.password}&new_password=${user.password}`,
+      {
+        token: user.token,
+      },
+    );
+    expect(same.status).toBe(422);
+    expect(await same.json()).toMatchObject({ detail: [{ loc: ["query", "new_password"] }] });
+    const none = await call("POST", "/api/v1/auth/change-password", { token: user.token });
+    expect(none.status).toBe(422);
+    expect(await none.json()).toMatchObject({
+      detail: [{ loc: ["body", "old_password"] }, { loc: ["body", "new_password"] }],
+    });
+
+    await expectJson(
+      call("POST", "/api/v1/auth/change-password?old_password=ignored&new_password=ignored-too-1", {
+        token: user.token,
+        body: { old_password: user.password, new_password: "From-The-Body-3" },
+      }),
+      200,
+    );
+    await login(user.username, "From-The-Body-3");
+  });
+
+  it("marks the query parameters deprecated in OpenAPI", async ({ expect }) => {
+    const spec = await expectJson<{
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string; deprecated?: boolean }[] }>>;
+    }>(call("GET", "/openapi.json"), 200);
+    const params = spec.paths["/api/v1/auth/change-password"]?.post?.parameters ?? [];
+    expect(params.filter((p) => p.in === "query").map((p) => [p.name, p.deprecated])).toEqual([
+      ["old_password", true],
+      ["new_password", true],
+    ]);
   });
 });
 

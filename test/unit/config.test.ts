@@ -23,7 +23,13 @@ describe("config", () => {
     const config = parseConfig({ ...secrets, STORE_TIMEZONE: "", ACCESS_TOKEN_TTL_SECONDS: " " });
     expect(config.timeZone).toBe("UTC");
     expect(config.auth.accessTtlSeconds).toBe(3600);
-    expect(config.loginThrottle).toEqual({ maxFailuresPerUser: 5, maxFailuresPerAddress: 30, lockoutSeconds: 900 });
+    expect(config.loginThrottle).toEqual({
+      maxFailuresPerUser: 5,
+      maxFailuresPerAddress: 30,
+      lockoutSeconds: 900,
+      userBackoffAfter: 10,
+      userBackoffMaxSeconds: 60,
+    });
     expect(config.loyalty).toEqual({ pointsPerUnit: 1, pointValueCents: 1 });
     expect(config.email.transport).toBe("log");
     expect(config.corsOrigins).toEqual([]);
@@ -80,6 +86,7 @@ describe("config", () => {
     const found = problems({
       ACCESS_TOKEN_TTL_SECONDS: "15m",
       LOGIN_MAX_FAILURES_PER_USER: "0",
+      LOGIN_USER_BACKOFF_MAX_SECONDS: "1m",
       STORE_TIMEZONE: "Europe/Berlni",
       STORE_CURRENCY: "dollars",
       LOG_LEVEL: "verbose",
@@ -92,6 +99,7 @@ describe("config", () => {
     for (const name of [
       "ACCESS_TOKEN_TTL_SECONDS",
       "LOGIN_MAX_FAILURES_PER_USER",
+      "LOGIN_USER_BACKOFF_MAX_SECONDS",
       'STORE_TIMEZONE is not an IANA time zone such as Europe/Berlin (got "Europe/Berlni")',
       "STORE_CURRENCY",
       "LOG_LEVEL",
@@ -103,7 +111,7 @@ describe("config", () => {
     ]) {
       expect(found.some((problem) => problem.startsWith(name))).toBe(true);
     }
-    expect(found).toHaveLength(10);
+    expect(found).toHaveLength(11);
   });
 
   it("refuses missing or short secrets without printing them", ({ expect }) => {

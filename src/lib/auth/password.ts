@@ -7,6 +7,7 @@
  */
 import { argon2idAsync } from "@noble/hashes/argon2.js";
 import { randomBytes } from "@noble/hashes/utils.js";
+import { passwordHashGate } from "./hash-gate";
 
 export interface Argon2Params {
   m: number;
@@ -22,9 +23,10 @@ const toB64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace
 const fromB64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
 
 const derive = (password: string, salt: Uint8Array, params: Argon2Params) =>
-  // The async variant yields to the event loop between passes, so one hash
-  // does not starve other requests sharing the isolate.
-  argon2idAsync(password, salt, { ...params, dkLen: HASH_BYTES, asyncTick: 25 });
+  // Every hash waits for a slot of the isolate's gate (hash-gate.ts): each
+  // one holds m KiB of memory until it ends. The async variant yields to the
+  // event loop between passes, so one hash does not starve other requests.
+  passwordHashGate.run(() => argon2idAsync(password, salt, { ...params, dkLen: HASH_BYTES, asyncTick: 25 }));
 
 export async function hashPassword(password: string, params: Argon2Params = CURRENT_PARAMS): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
@@ -77,11 +79,14 @@ export function needsRehash(phc: string, params: Argon2Params = CURRENT_PARAMS):
 }
 
 /**
- * A hash of a random password, verified against when the username does not
- * exist, so a miss costs the same time as a wrong password.
+ * The check run when the username does not exist, so a miss costs the same
+ * argon2 time (and hash slot) as a wrong password. Always false. A fixed salt
+ * is fine: nothing is stored or compared. (It used to verify against a hash
+ * made once per isolate; awaiting that shared promise from concurrent
+ * requests crossed workerd's request contexts.)
  */
-let decoyHash: Promise<string> | undefined;
-export const getDecoyHash = () => {
-  decoyHash ??= hashPassword(toB64(randomBytes(18)));
-  return decoyHash;
-};
+const DECOY_SALT = new Uint8Array(SALT_BYTES);
+export async function verifyDecoy(password: string): Promise<false> {
+  await derive(password, DECOY_SALT, CURRENT_PARAMS);
+  return false;
+}

@@ -1,4 +1,4 @@
-import type { RouteHandler } from "@hono/zod-openapi";
+import type { RouteHandler, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
 import { notifyPasswordChanged } from "../../jobs/notifications";
@@ -6,10 +6,13 @@ import { assertBootstrapToken } from "../../lib/auth/bootstrap";
 import { assertPermission, authenticate } from "../../lib/auth/middleware";
 import { appConfig, authConfig, loginThrottleConfig } from "../../lib/config";
 import { ApiError } from "../../lib/errors";
+import { clientAddress } from "../../lib/http/client-address";
+import { toValidationIssues } from "../../lib/http/validation";
 import * as auth from "../../services/auth";
 import { getUser } from "../../services/users";
 import { toPublicUser } from "../../services/users-view";
 import type { ChangePasswordRoute, LoginRoute, LogoutRoute, MeRoute, RefreshRoute, RegisterRoute } from "./auth.routes";
+import { ChangePasswordSchema } from "./auth.schemas";
 
 const deps = (c: Context<AppEnv>): auth.AuthDeps => ({ db: c.var.db, d1: c.env.DB, auth: authConfig(c.env) });
 
@@ -34,11 +37,10 @@ export const login: RouteHandler<LoginRoute, AppEnv> = async (c) => {
       { loc: ["body"], msg: "username and password are required", type: "missing" },
     ]);
   }
-  const address = c.req.header("CF-Connecting-IP") ?? "unknown";
   const tokens = await auth.login(
     { ...deps(c), throttle: loginThrottleConfig(c.env) },
     { username: body.username, password: body.password },
-    address,
+    clientAddress(c) ?? "unknown",
   );
   return c.json(tokens, 200);
 };
@@ -55,8 +57,32 @@ export const logout: RouteHandler<LogoutRoute, AppEnv> = async (c) => {
 export const me: RouteHandler<MeRoute, AppEnv> = async (c) =>
   c.json(toPublicUser(await getUser(c.var.db, c.var.user.id)), 200);
 
+/**
+ * The JSON body, or else the replaced API's (deprecated) query form, checked
+ * by the same schema. The query string is never logged (requestLog and
+ * onError log the path only).
+ */
+function changePasswordInput(c: Parameters<RouteHandler<ChangePasswordRoute, AppEnv>>[0]) {
+  // Without a JSON Content-Type the validator leaves `{}` here instead of a body.
+  const body: Partial<z.output<typeof ChangePasswordSchema>> = c.req.valid("json");
+  if (body.old_password !== undefined && body.new_password !== undefined)
+    return { old_password: body.old_password, new_password: body.new_password };
+  const query = c.req.valid("query");
+  const fromQuery = query.old_password !== undefined || query.new_password !== undefined;
+  const parsed = ChangePasswordSchema.safeParse(fromQuery ? query : {});
+  if (!parsed.success) {
+    throw new ApiError("VALIDATION_ERROR", toValidationIssues(parsed.error, fromQuery ? "query" : "json"));
+  }
+  return parsed.data;
+}
+
 export const changePassword: RouteHandler<ChangePasswordRoute, AppEnv> = async (c) => {
-  const tokens = await auth.changePassword(deps(c), c.var.user.id, c.req.valid("json"));
+  const tokens = await auth.changePassword(
+    { ...deps(c), throttle: loginThrottleConfig(c.env) },
+    c.var.user,
+    changePasswordInput(c),
+    clientAddress(c) ?? "unknown",
+  );
   const user = await getUser(c.var.db, c.var.user.id);
   c.executionCtx.waitUntil(
     notifyPasswordChanged(c.env, { id: user.id, email: user.email, tokenVersion: user.tokenVersion }),

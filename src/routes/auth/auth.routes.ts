@@ -1,8 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireAuth } from "../../lib/auth/middleware";
+import { limitAuthCalls } from "../../lib/auth/rate-limit";
 import { BEARER_SECURITY, errorResponses, jsonBody, jsonContent, MessageSchema } from "../../lib/http/openapi";
 import { CreateUserSchema, UserSchema } from "../users/users.schemas";
 import {
+  ChangePasswordQuerySchema,
   ChangePasswordSchema,
   LoginFormSchema,
   LoginSchema,
@@ -22,8 +24,12 @@ export const register = createRoute({
   description:
     "The first account ever registered becomes `admin` and needs no token. After that, only an admin's token may register accounts (and grant roles).",
   security: [{}, ...BEARER_SECURITY],
+  middleware: [limitAuthCalls()],
   request: { body: jsonBody(CreateUserSchema) },
-  responses: { 201: jsonContent(UserSchema, "Account created"), ...errorResponses(400, 401, 403, 409, 413, 415) },
+  responses: {
+    201: jsonContent(UserSchema, "Account created"),
+    ...errorResponses(400, 401, 403, 409, 413, 415, 429, 503),
+  },
 });
 
 export const login = createRoute({
@@ -31,7 +37,10 @@ export const login = createRoute({
   path: "/login",
   tags,
   summary: "Sign in (JSON body or OAuth2 password form)",
+  description:
+    'Throttled per client address and per username (429 with `Retry-After`; see the README\'s "Sign-in and tokens"). 503 with `Retry-After` when the server is busy checking other passwords.',
   security: [],
+  middleware: [limitAuthCalls()],
   request: {
     body: {
       // Not `required`: each media type is validated only when it is the one sent.
@@ -43,7 +52,7 @@ export const login = createRoute({
   },
   responses: {
     200: jsonContent(TokenPairSchema, "Signed in"),
-    ...errorResponses(401, 403, 413, 415, 429),
+    ...errorResponses(401, 403, 413, 415, 429, 503),
   },
 });
 
@@ -52,10 +61,12 @@ export const refresh = createRoute({
   path: "/refresh",
   tags,
   summary: "Rotate a refresh token for a new token pair",
-  description: "Each refresh token works once. Presenting a spent one revokes every token of that sign-in.",
+  description:
+    "Each refresh token works once. Presenting a spent one ends that sign-in: its refresh tokens and its access tokens stop working (the user's other sign-ins go on).",
   security: [],
+  middleware: [limitAuthCalls()],
   request: { body: jsonBody(RefreshSchema) },
-  responses: { 200: jsonContent(TokenPairSchema, "New token pair"), ...errorResponses(401, 413, 415) },
+  responses: { 200: jsonContent(TokenPairSchema, "New token pair"), ...errorResponses(401, 413, 415, 429) },
 });
 
 export const logout = createRoute({
@@ -63,6 +74,8 @@ export const logout = createRoute({
   path: "/logout",
   tags,
   summary: "End this session (given its refresh token) or every session",
+  description:
+    "With `refresh_token`, ends that sign-in: its refresh tokens and its access tokens. Without, ends every sign-in of the caller.",
   security: BEARER_SECURITY,
   middleware: [requireAuth()],
   request: { body: { content: { "application/json": { schema: LogoutSchema } } } },
@@ -84,12 +97,18 @@ export const changePassword = createRoute({
   path: "/change-password",
   tags,
   summary: "Change your password; ends every other session",
+  description:
+    "The old password counts against the sign-in throttle like a login. The query form `?old_password=…&new_password=…` of the replaced API is accepted but deprecated: send the JSON body.",
   security: BEARER_SECURITY,
-  middleware: [requireAuth()],
-  request: { body: jsonBody(ChangePasswordSchema) },
+  middleware: [limitAuthCalls(), requireAuth()],
+  request: {
+    query: ChangePasswordQuerySchema,
+    // Not required: the deprecated form sends no body.
+    body: { content: { "application/json": { schema: ChangePasswordSchema } } },
+  },
   responses: {
     200: jsonContent(PasswordChangedSchema, "Password changed; a fresh token pair for this client"),
-    ...errorResponses(400, 401, 413, 415),
+    ...errorResponses(400, 401, 413, 415, 429, 503),
   },
 });
 

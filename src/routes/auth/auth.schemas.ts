@@ -39,4 +39,21 @@ export const ChangePasswordSchema = z
   })
   .openapi("ChangePassword");
 
+/**
+ * The replaced API's form, `?old_password=…&new_password=…`, kept for its
+ * clients (deprecated: a URL ends up in browser history and proxy logs; this
+ * API logs paths only). Checked by ChangePasswordSchema in the handler.
+ */
+const deprecatedQueryParam = (description: string) =>
+  z
+    .string()
+    .max(256)
+    .optional()
+    .openapi({ param: { deprecated: true, description }, format: "password" });
+
+export const ChangePasswordQuerySchema = z.object({
+  old_password: deprecatedQueryParam("Deprecated: send `old_password` in the JSON body instead."),
+  new_password: deprecatedQueryParam("Deprecated: send `new_password` in the JSON body instead."),
+});
+
 export const PasswordChangedSchema = TokenPairSchema.extend({ detail: z.string() }).openapi("PasswordChanged");
