@@ -204,6 +204,17 @@ describe("sessions", () => {
     expect((await me(user.token)).status).toBe(401);
     expect((await me(tablet.access_token)).status).toBe(401);
   });
+
+  it("issues access tokens that live ACCESS_TOKEN_TTL_SECONDS, an hour by default", async ({ expect }) => {
+    const { admin } = await accounts();
+    const tokens = await expectJson<{ access_token: string; expires_in: number }>(
+      call("POST", "/api/v1/auth/login", { body: { username: admin.username, password: admin.password } }),
+      200,
+    );
+    expect(tokens.expires_in).toBe(3600);
+    const claims = JSON.parse(atob((tokens.access_token.split(".")[1] ?? "").replace(/-/g, "+").replace(/_/g, "/")));
+    expect(claims.exp - claims.iat).toBe(3600);
+  });
 });
 
 describe("change-password in the replaced API's query form (deprecated)", () => {
