@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type BackupManifest, runBackup } from "../src/jobs/backup";
+import { inInvocation } from "../src/lib/d1-guard";
 import { openLocalBindings } from "./lib/local-d1";
 
 const outIndex = process.argv.indexOf("--out");
@@ -18,7 +19,8 @@ try {
     FILES: files,
     BACKUP_RETENTION_DAYS: process.env.BACKUP_RETENTION_DAYS ?? "14",
   } as unknown as Parameters<typeof runBackup>[0];
-  const result = await runBackup(env, new Date());
+  // Counted as one invocation, as the cron is: D1's 1,000-query limit is checked here too.
+  const result = await inInvocation("npm run backup", () => runBackup(env, new Date()));
   const manifest = result.manifest as BackupManifest | undefined;
   console.log(
     result.created

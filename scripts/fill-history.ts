@@ -3,12 +3,14 @@
  * of realistic sales to a local database for measuring reports: orders of
  * 1–5 lines over the catalog, four cashiers, most paid by card or cash, some
  * cancelled, pending or refunded. Rows are written in large multi-row INSERTs
- * with literal values (all generated here, nothing user-supplied), so a
- * million order lines take a minute or two. Stock and the inventory log are
- * not touched: this is history for reports, not for stock.
+ * with literal values (all generated here, nothing user-supplied), each under
+ * D1's 100,000-byte statement limit, so a million order lines take a minute or
+ * two. Stock and the inventory log are not touched: this is history for
+ * reports, not for stock.
  */
 import type { D1Database } from "@cloudflare/workers-types";
 import { hashPassword } from "../src/lib/auth/password";
+import { D1_LIMITS } from "../src/lib/d1-guard";
 import { openLocalD1, STATE_DIR } from "./lib/local-d1";
 import { progress } from "./lib/progress";
 
@@ -33,6 +35,25 @@ async function ensureCashiers(db: D1Database): Promise<number[]> {
     if (row) ids.push(row.id);
   }
   return ids;
+}
+
+/** Multi-row INSERTs of `rows`, each statement within D1's 100,000 bytes (one row a statement at worst). */
+function inserts(head: string, rows: string[]): string[] {
+  const statements: string[] = [];
+  let part: string[] = [];
+  let bytes = Buffer.byteLength(head);
+  for (const row of rows) {
+    const size = Buffer.byteLength(row) + 1; // and its comma
+    if (part.length && bytes + size > D1_LIMITS.statementBytes) {
+      statements.push(head + part.join(","));
+      part = [];
+      bytes = Buffer.byteLength(head);
+    }
+    part.push(row);
+    bytes += size;
+  }
+  if (part.length) statements.push(head + part.join(","));
+  return statements;
 }
 
 export async function fillHistory(db: D1Database, targetLines: number, onProgress: (done: number) => void) {
@@ -114,17 +135,20 @@ export async function fillHistory(db: D1Database, targetLines: number, onProgres
       }
     }
     const statements = [
-      `INSERT INTO orders (id, order_number, customer_id, user_id, status, subtotal, tax, discount, total, paid_amount, refunded_amount, created_at, updated_at, completed_at) VALUES ${orderRows.join(",")}`,
-      `INSERT INTO order_items (order_id, product_id, product_name, product_sku, quantity, unit_price, discount, subtotal) VALUES ${itemRows.join(",")}`,
+      ...inserts(
+        "INSERT INTO orders (id, order_number, customer_id, user_id, status, subtotal, tax, discount, total, paid_amount, refunded_amount, created_at, updated_at, completed_at) VALUES ",
+        orderRows,
+      ),
+      ...inserts(
+        "INSERT INTO order_items (order_id, product_id, product_name, product_sku, quantity, unit_price, discount, subtotal) VALUES ",
+        itemRows,
+      ),
+      ...inserts(
+        "INSERT INTO payments (id, order_id, payment_method, status, amount, refunded_amount, user_id, created_at, updated_at) VALUES ",
+        paymentRows,
+      ),
+      ...inserts("INSERT INTO refunds (payment_id, order_id, amount, reason, created_at) VALUES ", refundRows),
     ];
-    if (paymentRows.length)
-      statements.push(
-        `INSERT INTO payments (id, order_id, payment_method, status, amount, refunded_amount, user_id, created_at, updated_at) VALUES ${paymentRows.join(",")}`,
-      );
-    if (refundRows.length)
-      statements.push(
-        `INSERT INTO refunds (payment_id, order_id, amount, reason, created_at) VALUES ${refundRows.join(",")}`,
-      );
     await db.batch(statements.map((sql) => db.prepare(sql)));
     onProgress(lines);
   }

@@ -11,6 +11,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { listBackups } from "../src/jobs/backup";
 import { inLoadOrder, ndjsonRows, readManifest, restoreBackup, verifyBackup } from "../src/jobs/restore";
+import { D1_LIMITS } from "../src/lib/d1-guard";
 import { openLocalBindings, STATE_DIR } from "./lib/local-d1";
 import { applyLocalMigrations } from "./lib/wrangler";
 
@@ -56,11 +57,16 @@ try {
       let rows = 0;
       for await (const row of ndjsonRows(object.body as unknown as ReadableStream<Uint8Array>)) {
         rows += 1;
-        lines.push(
-          `INSERT INTO "${file.table}" (${Object.keys(row)
-            .map((k) => `"${k}"`)
-            .join(", ")}) VALUES (${Object.values(row).map(literal).join(", ")});`,
-        );
+        const statement = `INSERT INTO "${file.table}" (${Object.keys(row)
+          .map((k) => `"${k}"`)
+          .join(", ")}) VALUES (${Object.values(row).map(literal).join(", ")});`;
+        // D1 refuses a statement over 100,000 bytes; say which row, rather than fail halfway through the load.
+        const bytes = Buffer.byteLength(statement);
+        if (bytes > D1_LIMITS.statementBytes)
+          throw new Error(
+            `${file.table} row ${rows}: its INSERT is ${bytes} bytes, over D1's ${D1_LIMITS.statementBytes}; restore it locally instead`,
+          );
+        lines.push(statement);
       }
       if (rows !== file.rows) throw new Error(`${file.table}: ${rows} rows, the manifest says ${file.rows}`);
     }

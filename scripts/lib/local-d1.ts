@@ -8,6 +8,7 @@ import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { D1Database, D1PreparedStatement } from "@cloudflare/workers-types";
 import { Miniflare } from "miniflare";
+import { guardD1 } from "../../src/lib/d1-guard";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const STATE_DIR = path.join(ROOT, ".wrangler/state/v3");
@@ -18,6 +19,17 @@ export function databaseId(): string {
   const match = /\[\[d1_databases\]\][^[]*?database_id\s*=\s*"([^"]+)"/s.exec(toml);
   if (!match?.[1]) throw new Error("wrangler.toml has no [[d1_databases]] database_id");
   return match[1];
+}
+
+/**
+ * Miniflare's D1, behind the guard that refuses what production D1 refuses
+ * (src/lib/d1-guard.ts): the scripts share the services and jobs of the
+ * Worker and must stay within the same limits (a restore or fill that passes
+ * here also fits a remote database).
+ */
+async function guardedD1(mf: Miniflare): Promise<D1Database> {
+  const db = await mf.getD1Database("DB");
+  return guardD1(db as unknown as Parameters<typeof guardD1>[0]) as unknown as D1Database;
 }
 
 export interface LocalD1 {
@@ -44,7 +56,7 @@ export async function openLocalBindings(stateDir = STATE_DIR): Promise<LocalBind
     r2Buckets: { FILES: bucket },
     r2Persist: path.join(stateDir, "r2"),
   });
-  const db = (await mf.getD1Database("DB")) as unknown as D1Database;
+  const db = await guardedD1(mf);
   const files = (await mf.getR2Bucket("FILES")) as unknown as R2Bucket;
   return { db, files, dispose: () => mf.dispose() };
 }
@@ -58,7 +70,7 @@ export async function openLocalD1(stateDir = STATE_DIR): Promise<LocalD1> {
     d1Databases: { DB: databaseId() },
     d1Persist: path.join(stateDir, "d1"),
   });
-  const db = (await mf.getD1Database("DB")) as unknown as D1Database;
+  const db = await guardedD1(mf);
   return { db, dispose: () => mf.dispose() };
 }
 
