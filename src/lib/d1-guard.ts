@@ -39,13 +39,15 @@
  *   const fault = d1Faults.failNextBatch({ when: "after", match: (sql) => sql.some((s) => s.includes("INSERT INTO orders")) });
  *   ... the next matching `batch()` runs, then throws `D1_ERROR: Network connection lost.` (outcome unknown)
  *   expect(fault.fired).toBe(true);
- *   afterEach(() => d1Faults.reset());
  *
  * - `when: "before"`: throws without running the batch (nothing written);
  * - `when: "after"`: runs the batch (committed), then throws;
  * - `match(sql)`: the batch's SQL texts; default: any batch; `message`
  *   overrides the error text. Faults queue up: each fires once, on the first
- *   batch it matches. `d1Faults.reset()` disarms all of them.
+ *   batch it matches. `d1Faults.pending()` counts those not yet fired, and
+ *   `d1Faults.reset()` disarms them all (test/setup/d1-limits.ts does after
+ *   every test). Only `batch()` calls (D1's or Drizzle's) are failed: every
+ *   write that moves stock or money here is one batch.
  *
  * Stats (`d1LimitStats()`, `resetD1LimitStats()`, `watchD1Limits()` for a
  * stretch of one test): the largest bound-parameter count (with its SQL), the
