@@ -23,6 +23,8 @@ import { guardSql } from "../lib/d1-guard";
 /** How long a reservation waits for its commit before the alarm asks D1. */
 export const HOLD_MS = 60_000;
 /** Settled entries are kept this long so a late duplicate commit/release stays a no-op. */
+/** Expired holds looked up in D1 per query when the alarm settles them. */
+const ALARM_REFS_PER_QUERY = 500;
 const SETTLED_RETENTION_MS = 24 * 3600_000;
 
 type Kind = "take" | "give";
@@ -161,16 +163,23 @@ export class ProductStock extends DurableObject<Bindings> {
         now,
       )
       .toArray();
-    for (const entry of expired) {
-      // A credit counts what its batch wrote, which may be less than announced.
-      const written = await this.env.DB.prepare(
-        "SELECT COUNT(*) AS n, COALESCE(SUM(quantity_change), 0) AS qty FROM inventory_logs WHERE stock_ref = ?1 AND product_id = ?2",
+    // One D1 query per chunk of refs, not per hold: after an outage a product
+    // may hold thousands, and an invocation gets at most 1,000 queries.
+    for (let i = 0; i < expired.length; i += ALARM_REFS_PER_QUERY) {
+      const chunk = expired.slice(i, i + ALARM_REFS_PER_QUERY);
+      const { results } = await this.env.DB.prepare(
+        `SELECT stock_ref AS ref, COALESCE(SUM(quantity_change), 0) AS qty FROM inventory_logs
+         WHERE product_id = ?1 AND stock_ref IN (SELECT value FROM json_each(?2)) GROUP BY stock_ref`,
       )
-        .bind(entry.ref, this.productId)
-        .first<{ n: number; qty: number }>();
-      if (written && written.n > 0)
-        this.settle(entry.ref, "committed", entry.kind === "give" ? written.qty : undefined);
-      else this.settle(entry.ref, "released");
+        .bind(this.productId, JSON.stringify(chunk.map((entry) => entry.ref)))
+        .all<{ ref: string; qty: number }>();
+      const written = new Map(results.map((row) => [row.ref, row.qty]));
+      for (const entry of chunk) {
+        // A credit counts what its batch wrote, which may be less than announced.
+        const qty = written.get(entry.ref);
+        if (qty !== undefined) this.settle(entry.ref, "committed", entry.kind === "give" ? qty : undefined);
+        else this.settle(entry.ref, "released");
+      }
     }
     this.sql.exec("DELETE FROM entries WHERE state != 'held' AND settled_at < ?", now - SETTLED_RETENTION_MS);
     this.flushCommittedTakes();

@@ -110,4 +110,32 @@ describe("ProductStock alarm", () => {
     expect(states.map((row) => row.state).sort()).toEqual(["committed", "committed", "released"]);
     expect(states.find((row) => row.ref === "ORD-VANISHED-2")?.state).toBe("released");
   });
+
+  it("settles a backlog of 1,100 expired holds within one invocation's 1,000 D1 queries", async ({ expect }) => {
+    const { admin } = await accounts();
+    const product = await createProduct(admin.token, { stock_quantity: 2000 });
+    const refs = Array.from({ length: 1100 }, (_, i) => `ORD-BACKLOG-${String(i).padStart(4, "0")}`);
+    for (let i = 0; i < refs.length; i += 100) {
+      await Promise.all(refs.slice(i, i + 100).map((ref) => gate().reserve(product.id, ref, 1)));
+    }
+    // Every other sale's batch landed (its log row and stock update), then the till vanished.
+    const landed = refs.filter((_, i) => i % 2 === 0);
+    await env.DB.batch([
+      env.DB.prepare(
+        `INSERT INTO inventory_logs (product_id, action, quantity_change, quantity_before, quantity_after, stock_ref, created_at)
+         SELECT ?1, 'sale', -1, 0, 0, value, '2026-11-30T00:00:00.000Z' FROM json_each(?2)`,
+      ).bind(product.id, JSON.stringify(landed)),
+      env.DB.prepare("UPDATE products SET stock_quantity = stock_quantity - ?2 WHERE id = ?1").bind(
+        product.id,
+        landed.length,
+      ),
+    ]);
+    await runInDurableObject(stub(product.id), (_instance, state) => {
+      state.storage.sql.exec("UPDATE entries SET expires_at = 0 WHERE state = 'held'");
+    });
+    // One query per hold would pass the guard's 1,000 per invocation and fail the alarm.
+    expect(await runDurableObjectAlarm(stub(product.id))).toBe(true);
+    expect(await gate().view(product.id)).toMatchObject({ available: 2000 - landed.length, open_entries: 0 });
+    expect(await bookStock(product.id)).toBe(2000 - landed.length);
+  });
 });
