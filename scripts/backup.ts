@@ -8,16 +8,19 @@ import path from "node:path";
 import { type BackupManifest, runBackup } from "../src/jobs/backup";
 import { inInvocation } from "../src/lib/d1-guard";
 import { openLocalBindings } from "./lib/local-d1";
+import { localWorkerVars } from "./lib/wrangler-config";
 
 const outIndex = process.argv.indexOf("--out");
 const out = outIndex >= 0 ? process.argv[outIndex + 1] : undefined;
 const { db, files, dispose } = await openLocalBindings();
 try {
   const started = Date.now();
+  const vars = localWorkerVars();
   const env = {
+    ...vars,
     DB: db,
     FILES: files,
-    BACKUP_RETENTION_DAYS: process.env.BACKUP_RETENTION_DAYS ?? "14",
+    BACKUP_RETENTION_DAYS: process.env.BACKUP_RETENTION_DAYS ?? vars.BACKUP_RETENTION_DAYS ?? "14",
   } as unknown as Parameters<typeof runBackup>[0];
   // Counted as one invocation, as the cron is: D1's 1,000-query limit is checked here too.
   const result = await inInvocation("npm run backup", () => runBackup(env, new Date()));

@@ -1,6 +1,7 @@
 /** Reads the few things scripts need from wrangler.toml (flat keys and [vars] only). */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { parseDotenv } from "../../src/lib/production-config";
 import { ROOT } from "./local-d1";
 
 export interface WranglerBasics {
@@ -25,4 +26,16 @@ export function readWranglerBasics(): WranglerBasics {
     compatibilityFlags: [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1] ?? ""),
     vars,
   };
+}
+
+/**
+ * The settings a local Worker run sees: wrangler.toml [vars], then .dev.vars
+ * (or .dev.vars.example before `npm run dev` made one), as `wrangler dev` does.
+ * Scripts that call the Worker's own jobs pass these, so the jobs' config
+ * check (src/lib/config.ts) passes as it does under `wrangler dev`.
+ */
+export function localWorkerVars(): Record<string, string> {
+  const devVars = path.join(ROOT, ".dev.vars");
+  const file = existsSync(devVars) ? devVars : path.join(ROOT, ".dev.vars.example");
+  return { ...readWranglerBasics().vars, ...parseDotenv(readFileSync(file, "utf8")) };
 }
