@@ -78,16 +78,29 @@ export const refreshTokens = sqliteTable(
     usedAt: text("used_at"),
     revokedAt: text("revoked_at"),
   },
-  (t) => [index("refresh_tokens_user_idx").on(t.userId), index("refresh_tokens_family_idx").on(t.familyId)],
+  (t) => [
+    index("refresh_tokens_user_idx").on(t.userId),
+    index("refresh_tokens_family_idx").on(t.familyId),
+    // The hourly housekeeping deletes expired tokens without scanning the table.
+    index("refresh_tokens_expires_idx").on(t.expiresAt),
+  ],
 );
 
-/** Failed-login counters, one row per throttling key ("user:john", "addr:1.2.3.4"). */
-export const loginAttempts = sqliteTable("login_attempts", {
-  key: text("key").primaryKey(),
-  failures: integer("failures").notNull(),
-  windowStartedAt: integer("window_started_at").notNull(),
-  lockedUntil: integer("locked_until"),
-});
+/**
+ * Sign-in counters, one row per throttling key ("pair:john|1.2.3.4",
+ * "addr:1.2.3.4", "name:john"; see services/login-throttle.ts). Times in ms.
+ */
+export const loginAttempts = sqliteTable(
+  "login_attempts",
+  {
+    key: text("key").primaryKey(),
+    failures: integer("failures").notNull(),
+    windowStartedAt: integer("window_started_at").notNull(),
+    lockedUntil: integer("locked_until"),
+  },
+  // The hourly housekeeping finds counters whose window has passed.
+  (t) => [index("login_attempts_window_idx").on(t.windowStartedAt)],
+);
 
 export const categories = sqliteTable(
   "categories",
