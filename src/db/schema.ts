@@ -166,6 +166,8 @@ export const customers = sqliteTable(
     state: text("state"),
     zipCode: text("zip_code"),
     country: text("country"),
+    /** Free text for staff; migration 0013 notes here an email it moved away (see README). */
+    notes: text("notes"),
     loyaltyPoints: integer("loyalty_points").notNull().default(0),
     totalSpent: integer("total_spent").notNull().default(0),
     isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
@@ -174,6 +176,10 @@ export const customers = sqliteTable(
   },
   (t) => [
     index("customers_email_idx").on(t.email),
+    // Unique when present, ignoring case (migration 0013); any number may have none.
+    uniqueIndex("customers_email_unique")
+      .on(sql`lower(${t.email})`)
+      .where(sql`${t.email} IS NOT NULL AND ${t.email} <> ''`),
     index("customers_phone_idx").on(t.phone),
     index("customers_name_idx").on(t.lastName, t.firstName),
     index("customers_spent_idx").on(t.totalSpent),

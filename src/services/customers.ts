@@ -5,7 +5,7 @@ import { customers, loyaltyLedger } from "../db/schema";
 import { toDecimal } from "../domain/money";
 import { escapeLike } from "../domain/search";
 import type { AuthUser } from "../lib/auth/current-user";
-import { isCheckViolation } from "../lib/db-errors";
+import { isCheckViolation, uniqueViolation } from "../lib/db-errors";
 import { ApiError, notFound } from "../lib/errors";
 import { isoNow } from "../lib/time";
 import { explainMissedUpdate } from "./versioning";
@@ -23,6 +23,7 @@ export const toCustomerView = (row: CustomerRow) => ({
   state: row.state,
   zip_code: row.zipCode,
   country: row.country,
+  notes: row.notes,
   loyalty_points: row.loyaltyPoints,
   total_spent: toDecimal(row.totalSpent),
   is_active: row.isActive,
@@ -41,6 +42,7 @@ export interface CustomerInput {
   state?: string | null | undefined;
   zip_code?: string | null | undefined;
   country?: string | null | undefined;
+  notes?: string | null | undefined;
   is_active?: boolean | undefined;
 }
 
@@ -54,21 +56,41 @@ const columns = (input: Partial<CustomerInput>) => ({
   ...(input.state !== undefined ? { state: input.state } : {}),
   ...(input.zip_code !== undefined ? { zipCode: input.zip_code } : {}),
   ...(input.country !== undefined ? { country: input.country } : {}),
+  ...(input.notes !== undefined ? { notes: input.notes } : {}),
   ...(input.is_active !== undefined ? { isActive: input.is_active } : {}),
 });
 
+/**
+ * Email is unique among customers, case-insensitively, when present (the
+ * partial unique index of migration 0013): the index decides, so two racing
+ * writes cannot both take one address, and its failure becomes a 409 naming
+ * the field.
+ */
+async function guardEmail<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (uniqueViolation(error) === "customers_email_unique") {
+      throw new ApiError("DUPLICATE", "A customer with this email already exists", { extra: { field: "email" } });
+    }
+    throw error;
+  }
+}
+
 export async function createCustomer(db: AppDatabase, input: CustomerInput): Promise<CustomerRow> {
   const now = isoNow();
-  const [row] = await db
-    .insert(customers)
-    .values({
-      firstName: input.first_name,
-      lastName: input.last_name,
-      ...columns(input),
-      createdAt: now,
-      updatedAt: now,
-    })
-    .returning();
+  const [row] = await guardEmail(
+    db
+      .insert(customers)
+      .values({
+        firstName: input.first_name,
+        lastName: input.last_name,
+        ...columns(input),
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning(),
+  );
   if (!row) throw new Error("insert returned no row");
   return row;
 }
@@ -121,11 +143,13 @@ export async function updateCustomer(
   change: Partial<CustomerInput>,
   expected: number | undefined,
 ): Promise<CustomerRow> {
-  const [row] = await db
-    .update(customers)
-    .set({ ...columns(change), version: sql`${customers.version} + 1`, updatedAt: isoNow() })
-    .where(and(eq(customers.id, id), expected === undefined ? undefined : eq(customers.version, expected)))
-    .returning();
+  const [row] = await guardEmail(
+    db
+      .update(customers)
+      .set({ ...columns(change), version: sql`${customers.version} + 1`, updatedAt: isoNow() })
+      .where(and(eq(customers.id, id), expected === undefined ? undefined : eq(customers.version, expected)))
+      .returning(),
+  );
   if (row) return row;
   return explainMissedUpdate(
     "Customer",

@@ -76,6 +76,77 @@ describe("customers", () => {
     expect(all.data.map((c) => c.id)).toContain(jane.id);
   });
 
+  it("keeps email unique, case-insensitively, while any number of customers have none", async ({ expect }) => {
+    const { cashier, manager } = await accounts();
+    const customerRows = async () =>
+      (await env.DB.prepare("SELECT id, email, version FROM customers ORDER BY id").all()).results;
+    const first = await create(cashier.token, { first_name: "Dee", last_name: "Upe", email: "Dup@Example.com" });
+    for (const body of [{}, { email: null }, {}]) {
+      await create(cashier.token, { first_name: "No", last_name: "Mail", ...body });
+    }
+    const other = await create(cashier.token, {
+      first_name: "Oth",
+      last_name: "Er",
+      email: "other@example.com",
+      notes: "Prefers\nemail receipts",
+    });
+    expect(other).toMatchObject({ email: "other@example.com", notes: "Prefers\nemail receipts" });
+    const before = await customerRows();
+
+    for (const email of ["dup@example.com", "DUP@EXAMPLE.COM", "  dup@example.COM "]) {
+      const res = await call("POST", "/api/v1/customers", {
+        token: cashier.token,
+        body: { first_name: "Second", last_name: "Try", email },
+      });
+      expect(res.status, email).toBe(409);
+      expect(await res.json()).toMatchObject({
+        code: "DUPLICATE",
+        field: "email",
+        detail: "A customer with this email already exists",
+      });
+    }
+    const taken = await call("PUT", `/api/v1/customers/${other.id}`, {
+      token: manager.token,
+      body: { email: "dUp@example.com", city: "Elsewhere" },
+    });
+    expect(taken.status).toBe(409);
+    expect(await taken.json()).toMatchObject({ code: "DUPLICATE", field: "email" });
+    expect(await customerRows()).toEqual(before);
+
+    // Changing the case of one's own address is no conflict; giving it up frees it.
+    await expectJson(
+      call("PUT", `/api/v1/customers/${first.id}`, { token: manager.token, body: { email: "dup@example.com" } }),
+      200,
+    );
+    // A deactivated customer keeps their address.
+    await expectJson(call("DELETE", `/api/v1/customers/${first.id}`, { token: manager.token }), 200);
+    const stillTaken = await call("POST", "/api/v1/customers", {
+      token: cashier.token,
+      body: { first_name: "Third", last_name: "Try", email: "DUP@example.com" },
+    });
+    expect(stillTaken.status).toBe(409);
+    await expectJson(
+      call("PUT", `/api/v1/customers/${first.id}`, { token: manager.token, body: { email: null } }),
+      200,
+    );
+    const moved = await expectJson<{ id: number; email: string }>(
+      call("PUT", `/api/v1/customers/${other.id}`, { token: manager.token, body: { email: "DUP@example.com" } }),
+      200,
+    );
+    expect(moved.email).toBe("DUP@example.com");
+
+    // Two tills racing for one address: exactly one wins.
+    const racing = await Promise.all(
+      [1, 2].map((n) =>
+        call("POST", "/api/v1/customers", {
+          token: cashier.token,
+          body: { first_name: `Racer${n}`, last_name: "X", email: "race@example.com" },
+        }),
+      ),
+    );
+    expect(racing.map((r) => r.status).sort()).toEqual([201, 409]);
+  });
+
   it("keeps loyalty points as a ledger that never goes below zero", async ({ expect }) => {
     const { cashier, manager } = await accounts();
     const customer = await create(cashier.token, { first_name: "Lou", last_name: "Yalty" });

@@ -24,6 +24,9 @@ import {
 } from "./customers.schemas";
 
 const tags = ["customers"];
+const EMAIL_RULE =
+  "`email` is optional and unique among customers, ignoring case (deactivated ones included): " +
+  'an address another customer has is a 409 `DUPLICATE` with `field: "email"`.';
 const security = BEARER_SECURITY;
 
 export const create = createRoute({
@@ -31,10 +34,11 @@ export const create = createRoute({
   path: "/",
   tags,
   summary: "Create a customer",
+  description: EMAIL_RULE,
   security,
   middleware: [requirePermission("customers:write")],
   request: { body: jsonBody(CreateCustomerSchema) },
-  responses: { 201: jsonContent(CustomerSchema, "Created"), ...errorResponses(...AUTHED_ERRORS) },
+  responses: { 201: jsonContent(CustomerSchema, "Created"), ...errorResponses(...AUTHED_ERRORS, 409) },
 });
 
 export const list = createRoute({
@@ -75,6 +79,7 @@ export const update = createRoute({
   path: "/{id}",
   tags,
   summary: "Update a customer (send `version` or If-Match to guard against lost updates)",
+  description: EMAIL_RULE,
   security,
   middleware: [requirePermission("customers:write")],
   request: { params: IdParamSchema, headers: IfMatchHeaderSchema, body: jsonBody(UpdateCustomerSchema) },

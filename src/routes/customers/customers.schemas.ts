@@ -16,6 +16,7 @@ export const CustomerSchema = z
     state: z.string().nullable(),
     zip_code: z.string().nullable(),
     country: z.string().nullable(),
+    notes: z.string().nullable(),
     loyalty_points: z.number().int(),
     total_spent: z.number(),
     is_active: z.boolean(),
@@ -37,6 +38,7 @@ const fields = {
   state: plainText(100).nullish(),
   zip_code: plainText(20).nullish(),
   country: plainText(100).nullish(),
+  notes: multilineText(1000).nullish().openapi({ description: "Free text for staff" }),
   is_active: z.boolean().optional(),
 };
 
