@@ -226,11 +226,10 @@ describe("customers", () => {
     expect(viaQuery.status).toBe(422);
     expect(((await viaQuery.json()) as { detail: { loc: string[] }[] }).detail[0]?.loc).toEqual(["query", "points"]);
 
-    // A reason is required, in the body and in the older query form alike.
+    // A reason is required in the body; a blank one is refused in either form.
     for (const [url, body, loc] of [
       [path, { points: 10 }, ["body", "reason"]],
       [path, { points: 10, reason: "   " }, ["body", "reason"]],
-      [`${path}?points=10`, undefined, ["query", "reason"]],
       [`${path}?points=10&reason=`, undefined, ["query", "reason"]],
     ] as const) {
       const res = await call("POST", url, { token: manager.token, body });
@@ -260,6 +259,22 @@ describe("customers", () => {
       { delta: 10_000, reason: "complaint settled", user_id: manager.id },
       { delta: -10_000, reason: "entered twice", user_id: admin.id },
     ]);
+
+    // The replaced API's bare `?points=` (seed contract) still works for a
+    // manager, capped, and its ledger row says which form it came through.
+    const legacy = await expectJson<{ loyalty_points: number }>(
+      call("POST", `${path}?points=7`, { token: manager.token }),
+      200,
+    );
+    expect(legacy.loyalty_points).toBe(7);
+    expect((await call("POST", `${path}?points=10001`, { token: manager.token })).status).toBe(422);
+    expect((await call("POST", `${path}?points=7`, { token: cashier.token })).status).toBe(403);
+    const lastReason = await env.DB.prepare(
+      "SELECT reason FROM loyalty_ledger WHERE customer_id = ?1 ORDER BY id DESC LIMIT 1",
+    )
+      .bind(customer.id)
+      .first<{ reason: string }>();
+    expect(lastReason?.reason).toContain("deprecated ?points= form");
   });
 
   it("never overdraws when two removals race", async ({ expect }) => {

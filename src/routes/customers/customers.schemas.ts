@@ -101,7 +101,7 @@ export const LoyaltyAdjustSchema = z
   })
   .openapi("LoyaltyAdjust");
 
-/** The replaced API's query form, kept for older clients: `?points=120&reason=…`. */
+/** The replaced API's query form, kept for older clients: `?points=120` (optionally `&reason=…`). */
 export const LoyaltyAdjustQuerySchema = z.object({
   points: Points.optional().openapi({
     param: { deprecated: true },
@@ -109,7 +109,8 @@ export const LoyaltyAdjustQuerySchema = z.object({
   }),
   reason: Reason.optional().openapi({
     param: { deprecated: true },
-    description: "Deprecated: send `reason` in the JSON body. Required with ?points= (422 without it)",
+    description:
+      "Deprecated: send `reason` in the JSON body. Optional here: without it the ledger row records that the deprecated form was used",
   }),
 });
 
