@@ -5,7 +5,11 @@
  * - `orders.paid_amount <= total` (CHECK): racing payments cannot overpay;
  * - the order completes by a conditional UPDATE that runs after the paid
  *   amount moved, so whichever payment covers the total completes it, once;
- * - the status trigger refuses paying a cancelled or refunded order.
+ * - the status trigger refuses paying a cancelled or refunded order;
+ * - cash that settles the balance with change was worked out from the balance
+ *   read before the batch, so the batch refuses (409, nothing written) when an
+ *   edit or refund moved that balance meanwhile: the change handed back is
+ *   never computed from a stale figure.
  */
 import type { PAYMENT_METHODS } from "../db/schema";
 import { toDecimal } from "../domain/money";
@@ -82,7 +86,12 @@ export function applyToOrderStatements(d1: D1Database, orderId: number, amount: 
 }
 
 /** Maps a refused payment batch to the answer a till needs. */
-async function explainRefusal(d1: D1Database, error: unknown, orderId: number): Promise<Error> {
+async function explainRefusal(
+  d1: D1Database,
+  error: unknown,
+  orderId: number,
+  balanceRead: number | null = null,
+): Promise<Error> {
   if (isKeyCollision(error)) return new KeyCollision();
   const field = uniqueViolation(error);
   if (field?.includes("transaction")) {
@@ -96,6 +105,14 @@ async function explainRefusal(d1: D1Database, error: unknown, orderId: number): 
       assertPayable(order);
     } catch (stateError) {
       return stateError as Error;
+    }
+    const owed = order.total - order.paid_amount;
+    if (balanceRead !== null && owed !== balanceRead) {
+      return new ApiError(
+        "CONFLICT",
+        `The order's balance changed while this cash payment was taken (${toDecimal(balanceRead).toFixed(2)} then, ${toDecimal(owed).toFixed(2)} now); nothing was recorded: take the payment again`,
+        { extra: { remaining_amount: toDecimal(owed) } },
+      );
     }
   }
   if (order && isCheckViolation(error, "orders_paid_within_total")) {
@@ -168,6 +185,16 @@ export async function createPayment(
   );
   // The key names the payment just inserted (same connection, same transaction).
   if (idem) statements.push(idempotencyInsert(d1, idem, { type: "payment", ref: "last_insert_rowid" }, now));
+  // Cash capped at the balance: its change came from `remaining` as read above,
+  // so the batch only goes ahead while the order still owes exactly that.
+  const settlesReadBalance = status === "completed" && applied < input.amount;
+  if (settlesReadBalance) {
+    statements.push(
+      d1
+        .prepare("UPDATE orders SET status = status WHERE id = ?1 AND total - paid_amount != ?2")
+        .bind(order.id, remaining),
+    );
+  }
   if (status === "completed") statements.push(...applyToOrderStatements(d1, order.id, applied, now));
   else statements.push(d1.prepare("SELECT status, total, paid_amount FROM orders WHERE id = ?1").bind(order.id));
 
@@ -175,7 +202,7 @@ export async function createPayment(
   try {
     results = await d1.batch(statements);
   } catch (error) {
-    throw await explainRefusal(d1, error, order.id);
+    throw await explainRefusal(d1, error, order.id, settlesReadBalance ? remaining : null);
   }
   const payment = results[insertIndex]?.results[0] as RawPayment;
   const after = results[results.length - 1]?.results[0] as { status: string; total: number; paid_amount: number };

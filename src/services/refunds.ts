@@ -5,10 +5,13 @@
  * quantity` are CHECKs, so two racing refunds can never give back more than
  * was taken. Loyalty points earned by the refunded money are taken back, as
  * far as the customer still has them; the rest is recorded as unreversed.
+ * What a refund reverses (points, spend) depends on the order's status as read
+ * before the batch, so the batch refuses (409, nothing written) when a payment
+ * completed the order, or anything else changed its status, meanwhile.
  */
 import { toDecimal } from "../domain/money";
 import type { AuthUser } from "../lib/auth/current-user";
-import { isCheckViolation } from "../lib/db-errors";
+import { isCheckViolation, isStatusTransitionRefusal } from "../lib/db-errors";
 import { ApiError, invalidField } from "../lib/errors";
 import { KeyCollision } from "../lib/http/idempotent";
 import { type IdempotencyContext, idempotencyInsert, isKeyCollision } from "../lib/idempotency";
@@ -93,6 +96,10 @@ export async function refundPayment(
   ];
   if (idem) statements.push(idempotencyInsert(d1, idem, { type: "refund", ref: "last_insert_rowid" }, now));
   statements.push(
+    // The status this refund was planned on must still hold (the status trigger
+    // refuses a same-status update): a payment that completed the order since
+    // the read would otherwise leave its points and spend unreversed.
+    d1.prepare("UPDATE orders SET status = status WHERE id = ?1 AND status != ?2").bind(order.id, order.status),
     d1
       .prepare(
         `UPDATE payments SET refunded_amount = refunded_amount + ?2,
@@ -216,6 +223,20 @@ export async function refundPayment(
     }
     if (isCheckViolation(outcome.error, "order_items_refunded_within_quantity")) {
       return { kind: "refused", error: new ApiError("CONFLICT", "Those items were refunded meanwhile") };
+    }
+    if (isStatusTransitionRefusal(outcome.error)) {
+      const current = await d1
+        .prepare("SELECT status FROM orders WHERE id = ?1")
+        .bind(order.id)
+        .first<{ status: string }>();
+      return {
+        kind: "refused",
+        error: new ApiError(
+          "CONFLICT",
+          `Order ${order.order_number} went from ${order.status} to ${current?.status ?? "unknown"} while this refund was being made; nothing was refunded: send it again`,
+          { extra: { order_status: current?.status ?? null } },
+        ),
+      };
     }
     return outcome;
   };

@@ -996,8 +996,6 @@ async function runOne(m: Model, r: Real, req: Req) {
 function knownRace(a: Req, b: Req): string | null {
   if (!("order" in a) || !("order" in b) || a.order !== b.order) return null;
   const kinds = [a.kind, b.kind].sort().join("+");
-  if (kinds === "pay+refund") return "payment and refund";
-  if (kinds === "edit+pay" && ((a.kind === "pay" && a.cash) || (b.kind === "pay" && b.cash))) return "cash and edit";
   if (kinds === "edit+edit") return "two edits";
   return null;
 }
