@@ -25,6 +25,8 @@ export const HOLD_MS = 60_000;
 /** Settled entries are kept this long so a late duplicate commit/release stays a no-op. */
 /** Expired holds looked up in D1 per query when the alarm settles them. */
 const ALARM_REFS_PER_QUERY = 500;
+/** When an alarm could not reach D1, it tries again this much later. */
+export const ALARM_RETRY_MS = 30_000;
 const SETTLED_RETENTION_MS = 24 * 3600_000;
 
 type Kind = "take" | "give";
@@ -163,6 +165,25 @@ export class ProductStock extends DurableObject<Bindings> {
         now,
       )
       .toArray();
+    try {
+      await this.settleFromBook(expired);
+    } catch (error) {
+      // D1 unreachable: what was settled stays settled, the rest is asked again
+      // soon. Not rethrown: the runtime's own retries give up after a few, and
+      // an alarm that stops leaves holds held (false INSUFFICIENT_STOCK) for good.
+      console.error(JSON.stringify({ level: "error", msg: "stock alarm could not read D1", error: String(error) }));
+      this.alarmAt = Date.now() + ALARM_RETRY_MS;
+      void this.ctx.storage.setAlarm(this.alarmAt);
+      return;
+    }
+    this.sql.exec("DELETE FROM entries WHERE state != 'held' AND settled_at < ?", now - SETTLED_RETENTION_MS);
+    this.flushCommittedTakes();
+    this.alarmAt = null;
+    this.rescheduleAlarm();
+  }
+
+  /** Commits the expired holds whose batch wrote log rows, releases the others. */
+  private async settleFromBook(expired: Entry[]) {
     // One D1 query per chunk of refs, not per hold: after an outage a product
     // may hold thousands, and an invocation gets at most 1,000 queries.
     for (let i = 0; i < expired.length; i += ALARM_REFS_PER_QUERY) {
@@ -181,10 +202,6 @@ export class ProductStock extends DurableObject<Bindings> {
         else this.settle(entry.ref, "released");
       }
     }
-    this.sql.exec("DELETE FROM entries WHERE state != 'held' AND settled_at < ?", now - SETTLED_RETENTION_MS);
-    this.flushCommittedTakes();
-    this.alarmAt = null;
-    this.rescheduleAlarm();
   }
 
   private async ensureLoaded(productId: number): Promise<number> {
@@ -243,7 +260,8 @@ export class ProductStock extends DurableObject<Bindings> {
     // The alarm fires at the earliest of the open holds' expiry and the daily
     // sweep: an alarm already set for an earlier hold stays (holds expire in
     // insertion order), but a sweep a day away is brought forward to this one.
-    if (this.alarmAt === null || expiresAt < this.alarmAt) {
+    // An alarm time already past is treated as none: it may be one that failed.
+    if (this.alarmAt === null || this.alarmAt <= Date.now() || expiresAt < this.alarmAt) {
       this.alarmAt = expiresAt;
       void this.ctx.storage.setAlarm(expiresAt);
     }

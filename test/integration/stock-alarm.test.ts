@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { createOrder, type OrderDeps } from "../../src/services/orders-create";
 import { stockObjectName } from "../../src/stock/client";
-import { HOLD_MS } from "../../src/stock/product-stock";
+import { ALARM_RETRY_MS, HOLD_MS } from "../../src/stock/product-stock";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
@@ -137,5 +137,36 @@ describe("ProductStock alarm", () => {
     expect(await runDurableObjectAlarm(stub(product.id))).toBe(true);
     expect(await gate().view(product.id)).toMatchObject({ available: 2000 - landed.length, open_entries: 0 });
     expect(await bookStock(product.id)).toBe(2000 - landed.length);
+  });
+
+  it("keeps an alarm set when D1 fails it, so holds are still settled once D1 is back", async ({ expect }) => {
+    const { admin } = await accounts();
+    const product = await createProduct(admin.token, { stock_quantity: 5 });
+    await gate().reserve(product.id, "ORD-OUTAGE-1", 2);
+    await runInDurableObject(stub(product.id), (_instance, state) => {
+      state.storage.sql.exec("UPDATE entries SET expires_at = 0 WHERE state = 'held'");
+    });
+    // The lookup table is gone for the alarm's run: D1 answers with an error.
+    await env.DB.prepare("ALTER TABLE inventory_logs RENAME TO inventory_logs_away").run();
+    try {
+      const before = Date.now();
+      expect(await runDurableObjectAlarm(stub(product.id))).toBe(true);
+      const retry = await alarmAt(product.id);
+      expect(retry).not.toBeNull();
+      expect(retry).toBeGreaterThanOrEqual(before + ALARM_RETRY_MS - 1000);
+      expect(retry).toBeLessThanOrEqual(Date.now() + ALARM_RETRY_MS);
+      expect(await gate().view(product.id)).toMatchObject({ available: 3, open_entries: 1 });
+    } finally {
+      await env.DB.prepare("ALTER TABLE inventory_logs_away RENAME TO inventory_logs").run();
+    }
+    // A new hold still gets an alarm at its own expiry at the latest.
+    await gate().reserve(product.id, "ORD-OUTAGE-2", 1);
+    expect(await alarmAt(product.id)).toBeLessThanOrEqual(Date.now() + HOLD_MS + 1000);
+    // D1 back: the next run releases both unwritten holds.
+    await runInDurableObject(stub(product.id), (_instance, state) => {
+      state.storage.sql.exec("UPDATE entries SET expires_at = 0 WHERE state = 'held'");
+    });
+    expect(await runDurableObjectAlarm(stub(product.id))).toBe(true);
+    expect(await gate().view(product.id)).toMatchObject({ available: 5, open_entries: 0 });
   });
 });
