@@ -213,16 +213,28 @@ export async function revokeFamily(deps: AuthDeps, familyId: string) {
 }
 
 /**
- * Logs out one session (the family of the given refresh token) or, with no
- * token, every session of the user.
+ * Logs out. By default it ends the sign-in of the caller's access token (its
+ * `sid`, a refresh-token family), or the sign-in of `refreshToken` when one
+ * is given; the user's other sign-ins (other tills, other devices) go on.
+ * Only `everywhere` ends every sign-in of the user.
  */
-export async function logout(deps: AuthDeps, userId: number, refreshToken?: string) {
-  if (!refreshToken) {
-    await revokeAllForUser(deps, userId);
+export async function logout(
+  deps: AuthDeps,
+  caller: { id: number; sessionId?: string | undefined },
+  options: { refreshToken?: string | undefined; everywhere?: boolean | undefined } = {},
+) {
+  if (options.everywhere) {
+    await revokeAllForUser(deps, caller.id);
     return;
   }
-  const claims = await verifyRefreshToken(deps.auth, refreshToken).catch(() => null);
-  if (!claims || claims.sub !== String(userId))
+  if (!options.refreshToken) {
+    // Only a request the middleware authenticated calls this, and it names its sign-in.
+    if (!caller.sessionId) throw new ApiError("UNAUTHORIZED", "Not authenticated");
+    await revokeFamily(deps, caller.sessionId);
+    return;
+  }
+  const claims = await verifyRefreshToken(deps.auth, options.refreshToken).catch(() => null);
+  if (!claims || claims.sub !== String(caller.id))
     throw new ApiError("BAD_REQUEST", "Refresh token does not belong to you");
   await revokeFamily(deps, claims.fam);
 }

@@ -185,9 +185,7 @@ describe("sessions", () => {
     await expectJson(call("POST", "/api/v1/auth/refresh", { body: { refresh_token: otherDevice.refresh_token } }), 200);
   });
 
-  it("ends the sign-in's access token on logout, and every access token on a logout without one", async ({
-    expect,
-  }) => {
+  it("ends the sign-in of the given refresh token on logout, not the user's other sign-ins", async ({ expect }) => {
     const { admin } = await accounts();
     const user = await createAccount(admin.token, "twodevices", "cashier");
     const phone = await login(user.username, user.password);
@@ -198,11 +196,64 @@ describe("sessions", () => {
     );
     expect((await me(phone.access_token)).status).toBe(401);
     await expectJson(me(user.token), 200);
+  });
 
+  it("ends only the sign-in of the access token used on a logout without a body (old clients)", async ({ expect }) => {
+    const { admin } = await accounts();
+    const user = await createAccount(admin.token, "bodiless", "cashier");
+    const till = await login(user.username, user.password);
     const tablet = await login(user.username, user.password);
-    await expectJson(call("POST", "/api/v1/auth/logout", { token: user.token }), 200);
-    expect((await me(user.token)).status).toBe(401);
+
+    await expectJson(call("POST", "/api/v1/auth/logout", { token: till.access_token }), 200);
+    expect((await me(till.access_token)).status).toBe(401);
+    expect((await call("POST", "/api/v1/auth/refresh", { body: { refresh_token: till.refresh_token } })).status).toBe(
+      401,
+    );
+    await expectJson(me(tablet.access_token), 200);
+    await expectJson(me(user.token), 200);
+    await expectJson(call("POST", "/api/v1/auth/refresh", { body: { refresh_token: tablet.refresh_token } }), 200);
+
+    // An empty JSON object, and a JSON Content-Type with no body, are the same bodiless logout.
+    const second = await login(user.username, user.password);
+    await expectJson(call("POST", "/api/v1/auth/logout", { token: second.access_token, body: {} }), 200);
+    expect((await me(second.access_token)).status).toBe(401);
+    const third = await login(user.username, user.password);
+    await expectJson(
+      call("POST", "/api/v1/auth/logout", {
+        token: third.access_token,
+        headers: { "Content-Type": "application/json" },
+      }),
+      200,
+    );
+    expect((await me(third.access_token)).status).toBe(401);
+    await expectJson(me(user.token), 200);
+  });
+
+  it("ends every sign-in of the caller on a logout with everywhere: true", async ({ expect }) => {
+    const { admin } = await accounts();
+    const user = await createAccount(admin.token, "everywhere", "cashier");
+    const till = await login(user.username, user.password);
+    const tablet = await login(user.username, user.password);
+
+    await expectJson(
+      call("POST", "/api/v1/auth/logout", { token: till.access_token, body: { everywhere: true } }),
+      200,
+    );
+    expect((await me(till.access_token)).status).toBe(401);
     expect((await me(tablet.access_token)).status).toBe(401);
+    expect((await me(user.token)).status).toBe(401);
+    const refreshed = await call("POST", "/api/v1/auth/refresh", { body: { refresh_token: tablet.refresh_token } });
+    expect(refreshed.status).toBe(401);
+
+    const bad = await call("POST", "/api/v1/auth/logout", { token: user.token, body: { everywhere: "yes" } });
+    expect(bad.status).toBe(401);
+    const fresh = await login(user.username, user.password);
+    const invalid = await call("POST", "/api/v1/auth/logout", {
+      token: fresh.access_token,
+      body: { everywhere: "yes" },
+    });
+    expect(invalid.status).toBe(422);
+    expect(await invalid.json()).toMatchObject({ detail: [{ loc: ["body", "everywhere"] }] });
   });
 
   it("issues access tokens that live ACCESS_TOKEN_TTL_SECONDS, an hour by default", async ({ expect }) => {

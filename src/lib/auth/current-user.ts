@@ -5,4 +5,10 @@ export interface AuthUser {
   id: number;
   username: string;
   role: Role;
+  /**
+   * The sign-in this request's access token belongs to (its `sid` claim: the
+   * refresh-token family), set wherever the middleware confirmed the token.
+   * Absent for callers that are not a request (jobs, scripts).
+   */
+  sessionId?: string | undefined;
 }

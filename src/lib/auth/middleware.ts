@@ -70,7 +70,7 @@ export function confirmUser(row: UserCheckRow | null | undefined, claims: Bearer
   if (!row || row.token_version !== claims.tokenVersion) throw unauthorized("Token has been revoked");
   if (!row.session_live) throw unauthorized("This sign-in has ended; please log in again");
   if (!row.is_active) throw unauthorized("User account is inactive");
-  return { id: row.id, username: row.username, role: row.role };
+  return { id: row.id, username: row.username, role: row.role, sessionId: claims.sessionId };
 }
 
 /**
@@ -138,7 +138,7 @@ export function requirePermissionInBatch(permission: Permission): MiddlewareHand
     if (!hasPermission(claims.role as Role, permission)) {
       throw new ApiError("FORBIDDEN", `Your role (${claims.role}) may not do this`);
     }
-    c.set("user", { id: claims.userId, username: "", role: claims.role as Role });
+    c.set("user", { id: claims.userId, username: "", role: claims.role as Role, sessionId: claims.sessionId });
     c.set("pendingUserCheck", { claims, permission });
     await next();
   };

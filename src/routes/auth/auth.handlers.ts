@@ -50,8 +50,13 @@ export const refresh: RouteHandler<RefreshRoute, AppEnv> = async (c) =>
 
 export const logout: RouteHandler<LogoutRoute, AppEnv> = async (c) => {
   const body = c.req.valid("json") ?? {};
-  await auth.logout(deps(c), c.var.user.id, body.refresh_token);
-  return c.json({ detail: body.refresh_token ? "Signed out of this session" : "Signed out of every session" }, 200);
+  await auth.logout(deps(c), c.var.user, { refreshToken: body.refresh_token, everywhere: body.everywhere });
+  const detail = body.everywhere
+    ? "Signed out of every session"
+    : body.refresh_token
+      ? "Signed out of that session"
+      : "Signed out of this session";
+  return c.json({ detail }, 200);
 };
 
 export const me: RouteHandler<MeRoute, AppEnv> = async (c) =>

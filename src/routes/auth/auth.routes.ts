@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireAuth } from "../../lib/auth/middleware";
 import { limitAuthCalls } from "../../lib/auth/rate-limit";
+import { emptyJsonBodyAsNone } from "../../lib/http/empty-json-body";
 import { BEARER_SECURITY, errorResponses, jsonBody, jsonContent, MessageSchema } from "../../lib/http/openapi";
 import { CreateUserSchema, UserSchema } from "../users/users.schemas";
 import {
@@ -73,11 +74,12 @@ export const logout = createRoute({
   method: "post",
   path: "/logout",
   tags,
-  summary: "End this session (given its refresh token) or every session",
+  summary: "End this sign-in (or, with `everywhere: true`, every sign-in)",
   description:
-    "With `refresh_token`, ends that sign-in: its refresh tokens and its access tokens. Without, ends every sign-in of the caller.",
+    "Without a body (or with `{}`), ends the sign-in of the access token used: its refresh tokens and its access tokens stop working, while the user's other sign-ins (other tills, other devices) go on. With `refresh_token`, ends that token's sign-in instead. With `everywhere: true`, ends every sign-in of the caller.",
   security: BEARER_SECURITY,
-  middleware: [requireAuth()],
+  // Old clients send no body, some with a JSON Content-Type: that is the bodiless logout.
+  middleware: [requireAuth(), emptyJsonBodyAsNone()],
   request: { body: { content: { "application/json": { schema: LogoutSchema } } } },
   responses: { 200: jsonContent(MessageSchema, "Signed out"), ...errorResponses(400, 401, 413, 415) },
 });
@@ -100,7 +102,8 @@ export const changePassword = createRoute({
   description:
     "The old password counts against the sign-in throttle like a login. The query form `?old_password=…&new_password=…` of the replaced API is accepted but deprecated: send the JSON body.",
   security: BEARER_SECURITY,
-  middleware: [limitAuthCalls(), requireAuth()],
+  // A JSON Content-Type with an empty body or `{}` counts as no body: the query form applies.
+  middleware: [limitAuthCalls(), requireAuth(), emptyJsonBodyAsNone()],
   request: {
     query: ChangePasswordQuerySchema,
     // Not required: the deprecated form sends no body.

@@ -28,7 +28,15 @@ export const LoginFormSchema = LoginSchema.extend({
 export const RefreshSchema = z.object({ refresh_token: z.string().min(1).max(4096) }).openapi("RefreshRequest");
 
 export const LogoutSchema = z
-  .object({ refresh_token: z.string().min(1).max(4096).optional() })
+  .object({
+    refresh_token: z.string().min(1).max(4096).optional().openapi({
+      description: "End the sign-in this refresh token belongs to instead of the one of the access token used",
+    }),
+    everywhere: z.boolean().optional().openapi({
+      description: "true ends every sign-in of the caller (every device); otherwise only one sign-in ends",
+      example: false,
+    }),
+  })
   .openapi("LogoutRequest");
 
 export const ChangePasswordSchema = z
