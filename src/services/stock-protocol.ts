@@ -112,18 +112,25 @@ export async function withStockGate<T>(
     if (written) {
       // Commit only once D1 said what was written; should that read fail, the
       // holds stay for the alarms, which read the same from D1.
-      const value = await recover();
+      const value = await recover().catch(unknownOutcome);
       deps.defer(settleAll(deps.stock, ordered, ref, "commit", written(value)));
       return value;
     }
     deps.defer(settleAll(deps.stock, ordered, ref, "commit"));
-    return recover();
+    // The effect landed; only reading it back failed: a retry with the same key replays it.
+    return recover().catch(unknownOutcome);
   }
   if (outcome.kind === "refused") {
     await settleAll(deps.stock, ordered, ref, "release");
     throw outcome.error;
   }
   // Unknown: leave the holds for the objects' alarms, which ask D1.
+  return unknownOutcome();
+}
+
+/** A 503 the till can act on; an ApiError already meant for the client passes through. */
+function unknownOutcome(error?: unknown): never {
+  if (error instanceof ApiError) throw error;
   throw new ApiError(
     "SERVICE_UNAVAILABLE",
     "The outcome of this request is unknown; retry it with the same Idempotency-Key",

@@ -202,6 +202,58 @@ describe("cancel after refunds", () => {
     expect(await expectStockInStep(expect, product.id, 10)).toBe(6);
   });
 
+  it("answers 503, not 500, when its batch landed but reading back what it wrote fails", async ({ expect }) => {
+    const { admin, cashier, manager } = await accounts();
+    const product = await createProduct(admin.token, { stock_quantity: 10 });
+    const order = await expectJson<{ id: number }>(
+      call("POST", "/api/v1/orders", {
+        token: cashier.token,
+        body: { order_items: [{ product_id: product.id, quantity: 3 }] },
+      }),
+      201,
+    );
+    // The write batch lands and its answer is lost; the probe (first) still answers, the read-back (all) does not.
+    let batches = 0;
+    let lost = false;
+    const d1 = new Proxy(env.DB, {
+      get(target, key) {
+        if (key === "batch") {
+          return async (statements: D1PreparedStatement[]) => {
+            batches += 1;
+            const results = await target.batch(statements);
+            if (batches !== 2) return results;
+            lost = true;
+            throw new Error("D1_ERROR: Network connection lost.");
+          };
+        }
+        if (key === "prepare" && lost) {
+          return (sql: string) => {
+            const real = target.prepare(sql);
+            const fail = async () => Promise.reject(new Error("D1_ERROR: Network connection lost."));
+            return {
+              bind: (...args: unknown[]) => ({ first: () => real.bind(...args).first(), all: fail, run: fail }),
+            };
+          };
+        }
+        const value = Reflect.get(target, key);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const actor = { id: manager.id, username: manager.username, role: "manager" as const };
+    await expect(cancelOrder({ d1, stock: gate(), defer: () => undefined }, actor, order.id)).rejects.toMatchObject({
+      code: "SERVICE_UNAVAILABLE",
+    });
+    expect(lost).toBe(true);
+    // The cancel did land: the book has the units back, and the hold waits for the alarm.
+    expect(await bookStock(product.id)).toBe(10);
+    const object = env.PRODUCT_STOCK.get(env.PRODUCT_STOCK.idFromName(stockObjectName(product.id)));
+    await runInDurableObject(object, (_instance, state) => {
+      state.storage.sql.exec("UPDATE entries SET expires_at = 0 WHERE state = 'held'");
+    });
+    await runDurableObjectAlarm(object);
+    await expectStockInStep(expect, product.id, 10);
+  });
+
   it("keeps book, log and object in step when a refund and a cancel race", async ({ expect }) => {
     const { admin, cashier, manager } = await accounts();
     const products = [
