@@ -338,6 +338,56 @@ describe("change-password in the replaced API's query form (deprecated)", () => 
     await login(user.username, "From-The-Body-3");
   });
 
+  it("takes the query form when a JSON Content-Type comes with an empty body or {}", async ({ expect }) => {
+    const { admin } = await accounts();
+    const user = await createAccount(admin.token, "queryform3", "cashier");
+    const json = { "Content-Type": "application/json" };
+    const forms: [string, Omit<NonNullable<Parameters<typeof call>[2]>, "token">][] = [
+      ["no Content-Type", {}],
+      ["JSON, empty body", { headers: json }],
+      ["JSON, {}", { body: {} }],
+      ["JSON with charset, blank body", { headers: { "Content-Type": "application/json; charset=utf-8" }, raw: "  " }],
+    ];
+    let password = user.password;
+    let token = user.token;
+    for (const [index, [name, options]] of forms.entries()) {
+      const next = `Query-Form-Secret-${index}`;
+      const res = await call("POST", `/api/v1/auth/change-password?old_password=${password}&new_password=${next}`, {
+        ...options,
+        token,
+      });
+      expect(res.status, `${name}: ${await res.clone().text()}`).toBe(200);
+      token = (await res.json<{ access_token: string }>()).access_token;
+      password = next;
+    }
+    await login(user.username, password);
+
+    // Bad input is still a 422 naming the field.
+    const same = await call("POST", `/api/v1/auth/change-password?old_password=${password}&new_password=${password}`, {
+      token,
+      headers: json,
+    });
+    expect(same.status).toBe(422);
+    expect(await same.json()).toMatchObject({ detail: [{ loc: ["query", "new_password"] }] });
+    const short = await call("POST", `/api/v1/auth/change-password?old_password=${password}&new_password=x`, {
+      token,
+      body: {},
+    });
+    expect(short.status).toBe(422);
+    expect(await short.json()).toMatchObject({ detail: [{ loc: ["query", "new_password"] }] });
+    for (const options of [{ headers: json }, { body: {} }]) {
+      const none = await call("POST", "/api/v1/auth/change-password", { ...options, token });
+      expect(none.status).toBe(422);
+      expect(await none.json()).toMatchObject({
+        detail: [{ loc: ["body", "old_password"] }, { loc: ["body", "new_password"] }],
+      });
+    }
+    const partial = await call("POST", "/api/v1/auth/change-password", { token, body: { old_password: password } });
+    expect(partial.status).toBe(422);
+    expect(await partial.json()).toMatchObject({ detail: [{ loc: ["body", "new_password"] }] });
+    await login(user.username, password);
+  });
+
   it("marks the query parameters deprecated in OpenAPI", async ({ expect }) => {
     const spec = await expectJson<{
       paths: Record<string, Record<string, { parameters?: { name: string; in: string; deprecated?: boolean }[] }>>;

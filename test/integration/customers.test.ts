@@ -277,6 +277,53 @@ describe("customers", () => {
     expect(lastReason?.reason).toContain("deprecated ?points= form");
   });
 
+  it("takes the query form whether or not a JSON Content-Type comes with an empty body or {}", async ({ expect }) => {
+    const { cashier, manager } = await accounts();
+    const customer = await create(cashier.token, { first_name: "Old", last_name: "Till" });
+    const path = `/api/v1/customers/${customer.id}/loyalty-points`;
+    const json = { "Content-Type": "application/json" };
+    const forms: [string, Parameters<typeof call>[2]][] = [
+      ["no Content-Type", { token: manager.token }],
+      ["JSON, empty body", { token: manager.token, headers: json }],
+      [
+        "JSON, whitespace",
+        { token: manager.token, headers: { "Content-Type": "application/json; charset=utf-8" }, raw: " \n" },
+      ],
+      ["JSON, {}", { token: manager.token, body: {} }],
+    ];
+    let balance = 0;
+    for (const [name, options] of forms) {
+      const res = await call("POST", `${path}?points=120`, options);
+      expect(res.status, name).toBe(200);
+      balance += 120;
+      expect(await res.json(), name).toMatchObject({ customer_id: customer.id, loyalty_points: balance });
+    }
+    // With a reason in the query too, and a JSON body that does say something wins.
+    await expectJson(call("POST", `${path}?points=5&reason=survey`, { token: manager.token, headers: json }), 200);
+    const fromBody = await expectJson(
+      call("POST", `${path}?points=5`, { token: manager.token, body: { points: -5, reason: "typo" } }),
+      200,
+    );
+    expect(fromBody).toMatchObject({ loyalty_points: balance, delta: -5 });
+
+    // Bad input is still a 422 naming the field, whichever way it came.
+    for (const [query, options, loc] of [
+      ["?points=abc", { token: manager.token, headers: json }, ["query", "points"]],
+      ["?points=0", { token: manager.token, body: {} }, ["query", "points"]],
+      ["", { token: manager.token, headers: json }, ["body", "points"]],
+      ["", { token: manager.token, body: {} }, ["body", "points"]],
+      ["?points=5", { token: manager.token, body: { points: "many" } }, ["body", "points"]],
+      ["?points=5", { token: manager.token, headers: json, raw: "{not json" }, ["body"]],
+    ] as const) {
+      const res = await call("POST", `${path}${query}`, options);
+      expect(res.status, `${query} ${JSON.stringify(options)}`).toBe(422);
+      expect(await res.json()).toMatchObject({ detail: [{ loc }] });
+    }
+    // Dropping the empty body happens after the permission check: still 401 and 403 first.
+    expect((await call("POST", `${path}?points=1`, { headers: json })).status).toBe(401);
+    expect((await call("POST", `${path}?points=1`, { token: cashier.token, body: {} })).status).toBe(403);
+  });
+
   it("never overdraws when two removals race", async ({ expect }) => {
     const { cashier, manager } = await accounts();
     const customer = await create(cashier.token, { first_name: "Race", last_name: "Condition" });

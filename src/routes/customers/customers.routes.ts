@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireAuth, requirePermission } from "../../lib/auth/middleware";
+import { emptyJsonBodyAsNone } from "../../lib/http/empty-json-body";
 import { IfMatchHeaderSchema } from "../../lib/http/fields";
 import {
   AUTHED_ERRORS,
@@ -107,7 +108,8 @@ export const adjustPoints = createRoute({
     "above it) and a `reason`, which the ledger row keeps (422 without one, in the query form too). Cashiers and " +
     "inventory officers get 403; points earned by sales and returned by refunds move by themselves.",
   security,
-  middleware: [requirePermission("loyalty:adjust")],
+  // A JSON Content-Type with an empty body or `{}` counts as no body: the query form applies.
+  middleware: [requirePermission("loyalty:adjust"), emptyJsonBodyAsNone()],
   request: {
     params: IdParamSchema,
     query: LoyaltyAdjustQuerySchema,
