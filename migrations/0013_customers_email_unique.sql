@@ -10,10 +10,12 @@
 --     customer another address. Nothing else is deleted.
 --  Every changed row gets version + 1 and a new updated_at, so a client
 --  holding the old version gets a 409 instead of writing the address back.
+-- The keeper comes from one window over the table (first_value by lower(email)),
+-- not a subquery per customer, so a large table migrates in one sort.
 -- Then the partial unique index is built (NULL and '' are left out of it).
 ALTER TABLE `customers` ADD `notes` text;--> statement-breakpoint
 UPDATE `customers` SET `email` = CASE WHEN trim(`email`) = '' THEN NULL ELSE trim(`email`) END, `version` = `version` + 1, `updated_at` = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE `email` IS NOT NULL AND (`email` <> trim(`email`) OR trim(`email`) = '');--> statement-breakpoint
-CREATE TABLE `_customer_email_moves` AS SELECT `c`.`id` AS `id`, `c`.`email` AS `email`, (SELECT `o`.`id` FROM `customers` `o` WHERE lower(`o`.`email`) = lower(`c`.`email`) ORDER BY `o`.`created_at`, `o`.`id` LIMIT 1) AS `keeper` FROM `customers` `c` WHERE `c`.`email` IS NOT NULL;--> statement-breakpoint
+CREATE TABLE `_customer_email_moves` AS SELECT `id`, `email`, `keeper` FROM (SELECT `id`, `email`, first_value(`id`) OVER (PARTITION BY lower(`email`) ORDER BY `created_at`, `id`) AS `keeper` FROM `customers` WHERE `email` IS NOT NULL);--> statement-breakpoint
 DELETE FROM `_customer_email_moves` WHERE `id` = `keeper`;--> statement-breakpoint
 UPDATE `customers` SET `notes` = (SELECT 'Email ' || `m`.`email` || ' removed by migration 0013: customer ' || `m`.`keeper` || ' has it, and emails are unique.' FROM `_customer_email_moves` `m` WHERE `m`.`id` = `customers`.`id`), `email` = NULL, `version` = `version` + 1, `updated_at` = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE `id` IN (SELECT `id` FROM `_customer_email_moves`);--> statement-breakpoint
 DROP TABLE `_customer_email_moves`;--> statement-breakpoint
