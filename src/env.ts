@@ -12,6 +12,12 @@ export interface Secrets {
   JWT_SECRET: string;
   /** HMAC key for signed /files links (`wrangler secret put FILE_SIGNING_SECRET`). */
   FILE_SIGNING_SECRET: string;
+  /** One-time secret for the very first /auth/register (X-Bootstrap-Token); optional. */
+  BOOTSTRAP_TOKEN?: string;
+  /** Bearer key of the email API, with EMAIL_TRANSPORT = "http". */
+  EMAIL_HTTP_KEY?: string;
+  /** "true" in tests and local dev (.dev.vars): D1 refuses what production refuses (src/lib/d1-guard.ts). */
+  D1_ENFORCE_PRODUCTION_LIMITS?: string;
 }
 
 export type Bindings = Env & Secrets;

@@ -304,9 +304,16 @@ export function parseConfig(raw: RawSettings): AppConfig {
     );
   }
   const config = assemble(result.data);
+  const problems: string[] = [];
   if (config.email.transport === "http" && !config.email.httpUrl) {
-    throw new ConfigError(['EMAIL_HTTP_URL is required when EMAIL_TRANSPORT is "http"']);
+    problems.push('EMAIL_HTTP_URL is required when EMAIL_TRANSPORT is "http"');
   }
+  // An access token lives only while its sign-in's refresh tokens do (housekeeping
+  // deletes expired ones, which ends the sign-in): a longer access lifetime would lie.
+  if (config.auth.accessTtlSeconds > config.auth.refreshTtlSeconds) {
+    problems.push("ACCESS_TOKEN_TTL_SECONDS must not exceed REFRESH_TOKEN_TTL_SECONDS");
+  }
+  if (problems.length) throw new ConfigError(problems);
   return config;
 }
 

@@ -122,6 +122,12 @@ describe("config", () => {
     ]);
   });
 
+  it("keeps access tokens within their sign-in's refresh lifetime", ({ expect }) => {
+    expect(problems({ ACCESS_TOKEN_TTL_SECONDS: "7200", REFRESH_TOKEN_TTL_SECONDS: "3600" })).toEqual([
+      "ACCESS_TOKEN_TTL_SECONDS must not exceed REFRESH_TOKEN_TTL_SECONDS",
+    ]);
+  });
+
   it("needs EMAIL_HTTP_URL for the http transport", ({ expect }) => {
     expect(problems({ EMAIL_TRANSPORT: "http" })).toEqual([
       'EMAIL_HTTP_URL is required when EMAIL_TRANSPORT is "http"',
