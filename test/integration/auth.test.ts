@@ -155,6 +155,23 @@ describe("register, login, me, refresh, logout", () => {
   });
 });
 
+describe("register in OpenAPI", () => {
+  it("documents the X-Bootstrap-Token header the first account needs", async ({ expect }) => {
+    const spec = await expectJson<{
+      paths: Record<
+        string,
+        Record<string, { description?: string; parameters?: { name: string; in: string; required?: boolean }[] }>
+      >;
+    }>(call("GET", "/openapi.json"), 200);
+    const register = spec.paths["/api/v1/auth/register"]?.post;
+    const header = register?.parameters?.find((p) => p.in === "header" && p.name.toLowerCase() === "x-bootstrap-token");
+    expect(header).toBeDefined();
+    expect(header?.required ?? false).toBe(false);
+    expect(register?.description).toContain("X-Bootstrap-Token");
+    expect(register?.description).not.toContain("needs no token");
+  });
+});
+
 describe("sessions", () => {
   const me = (token: string) => call("GET", "/api/v1/auth/me", { token });
 

@@ -324,6 +324,20 @@ describe("customers", () => {
     expect((await call("POST", `${path}?points=1`, { token: cashier.token, body: {} })).status).toBe(403);
   });
 
+  it("documents that a reason is required in the body, not in the deprecated ?points= form", async ({ expect }) => {
+    type Schema = { properties?: Record<string, { description?: string }> };
+    const spec = await expectJson<{
+      paths: Record<string, Record<string, { description?: string; summary?: string }>>;
+      components: { schemas: Record<string, Schema> };
+    }>(call("GET", "/openapi.json"), 200);
+    const adjust = spec.paths["/api/v1/customers/{id}/loyalty-points"]?.post;
+    expect(adjust?.description).not.toContain("in the query form too");
+    expect(adjust?.description).toContain("`?points=120` works without one");
+    const reason = spec.components.schemas.LoyaltyAdjust?.properties?.reason?.description;
+    expect(reason).toContain("Required with `points` in the body");
+    expect(reason).not.toContain("here or as ?reason=");
+  });
+
   it("never overdraws when two removals race", async ({ expect }) => {
     const { cashier, manager } = await accounts();
     const customer = await create(cashier.token, { first_name: "Race", last_name: "Condition" });

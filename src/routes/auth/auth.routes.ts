@@ -5,6 +5,7 @@ import { emptyJsonBodyAsNone } from "../../lib/http/empty-json-body";
 import { BEARER_SECURITY, errorResponses, jsonBody, jsonContent, MessageSchema } from "../../lib/http/openapi";
 import { CreateUserSchema, UserSchema } from "../users/users.schemas";
 import {
+  BootstrapHeaderSchema,
   ChangePasswordQuerySchema,
   ChangePasswordSchema,
   LoginFormSchema,
@@ -23,10 +24,10 @@ export const register = createRoute({
   tags,
   summary: "Create an account",
   description:
-    "The first account ever registered becomes `admin` and needs no token. After that, only an admin's token may register accounts (and grant roles).",
+    "The first account ever registered becomes `admin`: it needs no bearer token but the one-time BOOTSTRAP_TOKEN secret in the `X-Bootstrap-Token` header (403 without it, and 403 when that secret is not set: then the first admin comes from `npm run admin:create`). After that, only an admin's token may register accounts (and grant roles); the header is ignored.",
   security: [{}, ...BEARER_SECURITY],
   middleware: [limitAuthCalls()],
-  request: { body: jsonBody(CreateUserSchema) },
+  request: { headers: BootstrapHeaderSchema, body: jsonBody(CreateUserSchema) },
   responses: {
     201: jsonContent(UserSchema, "Account created"),
     ...errorResponses(400, 401, 403, 409, 413, 415, 429, 503),

@@ -25,6 +25,14 @@ export const LoginFormSchema = LoginSchema.extend({
   client_secret: z.string().max(200).optional(),
 }).openapi("LoginForm");
 
+/** Only the very first registration reads it (src/lib/auth/bootstrap.ts). */
+export const BootstrapHeaderSchema = z.object({
+  "x-bootstrap-token": z.string().max(1024).optional().openapi({
+    description:
+      "The BOOTSTRAP_TOKEN secret (X-Bootstrap-Token). Required for the first account ever registered (403 without it, or when the secret is not set); ignored afterwards.",
+  }),
+});
+
 export const RefreshSchema = z.object({ refresh_token: z.string().min(1).max(4096) }).openapi("RefreshRequest");
 
 export const LogoutSchema = z

@@ -102,11 +102,13 @@ export const adjustPoints = createRoute({
   method: "post",
   path: "/{id}/loyalty-points",
   tags,
-  summary: "Add or remove loyalty points by hand (managers and admins; body, or the older ?points=&reason= query)",
+  summary: "Add or remove loyalty points by hand (managers and admins; JSON body, or the deprecated ?points= query)",
   description:
     "A manual adjustment: at most LOYALTY_MAX_MANUAL_ADJUSTMENT points either way per call (default 10 000; 422 " +
-    "above it) and a `reason`, which the ledger row keeps (422 without one, in the query form too). Cashiers and " +
-    "inventory officers get 403; points earned by sales and returned by refunds move by themselves.",
+    "above it). The JSON body needs a `reason`, which the ledger row keeps (422 without one). The replaced API's " +
+    "deprecated query form `?points=120` works without one (`&reason=` is optional there): its ledger row records " +
+    "that the deprecated form was used. An empty JSON body or `{}` counts as no body. Cashiers and inventory " +
+    "officers get 403; points earned by sales and returned by refunds move by themselves.",
   security,
   // A JSON Content-Type with an empty body or `{}` counts as no body: the query form applies.
   middleware: [requirePermission("loyalty:adjust"), emptyJsonBodyAsNone()],

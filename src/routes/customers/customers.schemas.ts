@@ -93,11 +93,15 @@ const Points = z.coerce
 const Reason = plainText(200, 1).openapi({ example: "welcome bonus", description: "Why; kept on the ledger row" });
 
 // Both fields are optional here only because older clients send them in the
-// query string instead; the handler requires each from one place or the other.
+// query string instead; the handler requires `points` from one place or the
+// other, and a `reason` whenever `points` comes in the body.
 export const LoyaltyAdjustSchema = z
   .object({
-    points: Points.optional().openapi({ description: "Required (here or as ?points=)" }),
-    reason: Reason.optional().openapi({ description: "Required (here or as ?reason=): kept on the ledger row" }),
+    points: Points.optional().openapi({ description: "Required (here, or as the deprecated ?points=)" }),
+    reason: Reason.optional().openapi({
+      description:
+        "Required with `points` in the body (422 without one): kept on the ledger row. Only the deprecated ?points= form may leave it out",
+    }),
   })
   .openapi("LoyaltyAdjust");
 
