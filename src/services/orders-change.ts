@@ -30,10 +30,26 @@ const notPending = (order: RawOrder) =>
     { extra: { status: order.status } },
   );
 
+/** The edit's guard refused its batch: the order row no longer holds what the edit read. Nothing was written. */
+class StaleEdit extends Error {}
+
 /**
  * Edits customer, notes, tax and discount of a pending order (totals
- * recomputed). A `status` of "cancelled" cancels it; other statuses change
- * only through payments and refunds.
+ * recomputed). A `status` of "cancelled" cancels it (409 when it already is,
+ * as `POST /orders/{id}/cancel` answers); other statuses change only through
+ * payments and refunds.
+ *
+ * An edit reads the order, decides, then writes in one batch, and it writes
+ * back every field it did not change as it read it. Another write landing in
+ * between (a second edit, a payment, a refund) would be overwritten, so the
+ * batch starts with a guard that aborts it when the row no longer holds what
+ * was read (see `editOnce`). A refused edit is then run once more from a
+ * fresh read, every check included: an edit carries absolute values for only
+ * the fields the client sent, so re-applying it to the fresh row gives exactly
+ * what it would have given arriving just after the other write. That keeps a
+ * harmless overlap (a tax edit and a notes edit, a payment landing) from
+ * bouncing the till. Only once, to bound the work: if the row changed again,
+ * the answer is a 409 CONFLICT and nothing of this edit is written.
  */
 export async function updateOrder(
   deps: OrderDeps,
@@ -41,9 +57,24 @@ export async function updateOrder(
   id: number,
   change: OrderChange,
 ): Promise<OrderView> {
+  try {
+    return await editOnce(deps, actor, id, change);
+  } catch (error) {
+    if (!(error instanceof StaleEdit)) throw error;
+  }
+  try {
+    return await editOnce(deps, actor, id, change);
+  } catch (error) {
+    if (!(error instanceof StaleEdit)) throw error;
+    throw new ApiError("CONFLICT", "The order changed while it was being edited; reload it and send the edit again");
+  }
+}
+
+async function editOnce(deps: OrderDeps, actor: AuthUser, id: number, change: OrderChange): Promise<OrderView> {
   const { order, view } = await getOrderFor(deps.d1, actor, { id });
   const { status, ...fields } = change;
-  if (status !== undefined && status !== order.status) {
+  // "cancelled" always goes to the cancel, which refuses an order that already is (409).
+  if (status !== undefined && (status !== order.status || status === "cancelled")) {
     if (status === "cancelled") {
       if (!hasPermission(actor.role, "orders:manage"))
         throw new ApiError("FORBIDDEN", "Only a manager or admin may cancel orders");
@@ -101,23 +132,39 @@ export async function updateOrder(
   // An edit that brings the total down to what has been paid (0 when nothing was)
   // completes the order in the same batch, as a covering payment would.
   const now = new Date().toISOString();
-  const [edited, completion] = await deps.d1
+  const notes = fields.notes === undefined ? order.notes : fields.notes;
+  const [, edited, completion] = await deps.d1
     .batch([
+      // The guard: if any column this edit computed from or writes back no longer
+      // holds what was read, setting the status to itself makes the status trigger
+      // abort the whole batch (also when the order stopped being pending).
+      deps.d1
+        .prepare(
+          `UPDATE orders SET status = status WHERE id = ?1 AND NOT (
+             status = ?2 AND customer_id IS ?3 AND notes IS ?4 AND tax = ?5 AND discount = ?6
+             AND subtotal = ?7 AND total = ?8 AND paid_amount = ?9 AND points_redeemed = ?10
+             AND points_discount = ?11 AND points_earned = ?12)`,
+        )
+        .bind(
+          id,
+          order.status,
+          order.customer_id,
+          order.notes,
+          order.tax,
+          order.discount,
+          order.subtotal,
+          order.total,
+          order.paid_amount,
+          order.points_redeemed,
+          order.points_discount,
+          order.points_earned,
+        ),
       deps.d1
         .prepare(
           `UPDATE orders SET customer_id = ?2, notes = ?3, tax = ?4, discount = ?5, total = ?6, points_earned = ?7, updated_at = ?8
            WHERE id = ?1 AND status = 'pending' RETURNING id`,
         )
-        .bind(
-          id,
-          customerId,
-          fields.notes === undefined ? order.notes : fields.notes,
-          tax,
-          discount,
-          priced.totals.total,
-          pointsEarned,
-          now,
-        ),
+        .bind(id, customerId, notes, tax, discount, priced.totals.total, pointsEarned, now),
       deps.d1
         .prepare(
           "UPDATE orders SET status = 'completed', completed_at = ?2, updated_at = ?2 WHERE id = ?1 AND status = 'pending' AND paid_amount = total",
@@ -125,6 +172,7 @@ export async function updateOrder(
         .bind(id, now),
     ])
     .catch((error: unknown) => {
+      if (isStatusTransitionRefusal(error)) throw new StaleEdit();
       if (isCheckViolation(error, "orders_paid_within_total")) {
         throw new ApiError("CONFLICT", "The new total would be below what has been paid");
       }
