@@ -1292,6 +1292,8 @@ const racePair: fc.Arbitrary<[Intent, Intent]> = fc.oneof(
   fc.tuple(payArb, payArb),
   fc.tuple(refundArb, refundArb),
   fc.tuple(payArb, editArb),
+  fc.tuple(editArb, editArb),
+  fc.tuple(refundArb, editArb),
   fc.tuple(refundArb, payArb),
   fc.tuple(cancelArb, cancelArb),
   fc.tuple(createArb, adjustArb),
