@@ -6,6 +6,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, type ExpectStatic, it } from "vitest";
+import { guardD1 } from "../../src/lib/d1-guard";
 import { cancelOrder } from "../../src/services/orders-change";
 import type { OrderDeps } from "../../src/services/orders-create";
 import { stockObjectName } from "../../src/stock/client";
@@ -51,7 +52,7 @@ const cancel = (token: string, orderId: number) => call("POST", `/api/v1/orders/
 function interposingD1(hook: () => Promise<void>, mode: "answer" | "lose") {
   let batches = 0;
   let lost = false;
-  const d1 = new Proxy(env.DB, {
+  const d1 = new Proxy(guardD1(env.DB), {
     get(target, key) {
       if (key === "batch") {
         return async (statements: D1PreparedStatement[]) => {
@@ -215,7 +216,7 @@ describe("cancel after refunds", () => {
     // The write batch lands and its answer is lost; the probe (first) still answers, the read-back (all) does not.
     let batches = 0;
     let lost = false;
-    const d1 = new Proxy(env.DB, {
+    const d1 = new Proxy(guardD1(env.DB), {
       get(target, key) {
         if (key === "batch") {
           return async (statements: D1PreparedStatement[]) => {

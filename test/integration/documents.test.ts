@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { hasValidCheckDigit } from "../../src/domain/barcode";
 import { documentsConfig } from "../../src/lib/config";
+import { guardD1 } from "../../src/lib/d1-guard";
 import { invoiceLink } from "../../src/services/documents";
 import { accounts } from "../helpers/accounts";
 import { BASE, call, expectJson } from "../helpers/api";
@@ -94,7 +95,7 @@ describe("invoices", () => {
     // Anything else printed changes the document too, e.g. the shop's currency.
     const actor = { id: manager.id, username: manager.username, role: "manager" as const };
     const deps = (currency: string) => ({
-      d1: env.DB,
+      d1: guardD1(env.DB),
       files: env.FILES,
       config: { ...documentsConfig(env), currency },
       origin: BASE,

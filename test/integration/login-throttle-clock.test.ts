@@ -5,6 +5,7 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import type { LoginThrottleConfig } from "../../src/lib/config";
+import { guardD1 } from "../../src/lib/d1-guard";
 import { ApiError } from "../../src/lib/errors";
 import { admitAttempt, forgive, forgiveUnjudged, throttleKeys } from "../../src/services/login-throttle";
 
@@ -20,7 +21,7 @@ const T0 = Date.UTC(2026, 10, 30, 9, 0, 0);
 /** 0 when admitted, else the 429's Retry-After. */
 async function admit(username: string, address: string, now: number): Promise<number> {
   try {
-    await admitAttempt(env.DB, throttleKeys(username, address), config, now);
+    await admitAttempt(guardD1(env.DB), throttleKeys(username, address), config, now);
     return 0;
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 429) throw error;
@@ -85,11 +86,11 @@ describe("login throttle over time", () => {
     const keys = throttleKeys("forgiven", "10.4.0.1");
     for (let i = 0; i < config.maxFailuresPerUser; i++) {
       expect(await admit("forgiven", "10.4.0.1", T0)).toBe(0);
-      await forgiveUnjudged(env.DB, keys);
+      await forgiveUnjudged(guardD1(env.DB), keys);
     }
     // Five never-judged attempts left the whole allowance.
     for (let i = 0; i < config.maxFailuresPerUser; i++) expect(await admit("forgiven", "10.4.0.1", T0)).toBe(0);
-    await forgive(env.DB, keys);
+    await forgive(guardD1(env.DB), keys);
     for (let i = 0; i < config.maxFailuresPerUser; i++) expect(await admit("forgiven", "10.4.0.1", T0)).toBe(0);
     expect(await admit("forgiven", "10.4.0.1", T0)).toBeGreaterThan(0);
   });

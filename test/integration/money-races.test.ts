@@ -8,6 +8,7 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import type { AuthUser } from "../../src/lib/auth/current-user";
+import { guardD1 } from "../../src/lib/d1-guard";
 import { createPayment } from "../../src/services/payments";
 import { refundPayment } from "../../src/services/refunds";
 import { accounts } from "../helpers/accounts";
@@ -18,7 +19,7 @@ import { gate } from "../helpers/stock";
 /** env.DB whose `nth` batch (1-based) waits for `meanwhile` (another till's request) to finish first. */
 function interleaved(nth: number, meanwhile: () => Promise<unknown>): D1Database {
   let batches = 0;
-  return new Proxy(env.DB, {
+  return new Proxy(guardD1(env.DB), {
     get(target, key) {
       if (key === "batch") {
         return async (statements: D1PreparedStatement[]) => {

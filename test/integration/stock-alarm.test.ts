@@ -6,6 +6,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
+import { guardD1 } from "../../src/lib/d1-guard";
 import { createOrder, type OrderDeps } from "../../src/services/orders-create";
 import { stockObjectName } from "../../src/stock/client";
 import { ALARM_RETRY_MS, HOLD_MS } from "../../src/stock/product-stock";
@@ -35,7 +36,7 @@ const heldExpiries = (productId: number) =>
 function lostAfterWrite(): D1Database {
   let batches = 0;
   let lost = false;
-  return new Proxy(env.DB, {
+  return new Proxy(guardD1(env.DB), {
     get(target, key) {
       if (key === "batch") {
         return async (statements: D1PreparedStatement[]) => {
