@@ -96,7 +96,7 @@ export const update = createRoute({
   security,
   middleware: [requirePermission("orders:create")],
   request: { params: IdParamSchema, body: jsonBody(UpdateOrderSchema) },
-  responses: { 200: jsonContent(OrderSchema, "Updated"), ...errorResponses(...AUTHED_ERRORS, 404, 409) },
+  responses: { 200: jsonContent(OrderSchema, "Updated"), ...errorResponses(...AUTHED_ERRORS, 404, 409, 503) },
 });
 
 export const cancel = createRoute({
