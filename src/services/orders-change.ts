@@ -195,7 +195,10 @@ async function editOnce(deps: OrderDeps, actor: AuthUser, id: number, change: Or
  */
 export async function cancelOrder(deps: OrderDeps, actor: AuthUser, id: number): Promise<OrderView> {
   const { order, view } = await getOrderFor(deps.d1, actor, { id });
-  if (order.status !== "pending") throw notPending(order);
+  // A zero-total order completed when it was made (it takes no payment), so it
+  // is cancelled from completed: that is how goods sold at 0 come back.
+  const completedAtZero = order.status === "completed" && order.total === 0 && order.paid_amount === 0;
+  if (order.status !== "pending" && !completedAtZero) throw notPending(order);
   if (order.paid_amount > 0) {
     throw new ApiError("INVALID_STATE", "Order has payments; refund them before cancelling");
   }

@@ -152,6 +152,36 @@ describe("orders that total 0", () => {
     );
     expect(order).toMatchObject({ status: "completed", total: 0 });
     expect(await customerRow(customer.id)).toEqual({ total_spent: 0, loyalty_points: 200 });
+
+    // Goods sold at 0 can come back: cancelling the completed zero-total order
+    // restocks it and returns the points (there is no payment to refund).
+    expect(await bookStock(product.id)).toBe(4);
+    const cancelled = await expectJson<OrderOut>(
+      call("POST", `/api/v1/orders/${order.id}/cancel`, { token: manager.token }),
+      200,
+    );
+    expect(cancelled.status).toBe("cancelled");
+    expect(await bookStock(product.id)).toBe(5);
+    await expect.poll(async () => (await gate().view(product.id)).open_entries).toBe(0);
+    expect(await gate().view(product.id)).toMatchObject({ available: 5 });
+    expect(await customerRow(customer.id)).toEqual({ total_spent: 0, loyalty_points: 500 });
+    const again = await call("POST", `/api/v1/orders/${order.id}/cancel`, { token: manager.token });
+    expect(again.status).toBe(409);
+    expect(await bookStock(product.id)).toBe(5);
+    // Cashiers still cannot cancel, and a completed order that took money is refunded, not cancelled.
+    const paidOrder = await expectJson<OrderOut>(
+      createOrder(cashier.token, { order_items: [{ product_id: product.id, quantity: 1 }] }),
+      201,
+    );
+    await expectJson(
+      call("POST", "/api/v1/payments", {
+        token: cashier.token,
+        body: { order_id: paidOrder.id, payment_method: "credit_card", amount: 3 },
+      }),
+      201,
+    );
+    expect((await call("POST", `/api/v1/orders/${paidOrder.id}/cancel`, { token: manager.token })).status).toBe(409);
+    expect(await bookStock(product.id)).toBe(4);
   });
 
   it("completes a pending order when an edit brings its total to 0, or down to what was paid", async ({ expect }) => {

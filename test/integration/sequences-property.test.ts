@@ -377,7 +377,8 @@ function resolve(m: Model, r: Real, intent: Intent, force: Force = {}): Req | nu
       };
     }
     case "cancel": {
-      const cancellable = (o: MOrder) => o.status === "pending" && o.paid === 0;
+      const cancellable = (o: MOrder) =>
+        (o.status === "pending" && o.paid === 0) || (o.status === "completed" && o.total === 0 && o.paid === 0);
       // Half the time, one whose items were refunded (a cancel after a refund is where stock went wrong).
       const afterRefund = (o: MOrder) => cancellable(o) && o.items.some((i) => i.refunded > 0);
       const index = pickOrder(
@@ -618,7 +619,9 @@ function predict(m: Model, req: Req): Prediction {
     case "cancel": {
       const o = m.orders[req.order] as MOrder;
       // PUT {status: cancelled} answers as POST cancel does: an order already cancelled is a 409.
-      if (o.status !== "pending" || o.paid > 0) return refused(409, "INVALID_STATE");
+      // A zero-total order completed at once; it is cancelled from there (migration 0014).
+      const completedAtZero = o.status === "completed" && o.total === 0 && o.paid === 0 && o.refunded === 0;
+      if (!completedAtZero && (o.status !== "pending" || o.paid > 0)) return refused(409, "INVALID_STATE");
       return {
         expected: { status: 200, fields: { status: "cancelled" } },
         apply: (model) => {
