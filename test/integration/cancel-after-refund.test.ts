@@ -6,13 +6,13 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, type ExpectStatic, it } from "vitest";
-import { guardD1 } from "../../src/lib/d1-guard";
 import { cancelOrder } from "../../src/services/orders-change";
 import type { OrderDeps } from "../../src/services/orders-create";
 import { stockObjectName } from "../../src/stock/client";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
+import { scriptedD1 } from "../helpers/scripted-d1";
 import { bookStock, gate, logSum } from "../helpers/stock";
 
 interface OrderOut {
@@ -44,36 +44,22 @@ const refund = (
 
 const cancel = (token: string, orderId: number) => call("POST", `/api/v1/orders/${orderId}/cancel`, { token });
 
-/**
- * env.DB, except that `hook` runs just before the cancel's write batch (its
- * second batch; the first reads the order). With "lose", that batch lands and
- * then the connection drops: the call fails and nothing answers any more.
- */
-function interposingD1(hook: () => Promise<void>, mode: "answer" | "lose") {
-  let batches = 0;
-  let lost = false;
-  const d1 = new Proxy(guardD1(env.DB), {
-    get(target, key) {
-      if (key === "batch") {
-        return async (statements: D1PreparedStatement[]) => {
-          batches += 1;
-          if (batches !== 2) return target.batch(statements);
-          await hook();
-          const results = await target.batch(statements);
-          if (mode === "answer") return results;
-          lost = true;
-          throw new Error("D1_ERROR: Network connection lost.");
-        };
-      }
-      if (key === "prepare" && lost) {
-        const fail = async () => Promise.reject(new Error("D1_ERROR: Network connection lost."));
-        return () => ({ bind: () => ({ first: fail, all: fail, run: fail }) });
-      }
-      const value = Reflect.get(target, key);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { d1, interposed: () => batches >= 2 };
+/** Another till takes 30.00 by card, then a manager refunds `quantity` of the item as damaged (no restock). */
+async function payThenRefundDamaged(
+  cashier: string,
+  manager: string,
+  orderId: number,
+  itemId: number,
+  quantity: number,
+) {
+  const payment = await expectJson<{ id: number }>(
+    call("POST", "/api/v1/payments", {
+      token: cashier,
+      body: { order_id: orderId, payment_method: "credit_card", amount: 30 },
+    }),
+    201,
+  );
+  await expectJson(refund(manager, payment.id, [{ order_item_id: itemId, quantity, restock: false }]), 201);
 }
 
 /** Book = Σ log changes (the first being the start) = the object's count (once nothing is held), and never above start. */
@@ -139,19 +125,11 @@ describe("cancel after refunds", () => {
     );
     const item = order.order_items[0];
     if (!item) throw new Error("no item");
-    const { d1, interposed } = interposingD1(async () => {
-      const payment = await expectJson<{ id: number }>(
-        call("POST", "/api/v1/payments", {
-          token: cashier.token,
-          body: { order_id: order.id, payment_method: "credit_card", amount: 30 },
-        }),
-        201,
-      );
-      await expectJson(
-        refund(manager.token, payment.id, [{ order_item_id: item.id, quantity: 10, restock: false }]),
-        201,
-      );
-    }, "answer");
+    // Batch 2 is the cancel's write (batch 1 reads the order).
+    const { d1, reached: interposed } = scriptedD1({
+      at: 2,
+      before: () => payThenRefundDamaged(cashier.token, manager.token, order.id, item.id, 10),
+    });
     const deps: OrderDeps = { d1, stock: gate(), defer: () => undefined };
     const actor = { id: manager.id, username: manager.username, role: "manager" as const };
     const view = await cancelOrder(deps, actor, order.id);
@@ -174,19 +152,12 @@ describe("cancel after refunds", () => {
     if (!item) throw new Error("no item");
     // The cancel reads 10 out and announces them; before its batch 4 are
     // refunded as damaged; the batch lands (6 back) and the connection drops.
-    const { d1, interposed } = interposingD1(async () => {
-      const payment = await expectJson<{ id: number }>(
-        call("POST", "/api/v1/payments", {
-          token: cashier.token,
-          body: { order_id: order.id, payment_method: "credit_card", amount: 30 },
-        }),
-        201,
-      );
-      await expectJson(
-        refund(manager.token, payment.id, [{ order_item_id: item.id, quantity: 4, restock: false }]),
-        201,
-      );
-    }, "lose");
+    // Batch 2 is the cancel's write (batch 1 reads the order).
+    const { d1, reached: interposed } = scriptedD1({
+      at: 2,
+      before: () => payThenRefundDamaged(cashier.token, manager.token, order.id, item.id, 4),
+      lose: "everything",
+    });
     const deps: OrderDeps = { d1, stock: gate(), defer: () => undefined };
     const actor = { id: manager.id, username: manager.username, role: "manager" as const };
     await expect(cancelOrder(deps, actor, order.id)).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE" });
@@ -214,37 +185,12 @@ describe("cancel after refunds", () => {
       201,
     );
     // The write batch lands and its answer is lost; the probe (first) still answers, the read-back (all) does not.
-    let batches = 0;
-    let lost = false;
-    const d1 = new Proxy(guardD1(env.DB), {
-      get(target, key) {
-        if (key === "batch") {
-          return async (statements: D1PreparedStatement[]) => {
-            batches += 1;
-            const results = await target.batch(statements);
-            if (batches !== 2) return results;
-            lost = true;
-            throw new Error("D1_ERROR: Network connection lost.");
-          };
-        }
-        if (key === "prepare" && lost) {
-          return (sql: string) => {
-            const real = target.prepare(sql);
-            const fail = async () => Promise.reject(new Error("D1_ERROR: Network connection lost."));
-            return {
-              bind: (...args: unknown[]) => ({ first: () => real.bind(...args).first(), all: fail, run: fail }),
-            };
-          };
-        }
-        const value = Reflect.get(target, key);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
+    const { d1, reached } = scriptedD1({ at: 2, lose: "read-back" });
     const actor = { id: manager.id, username: manager.username, role: "manager" as const };
     await expect(cancelOrder({ d1, stock: gate(), defer: () => undefined }, actor, order.id)).rejects.toMatchObject({
       code: "SERVICE_UNAVAILABLE",
     });
-    expect(lost).toBe(true);
+    expect(reached()).toBe(true);
     // The cancel did land: the book has the units back, and the hold waits for the alarm.
     expect(await bookStock(product.id)).toBe(10);
     const object = env.PRODUCT_STOCK.get(env.PRODUCT_STOCK.idFromName(stockObjectName(product.id)));

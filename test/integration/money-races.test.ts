@@ -8,31 +8,13 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import type { AuthUser } from "../../src/lib/auth/current-user";
-import { guardD1 } from "../../src/lib/d1-guard";
 import { createPayment } from "../../src/services/payments";
 import { refundPayment } from "../../src/services/refunds";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
+import { scriptedD1 } from "../helpers/scripted-d1";
 import { gate } from "../helpers/stock";
-
-/** env.DB whose `nth` batch (1-based) waits for `meanwhile` (another till's request) to finish first. */
-function interleaved(nth: number, meanwhile: () => Promise<unknown>): D1Database {
-  let batches = 0;
-  return new Proxy(guardD1(env.DB), {
-    get(target, key) {
-      if (key === "batch") {
-        return async (statements: D1PreparedStatement[]) => {
-          batches += 1;
-          if (batches === nth) await meanwhile();
-          return target.batch(statements);
-        };
-      }
-      const value = Reflect.get(target, key);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
 
 const orderRow = (id: number) =>
   env.DB.prepare("SELECT status, total, paid_amount FROM orders WHERE id = ?1").bind(id).first();
@@ -53,9 +35,11 @@ describe("money decided from a stale read", () => {
     const actor: AuthUser = { id: cashier.id, username: cashier.username, role: "cashier" };
     // 4.50 in cash against 2.50 owed, while a manager adds 1.00 tax to the order.
     // Its only batch is the write (the order is read with a single query).
-    const d1 = interleaved(1, () =>
-      expectJson(call("PUT", `/api/v1/orders/${order.id}`, { token: manager.token, body: { tax: 1 } }), 200),
-    );
+    const { d1 } = scriptedD1({
+      at: 1,
+      before: () =>
+        expectJson(call("PUT", `/api/v1/orders/${order.id}`, { token: manager.token, body: { tax: 1 } }), 200),
+    });
     await expect(
       createPayment(d1, actor, { order_id: order.id, payment_method: "cash", amount: 450, amount_tendered: 450 }, null),
     ).rejects.toMatchObject({ code: "CONFLICT", status: 409 });
@@ -105,15 +89,17 @@ describe("money decided from a stale read", () => {
     // A 10.00 refund of the deposit is planned while the order is pending; the rest is paid before it lands.
     const actor: AuthUser = { id: manager.id, username: manager.username, role: "manager" };
     // Batch 1 reads the order (as pending), batch 2 is the refund's write.
-    const d1 = interleaved(2, () =>
-      expectJson(
-        call("POST", "/api/v1/payments", {
-          token: cashier.token,
-          body: { order_id: order.id, payment_method: "credit_card", amount: 90 },
-        }),
-        201,
-      ),
-    );
+    const { d1 } = scriptedD1({
+      at: 2,
+      before: () =>
+        expectJson(
+          call("POST", "/api/v1/payments", {
+            token: cashier.token,
+            body: { order_id: order.id, payment_method: "credit_card", amount: 90 },
+          }),
+          201,
+        ),
+    });
     await expect(
       refundPayment({ d1, stock: gate(), defer: () => undefined }, actor, deposit.id, { reason: "race" }, null),
     ).rejects.toMatchObject({ code: "CONFLICT", status: 409 });

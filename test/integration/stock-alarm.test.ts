@@ -6,13 +6,13 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { guardD1 } from "../../src/lib/d1-guard";
 import { createOrder, type OrderDeps } from "../../src/services/orders-create";
 import { stockObjectName } from "../../src/stock/client";
 import { ALARM_RETRY_MS, HOLD_MS } from "../../src/stock/product-stock";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
+import { scriptedD1 } from "../helpers/scripted-d1";
 import { bookStock, gate, logSum } from "../helpers/stock";
 
 const stub = (productId: number) => env.PRODUCT_STOCK.get(env.PRODUCT_STOCK.idFromName(stockObjectName(productId)));
@@ -28,35 +28,6 @@ const heldExpiries = (productId: number) =>
       )
       .toArray(),
   );
-
-/**
- * env.DB whose second batch (an order's write; the first reads the cart)
- * lands, then the connection drops for good.
- */
-function lostAfterWrite(): D1Database {
-  let batches = 0;
-  let lost = false;
-  return new Proxy(guardD1(env.DB), {
-    get(target, key) {
-      if (key === "batch") {
-        return async (statements: D1PreparedStatement[]) => {
-          batches += 1;
-          const results = await target.batch(statements);
-          if (batches < 2) return results;
-          lost = true;
-          throw new Error("D1_ERROR: Network connection lost.");
-        };
-      }
-      if (key === "prepare" && lost) {
-        // Nothing answers any more, so nobody can tell whether the sale landed.
-        const fail = async () => Promise.reject(new Error("D1_ERROR: Network connection lost."));
-        return () => ({ bind: () => ({ first: fail, all: fail, run: fail }) });
-      }
-      const value = Reflect.get(target, key);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
 
 describe("ProductStock alarm", () => {
   it("brings the daily sweep forward to a new hold's expiry, and the alarm then settles it from D1", async ({
@@ -80,7 +51,8 @@ describe("ProductStock alarm", () => {
 
     // Two holds whose outcome the object never hears: a sale whose batch landed
     // while the connection dropped, and a till that vanished before writing.
-    const deps: OrderDeps = { d1: lostAfterWrite(), stock: gate(), defer: () => undefined };
+    // The sale's write batch (its second; the first reads the cart) lands, then the connection drops for good.
+    const deps: OrderDeps = { d1: scriptedD1({ at: 2, lose: "everything" }).d1, stock: gate(), defer: () => undefined };
     const actor = { id: cashier.id, username: cashier.username, role: "cashier" as const };
     await expect(
       createOrder(deps, actor, { order_items: [{ product_id: product.id, quantity: 2 }] }, null),
