@@ -57,16 +57,18 @@ export async function updateOrder(
   id: number,
   change: OrderChange,
 ): Promise<OrderView> {
-  try {
-    return await editOnce(deps, actor, id, change);
-  } catch (error) {
-    if (!(error instanceof StaleEdit)) throw error;
-  }
-  try {
-    return await editOnce(deps, actor, id, change);
-  } catch (error) {
-    if (!(error instanceof StaleEdit)) throw error;
-    throw new ApiError("CONFLICT", "The order changed while it was being edited; reload it and send the edit again");
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await editOnce(deps, actor, id, change);
+    } catch (error) {
+      if (!(error instanceof StaleEdit)) throw error;
+      if (attempt === 2) {
+        throw new ApiError(
+          "CONFLICT",
+          "The order changed while it was being edited; reload it and send the edit again",
+        );
+      }
+    }
   }
 }
 
@@ -131,7 +133,7 @@ async function editOnce(deps: OrderDeps, actor: AuthUser, id: number, change: Or
   // The CHECK on paid_amount <= total also refuses a total cut below a payment racing this edit.
   // An edit that brings the total down to what has been paid (0 when nothing was)
   // completes the order in the same batch, as a covering payment would.
-  const now = new Date().toISOString();
+  const now = (deps.now ? deps.now() : new Date()).toISOString();
   const notes = fields.notes === undefined ? order.notes : fields.notes;
   const [, edited, completion] = await deps.d1
     .batch([
@@ -186,8 +188,9 @@ async function editOnce(deps: OrderDeps, actor: AuthUser, id: number, change: Or
 }
 
 /**
- * Cancels a pending order: status, restocked quantities and `return` log
- * rows in one batch. The status trigger refuses a second cancellation, so
+ * Cancels a pending order, or a completed one that totals 0 and holds no
+ * money (it completed when made and has nothing to refund): status, restocked
+ * quantities and `return` log rows in one batch. The status trigger refuses a second cancellation, so
  * two cancels racing restore the stock once. What comes back is what is still
  * out (quantity − refunded_quantity), computed by the batch itself: units a
  * refund already restocked, or refunded as damaged, never come back again,
