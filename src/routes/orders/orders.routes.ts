@@ -103,7 +103,8 @@ export const cancel = createRoute({
   method: "post",
   path: "/{id}/cancel",
   tags,
-  summary: "Cancel a pending order; its stock goes back with `return` log rows",
+  summary:
+    "Cancel a pending order (or a completed one that totals 0 and holds no money); its stock goes back with `return` log rows",
   security,
   middleware: [requirePermission("orders:manage")],
   request: { params: IdParamSchema },
