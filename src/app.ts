@@ -11,7 +11,7 @@ import { ApiError } from "./lib/errors";
 import { createRouter } from "./lib/http/create-router";
 import { onError, renderError } from "./lib/http/error-handler";
 import { limitJsonDepth } from "./lib/http/json-depth";
-import { attachDb, corsFromConfig, limitBody, loadConfig, requestLog } from "./lib/http/middleware";
+import { attachServices, corsFromConfig, limitBody, loadConfig, requestLog } from "./lib/http/middleware";
 import { adminRouter } from "./routes/admin/admin";
 import { authRouter } from "./routes/auth/auth.index";
 import { categoriesRouter } from "./routes/categories/categories.index";
@@ -61,7 +61,7 @@ export function createApp() {
   app.use(limitBody());
   app.use(limitJsonDepth());
 
-  app.use(attachDb());
+  app.use(attachServices());
 
   app.route("/", systemRouter);
   app.route("/", docsPages);

@@ -6,6 +6,7 @@
 import type { AppDatabase } from "./db/client";
 import type { AuthUser } from "./lib/auth/current-user";
 import type { PendingUserCheck } from "./lib/auth/middleware";
+import type { ServiceContext } from "./services/context";
 
 export interface Secrets {
   /** HMAC key for access and refresh tokens (`wrangler secret put JWT_SECRET`). */
@@ -23,6 +24,8 @@ export interface Secrets {
 export type Bindings = Env & Secrets;
 
 export interface Variables {
+  /** The request's service context (config, databases, stock gate, clock, defer): what handlers pass to services. */
+  ctx: ServiceContext;
   db: AppDatabase;
   requestId: string;
   /** Set by `requireAuth`; absent on public routes. */

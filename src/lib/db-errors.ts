@@ -32,3 +32,15 @@ export const isCheckViolation = (error: unknown, name?: string) => {
   const text = messages(error);
   return /CHECK constraint failed/.test(text) && (!name || text.includes(name));
 };
+
+/**
+ * D1 rejected the statements themselves (constraint, SQL error): nothing was
+ * written. Every D1 error starts with "D1_ERROR", the transient ones too
+ * ("Network connection lost", "storage caused object to be reset"), so the
+ * prefix says nothing about whether the batch landed; those are asked about.
+ */
+const TRANSIENT = /network connection lost|object to be reset|reset because|internal error|timed? ?out|overloaded/i;
+export const isD1Refusal = (error: unknown) =>
+  error instanceof Error &&
+  !TRANSIENT.test(error.message) &&
+  /SQLITE_|constraint failed|no such|syntax error/i.test(error.message);

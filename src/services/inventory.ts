@@ -2,12 +2,13 @@
  * Manual stock movements (deliveries, counts, damage, returns) through the
  * product's Durable Object, and the inventory log that explains every unit.
  */
+
+import { claimKeyStatement as idempotencyInsert, isKeyCollision } from "../db/idempotency-keys";
 import type { INVENTORY_ACTIONS } from "../db/schema";
 import { toDecimal } from "../domain/money";
 import type { AuthUser } from "../lib/auth/current-user";
 import { ApiError, invalidField, notFound } from "../lib/errors";
-import { KeyCollision } from "../lib/http/idempotent";
-import { type IdempotencyContext, idempotencyInsert, isKeyCollision } from "../lib/idempotency";
+import { type IdempotencyContext, KeyCollision } from "../lib/idempotency";
 import { readPage, Where } from "../lib/sql-page";
 import type { OrderDeps } from "./orders-create";
 import { type BatchOutcome, runBatch, withStockGate } from "./stock-protocol";

@@ -1,5 +1,6 @@
 /** Changing orders after the sale: editing a pending order, and cancelling it (stock goes back). */
 
+import { orderReturnStatements } from "../db/stock";
 import { parseMoney } from "../domain/money";
 import { computeTotals } from "../domain/order-totals";
 import type { AuthUser } from "../lib/auth/current-user";
@@ -11,7 +12,6 @@ import { assertDiscountAllowed, type OrderDeps } from "./orders-create";
 import { getOrderFor, loadOrder } from "./orders-read";
 import type { OrderView, RawOrder } from "./orders-view";
 import { type BatchOutcome, runBatch, withStockGate } from "./stock-protocol";
-import { orderReturnStatements } from "./stock-statements";
 
 export interface OrderChange {
   customer_id?: number | null | undefined;

@@ -3,6 +3,9 @@
  * each product's Durable Object, and write the order, its items, the stock
  * changes, the `sale` log rows and the idempotency key in one D1 batch.
  */
+
+import { claimKeyStatement as idempotencyInsert, isKeyCollision } from "../db/idempotency-keys";
+import { chunk, stockStatements } from "../db/stock";
 import { toDecimal } from "../domain/money";
 import { computeTotals, discountCap, mergeLines, newOrderNumber, type RequestedLine } from "../domain/order-totals";
 import type { AuthUser } from "../lib/auth/current-user";
@@ -17,13 +20,11 @@ import { hasPermission } from "../lib/auth/rbac";
 import { DEFAULT_CASHIER_MAX_DISCOUNT_PERCENT, type LoyaltyConfig, pointsFor } from "../lib/config";
 import { isCheckViolation } from "../lib/db-errors";
 import { ApiError, invalidField } from "../lib/errors";
-import { KeyCollision } from "../lib/http/idempotent";
-import { type IdempotencyContext, idempotencyInsert, isKeyCollision } from "../lib/idempotency";
+import { type IdempotencyContext, KeyCollision } from "../lib/idempotency";
 import type { StockGate } from "../stock/client";
 import { loadOrder } from "./orders-read";
 import { type CustomerSummary, type OrderView, type RawOrder, type RawOrderItem, toOrderView } from "./orders-view";
 import { type BatchOutcome, runBatch, timed, withStockGate } from "./stock-protocol";
-import { chunk, stockStatements } from "./stock-statements";
 
 export const MAX_LINE_QUANTITY = 10_000;
 

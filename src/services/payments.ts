@@ -11,14 +11,15 @@
  *   edit or refund moved that balance meanwhile: the change handed back is
  *   never computed from a stale figure.
  */
+
+import { claimKeyStatement as idempotencyInsert, isKeyCollision, LAST_INSERTED } from "../db/idempotency-keys";
 import type { PAYMENT_METHODS } from "../db/schema";
 import { toDecimal } from "../domain/money";
 import type { AuthUser } from "../lib/auth/current-user";
 import { hasPermission } from "../lib/auth/rbac";
 import { isCheckViolation, isStatusTransitionRefusal, uniqueViolation } from "../lib/db-errors";
 import { ApiError, notFound } from "../lib/errors";
-import { KeyCollision } from "../lib/http/idempotent";
-import { type IdempotencyContext, idempotencyInsert, isKeyCollision } from "../lib/idempotency";
+import { type IdempotencyContext, KeyCollision } from "../lib/idempotency";
 import { readPage, Where } from "../lib/sql-page";
 import { canSeeOrder } from "./orders-read";
 
@@ -184,7 +185,7 @@ export async function createPayment(
       ),
   );
   // The key names the payment just inserted (same connection, same transaction).
-  if (idem) statements.push(idempotencyInsert(d1, idem, { type: "payment", ref: "last_insert_rowid" }, now));
+  if (idem) statements.push(idempotencyInsert(d1, idem, { type: "payment", ref: LAST_INSERTED }, now));
   // Cash capped at the balance: its change came from `remaining` as read above,
   // so the batch only goes ahead while the order still owes exactly that.
   const settlesReadBalance = status === "completed" && applied < input.amount;

@@ -6,6 +6,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { AppDatabase } from "../db/client";
 import { categories, products } from "../db/schema";
+import { chunk } from "../db/stock";
 import { gs1CheckDigit } from "../domain/barcode";
 import { toFtsQuery } from "../domain/search";
 import type { AuthUser } from "../lib/auth/current-user";
@@ -14,7 +15,6 @@ import { ApiError, invalidField, notFound } from "../lib/errors";
 import { readPage, Where } from "../lib/sql-page";
 import { isoNow } from "../lib/time";
 import { fromRawProduct, type ProductRow, type ProductView, type RawProductRow } from "./products-view";
-import { chunk } from "./stock-statements";
 import { explainMissedUpdate } from "./versioning";
 
 export interface ProductInput {

@@ -9,18 +9,19 @@
  * before the batch, so the batch refuses (409, nothing written) when a payment
  * completed the order, or anything else changed its status, meanwhile.
  */
+
+import { claimKeyStatement as idempotencyInsert, isKeyCollision, LAST_INSERTED } from "../db/idempotency-keys";
+import { stockStatements } from "../db/stock";
 import { toDecimal } from "../domain/money";
 import type { AuthUser } from "../lib/auth/current-user";
 import { isCheckViolation, isStatusTransitionRefusal } from "../lib/db-errors";
 import { ApiError, invalidField } from "../lib/errors";
-import { KeyCollision } from "../lib/http/idempotent";
-import { type IdempotencyContext, idempotencyInsert, isKeyCollision } from "../lib/idempotency";
+import { type IdempotencyContext, KeyCollision } from "../lib/idempotency";
 import type { OrderDeps } from "./orders-create";
 import { loadOrder } from "./orders-read";
 import { getPayment } from "./payments";
 import { type RawRefund, type RawRefundItem, type RefundView, toRefundView } from "./payments-view";
 import { type BatchOutcome, runBatch, type StockChange, withStockGate } from "./stock-protocol";
-import { stockStatements } from "./stock-statements";
 
 export interface RefundInput {
   amount?: number | undefined;
@@ -94,7 +95,7 @@ export async function refundPayment(
       )
       .bind(payment.id, order.id, amount, input.reason, actor.id, ref, now),
   ];
-  if (idem) statements.push(idempotencyInsert(d1, idem, { type: "refund", ref: "last_insert_rowid" }, now));
+  if (idem) statements.push(idempotencyInsert(d1, idem, { type: "refund", ref: LAST_INSERTED }, now));
   statements.push(
     // The status this refund was planned on must still hold (the status trigger
     // refuses a same-status update): a payment that completed the order since

@@ -9,8 +9,12 @@
  * When the batch's outcome is unknown (the connection dropped), the entries
  * are left held; each object's alarm asks D1 later and settles them.
  */
+import type { Batch } from "../db/batch";
+import { stockRefLanded } from "../db/stock";
+import { isD1Refusal } from "../lib/db-errors";
 import { ApiError } from "../lib/errors";
 import type { StockGate } from "../stock/client";
+import type { ServiceContext } from "./context";
 
 export interface StockChange {
   productId: number;
@@ -184,14 +188,33 @@ export async function runBatch<T>(
   }
 }
 
-/**
- * D1 rejected the statements themselves (constraint, SQL error): nothing was
- * written. Every D1 error starts with "D1_ERROR", the transient ones too
- * ("Network connection lost", "storage caused object to be reset"), so the
- * prefix says nothing about whether the batch landed; those are asked about.
- */
-const TRANSIENT = /network connection lost|object to be reset|reset because|internal error|timed? ?out|overloaded/i;
-export const isD1Refusal = (error: unknown) =>
-  error instanceof Error &&
-  !TRANSIENT.test(error.message) &&
-  /SQLITE_|constraint failed|no such|syntax error/i.test(error.message);
+/** A stock-moving write, as the services describe it to `gateAndWrite`. */
+export interface StockWrite<T> {
+  /** The stock ref the objects hold the units under (the order number, a refund's or movement's ref). */
+  ref: string;
+  changes: StockChange[];
+  /** The D1 batch, already holding every statement (and its refusal mappings). */
+  batch: Batch;
+  /** The result, read from the committed batch's handles. */
+  read: () => T;
+  /** The result re-read from D1, when the batch landed but its answer was lost. */
+  recover: () => Promise<T>;
+  /** Whether the batch landed; by default, whether it wrote a log row under `ref`. */
+  probe?: () => Promise<unknown>;
+  /**
+   * For gives whose size the batch itself decides (a cancel puts back what is
+   * still out when it runs): the units it wrote per product, read from its result.
+   */
+  written?: (value: T) => ReadonlyMap<number, number>;
+}
+
+/** The stock protocol over a `Batch`: gate → batch → commit | release (see the header). */
+export function gateAndWrite<T>(ctx: Pick<ServiceContext, "stock" | "defer" | "mark" | "d1">, w: StockWrite<T>) {
+  const probe = w.probe ?? (() => stockRefLanded(ctx.d1, w.ref));
+  const write = async (): Promise<BatchOutcome<T>> => {
+    const outcome = await w.batch.run(probe);
+    if (outcome.kind === "committed") return { kind: "committed", value: w.read() };
+    return outcome;
+  };
+  return withStockGate(ctx, w.ref, w.changes, write, w.recover, w.written);
+}

@@ -11,7 +11,7 @@ import { describe, it } from "vitest";
 import { dbFor } from "../../src/db/client";
 import { customers } from "../../src/db/schema";
 import { D1_LIMITS, d1Faults, guardD1, guardEnv, guardSql, inInvocation, watchD1Limits } from "../../src/lib/d1-guard";
-import { isD1Refusal } from "../../src/services/stock-protocol";
+import { isD1Refusal } from "../../src/lib/db-errors";
 import { stockObjectName } from "../../src/stock/client";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";

@@ -4,16 +4,10 @@
  * after a lost race with a concurrent twin, answer with the twin's result.
  */
 import type { Context } from "hono";
+import { storeResponse } from "../../db/idempotency-keys";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../errors";
-import { findReplay, type IdempotencyContext, idempotencyFrom, REPLAYED_HEADER, storeResponse } from "../idempotency";
-
-/** Thrown by a service (after releasing what it held) when its batch lost to a twin with the same key. */
-export class KeyCollision extends Error {
-  constructor() {
-    super("idempotency key collision");
-  }
-}
+import { findReplay, type IdempotencyContext, idempotencyFrom, KeyCollision, REPLAYED_HEADER } from "../idempotency";
 
 export interface IdempotentRun<T> {
   status: 200 | 201;

@@ -2,8 +2,9 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import { dbFor } from "../../db/client";
+import { setMetric } from "hono/timing";
 import type { AppEnv } from "../../env";
+import { createServiceContext } from "../../services/context";
 import { appConfig, corsOrigins } from "../config";
 import { ApiError } from "../errors";
 import { log } from "../log";
@@ -59,11 +60,15 @@ export const loadConfig = (): MiddlewareHandler<AppEnv> =>
     await next();
   };
 
-/** Puts the binding's Drizzle handle on the context. */
-export const attachDb = (): MiddlewareHandler<AppEnv> =>
-  async function attachDbMiddleware(c, next) {
-    c.set("db", dbFor(c.env.DB));
-
+/** Builds the request's service context (and keeps the Drizzle handle at hand for auth). */
+export const attachServices = (): MiddlewareHandler<AppEnv> =>
+  async function attachServicesMiddleware(c, next) {
+    const ctx = createServiceContext(c.env, {
+      waitUntil: (work) => c.executionCtx.waitUntil(work),
+      ...(appConfig(c.env).debug ? { mark: (phase: string, ms: number) => setMetric(c, phase, ms) } : {}),
+    });
+    c.set("ctx", ctx);
+    c.set("db", ctx.db);
     await next();
   };
 

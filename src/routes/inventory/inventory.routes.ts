@@ -9,7 +9,7 @@ import {
   jsonContent,
   PaginationQuerySchema,
 } from "../../lib/http/openapi";
-import { IdempotencyHeaderSchema } from "../orders/orders.schemas";
+import { IdempotencyHeaderSchema } from "../../lib/idempotency";
 import {
   LogCreateSchema,
   LogFiltersSchema,

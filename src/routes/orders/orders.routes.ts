@@ -9,10 +9,10 @@ import {
   jsonContent,
   PaginationQuerySchema,
 } from "../../lib/http/openapi";
+import { IdempotencyHeaderSchema } from "../../lib/idempotency";
 import {
   CreateOrderSchema,
   CustomerParamSchema,
-  IdempotencyHeaderSchema,
   OrderListQuerySchema,
   OrderListSchema,
   OrderNumberParamSchema,

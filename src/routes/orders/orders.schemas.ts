@@ -107,12 +107,3 @@ export const CustomerParamSchema = z.object({
     .max(Number.MAX_SAFE_INTEGER)
     .openapi({ param: { name: "customer_id", in: "path" }, example: 1 }),
 });
-
-export const IdempotencyHeaderSchema = z.object({
-  "idempotency-key": z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .openapi({ description: "Idempotency-Key: same key and body replays the first answer" }),
-});

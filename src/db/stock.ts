@@ -1,5 +1,6 @@
 /**
- * Set-based SQL for stock changes: one UPDATE and one log INSERT per chunk of
+ * Stock levels and their log (the products.stock_quantity column and
+ * inventory_logs), as the stock protocol writes them. Set-based SQL for stock changes: one UPDATE and one log INSERT per chunk of
  * products rather than two statements per product, so a batch's size (and
  * D1's work) barely grows with the number of lines. Chunks keep every
  * statement under D1's 100 bound parameters.
@@ -107,3 +108,7 @@ export function orderReturnStatements(
       .bind(orderId, meta.userId, meta.referenceNumber, meta.notes, meta.stockRef, meta.now),
   ];
 }
+
+/** Whether a batch that changed stock under `ref` landed: it wrote at least one log row naming it. */
+export const stockRefLanded = (d1: D1Database, ref: string) =>
+  d1.prepare("SELECT 1 AS found FROM inventory_logs WHERE stock_ref = ?1 LIMIT 1").bind(ref).first();
