@@ -6,7 +6,9 @@
  * default that nobody chose. The section accessors below (`authConfig`,
  * `loyaltyConfig`, …) are views of that one parse.
  */
+
 import { z } from "zod";
+import type { LoyaltyRates } from "../domain/loyalty";
 import { parseMoney } from "../domain/money";
 import { isValidTimeZone } from "../domain/time-zone";
 
@@ -189,12 +191,7 @@ export interface LoginThrottleConfig {
   userBackoffMaxSeconds: number;
 }
 
-export interface LoyaltyConfig {
-  /** Points per currency unit (may be fractional: 0.5 = one point per two units). */
-  pointsPerUnit: number;
-  /** Cents one point is worth when redeemed. */
-  pointValueCents: number;
-}
+export type LoyaltyConfig = LoyaltyRates;
 
 export interface DocumentsConfig {
   signingSecret: string;
@@ -338,7 +335,3 @@ export const documentsConfig = (env: object): DocumentsConfig => appConfig(env).
 export const corsOrigins = (env: object): string[] => appConfig(env).corsOrigins;
 /** The shop's IANA time zone (STORE_TIMEZONE, default UTC). */
 export const storeTimeZone = (env: object): string => appConfig(env).timeZone;
-
-/** Points an order of `totalCents` earns (rounded down). */
-export const pointsFor = (totalCents: number, config: LoyaltyConfig) =>
-  Math.floor((totalCents * config.pointsPerUnit) / 100);

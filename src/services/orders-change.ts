@@ -1,11 +1,11 @@
 /** Changing orders after the sale: editing a pending order, and cancelling it (stock goes back). */
 
 import { orderReturnStatements } from "../db/stock";
+import { pointsFor } from "../domain/loyalty";
 import { parseMoney } from "../domain/money";
 import { computeTotals } from "../domain/order-totals";
 import type { AuthUser } from "../lib/auth/current-user";
 import { hasPermission } from "../lib/auth/rbac";
-import { pointsFor } from "../lib/config";
 import { isCheckViolation, isStatusTransitionRefusal } from "../lib/db-errors";
 import { ApiError, invalidField } from "../lib/errors";
 import { assertDiscountAllowed, type OrderDeps } from "./orders-create";

@@ -6,6 +6,7 @@
 
 import { claimKeyStatement as idempotencyInsert, isKeyCollision } from "../db/idempotency-keys";
 import { chunk, stockStatements } from "../db/stock";
+import { pointsFor } from "../domain/loyalty";
 import { toDecimal } from "../domain/money";
 import { computeTotals, discountCap, mergeLines, newOrderNumber, type RequestedLine } from "../domain/order-totals";
 import type { AuthUser } from "../lib/auth/current-user";
@@ -17,7 +18,7 @@ import {
   userCheckStatement,
 } from "../lib/auth/middleware";
 import { hasPermission } from "../lib/auth/rbac";
-import { DEFAULT_CASHIER_MAX_DISCOUNT_PERCENT, type LoyaltyConfig, pointsFor } from "../lib/config";
+import { DEFAULT_CASHIER_MAX_DISCOUNT_PERCENT, type LoyaltyConfig } from "../lib/config";
 import { isCheckViolation } from "../lib/db-errors";
 import { ApiError, invalidField } from "../lib/errors";
 import { type IdempotencyContext, KeyCollision } from "../lib/idempotency";

@@ -1,4 +1,5 @@
 /** Reading orders: one with everything a till or manager needs, and filtered lists. */
+import { canSeeOrder } from "../domain/order-access";
 import type { AuthUser } from "../lib/auth/current-user";
 import { hasPermission } from "../lib/auth/rbac";
 import { notFound } from "../lib/errors";
@@ -6,10 +7,6 @@ import { readPage, Where } from "../lib/sql-page";
 import { type CustomerSummary, type OrderView, type RawOrder, type RawOrderItem, toOrderView } from "./orders-view";
 
 /** Managers and admins see every order; a cashier sees the orders they rang up (others look absent). */
-export function canSeeOrder(actor: AuthUser, order: Pick<RawOrder, "user_id">) {
-  return hasPermission(actor.role, "orders:manage") || order.user_id === actor.id;
-}
-
 /** Loads an order by id or number with items, customer, cashier and payment totals, in one round trip. */
 export async function loadOrder(
   d1: D1Database,
@@ -46,7 +43,7 @@ export async function loadOrder(
 
 export async function getOrderFor(d1: D1Database, actor: AuthUser, by: { id: number } | { number: string }) {
   const loaded = await loadOrder(d1, by);
-  if (!loaded || !canSeeOrder(actor, loaded.order)) throw notFound("Order");
+  if (!loaded || !canSeeOrder(actor, loaded.order.user_id)) throw notFound("Order");
   return loaded;
 }
 

@@ -15,13 +15,13 @@
 import { claimKeyStatement as idempotencyInsert, isKeyCollision, LAST_INSERTED } from "../db/idempotency-keys";
 import type { PAYMENT_METHODS } from "../db/schema";
 import { toDecimal } from "../domain/money";
+import { canSeeOrder } from "../domain/order-access";
 import type { AuthUser } from "../lib/auth/current-user";
 import { hasPermission } from "../lib/auth/rbac";
 import { isCheckViolation, isStatusTransitionRefusal, uniqueViolation } from "../lib/db-errors";
 import { ApiError, notFound } from "../lib/errors";
 import { type IdempotencyContext, KeyCollision } from "../lib/idempotency";
 import { readPage, Where } from "../lib/sql-page";
-import { canSeeOrder } from "./orders-read";
 
 import { type PaymentView, type RawPayment, toPaymentView } from "./payments-view";
 
@@ -134,7 +134,7 @@ export async function createPayment(
 ): Promise<PaymentResult> {
   const order = await loadOrderMoney(d1, input.order_id);
   // A cashier takes money only on orders they rang up; the others look absent, as on GET /orders/{id}.
-  if (!order || !canSeeOrder(actor, order)) throw notFound("Order");
+  if (!order || !canSeeOrder(actor, order.user_id)) throw notFound("Order");
   assertPayable(order);
   const remaining = order.total - order.paid_amount;
   const status = input.status ?? "completed";
@@ -228,7 +228,7 @@ export async function getPaymentFor(d1: D1Database, actor: AuthUser, id: number)
     )
     .bind(id)
     .first<RawPayment & { order_user_id: number }>();
-  if (!row || !canSeeOrder(actor, { user_id: row.order_user_id })) throw notFound("Payment");
+  if (!row || !canSeeOrder(actor, row.order_user_id)) throw notFound("Payment");
   const { order_user_id: _owner, ...payment } = row;
   return payment;
 }
@@ -350,7 +350,7 @@ export async function listPayments(d1: D1Database, actor: AuthUser, filters: Pay
 /** The contract's payment status of an order. */
 export async function orderPaymentStatus(d1: D1Database, actor: AuthUser, orderId: number) {
   const order = await loadOrderMoney(d1, orderId);
-  if (!order || !canSeeOrder(actor, order)) throw notFound("Order");
+  if (!order || !canSeeOrder(actor, order.user_id)) throw notFound("Order");
   return {
     order_id: order.id,
     order_total: toDecimal(order.total),
