@@ -1,10 +1,12 @@
 /** Text and HTML for each kind of email. Data comes fresh from D1 at send time. */
+import { dbFor } from "../db/client";
+import { paymentsOfOrder } from "../db/payments";
 import { renderReceipt } from "../documents/receipt";
 import type { Bindings } from "../env";
 import { appConfig, documentsConfig } from "../lib/config";
 import { invoiceLink } from "../services/documents";
 import { getOrderFor } from "../services/orders-read";
-import { type RawPayment, toPaymentView } from "../services/payments-view";
+import { toPaymentView } from "../services/payments-view";
 import type { EmailMessage } from "./email-messages";
 
 export interface RenderedEmail {
@@ -26,9 +28,7 @@ export async function renderEmail(env: Bindings, message: EmailMessage): Promise
     case "receipt": {
       const orderId = Number(message.data.order_id);
       const { view } = await getOrderFor(env.DB, SYSTEM, { id: orderId });
-      const { results } = await env.DB.prepare("SELECT * FROM payments WHERE order_id = ?1 ORDER BY id")
-        .bind(orderId)
-        .all<RawPayment>();
+      const results = await paymentsOfOrder(dbFor(env.DB), orderId);
       const when = new Intl.DateTimeFormat("en-GB", {
         timeZone: config.timeZone,
         dateStyle: "short",

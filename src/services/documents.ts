@@ -3,6 +3,8 @@
  * stable key, barcode images cached per symbology and value, all handed out
  * as signed links.
  */
+import { decodeRows } from "../db/rows";
+import { payments as paymentsTable } from "../db/schema";
 import { barcodeModel, barcodeSvg, type Symbology } from "../documents/barcode-model";
 import { barcodePng } from "../documents/barcode-png";
 import { type InvoiceData, renderInvoice } from "../documents/invoice";
@@ -13,7 +15,7 @@ import type { DocumentsConfig } from "../lib/config";
 import { invalidField } from "../lib/errors";
 import { signedLink } from "../lib/signed-links";
 import { getOrderFor } from "./orders-read";
-import { type RawPayment, toPaymentView } from "./payments-view";
+import { toPaymentView } from "./payments-view";
 
 export interface DocumentsDeps {
   d1: D1Database;
@@ -33,7 +35,7 @@ export async function invoiceLink(deps: DocumentsDeps, actor: AuthUser, orderId:
     deps.d1.prepare("SELECT * FROM payments WHERE order_id = ?1 ORDER BY id").bind(orderId),
     deps.d1.prepare("SELECT amount, reason, created_at FROM refunds WHERE order_id = ?1 ORDER BY id").bind(orderId),
   ]);
-  const paymentViews = ((payments?.results ?? []) as RawPayment[]).map(toPaymentView);
+  const paymentViews = decodeRows(paymentsTable, payments?.results).map(toPaymentView);
   const refundRows = ((refunds?.results ?? []) as { amount: number; reason: string; created_at: string }[]).map(
     (r) => ({
       ...r,

@@ -8,22 +8,47 @@
  * What a refund reverses (points, spend) depends on the order's status as read
  * before the batch, so the batch refuses (409, nothing written) when a payment
  * completed the order, or anything else changed its status, meanwhile.
+ *
+ *   plan (pure, domain/refund-plan) → one batch → commit, or through the
+ *   stock protocol (gateAndWrite) when goods go back on the shelf
  */
 
-import { claimKeyStatement as idempotencyInsert, isKeyCollision, LAST_INSERTED } from "../db/idempotency-keys";
+import { Batch, statement } from "../db/batch";
+import { LAST_INSERTED } from "../db/idempotency-keys";
+import {
+  addRefundedQuantity,
+  findOrderStatus,
+  findRefundableOrder,
+  orderStatusAfter,
+  type RefundableOrder,
+  refundedWhenNothingPaid,
+  takeBackPaid,
+  unlessStatus,
+} from "../db/order-money";
+import { findPayment, type Payment, refundFromPayment } from "../db/payments";
+import {
+  findRefund,
+  findRefundIdByRef,
+  insertRefund,
+  insertRefundItem,
+  refundByRef,
+  refundLanded,
+  reverseCustomer,
+} from "../db/refunds";
 import { stockStatements } from "../db/stock";
 import { toDecimal } from "../domain/money";
+import { canRefund, planRefund, type RefundPlan, type RefundRefusal } from "../domain/refund-plan";
 import type { AuthUser } from "../lib/auth/current-user";
-import { isCheckViolation, isStatusTransitionRefusal } from "../lib/db-errors";
-import { ApiError, invalidField } from "../lib/errors";
-import { type IdempotencyContext, KeyCollision } from "../lib/idempotency";
-import type { OrderDeps } from "./orders-create";
-import { loadOrder } from "./orders-read";
-import { getPayment } from "./payments";
-import { type RawRefund, type RawRefundItem, type RefundView, toRefundView } from "./payments-view";
-import { type BatchOutcome, runBatch, type StockChange, withStockGate } from "./stock-protocol";
+import { isStatusTransitionRefusal } from "../lib/db-errors";
+import { ApiError, invalidField, notFound } from "../lib/errors";
+import type { IdempotencyContext } from "../lib/idempotency";
+import type { ServiceContext } from "./context";
+import { type RefundView, toRefundView } from "./payments-view";
+import { gateAndWrite, type StockChange } from "./stock-protocol";
 
 export interface RefundInput {
+  payment_id: number;
+  /** Cents. */
   amount?: number | undefined;
   reason: string;
   items?: { order_item_id: number; quantity: number; restock?: boolean | undefined }[] | undefined;
@@ -31,249 +56,193 @@ export interface RefundInput {
 
 export type RefundResult = RefundView & { payment_status: string; order_status: string; refundable_amount: number };
 
-export async function refundPayment(
-  deps: OrderDeps,
-  actor: AuthUser,
-  paymentId: number,
-  input: RefundInput,
-  idem: IdempotencyContext | null,
-): Promise<RefundResult> {
-  const d1 = deps.d1;
-  const payment = await getPayment(d1, paymentId);
-  if (payment.status !== "completed" && payment.status !== "partially_refunded") {
+/** Everything the refund's batch writes, decided before it. */
+interface PlannedRefund {
+  actor: AuthUser;
+  payment: Payment;
+  order: RefundableOrder;
+  plan: RefundPlan;
+  reason: string;
+  /** The refund's stock ref (REF-…): finds its row within the batch and after a lost answer. */
+  ref: string;
+  now: string;
+}
+
+const exceedsRefundable = (refundable: number) =>
+  new ApiError("BAD_REQUEST", `Refund exceeds the refundable ${toDecimal(refundable).toFixed(2)}`, {
+    extra: { refundable_amount: toDecimal(refundable) },
+  });
+
+const unknownOutcome = () =>
+  new ApiError("SERVICE_UNAVAILABLE", "Refund state unknown; retry with the same Idempotency-Key");
+
+/** The answer to a plan's refusal; only here are the request's paths known. */
+function refused(refusal: RefundRefusal): ApiError {
+  switch (refusal.kind) {
+    case "unknown_item":
+      return invalidField(
+        ["body", "items", refusal.index, "order_item_id"],
+        `Item ${refusal.orderItemId} is not part of this order`,
+      );
+    case "item_twice":
+      return invalidField(["body", "items", refusal.index, "order_item_id"], "Item listed twice");
+    case "quantity_above_left":
+      return invalidField(
+        ["body", "items", refusal.index, "quantity"],
+        `Only ${refusal.left} of this item can still be refunded`,
+      );
+    case "nothing_refundable":
+      return new ApiError("INVALID_STATE", "Nothing remains to be refunded on this payment");
+    case "exceeds_refundable":
+      return exceedsRefundable(refusal.refundable);
+  }
+}
+
+/** Reads the payment and its order, and plans the refund on them. */
+async function planned(ctx: ServiceContext, actor: AuthUser, input: RefundInput): Promise<PlannedRefund> {
+  const payment = await findPayment(ctx.db, input.payment_id);
+  if (!payment) throw notFound("Payment");
+  if (!canRefund(payment.status)) {
     throw new ApiError("INVALID_STATE", `A ${payment.status} payment cannot be refunded`, {
       extra: { status: payment.status },
     });
   }
-  const loaded = await loadOrder(d1, { id: payment.order_id });
-  if (!loaded) throw new ApiError("NOT_FOUND", "Order not found");
-  const { order } = loaded;
-  const items = new Map(loaded.view.order_items.map((item) => [item.id, item]));
-  const refundable = payment.amount - payment.refunded_amount;
+  const order = await findRefundableOrder(ctx.db, payment.orderId);
+  if (!order) throw notFound("Order");
+  const items = input.items?.map((item) => ({
+    orderItemId: item.order_item_id,
+    quantity: item.quantity,
+    restock: item.restock,
+  }));
+  const result = planRefund(payment, order, { amount: input.amount, items });
+  if (!result.ok) throw refused(result.refusal);
+  const now = ctx.now().toISOString();
+  return { actor, payment, order, plan: result.plan, reason: input.reason, ref: `REF-${crypto.randomUUID()}`, now };
+}
 
-  const lines = input.items ?? [];
-  const seen = new Set<number>();
-  let itemsValue = 0;
-  for (const [index, line] of lines.entries()) {
-    const item = items.get(line.order_item_id);
-    if (!item)
-      throw invalidField(
-        ["body", "items", index, "order_item_id"],
-        `Item ${line.order_item_id} is not part of this order`,
-      );
-    if (seen.has(line.order_item_id))
-      throw invalidField(["body", "items", index, "order_item_id"], "Item listed twice");
-    seen.add(line.order_item_id);
-    const left = item.quantity - item.refunded_quantity;
-    if (line.quantity > left) {
-      throw invalidField(["body", "items", index, "quantity"], `Only ${left} of this item can still be refunded`);
-    }
-    // The line's value after its discount, pro rata.
-    itemsValue += Math.round((Math.round(item.subtotal * 100) * line.quantity) / item.quantity);
-  }
-  const amount = input.amount ?? (lines.length ? Math.min(refundable, itemsValue) : refundable);
-  if (amount <= 0) throw new ApiError("INVALID_STATE", "Nothing remains to be refunded on this payment");
-  if (amount > refundable) {
-    throw new ApiError("BAD_REQUEST", `Refund exceeds the refundable ${toDecimal(refundable).toFixed(2)}`, {
-      extra: { refundable_amount: toDecimal(refundable) },
-    });
-  }
-
-  const now = (deps.now ? deps.now() : new Date()).toISOString();
-  const ref = `REF-${crypto.randomUUID()}`;
-
-  const completed = order.status === "completed";
-  const points =
-    completed && order.customer_id !== null && order.total > 0
-      ? Math.floor((order.points_earned * amount) / order.total)
-      : 0;
-  const statements: D1PreparedStatement[] = [
-    d1
-      .prepare(
-        `INSERT INTO refunds (payment_id, order_id, amount, reason, user_id, stock_ref, points_reversed, points_unreversed, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7)`,
-      )
-      .bind(payment.id, order.id, amount, input.reason, actor.id, ref, now),
-  ];
-  if (idem) statements.push(idempotencyInsert(d1, idem, { type: "refund", ref: LAST_INSERTED }, now));
-  statements.push(
-    // The status this refund was planned on must still hold (the status trigger
-    // refuses a same-status update): a payment that completed the order since
-    // the read would otherwise leave its points and spend unreversed.
-    d1.prepare("UPDATE orders SET status = status WHERE id = ?1 AND status != ?2").bind(order.id, order.status),
-    d1
-      .prepare(
-        `UPDATE payments SET refunded_amount = refunded_amount + ?2,
-           status = CASE WHEN refunded_amount + ?2 >= amount THEN 'refunded' ELSE 'partially_refunded' END, updated_at = ?3
-         WHERE id = ?1`,
-      )
-      .bind(payment.id, amount, now),
-    d1
-      .prepare(
-        "UPDATE orders SET paid_amount = paid_amount - ?2, refunded_amount = refunded_amount + ?2, updated_at = ?3 WHERE id = ?1",
-      )
-      .bind(order.id, amount, now),
-    // All money taken has come back: the order is refunded (trigger-checked transition).
-    d1
-      .prepare(
-        "UPDATE orders SET status = 'refunded', updated_at = ?2 WHERE id = ?1 AND status = 'completed' AND paid_amount = 0",
-      )
-      .bind(order.id, now),
-  );
-  for (const line of lines) {
-    const item = items.get(line.order_item_id);
-    if (!item) continue;
-    statements.push(
-      d1
-        .prepare("UPDATE order_items SET refunded_quantity = refunded_quantity + ?2 WHERE id = ?1")
-        .bind(item.id, line.quantity),
-      d1
-        .prepare(
-          "INSERT INTO refund_items (refund_id, order_item_id, product_id, quantity, restock) SELECT id, ?2, ?3, ?4, ?5 FROM refunds WHERE stock_ref = ?1",
-        )
-        .bind(ref, item.id, item.product_id, line.quantity, line.restock ? 1 : 0),
-    );
-  }
-  const restock: StockChange[] = lines
-    .filter((line) => line.restock)
-    .map((line) => ({ productId: items.get(line.order_item_id)?.product_id ?? 0, delta: line.quantity }));
-  if (restock.length) {
-    statements.push(
-      ...stockStatements(d1, restock, {
-        userId: actor.id,
-        action: "return",
-        referenceNumber: order.order_number,
-        notes: `Refund: ${input.reason}`.slice(0, 500),
+/** The refund's batch, its refusals mapped, and how to read its result once committed. */
+function refundBatch(ctx: ServiceContext, r: PlannedRefund, idem: IdempotencyContext | null) {
+  const { d1 } = ctx;
+  const { payment, order, plan, ref, now } = r;
+  const batch = new Batch(d1);
+  batch.add(
+    insertRefund(
+      d1,
+      {
+        paymentId: payment.id,
+        orderId: order.id,
+        amount: plan.amount,
+        reason: r.reason,
+        userId: r.actor.id,
         stockRef: ref,
-        now,
-      }),
-    );
-  }
-  if (completed && order.customer_id !== null) {
-    if (points > 0) {
-      // Ledger first: it reads the balance before the update takes what it can.
-      statements.push(
-        d1
-          .prepare(
-            `UPDATE refunds SET points_reversed = MIN(?2, (SELECT loyalty_points FROM customers WHERE id = ?3)),
-               points_unreversed = ?2 - MIN(?2, (SELECT loyalty_points FROM customers WHERE id = ?3))
-             WHERE stock_ref = ?1`,
-          )
-          .bind(ref, points, order.customer_id),
-        d1
-          .prepare(
-            `INSERT INTO loyalty_ledger (customer_id, delta, balance_after, reason, user_id, order_id, created_at)
-             SELECT id, -MIN(loyalty_points, ?2), loyalty_points - MIN(loyalty_points, ?2), 'Reversed: refund on ' || ?3, ?4, ?5, ?6
-             FROM customers WHERE id = ?1 AND MIN(loyalty_points, ?2) > 0`,
-          )
-          .bind(order.customer_id, points, order.order_number, actor.id, order.id, now),
-        d1
-          .prepare(
-            "UPDATE customers SET loyalty_points = loyalty_points - MIN(loyalty_points, ?2), updated_at = ?3 WHERE id = ?1",
-          )
-          .bind(order.customer_id, points, now),
-      );
-    }
-    statements.push(
-      d1
-        .prepare("UPDATE customers SET total_spent = MAX(0, total_spent - ?2) WHERE id = ?1")
-        .bind(order.customer_id, amount),
-    );
-  }
-  statements.push(
-    d1.prepare("SELECT * FROM refunds WHERE stock_ref = ?1").bind(ref),
-    d1
-      .prepare("SELECT * FROM refund_items WHERE refund_id = (SELECT id FROM refunds WHERE stock_ref = ?1) ORDER BY id")
-      .bind(ref),
-    d1.prepare("SELECT status, amount, refunded_amount FROM payments WHERE id = ?1").bind(payment.id),
-    d1.prepare("SELECT status FROM orders WHERE id = ?1").bind(order.id),
+      },
+      now,
+    ),
   );
-
-  const render = (results: D1Result[]): RefundResult => {
-    const n = results.length;
-    const refund = results[n - 4]?.results[0] as RawRefund;
-    const refundItems = (results[n - 3]?.results ?? []) as RawRefundItem[];
-    const pay = results[n - 2]?.results[0] as { status: string; amount: number; refunded_amount: number };
-    const ord = results[n - 1]?.results[0] as { status: string };
-    return {
-      ...toRefundView(refund, refundItems),
-      payment_status: pay.status,
-      order_status: ord.status,
-      refundable_amount: toDecimal(pay.amount - pay.refunded_amount),
-    };
-  };
-  const write = async (): Promise<BatchOutcome<RefundResult>> => {
-    const probe = () => d1.prepare("SELECT 1 AS found FROM refunds WHERE stock_ref = ?1").bind(ref).first();
-
-    const outcome = await runBatch(d1, statements, ref, render, probe);
-
-    if (outcome.kind !== "refused") return outcome;
-    if (idem && isKeyCollision(outcome.error)) return { kind: "refused", error: new KeyCollision() };
-    if (isCheckViolation(outcome.error, "payments_refunds_within_amount")) {
-      const now = await getPayment(d1, payment.id);
-      return {
-        kind: "refused",
-        error: new ApiError(
-          "BAD_REQUEST",
-          `Refund exceeds the refundable ${toDecimal(now.amount - now.refunded_amount).toFixed(2)}`,
-          {
-            extra: { refundable_amount: toDecimal(now.amount - now.refunded_amount) },
-          },
-        ),
-      };
-    }
-    if (isCheckViolation(outcome.error, "order_items_refunded_within_quantity")) {
-      return { kind: "refused", error: new ApiError("CONFLICT", "Those items were refunded meanwhile") };
-    }
-    if (isStatusTransitionRefusal(outcome.error)) {
-      const current = await d1
-        .prepare("SELECT status FROM orders WHERE id = ?1")
-        .bind(order.id)
-        .first<{ status: string }>();
-      return {
-        kind: "refused",
-        error: new ApiError(
-          "CONFLICT",
-          `Order ${order.order_number} went from ${order.status} to ${current?.status ?? "unknown"} while this refund was being made; nothing was refunded: send it again`,
-          { extra: { order_status: current?.status ?? null } },
-        ),
-      };
-    }
-    return outcome;
-  };
-  const recover = async () => {
-    const refund = await d1.prepare("SELECT id FROM refunds WHERE stock_ref = ?1").bind(ref).first<{ id: number }>();
-    if (!refund) throw new ApiError("SERVICE_UNAVAILABLE", "Refund state unknown; retry with the same Idempotency-Key");
-    return refundResult(d1, refund.id);
-  };
-  if (!restock.length) {
-    const outcome = await write();
-    if (outcome.kind === "committed") return outcome.value;
-    if (outcome.kind === "written") return recover();
-    if (outcome.kind === "unknown")
-      throw new ApiError("SERVICE_UNAVAILABLE", "Refund state unknown; retry with the same Idempotency-Key");
-    throw outcome.error;
+  batch.claimKey(idem, { type: "refund", ref: LAST_INSERTED }, now);
+  // A payment that completed the order since the read would otherwise leave its points and spend unreversed.
+  batch.guard("order status as the refund was planned on", unlessStatus(d1, order.id, order.status));
+  const paymentAfter = batch.add(refundFromPayment(d1, payment.id, plan.amount, now));
+  batch.add(takeBackPaid(d1, order.id, plan.amount, now));
+  batch.add(refundedWhenNothingPaid(d1, order.id, now));
+  for (const line of plan.lines) batch.add(addRefundedQuantity(d1, line.orderItemId, line.quantity));
+  const items = batch.addEach(plan.lines.map((line) => insertRefundItem(d1, ref, line)));
+  for (const s of stockStatements(d1, restockOf(plan), {
+    userId: r.actor.id,
+    action: "return",
+    referenceNumber: order.orderNumber,
+    notes: `Refund: ${r.reason}`.slice(0, 500),
+    stockRef: ref,
+    now,
+  }))
+    batch.add(statement(s));
+  if (plan.reversesCustomer && order.customerId !== null) {
+    const reversal = { ref, customerId: order.customerId, points: plan.points, amount: plan.amount };
+    for (const s of reverseCustomer(
+      d1,
+      { ...reversal, orderId: order.id, orderNumber: order.orderNumber, userId: r.actor.id },
+      now,
+    ))
+      batch.add(s);
   }
-  return withStockGate(deps, ref, restock, write, recover);
+  const refund = batch.add(refundByRef(d1, ref));
+  const orderAfter = batch.add(orderStatusAfter(d1, order.id));
+  refuseRaces(ctx, batch, r);
+  const read = (): RefundResult => {
+    const paid = paymentAfter.value;
+    if (!refund.value || !paid) throw new Error("refund missing from a committed batch");
+    return withStates(refund.value, items.value, paid, orderAfter.value?.status);
+  };
+  return { batch, read };
+}
+
+/** What a racing request explains when the batch is refused. */
+function refuseRaces(ctx: ServiceContext, batch: Batch, r: PlannedRefund) {
+  batch.refuseOn("payments_refunds_within_amount", async () => {
+    const now = await findPayment(ctx.db, r.payment.id);
+    if (!now) return notFound("Payment");
+    return exceedsRefundable(now.amount - now.refundedAmount);
+  });
+  batch.refuseOn(
+    "order_items_refunded_within_quantity",
+    new ApiError("CONFLICT", "Those items were refunded meanwhile"),
+  );
+  batch.refuseOn(isStatusTransitionRefusal, async () => {
+    const status = (await findOrderStatus(ctx.db, r.order.id)) ?? null;
+    return new ApiError(
+      "CONFLICT",
+      `Order ${r.order.orderNumber} went from ${r.order.status} to ${status ?? "unknown"} while this refund was being made; nothing was refunded: send it again`,
+      { extra: { order_status: status } },
+    );
+  });
+}
+
+const restockOf = (plan: RefundPlan): StockChange[] =>
+  plan.lines.filter((line) => line.restock).map((line) => ({ productId: line.productId, delta: line.quantity }));
+
+const withStates = (
+  refund: Parameters<typeof toRefundView>[0],
+  items: Parameters<typeof toRefundView>[1],
+  payment: Payment,
+  orderStatus: string | undefined,
+): RefundResult => ({
+  ...toRefundView(refund, items),
+  payment_status: payment.status,
+  order_status: orderStatus ?? "unknown",
+  refundable_amount: toDecimal(payment.amount - payment.refundedAmount),
+});
+
+export async function refundPayment(
+  ctx: ServiceContext,
+  actor: AuthUser,
+  input: RefundInput,
+  idem: IdempotencyContext | null,
+): Promise<RefundResult> {
+  const r = await planned(ctx, actor, input);
+  const { batch, read } = refundBatch(ctx, r, idem);
+  const probe = () => refundLanded(ctx.d1, r.ref);
+  const recover = async () => {
+    const id = await findRefundIdByRef(ctx.db, r.ref);
+    if (id === undefined) throw unknownOutcome();
+    return refundResult(ctx, id);
+  };
+  const restock = restockOf(r.plan);
+  if (restock.length) return gateAndWrite(ctx, { ref: r.ref, changes: restock, batch, read, recover, probe });
+  const outcome = await batch.run(probe);
+  if (outcome.kind === "committed") return read();
+  if (outcome.kind === "written") return recover();
+  if (outcome.kind === "unknown") throw unknownOutcome();
+  throw outcome.error;
 }
 
 /** Re-reads a refund with its payment and order states (for replays). */
-export async function refundResult(d1: D1Database, refundId: number): Promise<RefundResult> {
-  const [refunds, items] = await d1.batch([
-    d1.prepare("SELECT * FROM refunds WHERE id = ?1").bind(refundId),
-    d1.prepare("SELECT * FROM refund_items WHERE refund_id = ?1 ORDER BY id").bind(refundId),
+export async function refundResult(ctx: ServiceContext, refundId: number): Promise<RefundResult> {
+  const found = await findRefund(ctx.db, refundId);
+  if (!found) throw notFound("Refund");
+  const [payment, orderStatus] = await Promise.all([
+    findPayment(ctx.db, found.refund.paymentId),
+    findOrderStatus(ctx.db, found.refund.orderId),
   ]);
-  const refund = refunds?.results[0] as RawRefund;
-  const [pay, ord] = await d1.batch([
-    d1.prepare("SELECT status, amount, refunded_amount FROM payments WHERE id = ?1").bind(refund.payment_id),
-    d1.prepare("SELECT status FROM orders WHERE id = ?1").bind(refund.order_id),
-  ]);
-  const payment = pay?.results[0] as { status: string; amount: number; refunded_amount: number };
-  return {
-    ...toRefundView(refund, (items?.results ?? []) as RawRefundItem[]),
-    payment_status: payment.status,
-    order_status: (ord?.results[0] as { status: string } | undefined)?.status ?? "unknown",
-
-    refundable_amount: toDecimal(payment.amount - payment.refunded_amount),
-  };
+  if (!payment) throw notFound("Payment");
+  return withStates(found.refund, found.items, payment, orderStatus);
 }

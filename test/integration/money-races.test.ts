@@ -13,6 +13,7 @@ import { refundPayment } from "../../src/services/refunds";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
+import { testContext } from "../helpers/context";
 import { scriptedD1 } from "../helpers/scripted-d1";
 import { gate } from "../helpers/stock";
 
@@ -41,7 +42,12 @@ describe("money decided from a stale read", () => {
         expectJson(call("PUT", `/api/v1/orders/${order.id}`, { token: manager.token, body: { tax: 1 } }), 200),
     });
     await expect(
-      createPayment(d1, actor, { order_id: order.id, payment_method: "cash", amount: 450, amount_tendered: 450 }, null),
+      createPayment(
+        testContext({ d1 }),
+        actor,
+        { order_id: order.id, payment_method: "cash", amount: 450, amount_tendered: 450 },
+        null,
+      ),
     ).rejects.toMatchObject({ code: "CONFLICT", status: 409 });
     // Nothing taken, no change handed out: the order owes 3.50 and is still open.
     expect(await orderRow(order.id)).toEqual({ status: "pending", total: 350, paid_amount: 0 });
@@ -101,7 +107,7 @@ describe("money decided from a stale read", () => {
         ),
     });
     await expect(
-      refundPayment({ d1, stock: gate(), defer: () => undefined }, actor, deposit.id, { reason: "race" }, null),
+      refundPayment(testContext({ d1, stock: gate() }), actor, { payment_id: deposit.id, reason: "race" }, null),
     ).rejects.toMatchObject({ code: "CONFLICT", status: 409 });
     // The completion's effects stand untouched, and nothing was refunded.
     expect(await orderRow(order.id)).toEqual({ status: "completed", total: 10_000, paid_amount: 10_000 });

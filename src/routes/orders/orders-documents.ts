@@ -1,5 +1,6 @@
 /** GET /orders/{id}/invoice (signed link to the PDF in R2) and GET /orders/{id}/receipt (80 mm text). */
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { paymentsOfOrder } from "../../db/payments";
 import { renderReceipt } from "../../documents/receipt";
 import type { AppEnv } from "../../env";
 import { requirePermission } from "../../lib/auth/middleware";
@@ -7,7 +8,7 @@ import { documentsConfig } from "../../lib/config";
 import { AUTHED_ERRORS, BEARER_SECURITY, errorResponses, IdParamSchema, jsonContent } from "../../lib/http/openapi";
 import { invoiceLink } from "../../services/documents";
 import { getOrderFor } from "../../services/orders-read";
-import { type RawPayment, toPaymentView } from "../../services/payments-view";
+import { toPaymentView } from "../../services/payments-view";
 
 const InvoiceLinkSchema = z
   .object({
@@ -51,9 +52,7 @@ export const invoiceHandler: RouteHandler<typeof invoice, AppEnv> = async (c) =>
 export const receiptHandler: RouteHandler<typeof receipt, AppEnv> = async (c) => {
   const { id } = c.req.valid("param");
   const { view } = await getOrderFor(c.env.DB, c.var.user, { id });
-  const { results } = await c.env.DB.prepare("SELECT * FROM payments WHERE order_id = ?1 ORDER BY id")
-    .bind(id)
-    .all<RawPayment>();
+  const results = await paymentsOfOrder(c.var.ctx.db, id);
   const config = documentsConfig(c.env);
   const when = new Intl.DateTimeFormat("en-GB", { timeZone: config.timeZone, dateStyle: "short", timeStyle: "short" });
   const text = renderReceipt(
