@@ -1,15 +1,21 @@
 /** Categories: unique names, versioned updates, deletion that protects products. */
-import { and, asc, count, eq, sql } from "drizzle-orm";
-import type { AppDatabase } from "../db/client";
-import { categories, products } from "../db/schema";
+import {
+  type Category,
+  categoryPage,
+  deleteCategoryDetaching,
+  findCategory,
+  insertCategory,
+  productsInCategory,
+} from "../db/categories";
+import { mapPage, type Page, type PageRequest } from "../db/paging";
+import { categories } from "../db/schema";
+import { updateVersioned } from "../db/versioned";
 import { uniqueViolation } from "../lib/db-errors";
 import { ApiError, notFound } from "../lib/errors";
 import { isoNow } from "../lib/time";
-import { explainMissedUpdate } from "./versioning";
+import type { ServiceContext } from "./context";
 
-export type CategoryRow = typeof categories.$inferSelect;
-
-export const toCategoryView = (row: CategoryRow) => ({
+export const toCategoryView = (row: Category) => ({
   id: row.id,
   name: row.name,
   description: row.description,
@@ -18,6 +24,8 @@ export const toCategoryView = (row: CategoryRow) => ({
   created_at: row.createdAt,
   updated_at: row.updatedAt,
 });
+
+export type CategoryView = ReturnType<typeof toCategoryView>;
 
 const duplicateName = (error: unknown) =>
   uniqueViolation(error)
@@ -30,81 +38,65 @@ export interface CategoryInput {
   is_active?: boolean | undefined;
 }
 
-export async function createCategory(db: AppDatabase, input: CategoryInput): Promise<CategoryRow> {
-  const now = isoNow();
+export async function createCategory(ctx: ServiceContext, input: CategoryInput): Promise<CategoryView> {
+  const now = isoNow(ctx.now());
   try {
-    const [row] = await db
-      .insert(categories)
-      .values({
-        name: input.name,
-        description: input.description ?? null,
-        isActive: input.is_active ?? true,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning();
-    if (!row) throw new Error("insert returned no row");
-    return row;
+    const row = await insertCategory(ctx.db, {
+      name: input.name,
+      description: input.description ?? null,
+      isActive: input.is_active ?? true,
+      createdAt: now,
+      updatedAt: now,
+    });
+    return toCategoryView(row);
   } catch (error) {
     throw duplicateName(error) ?? error;
   }
 }
 
 export async function listCategories(
-  db: AppDatabase,
-  query: { skip: number; limit: number; is_active?: boolean | undefined },
-) {
-  const where = query.is_active === undefined ? undefined : eq(categories.isActive, query.is_active);
-  const [rows, totals] = await db.batch([
-    db.select().from(categories).where(where).orderBy(asc(categories.name)).limit(query.limit).offset(query.skip),
-    db.select({ total: count() }).from(categories).where(where),
-  ]);
-  return { rows, total: totals[0]?.total ?? 0 };
+  ctx: ServiceContext,
+  query: PageRequest & { is_active?: boolean | undefined },
+): Promise<Page<CategoryView>> {
+  const page = await categoryPage(ctx.db, { skip: query.skip, limit: query.limit, isActive: query.is_active });
+  return mapPage(page, toCategoryView);
 }
 
-export async function getCategory(db: AppDatabase, id: number): Promise<CategoryRow> {
-  const row = await db.select().from(categories).where(eq(categories.id, id)).get();
+async function existingCategory(ctx: ServiceContext, id: number): Promise<Category> {
+  const row = await findCategory(ctx.db, id);
   if (!row) throw notFound("Category");
   return row;
 }
 
+export async function getCategory(ctx: ServiceContext, id: number): Promise<CategoryView> {
+  return toCategoryView(await existingCategory(ctx, id));
+}
+
+/** A versioned update: 409 VERSION_CONFLICT when `expected` is stale, 409 DUPLICATE for a taken name. */
 export async function updateCategory(
-  db: AppDatabase,
+  ctx: ServiceContext,
   id: number,
   change: Partial<CategoryInput>,
   expected: number | undefined,
-): Promise<CategoryRow> {
-  try {
-    const [row] = await db
-      .update(categories)
-      .set({
-        ...(change.name !== undefined ? { name: change.name } : {}),
-        ...(change.description !== undefined ? { description: change.description } : {}),
-        ...(change.is_active !== undefined ? { isActive: change.is_active } : {}),
-        version: sql`${categories.version} + 1`,
-        updatedAt: isoNow(),
-      })
-      .where(and(eq(categories.id, id), expected === undefined ? undefined : eq(categories.version, expected)))
-      .returning();
-    if (row) return row;
-  } catch (error) {
-    throw duplicateName(error) ?? error;
-  }
-  return explainMissedUpdate(
-    "Category",
+): Promise<CategoryView> {
+  const row = await updateVersioned(ctx.db, categories, {
+    what: "Category",
+    id,
     expected,
-    async () => (await getCategory(db, id).catch(() => undefined))?.version,
-  );
+    set: { name: change.name, description: change.description, isActive: change.is_active },
+    now: isoNow(ctx.now()),
+    onError: duplicateName,
+  });
+  return toCategoryView(row);
 }
 
 /**
  * Deletes a category. While products still point at it the answer is 409,
  * unless `detach` is set: then they lose the category in the same batch.
  */
-export async function deleteCategory(db: AppDatabase, id: number, detach: boolean) {
-  await getCategory(db, id);
-  const inUse = await db.select({ n: count() }).from(products).where(eq(products.categoryId, id)).get();
-  const productCount = inUse?.n ?? 0;
+export async function deleteCategory(ctx: ServiceContext, id: number, detach: boolean) {
+  await existingCategory(ctx, id);
+  const productCount = await productsInCategory(ctx.db, id);
   if (productCount > 0 && !detach) {
     throw new ApiError(
       "CONFLICT",
@@ -112,13 +104,6 @@ export async function deleteCategory(db: AppDatabase, id: number, detach: boolea
       { extra: { product_count: productCount } },
     );
   }
-  const now = isoNow();
-  await db.batch([
-    db
-      .update(products)
-      .set({ categoryId: null, updatedAt: now, version: sql`${products.version} + 1` })
-      .where(eq(products.categoryId, id)),
-    db.delete(categories).where(eq(categories.id, id)),
-  ]);
-  return { detached_products: productCount };
+  await deleteCategoryDetaching(ctx.db, id, isoNow(ctx.now()));
+  return { detail: "Category deleted", detached_products: productCount };
 }

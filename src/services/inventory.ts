@@ -2,23 +2,23 @@
  * Manual stock movements (deliveries, counts, damage, returns) through the
  * product's Durable Object, and the inventory log that explains every unit.
  */
-
-import { claimKeyStatement as idempotencyInsert, isKeyCollision } from "../db/idempotency-keys";
-import type { INVENTORY_ACTIONS } from "../db/schema";
+import { Batch } from "../db/batch";
+import { findLog, findLogByRef, logPage, stockSummary } from "../db/inventory";
+import { mapPage, type Page, type PageRequest } from "../db/paging";
+import { findProductStock, productExists } from "../db/products";
+import { type InventoryLog, stockChanges } from "../db/stock";
 import { toDecimal } from "../domain/money";
+import { localDayBounds } from "../domain/report-range";
+import { type ManualAction, type MovementProblem, planMovement } from "../domain/stock-movement";
 import type { AuthUser } from "../lib/auth/current-user";
 import { ApiError, invalidField, notFound } from "../lib/errors";
-import { type IdempotencyContext, KeyCollision } from "../lib/idempotency";
-import { readPage, Where } from "../lib/sql-page";
-import type { OrderDeps } from "./orders-create";
-import { type BatchOutcome, runBatch, withStockGate } from "./stock-protocol";
-
-type InventoryAction = (typeof INVENTORY_ACTIONS)[number];
-
-export const MANUAL_ACTIONS = ["stock_in", "stock_out", "adjustment", "damage", "return"] as const;
-export type ManualAction = (typeof MANUAL_ACTIONS)[number];
+import type { IdempotencyContext } from "../lib/idempotency";
+import { isoNow } from "../lib/time";
+import type { ServiceContext } from "./context";
+import { gateAndWrite } from "./stock-protocol";
 
 export interface MovementInput {
+  product_id: number;
   action?: ManualAction | undefined;
   quantity_change?: number | undefined;
   new_quantity?: number | undefined;
@@ -26,177 +26,166 @@ export interface MovementInput {
   notes?: string | null | undefined;
 }
 
-export interface RawLog {
-  id: number;
-  product_id: number;
-  user_id: number | null;
-  action: InventoryAction;
-  quantity_change: number;
-  quantity_before: number;
-  quantity_after: number;
-  reference_number: string | null;
-  notes: string | null;
-  stock_ref: string | null;
-  created_at: string;
-}
-
-export const toLogView = (log: RawLog) => ({
+export const toLogView = (log: InventoryLog) => ({
   id: log.id,
-  product_id: log.product_id,
-  user_id: log.user_id,
+  product_id: log.productId,
+  user_id: log.userId,
   action: log.action,
-  quantity_change: log.quantity_change,
-  quantity_before: log.quantity_before,
-  quantity_after: log.quantity_after,
-  reference_number: log.reference_number,
+  quantity_change: log.quantityChange,
+  quantity_before: log.quantityBefore,
+  quantity_after: log.quantityAfter,
+  reference_number: log.referenceNumber,
   notes: log.notes,
-  created_at: log.created_at,
+  created_at: log.createdAt,
 });
 export type LogView = ReturnType<typeof toLogView>;
 
-/**
- * The signed change a movement asks for. Removals (stock_out, damage) may be
- * sent as positive magnitudes, as older clients do; additions must be positive.
- */
-export function signedDelta(input: MovementInput, currentStock: number): { action: ManualAction; delta: number } {
-  const hasChange = input.quantity_change !== undefined;
-  const hasCount = input.new_quantity !== undefined;
-  if (hasChange === hasCount) {
-    throw invalidField(["body", "quantity_change"], "Send exactly one of quantity_change or new_quantity");
+/** A movement's answer: its log row and the stock it left. */
+const toMovementView = (log: InventoryLog) => ({ ...toLogView(log), stock_quantity: log.quantityAfter });
+export type MovementView = ReturnType<typeof toMovementView>;
+
+/** Where in the request a movement's problem lies, and what the client is told. */
+function movementError(problem: MovementProblem): ApiError {
+  switch (problem.kind) {
+    case "change_or_count":
+      return invalidField(["body", "quantity_change"], "Send exactly one of quantity_change or new_quantity");
+    case "count_not_adjustment":
+      return invalidField(["body", "action"], "new_quantity (a count) goes with action 'adjustment'");
+    case "count_unchanged":
+      return invalidField(["body", "new_quantity"], `Stock is already ${problem.stock}`);
+    case "zero_change":
+      return invalidField(["body", "quantity_change"], "quantity_change must not be zero");
+    case "negative_addition":
+      return invalidField(
+        ["body", "quantity_change"],
+        `${problem.action} adds stock; quantity_change must be positive`,
+      );
   }
-  if (hasCount) {
-    const action = input.action ?? "adjustment";
-    if (action !== "adjustment")
-      throw invalidField(["body", "action"], "new_quantity (a count) goes with action 'adjustment'");
-    const delta = (input.new_quantity ?? 0) - currentStock;
-    if (delta === 0) throw invalidField(["body", "new_quantity"], `Stock is already ${currentStock}`);
-    return { action, delta };
-  }
-  const change = input.quantity_change ?? 0;
-  const action = input.action ?? (change > 0 ? "stock_in" : "stock_out");
-  if (change === 0) throw invalidField(["body", "quantity_change"], "quantity_change must not be zero");
-  if ((action === "stock_in" || action === "return") && change < 0) {
-    throw invalidField(["body", "quantity_change"], `${action} adds stock; quantity_change must be positive`);
-  }
-  const delta = action === "stock_out" || action === "damage" ? -Math.abs(change) : change;
-  return { action, delta };
 }
 
+/**
+ * Moves a product's stock by the stock protocol: gate through its Durable
+ * Object, then one batch with the Idempotency-Key, the stock UPDATE and the
+ * log row; managers hear of it (after the response) when stock went down.
+ */
 export async function moveStock(
-  deps: OrderDeps,
+  ctx: ServiceContext,
   actor: AuthUser,
-  productId: number,
   input: MovementInput,
   idem: IdempotencyContext | null,
-): Promise<LogView & { stock_quantity: number }> {
-  const d1 = deps.d1;
-  const product = await d1
-    .prepare("SELECT id, name, stock_quantity FROM products WHERE id = ?1")
-    .bind(productId)
-    .first<{ id: number; name: string; stock_quantity: number }>();
+): Promise<MovementView> {
+  const productId = input.product_id;
+  const product = await findProductStock(ctx.db, productId);
   if (!product) throw notFound("Product");
-  const { action, delta } = signedDelta(input, product.stock_quantity);
+  const plan = planMovement(
+    { action: input.action, quantity: input.quantity_change, count: input.new_quantity },
+    product.stockQuantity,
+  );
+  if (!plan.ok) throw movementError(plan.problem);
+  const { action, delta } = plan;
 
   const ref = `ADJ-${crypto.randomUUID()}`;
-  const now = new Date().toISOString();
-  const statements: D1PreparedStatement[] = [];
-  if (idem) statements.push(idempotencyInsert(d1, idem, { type: "inventory_log", ref }, now));
-  statements.push(
-    d1
-      .prepare("UPDATE products SET stock_quantity = stock_quantity + ?2, updated_at = ?3 WHERE id = ?1")
-      .bind(productId, delta, now),
-    d1
-      .prepare(
-        `INSERT INTO inventory_logs (product_id, user_id, action, quantity_change, quantity_before, quantity_after,
-           reference_number, notes, stock_ref, created_at)
-         SELECT id, ?2, ?3, ?4, stock_quantity - ?4, stock_quantity, ?5, ?6, ?7, ?8 FROM products WHERE id = ?1 RETURNING *`,
-      )
-      .bind(productId, actor.id, action, delta, input.reference_number ?? null, input.notes ?? null, ref, now),
-  );
-  const write = async (): Promise<BatchOutcome<RawLog>> => {
-    const outcome = await runBatch(d1, statements, ref, (results) => results[results.length - 1]?.results[0] as RawLog);
-    if (outcome.kind === "refused" && idem && isKeyCollision(outcome.error))
-      return { kind: "refused", error: new KeyCollision() };
-    return outcome;
-  };
-  const recover = async () => {
-    const log = await findLogByRef(d1, ref);
-    if (!log) throw new ApiError("SERVICE_UNAVAILABLE", "Movement state unknown; retry with the same Idempotency-Key");
-    return log;
-  };
-  const log = await withStockGate(deps, ref, [{ productId, delta, productName: product.name }], write, recover);
-  return { ...toLogView(log), stock_quantity: log.quantity_after };
-}
-
-export async function findLogByRef(d1: D1Database, ref: string): Promise<RawLog | null> {
-  return d1.prepare("SELECT * FROM inventory_logs WHERE stock_ref = ?1 LIMIT 1").bind(ref).first<RawLog>();
-}
-
-export interface LogFilters {
-  skip: number;
-  limit: number;
-  product_id?: number | undefined;
-  action?: string | undefined;
-  user_id?: number | undefined;
-  start?: string | undefined;
-  end?: string | undefined;
-}
-
-export async function listLogs(d1: D1Database, filters: LogFilters) {
-  const where = new Where();
-  if (filters.product_id !== undefined) where.and((p) => `product_id = ${p}`, filters.product_id);
-  if (filters.action) where.and((p) => `action = ${p}`, filters.action);
-  if (filters.user_id !== undefined) where.and((p) => `user_id = ${p}`, filters.user_id);
-  if (filters.start) where.and((p) => `created_at >= ${p}`, filters.start);
-  if (filters.end) where.and((p) => `created_at < ${p}`, filters.end);
-  const page = await readPage<RawLog>(d1, {
-    select: "SELECT * FROM inventory_logs",
-    from: "FROM inventory_logs",
-    where,
-    orderBy: "id DESC",
-    skip: filters.skip,
-    limit: filters.limit,
+  const now = isoNow(ctx.now());
+  const batch = new Batch(ctx.d1);
+  batch.claimKey(idem, { type: "inventory_log", ref }, now);
+  const { updates, logs } = stockChanges(ctx.d1, [{ productId, delta }], {
+    userId: actor.id,
+    action,
+    referenceNumber: input.reference_number ?? null,
+    notes: input.notes ?? null,
+    stockRef: ref,
+    now,
   });
-  return { total: page.total, data: page.rows.map(toLogView) };
+  for (const update of updates) batch.add(update);
+  const logged = batch.addEach(logs);
+  const log = await gateAndWrite(ctx, {
+    ref,
+    changes: [{ productId, delta, productName: product.name }],
+    batch,
+    read: () => onlyLog(logged.value),
+    recover: async () => {
+      const found = await findLogByRef(ctx.db, ref);
+      if (!found)
+        throw new ApiError("SERVICE_UNAVAILABLE", "Movement state unknown; retry with the same Idempotency-Key");
+      return found;
+    },
+  });
+  if (delta < 0) ctx.notify.lowStock([productId]);
+  return toMovementView(log);
 }
 
-export async function getLog(d1: D1Database, id: number) {
-  const log = await d1.prepare("SELECT * FROM inventory_logs WHERE id = ?1").bind(id).first<RawLog>();
+function onlyLog(rows: InventoryLog[]): InventoryLog {
+  const [log] = rows;
+  if (!log) throw new Error("The movement's batch wrote no log row");
+  return log;
+}
+
+/** The answer of the movement made under `ref`, for an Idempotency-Key replay (null if none was). */
+export async function movementByRef(ctx: ServiceContext, ref: string): Promise<MovementView | null> {
+  const log = await findLogByRef(ctx.db, ref);
+  return log ? toMovementView(log) : null;
+}
+
+export interface LogQuery extends PageRequest {
+  product_id?: number | undefined;
+  action?: InventoryLog["action"] | undefined;
+  user_id?: number | undefined;
+  /** Local days (YYYY-MM-DD) in the store's time zone, both inclusive. */
+  start_date?: string | undefined;
+  end_date?: string | undefined;
+}
+
+/** The log, newest first, filtered by product, action, user and local days. */
+export async function listLogs(ctx: ServiceContext, query: LogQuery): Promise<Page<LogView>> {
+  const { start, end } = localDayBounds(ctx.config.timeZone, query.start_date, query.end_date);
+  const page = await logPage(ctx.db, {
+    skip: query.skip,
+    limit: query.limit,
+    productId: query.product_id,
+    action: query.action,
+    userId: query.user_id,
+    start,
+    end,
+  });
+  return mapPage(page, toLogView);
+}
+
+/** One product's log, newest first (404 for a product that does not exist). */
+export async function productHistory(ctx: ServiceContext, productId: number, page: PageRequest) {
+  if (!(await productExists(ctx.db, productId))) throw notFound("Product");
+  return mapPage(await logPage(ctx.db, { ...page, productId }), toLogView);
+}
+
+export async function getLog(ctx: ServiceContext, id: number): Promise<LogView> {
+  const log = await findLog(ctx.db, id);
   if (!log) throw notFound("Inventory log");
   return toLogView(log);
 }
 
-/** Units in and out per action over an optional period, and what the stock on hand is worth now. */
-export async function inventorySummary(d1: D1Database, start?: string, end?: string) {
-  const [movements, value] = await d1.batch([
-    d1
-      .prepare(
-        `SELECT action, COUNT(*) AS entries,
-                COALESCE(SUM(CASE WHEN quantity_change > 0 THEN quantity_change ELSE 0 END), 0) AS units_in,
-                COALESCE(SUM(CASE WHEN quantity_change < 0 THEN -quantity_change ELSE 0 END), 0) AS units_out
-         FROM inventory_logs WHERE (?1 IS NULL OR created_at >= ?1) AND (?2 IS NULL OR created_at < ?2)
-         GROUP BY action ORDER BY action`,
-      )
-      .bind(start ?? null, end ?? null),
-    d1.prepare(
-      `SELECT COUNT(*) AS products, COALESCE(SUM(stock_quantity), 0) AS units,
-              COALESCE(SUM(stock_quantity * cost_price), 0) AS value_at_cost,
-              COALESCE(SUM(stock_quantity * price), 0) AS value_at_retail,
-              COALESCE(SUM(CASE WHEN stock_quantity <= min_stock_level THEN 1 ELSE 0 END), 0) AS low_stock,
-              COALESCE(SUM(CASE WHEN stock_quantity = 0 THEN 1 ELSE 0 END), 0) AS out_of_stock
-       FROM products WHERE is_active = 1`,
-    ),
-  ]);
-  const totals = (value?.results[0] ?? {}) as Record<string, number>;
+/** Units in and out per action over optional local days, and what the stock on hand is worth now. */
+export async function inventorySummary(
+  ctx: ServiceContext,
+  days: { start_date?: string | undefined; end_date?: string | undefined },
+) {
+  const range = localDayBounds(ctx.config.timeZone, days.start_date, days.end_date);
+  const { byAction, onHand } = await stockSummary(ctx.d1, range.start, range.end);
   return {
-    by_action: (movements?.results ?? []) as { action: string; entries: number; units_in: number; units_out: number }[],
-    active_products: totals.products ?? 0,
+    by_action: byAction,
+    active_products: onHand?.products ?? 0,
     /** The replaced API's name for the same count (and /reports/inventory's). */
-    total_products: totals.products ?? 0,
-    units_on_hand: totals.units ?? 0,
-    value_at_cost: toDecimal(totals.value_at_cost ?? 0),
-    value_at_retail: toDecimal(totals.value_at_retail ?? 0),
-    low_stock_count: totals.low_stock ?? 0,
-    out_of_stock_count: totals.out_of_stock ?? 0,
+    total_products: onHand?.products ?? 0,
+    units_on_hand: onHand?.units ?? 0,
+    value_at_cost: toDecimal(onHand?.value_at_cost ?? 0),
+    value_at_retail: toDecimal(onHand?.value_at_retail ?? 0),
+    low_stock_count: onHand?.low_stock ?? 0,
+    out_of_stock_count: onHand?.out_of_stock ?? 0,
   };
+}
+
+/** Reloads the product's Durable Object count from D1; 409 while it holds stock operations in flight. */
+export async function resyncStock(ctx: ServiceContext, productId: number) {
+  if (!(await productExists(ctx.db, productId))) throw notFound("Product");
+  const result = await ctx.stock.resync(productId);
+  if (!result.ok) throw new ApiError("CONFLICT", "The product has stock operations in flight; try again in a minute");
+  return result;
 }

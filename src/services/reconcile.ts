@@ -4,7 +4,8 @@
  * gate (its Durable Object's count) must agree. Objects with open entries
  * are in flight and reported as such, not as drift.
  */
-import type { StockGate } from "../stock/client";
+import { bookAndLog } from "../db/stock";
+import type { ServiceContext } from "./context";
 
 export interface ReconcileRow {
   product_id: number;
@@ -15,21 +16,13 @@ export interface ReconcileRow {
 }
 
 export async function reconcile(
-  d1: D1Database,
-  stock: StockGate,
+  ctx: ServiceContext,
   page: { skip: number; limit: number; product_id?: number | undefined },
 ) {
-  const { results } = await d1
-    .prepare(
-      `SELECT p.id AS product_id, p.stock_quantity AS book,
-              (SELECT COALESCE(SUM(l.quantity_change), 0) FROM inventory_logs l WHERE l.product_id = p.id) AS log_sum
-       FROM products p WHERE (?3 IS NULL OR p.id = ?3) ORDER BY p.id LIMIT ?1 OFFSET ?2`,
-    )
-    .bind(page.limit, page.skip, page.product_id ?? null)
-    .all<{ product_id: number; book: number; log_sum: number }>();
+  const books = await bookAndLog(ctx.d1, { skip: page.skip, limit: page.limit, productId: page.product_id });
   const rows: ReconcileRow[] = await Promise.all(
-    results.map(async (row) => {
-      const view = await stock.view(row.product_id);
+    books.map(async (row) => {
+      const view = await ctx.stock.view(row.product_id);
       return { ...row, object_available: view.available, object_open_entries: view.open_entries };
     }),
   );

@@ -17,16 +17,17 @@
  * `products.stock_quantity`; `resync` reloads it from D1 only then.
  */
 import { DurableObject } from "cloudflare:workers";
+import { bookStock, unitsLoggedUnder } from "../db/stock";
 import type { Bindings } from "../env";
 import { guardSql } from "../lib/d1-guard";
 
 /** How long a reservation waits for its commit before the alarm asks D1. */
 export const HOLD_MS = 60_000;
-/** Settled entries are kept this long so a late duplicate commit/release stays a no-op. */
 /** Expired holds looked up in D1 per query when the alarm settles them. */
 const ALARM_REFS_PER_QUERY = 500;
 /** When an alarm could not reach D1, it tries again this much later. */
 export const ALARM_RETRY_MS = 30_000;
+/** Settled entries are kept this long so a late duplicate commit/release stays a no-op. */
 const SETTLED_RETENTION_MS = 24 * 3600_000;
 
 type Kind = "take" | "give";
@@ -149,7 +150,7 @@ export class ProductStock extends DurableObject<Bindings> {
     if (open > 0) return { ok: false, available: this.available };
     this.productId = productId;
     await this.ctx.blockConcurrencyWhile(async () => {
-      this.setAvailable(await this.readBook(productId));
+      this.setAvailable(await bookStock(this.env.DB, productId));
     });
     this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('product_id', ?)", productId);
     return { ok: true, available: this.available };
@@ -188,13 +189,11 @@ export class ProductStock extends DurableObject<Bindings> {
     // may hold thousands, and an invocation gets at most 1,000 queries.
     for (let i = 0; i < expired.length; i += ALARM_REFS_PER_QUERY) {
       const chunk = expired.slice(i, i + ALARM_REFS_PER_QUERY);
-      const { results } = await this.env.DB.prepare(
-        `SELECT stock_ref AS ref, COALESCE(SUM(quantity_change), 0) AS qty FROM inventory_logs
-         WHERE product_id = ?1 AND stock_ref IN (SELECT value FROM json_each(?2)) GROUP BY stock_ref`,
-      )
-        .bind(this.productId, JSON.stringify(chunk.map((entry) => entry.ref)))
-        .all<{ ref: string; qty: number }>();
-      const written = new Map(results.map((row) => [row.ref, row.qty]));
+      const written = await unitsLoggedUnder(
+        this.env.DB,
+        this.productId,
+        chunk.map((entry) => entry.ref),
+      );
       for (const entry of chunk) {
         // A credit counts what its batch wrote, which may be less than announced.
         const qty = written.get(entry.ref);
@@ -210,16 +209,9 @@ export class ProductStock extends DurableObject<Bindings> {
       if (this.available !== null) return;
       this.productId = productId;
       this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('product_id', ?)", productId);
-      this.setAvailable(await this.readBook(productId));
+      this.setAvailable(await bookStock(this.env.DB, productId));
     });
     return this.available ?? 0;
-  }
-
-  private async readBook(productId: number): Promise<number> {
-    const row = await this.env.DB.prepare("SELECT stock_quantity FROM products WHERE id = ?1")
-      .bind(productId)
-      .first<{ stock_quantity: number }>();
-    return row?.stock_quantity ?? 0;
   }
 
   private setAvailable(value: number) {

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { INVENTORY_ACTIONS } from "../../db/schema";
+import { MANUAL_ACTIONS } from "../../domain/stock-movement";
 import { LocalDateQuery, multilineText, OptionalIdQuery, plainText } from "../../lib/http/fields";
 import { paginatedSchema } from "../../lib/http/openapi";
-import { MANUAL_ACTIONS } from "../../services/inventory";
 
 export const MovementSchema = z
   .object({

@@ -1,13 +1,10 @@
 /** Product barcodes (images, in-store EAN-13 assignment) and printable label sheets. */
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { renderLabels } from "../../documents/labels";
 import type { AppEnv } from "../../env";
 import { requireAuth, requirePermission } from "../../lib/auth/middleware";
-import { documentsConfig } from "../../lib/config";
-import { invalidField } from "../../lib/errors";
 import { AUTHED_ERRORS, BEARER_SECURITY, errorResponses, IdParamSchema, jsonContent } from "../../lib/http/openapi";
-import { barcodeImage, chooseSymbology } from "../../services/documents";
-import { assignInStoreEan13, getProductView, getProductViews } from "../../services/products";
+import { assignInStoreEan13 } from "../../services/products";
+import { labelSheet, productBarcode } from "../../services/products-documents";
 import { ProductSchema } from "./products.schemas";
 
 const tags = ["products"];
@@ -81,10 +78,7 @@ export const labels = createRoute({
 });
 
 export const barcodeHandler: RouteHandler<typeof barcode, AppEnv> = async (c) => {
-  const product = await getProductView(c.env.DB, c.req.valid("param").id);
-  const { format, symbology } = c.req.valid("query");
-  const choice = chooseSymbology(product, symbology);
-  const image = await barcodeImage(c.env.FILES, choice.symbology, choice.value, format);
+  const image = await productBarcode(c.var.ctx, c.req.valid("param").id, c.req.valid("query"));
   return c.body(image.body as ArrayBuffer, 200, {
     "Content-Type": image.contentType,
     "Cache-Control": "private, max-age=86400",
@@ -94,18 +88,10 @@ export const barcodeHandler: RouteHandler<typeof barcode, AppEnv> = async (c) =>
 };
 
 export const assignBarcodeHandler: RouteHandler<typeof assignBarcode, AppEnv> = async (c) =>
-  c.json(await assignInStoreEan13(c.env.DB, c.req.valid("param").id), 200);
+  c.json(await assignInStoreEan13(c.var.ctx, c.req.valid("param").id), 200);
 
 export const labelsHandler: RouteHandler<typeof labels, AppEnv> = async (c) => {
-  const ids = [...new Set(c.req.valid("query").ids.split(",").map(Number))];
-  if (ids.length > 200) throw invalidField(["query", "ids"], "At most 200 products per sheet");
-  const products = (await getProductViews(c.env.DB, ids)).map((product) => ({
-    name: product.name,
-    sku: product.sku,
-    price: product.price,
-    ...chooseSymbology(product),
-  }));
-  const pdf = await renderLabels(products, documentsConfig(c.env).currency);
+  const pdf = await labelSheet(c.var.ctx, c.req.valid("query").ids.split(",").map(Number));
   return c.body(pdf as unknown as ArrayBuffer, 200, {
     "Content-Type": "application/pdf",
     "Content-Disposition": 'inline; filename="labels.pdf"',

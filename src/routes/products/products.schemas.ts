@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { PRODUCT_SORTS } from "../../db/products";
 import {
   BarcodeSchema,
   BooleanQuery,
@@ -9,7 +10,6 @@ import {
   VersionField,
 } from "../../lib/http/fields";
 import { paginatedSchema } from "../../lib/http/openapi";
-import { PRODUCT_SORTS } from "../../services/products";
 
 const Quantity = z.number().int().min(0).max(10_000_000);
 
