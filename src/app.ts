@@ -12,7 +12,7 @@ import { createRouter } from "./lib/http/create-router";
 import { onError, renderError } from "./lib/http/error-handler";
 import { limitJsonDepth } from "./lib/http/json-depth";
 import { attachServices, corsFromConfig, limitBody, loadConfig, requestLog } from "./lib/http/middleware";
-import { adminRouter } from "./routes/admin/admin";
+import { adminRouter } from "./routes/admin/admin.index";
 import { authRouter } from "./routes/auth/auth.index";
 import { categoriesRouter } from "./routes/categories/categories.index";
 import { customersRouter } from "./routes/customers/customers.index";

@@ -6,6 +6,8 @@
  * max_retries the message goes to the dead-letter queue, whose consumer marks
  * it failed where admins can see it (GET /api/v1/admin/emails?status=failed).
  */
+import { dbFor } from "../db/client";
+import { claimEmail, emailStatus, markEmailFailed, markEmailRetrying, markEmailSent } from "../db/email-log";
 import type { Bindings } from "../env";
 import { log } from "../lib/log";
 import type { EmailMessage } from "./email-messages";
@@ -33,24 +35,8 @@ export const backoffSeconds = (attempts: number) => Math.min(3600, 10 * 2 ** Mat
 type Claim = "claimed" | "already_sent" | "busy";
 
 async function claim(d1: D1Database, message: EmailMessage, now: number): Promise<Claim> {
-  const iso = new Date(now).toISOString();
-  // Insert, or take over a key whose last attempt failed or whose claim went stale.
-  const row = await d1
-    .prepare(
-      `INSERT INTO email_log (dedupe_key, kind, recipient, status, attempts, claimed_at, created_at, updated_at)
-       VALUES (?1, ?2, ?3, 'sending', 1, ?4, ?5, ?5)
-       ON CONFLICT(dedupe_key) DO UPDATE SET status = 'sending', attempts = attempts + 1, claimed_at = ?4, updated_at = ?5
-         WHERE email_log.status IN ('retrying', 'failed') OR (email_log.status = 'sending' AND email_log.claimed_at < ?4 - ?6)
-       RETURNING status`,
-    )
-    .bind(message.dedupe_key, message.kind, message.to, now, iso, CLAIM_TTL_MS)
-    .first<{ status: string }>();
-  if (row) return "claimed";
-  const existing = await d1
-    .prepare("SELECT status FROM email_log WHERE dedupe_key = ?1")
-    .bind(message.dedupe_key)
-    .first<{ status: string }>();
-  return existing?.status === "sent" ? "already_sent" : "busy";
+  if (await claimEmail(d1, message, now, CLAIM_TTL_MS)) return "claimed";
+  return (await emailStatus(dbFor(d1), message.dedupe_key)) === "sent" ? "already_sent" : "busy";
 }
 
 const isEmailMessage = (body: unknown): body is EmailMessage =>
@@ -81,19 +67,11 @@ export async function handleEmailBatch(batch: MessageBatch<unknown>, deps: Email
     try {
       const email = await deps.render(message);
       await deps.transport(message, email);
-      await d1
-        .prepare(
-          "UPDATE email_log SET status = 'sent', sent_at = ?2, updated_at = ?2, last_error = NULL WHERE dedupe_key = ?1",
-        )
-        .bind(message.dedupe_key, new Date(now).toISOString())
-        .run();
+      await markEmailSent(dbFor(d1), message.dedupe_key, new Date(now).toISOString());
       msg.ack();
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      await d1
-        .prepare("UPDATE email_log SET status = 'retrying', last_error = ?2, updated_at = ?3 WHERE dedupe_key = ?1")
-        .bind(message.dedupe_key, reason.slice(0, 500), new Date(now).toISOString())
-        .run();
+      await markEmailRetrying(dbFor(d1), message.dedupe_key, reason.slice(0, 500), new Date(now).toISOString());
       log(deps.env, "warn", "email send failed; will retry", {
         dedupe_key: message.dedupe_key,
         attempts: msg.attempts,
@@ -109,15 +87,7 @@ export async function handleDeadLetters(batch: MessageBatch<unknown>, env: Bindi
   const now = new Date().toISOString();
   for (const msg of batch.messages) {
     const message = msg.body;
-    if (isEmailMessage(message)) {
-      await env.DB.prepare(
-        `INSERT INTO email_log (dedupe_key, kind, recipient, status, attempts, last_error, created_at, updated_at)
-         VALUES (?1, ?2, ?3, 'failed', ?4, 'gave up after retries', ?5, ?5)
-         ON CONFLICT(dedupe_key) DO UPDATE SET status = 'failed', updated_at = ?5 WHERE email_log.status != 'sent'`,
-      )
-        .bind(message.dedupe_key, message.kind, message.to, msg.attempts, now)
-        .run();
-    }
+    if (isEmailMessage(message)) await markEmailFailed(env.DB, message, msg.attempts, now);
     msg.ack();
   }
 }

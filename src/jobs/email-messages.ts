@@ -2,6 +2,9 @@
  * Email messages as they travel through the queue. Producers only enqueue;
  * the consumer (email-consumer.ts) renders and sends, once per dedupe key.
  */
+import { dbFor } from "../db/client";
+import { activeManagers } from "../db/users";
+
 export type EmailKind = "receipt" | "low_stock" | "daily_report" | "password_changed";
 
 export interface EmailMessage {
@@ -21,9 +24,5 @@ export async function enqueueEmails(queue: Queue, messages: EmailMessage[]) {
 }
 
 /** Active managers and admins: who hears about stock and the daily report. */
-export async function managerRecipients(d1: D1Database): Promise<{ id: number; email: string }[]> {
-  const { results } = await d1
-    .prepare("SELECT id, email FROM users WHERE is_active = 1 AND role IN ('admin', 'manager') ORDER BY id")
-    .all<{ id: number; email: string }>();
-  return results;
-}
+export const managerRecipients = (d1: D1Database): Promise<{ id: number; email: string }[]> =>
+  activeManagers(dbFor(d1));

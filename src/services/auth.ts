@@ -1,24 +1,31 @@
 /**
- * Sign-up, sign-in and token rotation. Everything here takes its
- * dependencies as parameters (`AuthDeps`), so tests can drive it directly.
+ * Sign-up, sign-in, token rotation, logout and password change. Every
+ * function takes the request's service context first (`testContext` in
+ * tests); the SQL is in db/users.ts and db/sessions.ts.
  */
-import { and, eq, isNull, sql } from "drizzle-orm";
-import type { AppDatabase } from "../db/client";
-import { type Role, refreshTokens, type UserRow, users } from "../db/schema";
+
+import type { Role } from "../db/schema";
+import { insertRefreshToken, refreshTokenById, revokeFamily, revokeSessions, spendRefreshToken } from "../db/sessions";
+import {
+  hasAnyUser,
+  insertFirstAdmin,
+  insertUser,
+  type UserRecord,
+  userById,
+  userByUsername,
+  writeNewPassword,
+  writeRehash,
+} from "../db/users";
+import { notifyPasswordChanged } from "../jobs/notifications";
+import { assertBootstrapToken } from "../lib/auth/bootstrap";
+import type { AuthUser } from "../lib/auth/current-user";
 import { hashPassword, needsRehash, verifyDecoy, verifyPassword } from "../lib/auth/password";
 import { sha256Hex, signAccessToken, signRefreshToken, verifyRefreshToken } from "../lib/auth/tokens";
-import type { AuthConfig, LoginThrottleConfig } from "../lib/config";
 import { uniqueViolation } from "../lib/db-errors";
 import { ApiError } from "../lib/errors";
 import { addSeconds, isoNow } from "../lib/time";
+import type { ServiceContext } from "./context";
 import { admitAttempt, forgive, forgiveUnjudged, type ThrottleKeys, throttleKeys } from "./login-throttle";
-
-export interface AuthDeps {
-  db: AppDatabase;
-  d1: D1Database;
-  auth: AuthConfig;
-  now?: () => Date;
-}
 
 export interface TokenPair {
   access_token: string;
@@ -36,8 +43,6 @@ export interface NewUserInput {
   role?: Role | undefined;
 }
 
-const clock = (deps: AuthDeps) => (deps.now ? deps.now() : new Date());
-
 /** Maps a unique-index failure on users to a 409 naming the field. */
 export function duplicateUserError(error: unknown): ApiError | null {
   const violated = uniqueViolation(error);
@@ -46,98 +51,105 @@ export function duplicateUserError(error: unknown): ApiError | null {
   return new ApiError("DUPLICATE", `A user with this ${field} already exists`, { extra: { field } });
 }
 
-export const hasAnyUser = async (d1: D1Database) =>
-  (await d1.prepare("SELECT 1 AS one FROM users LIMIT 1").first()) !== null;
-
-/**
- * Creates the very first account as an admin, atomically: the INSERT only
- * happens while the table is empty, so two racing first registrations
- * cannot both become admin. Returns null when some user already exists.
- */
-export async function createFirstAdmin(deps: AuthDeps, input: NewUserInput): Promise<UserRow | null> {
-  const passwordHash = await hashPassword(input.password);
-  const now = isoNow(clock(deps));
+async function refusingDuplicates<T>(write: Promise<T>): Promise<T> {
   try {
-    const row = await deps.d1
-      .prepare(
-        `INSERT INTO users (username, email, password_hash, full_name, phone_number, role, is_active, is_verified, token_version, created_at, updated_at)
-         SELECT ?1, ?2, ?3, ?4, ?5, 'admin', 1, 1, 0, ?6, ?6
-         WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING id`,
-      )
-      .bind(input.username, input.email, passwordHash, input.full_name ?? null, input.phone_number ?? null, now)
-      .first<{ id: number }>();
-    if (!row) return null;
-    return (await deps.db.select().from(users).where(eq(users.id, row.id)).get()) ?? null;
+    return await write;
   } catch (error) {
     throw duplicateUserError(error) ?? error;
   }
+}
+
+/**
+ * The very first registration: while no account exists it needs the
+ * bootstrap token, and it makes the account an admin. Null when some account
+ * exists (already, or created by a racing first registration): the caller
+ * then registers as an admin creating a user.
+ */
+export async function registerFirstAdmin(
+  ctx: ServiceContext,
+  input: NewUserInput,
+  bootstrapToken: string | undefined,
+): Promise<UserRecord | null> {
+  if (await hasAnyUser(ctx.db)) return null;
+  await assertBootstrapToken(ctx.config.bootstrapToken, bootstrapToken);
+  const passwordHash = await hashPassword(input.password);
+  const row = await refusingDuplicates(
+    insertFirstAdmin(ctx.d1, {
+      username: input.username,
+      email: input.email,
+      passwordHash,
+      fullName: input.full_name ?? null,
+      phoneNumber: input.phone_number ?? null,
+      createdAt: isoNow(ctx.now()),
+    }),
+  );
+  return row ?? null;
 }
 
 /** Creates an account with the given role (the caller has been checked to be an admin). */
-export async function createUser(deps: AuthDeps, input: NewUserInput): Promise<UserRow> {
+export async function createUser(ctx: ServiceContext, input: NewUserInput): Promise<UserRecord> {
   const passwordHash = await hashPassword(input.password);
-  const now = isoNow(clock(deps));
-  try {
-    const [row] = await deps.db
-      .insert(users)
-      .values({
-        username: input.username,
-        email: input.email,
-        passwordHash,
-        fullName: input.full_name ?? null,
-        phoneNumber: input.phone_number ?? null,
-        role: input.role ?? "cashier",
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning();
-    if (!row) throw new Error("insert returned no row");
-    return row;
-  } catch (error) {
-    throw duplicateUserError(error) ?? error;
-  }
+  const now = isoNow(ctx.now());
+  return refusingDuplicates(
+    insertUser(ctx.db, {
+      username: input.username,
+      email: input.email,
+      passwordHash,
+      fullName: input.full_name ?? null,
+      phoneNumber: input.phone_number ?? null,
+      role: input.role ?? "cashier",
+      createdAt: now,
+      updatedAt: now,
+    }),
+  );
 }
 
-/** Issues an access token and a refresh token of a new or existing family. */
-export async function issueTokens(
-  deps: AuthDeps,
-  user: UserRow,
+/** Issues an access token and a refresh token of a new or existing family (sign-in). */
+async function issueTokens(
+  ctx: ServiceContext,
+  user: UserRecord,
   familyId: string = crypto.randomUUID(),
 ): Promise<TokenPair> {
-  const now = clock(deps);
+  const now = ctx.now();
+  const auth = ctx.config.auth;
   const jti = crypto.randomUUID();
   const [access, refresh] = await Promise.all([
-    signAccessToken(deps.auth, { sub: String(user.id), role: user.role, tv: user.tokenVersion, sid: familyId }, now),
-    signRefreshToken(deps.auth, { sub: String(user.id), jti, fam: familyId }, now),
+    signAccessToken(auth, { sub: String(user.id), role: user.role, tv: user.tokenVersion, sid: familyId }, now),
+    signRefreshToken(auth, { sub: String(user.id), jti, fam: familyId }, now),
   ]);
-  await deps.db.insert(refreshTokens).values({
+  await insertRefreshToken(ctx.db, {
     id: jti,
     userId: user.id,
     familyId,
     tokenHash: await sha256Hex(refresh),
-    expiresAt: isoNow(addSeconds(now, deps.auth.refreshTtlSeconds)),
+    expiresAt: isoNow(addSeconds(now, auth.refreshTtlSeconds)),
     createdAt: isoNow(now),
   });
-  return { access_token: access, refresh_token: refresh, token_type: "bearer", expires_in: deps.auth.accessTtlSeconds };
+  return { access_token: access, refresh_token: refresh, token_type: "bearer", expires_in: auth.accessTtlSeconds };
 }
 
 const invalidCredentials = () =>
   new ApiError("INVALID_CREDENTIALS", "Incorrect username or password", { headers: { "WWW-Authenticate": "Bearer" } });
-
-export type ThrottledAuthDeps = AuthDeps & { throttle: LoginThrottleConfig };
 
 /**
  * Runs a password check that login-throttle.ts has counted. If it never gets
  * to judge (the isolate's hash gate answers 503), the attempt is taken back:
  * only judged passwords count against the limits.
  */
-async function judge(deps: AuthDeps, keys: ThrottleKeys, check: () => Promise<boolean>): Promise<boolean> {
+async function judge(ctx: ServiceContext, keys: ThrottleKeys, check: () => Promise<boolean>): Promise<boolean> {
   try {
     return await check();
   } catch (error) {
-    await forgiveUnjudged(deps.d1, keys);
+    await forgiveUnjudged(ctx, keys);
     throw error;
   }
+}
+
+export interface Credentials {
+  username: string;
+  password: string;
+  /** The caller's address, for the throttle ("unknown" when none is known). */
+  clientAddress: string;
 }
 
 /**
@@ -145,31 +157,20 @@ async function judge(deps: AuthDeps, keys: ThrottleKeys, check: () => Promise<bo
  * before argon2 runs and stays counted when the password is wrong; a good
  * one forgives it. Unknown users cost the same argon2 time as wrong passwords.
  */
-export async function login(
-  deps: ThrottledAuthDeps,
-  credentials: { username: string; password: string },
-  clientAddress: string,
-): Promise<TokenPair> {
-  const keys = throttleKeys(credentials.username, clientAddress);
-  await admitAttempt(deps.d1, keys, deps.throttle, clock(deps).getTime());
+export async function login(ctx: ServiceContext, credentials: Credentials): Promise<TokenPair> {
+  const keys = throttleKeys(credentials.username, credentials.clientAddress);
+  await admitAttempt(ctx, keys);
 
-  const user = await deps.db
-    .select()
-    .from(users)
-    .where(sql`lower(${users.username}) = lower(${credentials.username})`)
-    .get();
-  const valid = await judge(deps, keys, () =>
+  const user = await userByUsername(ctx.db, credentials.username);
+  const valid = await judge(ctx, keys, () =>
     user ? verifyPassword(credentials.password, user.passwordHash) : verifyDecoy(credentials.password),
   );
   if (!user || !valid) throw invalidCredentials();
   if (!user.isActive) throw new ApiError("FORBIDDEN", "User account is inactive");
 
-  await forgive(deps.d1, keys);
-  if (needsRehash(user.passwordHash)) {
-    const passwordHash = await hashPassword(credentials.password);
-    await deps.db.update(users).set({ passwordHash }).where(eq(users.id, user.id));
-  }
-  return issueTokens(deps, user);
+  await forgive(ctx, keys);
+  if (needsRehash(user.passwordHash)) await writeRehash(ctx.db, user.id, await hashPassword(credentials.password));
+  return issueTokens(ctx, user);
 }
 
 const revokedError = (detail: string) =>
@@ -181,35 +182,23 @@ const revokedError = (detail: string) =>
  * spent token again means it was stolen or replayed, and the whole family
  * (every token descended from that login) is revoked.
  */
-export async function refresh(deps: AuthDeps, token: string): Promise<TokenPair> {
-  const claims = await verifyRefreshToken(deps.auth, token);
-  const now = isoNow(clock(deps));
-  const row = await deps.db.select().from(refreshTokens).where(eq(refreshTokens.id, claims.jti)).get();
+export async function refresh(ctx: ServiceContext, token: string): Promise<TokenPair> {
+  const claims = await verifyRefreshToken(ctx.config.auth, token);
+  const now = isoNow(ctx.now());
+  const row = await refreshTokenById(ctx.db, claims.jti);
   if (!row || row.tokenHash !== (await sha256Hex(token)) || String(row.userId) !== claims.sub) {
     throw revokedError("Invalid refresh token");
   }
   if (row.revokedAt) throw revokedError("Refresh token has been revoked");
 
-  const spent = await deps.db
-    .update(refreshTokens)
-    .set({ usedAt: now })
-    .where(and(eq(refreshTokens.id, row.id), isNull(refreshTokens.usedAt), isNull(refreshTokens.revokedAt)))
-    .returning({ id: refreshTokens.id });
-  if (spent.length === 0) {
-    await revokeFamily(deps, row.familyId);
+  if (!(await spendRefreshToken(ctx.db, row.id, now))) {
+    await revokeFamily(ctx.db, row.familyId, now);
     throw revokedError("Refresh token reuse detected; the session has been revoked, please log in again");
   }
 
-  const user = await deps.db.select().from(users).where(eq(users.id, row.userId)).get();
+  const user = await userById(ctx.db, row.userId);
   if (!user?.isActive) throw revokedError("User account is inactive");
-  return issueTokens(deps, user, row.familyId);
-}
-
-export async function revokeFamily(deps: AuthDeps, familyId: string) {
-  await deps.db
-    .update(refreshTokens)
-    .set({ revokedAt: isoNow(clock(deps)) })
-    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+  return issueTokens(ctx, user, row.familyId);
 }
 
 /**
@@ -219,69 +208,58 @@ export async function revokeFamily(deps: AuthDeps, familyId: string) {
  * Only `everywhere` ends every sign-in of the user.
  */
 export async function logout(
-  deps: AuthDeps,
-  caller: { id: number; sessionId?: string | undefined },
+  ctx: ServiceContext,
+  actor: Pick<AuthUser, "id" | "sessionId">,
   options: { refreshToken?: string | undefined; everywhere?: boolean | undefined } = {},
 ) {
+  const now = isoNow(ctx.now());
   if (options.everywhere) {
-    await revokeAllForUser(deps, caller.id);
+    await revokeSessions(ctx.db, actor.id, now);
     return;
   }
   if (!options.refreshToken) {
     // Only a request the middleware authenticated calls this, and it names its sign-in.
-    if (!caller.sessionId) throw new ApiError("UNAUTHORIZED", "Not authenticated");
-    await revokeFamily(deps, caller.sessionId);
+    if (!actor.sessionId) throw new ApiError("UNAUTHORIZED", "Not authenticated");
+    await revokeFamily(ctx.db, actor.sessionId, now);
     return;
   }
-  const claims = await verifyRefreshToken(deps.auth, options.refreshToken).catch(() => null);
-  if (!claims || claims.sub !== String(caller.id))
+  const claims = await verifyRefreshToken(ctx.config.auth, options.refreshToken).catch(() => null);
+  if (!claims || claims.sub !== String(actor.id))
     throw new ApiError("BAD_REQUEST", "Refresh token does not belong to you");
-  await revokeFamily(deps, claims.fam);
+  await revokeFamily(ctx.db, claims.fam, now);
 }
 
-export async function revokeAllForUser(deps: AuthDeps, userId: number) {
-  await deps.db
-    .update(refreshTokens)
-    .set({ revokedAt: isoNow(clock(deps)) })
-    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+export interface PasswordChange {
+  old_password: string;
+  new_password: string;
+  /** The caller's address, for the throttle ("unknown" when none is known). */
+  clientAddress: string;
 }
 
 /**
  * Changes the password, ends every session (refresh tokens revoked, access
- * tokens invalidated through the token version) and signs the caller back in.
- * The old password is a password check like a login's: counted by the same
- * throttle (username and client address), so a stolen access token cannot
- * be used to guess it.
+ * tokens invalidated through the token version), tells the user by email
+ * after the response, and signs the caller back in. The old password is a
+ * password check like a login's: counted by the same throttle (username and
+ * client address), so a stolen access token cannot be used to guess it.
  */
 export async function changePassword(
-  deps: ThrottledAuthDeps,
-  caller: { id: number; username: string },
-  input: { old_password: string; new_password: string },
-  clientAddress: string,
+  ctx: ServiceContext,
+  actor: Pick<AuthUser, "id" | "username">,
+  input: PasswordChange,
 ): Promise<TokenPair> {
-  const userId = caller.id;
-  const keys = throttleKeys(caller.username, clientAddress);
-  await admitAttempt(deps.d1, keys, deps.throttle, clock(deps).getTime());
-  const user = await deps.db.select().from(users).where(eq(users.id, userId)).get();
+  const keys = throttleKeys(actor.username, input.clientAddress);
+  await admitAttempt(ctx, keys);
+  const user = await userById(ctx.db, actor.id);
   if (!user) throw new ApiError("NOT_FOUND", "User not found");
-  if (!(await judge(deps, keys, () => verifyPassword(input.old_password, user.passwordHash)))) {
+  if (!(await judge(ctx, keys, () => verifyPassword(input.old_password, user.passwordHash)))) {
     throw new ApiError("BAD_REQUEST", "Old password is incorrect");
   }
-  await forgive(deps.d1, keys);
+  await forgive(ctx, keys);
   const passwordHash = await hashPassword(input.new_password);
-  const now = isoNow(clock(deps));
-  const [updated] = await deps.db.batch([
-    deps.db
-      .update(users)
-      .set({ passwordHash, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: now })
-      .where(eq(users.id, userId))
-      .returning(),
-    deps.db
-      .update(refreshTokens)
-      .set({ revokedAt: now })
-      .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt))),
-  ]);
-  const fresh = updated[0];
+  const fresh = await writeNewPassword(ctx.db, actor.id, passwordHash, isoNow(ctx.now()));
   if (!fresh) throw new ApiError("NOT_FOUND", "User not found");
-  return issueTokens(deps, fresh);
+  const tokens = await issueTokens(ctx, fresh);
+  ctx.defer(notifyPasswordChanged(ctx.env, { id: fresh.id, email: fresh.email, tokenVersion: fresh.tokenVersion }));
+  return tokens;
 }

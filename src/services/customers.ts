@@ -1,36 +1,23 @@
 /** Customers: records with versioned updates, search, and the loyalty-points ledger. */
-import { and, asc, count, desc, eq, or, type SQL, sql } from "drizzle-orm";
-import type { AppDatabase } from "../db/client";
-import { customers, loyaltyLedger } from "../db/schema";
-import { toDecimal } from "../domain/money";
-import { escapeLike } from "../domain/search";
+import { Batch } from "../db/batch";
+import {
+  addPoints,
+  type CustomerFields,
+  type CustomerRecord,
+  customerById,
+  insertCustomer,
+  type LedgerRecord,
+  manualLedgerEntry,
+  pageOfCustomers,
+  pageOfLedger,
+  updateCustomerVersioned,
+} from "../db/customers";
+import type { Page, PageRequest } from "../db/paging";
 import type { AuthUser } from "../lib/auth/current-user";
 import { isCheckViolation, uniqueViolation } from "../lib/db-errors";
-import { ApiError, notFound } from "../lib/errors";
+import { ApiError, invalidField, notFound } from "../lib/errors";
 import { isoNow } from "../lib/time";
-import { explainMissedUpdate } from "./versioning";
-
-export type CustomerRow = typeof customers.$inferSelect;
-
-export const toCustomerView = (row: CustomerRow) => ({
-  id: row.id,
-  first_name: row.firstName,
-  last_name: row.lastName,
-  email: row.email,
-  phone: row.phone,
-  address: row.address,
-  city: row.city,
-  state: row.state,
-  zip_code: row.zipCode,
-  country: row.country,
-  notes: row.notes,
-  loyalty_points: row.loyaltyPoints,
-  total_spent: toDecimal(row.totalSpent),
-  is_active: row.isActive,
-  version: row.version,
-  created_at: row.createdAt,
-  updated_at: row.updatedAt,
-});
+import type { ServiceContext } from "./context";
 
 export interface CustomerInput {
   first_name: string;
@@ -46,7 +33,7 @@ export interface CustomerInput {
   is_active?: boolean | undefined;
 }
 
-const columns = (input: Partial<CustomerInput>) => ({
+const columns = (input: Partial<CustomerInput>): CustomerFields => ({
   ...(input.first_name !== undefined ? { firstName: input.first_name } : {}),
   ...(input.last_name !== undefined ? { lastName: input.last_name } : {}),
   ...(input.email !== undefined ? { email: input.email } : {}),
@@ -66,96 +53,105 @@ const columns = (input: Partial<CustomerInput>) => ({
  * writes cannot both take one address, and its failure becomes a 409 naming
  * the field.
  */
-async function guardEmail<T>(write: Promise<T>): Promise<T> {
+const duplicateEmail = (error: unknown): ApiError | undefined =>
+  uniqueViolation(error) === "customers_email_unique"
+    ? new ApiError("DUPLICATE", "A customer with this email already exists", { extra: { field: "email" } })
+    : undefined;
+
+export async function createCustomer(ctx: ServiceContext, input: CustomerInput): Promise<CustomerRecord> {
+  const now = isoNow(ctx.now());
   try {
-    return await write;
+    return await insertCustomer(ctx.db, {
+      firstName: input.first_name,
+      lastName: input.last_name,
+      ...columns(input),
+      createdAt: now,
+      updatedAt: now,
+    });
   } catch (error) {
-    if (uniqueViolation(error) === "customers_email_unique") {
-      throw new ApiError("DUPLICATE", "A customer with this email already exists", { extra: { field: "email" } });
-    }
-    throw error;
+    throw duplicateEmail(error) ?? error;
   }
 }
 
-export async function createCustomer(db: AppDatabase, input: CustomerInput): Promise<CustomerRow> {
-  const now = isoNow();
-  const [row] = await guardEmail(
-    db
-      .insert(customers)
-      .values({
-        firstName: input.first_name,
-        lastName: input.last_name,
-        ...columns(input),
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning(),
-  );
-  if (!row) throw new Error("insert returned no row");
-  return row;
-}
-
-export async function getCustomer(db: AppDatabase, id: number): Promise<CustomerRow> {
-  const row = await db.select().from(customers).where(eq(customers.id, id)).get();
+export async function getCustomer(ctx: ServiceContext, id: number): Promise<CustomerRecord> {
+  const row = await customerById(ctx.db, id);
   if (!row) throw notFound("Customer");
   return row;
 }
 
-export interface CustomerFilters {
-  skip: number;
-  limit: number;
+export interface CustomerFilters extends PageRequest {
   is_active?: boolean | "all" | undefined;
   q?: string | undefined;
 }
 
 /** Lists (and, with `q`, searches name, email and phone); active customers unless asked otherwise. */
-export async function listCustomers(db: AppDatabase, filters: CustomerFilters) {
-  const conditions: (SQL | undefined)[] = [];
-  const active = filters.is_active ?? true;
-  if (active !== "all") conditions.push(eq(customers.isActive, active));
-  if (filters.q) {
-    const pattern = `%${escapeLike(filters.q)}%`;
-    conditions.push(
-      or(
-        sql`(${customers.firstName} || ' ' || ${customers.lastName}) LIKE ${pattern} ESCAPE '\\'`,
-        sql`${customers.email} LIKE ${pattern} ESCAPE '\\'`,
-        sql`${customers.phone} LIKE ${pattern} ESCAPE '\\'`,
-      ),
-    );
-  }
-  const where = and(...conditions);
-  const [rows, totals] = await db.batch([
-    db
-      .select()
-      .from(customers)
-      .where(where)
-      .orderBy(asc(customers.lastName), asc(customers.firstName), asc(customers.id))
-      .limit(filters.limit)
-      .offset(filters.skip),
-    db.select({ total: count() }).from(customers).where(where),
-  ]);
-  return { rows, total: totals[0]?.total ?? 0 };
-}
+export const listCustomers = (ctx: ServiceContext, filters: CustomerFilters): Promise<Page<CustomerRecord>> =>
+  pageOfCustomers(ctx.db, {
+    skip: filters.skip,
+    limit: filters.limit,
+    active: filters.is_active ?? true,
+    q: filters.q,
+  });
 
-export async function updateCustomer(
-  db: AppDatabase,
+/** Changes a customer; `expected` (the version the client read) makes a stale write a 409. */
+export const updateCustomer = (
+  ctx: ServiceContext,
   id: number,
   change: Partial<CustomerInput>,
   expected: number | undefined,
-): Promise<CustomerRow> {
-  const [row] = await guardEmail(
-    db
-      .update(customers)
-      .set({ ...columns(change), version: sql`${customers.version} + 1`, updatedAt: isoNow() })
-      .where(and(eq(customers.id, id), expected === undefined ? undefined : eq(customers.version, expected)))
-      .returning(),
-  );
-  if (row) return row;
-  return explainMissedUpdate(
-    "Customer",
+): Promise<CustomerRecord> =>
+  updateCustomerVersioned(ctx.db, {
+    id,
     expected,
-    async () => (await getCustomer(db, id).catch(() => undefined))?.version,
-  );
+    set: columns(change),
+    now: isoNow(ctx.now()),
+    onError: duplicateEmail,
+  });
+
+/** Deactivates a customer (whatever its version); the record and its history stay. */
+export const deactivateCustomer = (ctx: ServiceContext, id: number): Promise<CustomerRecord> =>
+  updateCustomer(ctx, id, { is_active: false }, undefined);
+
+/** A manual adjustment as the request sent it: the JSON body, or the deprecated query form. */
+export interface PointsRequest {
+  body: { points?: number | undefined; reason?: string | undefined };
+  query: { points?: number | undefined; reason?: string | undefined };
+}
+
+const LEGACY_REASON = "Adjusted through the deprecated ?points= form, which sends no reason";
+
+/**
+ * The points and reason of a manual adjustment, or 422 naming the field.
+ * The replaced API's clients send `?points=120` alone, and the seed contract
+ * says that keeps working: that one deprecated form gets a reason saying so
+ * (the ledger row still names who did it). Everything else must give one.
+ */
+function manualAdjustment(ctx: ServiceContext, request: PointsRequest): { points: number; reason: string } {
+  const { body, query } = request;
+  const points = body.points ?? query.points;
+  if (points === undefined) throw invalidField(["body", "points"], "Field required", "missing");
+  const from = body.points !== undefined ? "body" : "query";
+  const reason =
+    body.reason ?? query.reason ?? (from === "query" && query.reason === undefined ? LEGACY_REASON : undefined);
+  if (reason === undefined) {
+    throw invalidField([from, "reason"], "Field required: say why the points change, in the body", "missing");
+  }
+  const cap = ctx.config.loyaltyMaxManualAdjustment;
+  if (Math.abs(points) > cap) {
+    throw invalidField(
+      [from, "points"],
+      `A manual adjustment moves at most ${cap} points either way (LOYALTY_MAX_MANUAL_ADJUSTMENT)`,
+      "less_than_equal",
+    );
+  }
+  return { points, reason };
+}
+
+export interface PointsAdjusted {
+  customer_id: number;
+  loyalty_points: number;
+  delta: number;
+  entry: LedgerRecord;
 }
 
 /**
@@ -165,71 +161,36 @@ export async function updateCustomer(
  * race can overdraw it.
  */
 export async function adjustPoints(
-  db: AppDatabase,
+  ctx: ServiceContext,
   actor: AuthUser,
   customerId: number,
-  delta: number,
-  reason: string,
-) {
-  const customer = await getCustomer(db, customerId);
-  const now = isoNow();
-  try {
-    const [, entries] = await db.batch([
-      db
-        .update(customers)
-        .set({ loyaltyPoints: sql`${customers.loyaltyPoints} + ${delta}`, updatedAt: now })
-        .where(eq(customers.id, customerId)),
-      db
-        .insert(loyaltyLedger)
-        .select(
-          db
-            .select({
-              id: sql<number>`NULL`.as("id"),
-              customerId: customers.id,
-              delta: sql<number>`${delta}`.as("delta"),
-              balanceAfter: customers.loyaltyPoints,
-              reason: sql<string>`${reason}`.as("reason"),
-              userId: sql<number>`${actor.id}`.as("user_id"),
-              orderId: sql<number | null>`NULL`.as("order_id"),
-              createdAt: sql<string>`${now}`.as("created_at"),
-            })
-            .from(customers)
-            .where(eq(customers.id, customerId)),
-        )
-        .returning(),
-    ]);
-    const entry = entries[0];
-    if (!entry) throw new Error("ledger insert returned no row");
-    return { customer_id: customerId, loyalty_points: entry.balanceAfter, delta, entry };
-  } catch (error) {
-    if (isCheckViolation(error)) {
-      throw new ApiError("CONFLICT", `Customer has ${customer.loyaltyPoints} points; cannot remove ${-delta}`, {
+  request: PointsRequest,
+): Promise<PointsAdjusted> {
+  const { points: delta, reason } = manualAdjustment(ctx, request);
+  const customer = await getCustomer(ctx, customerId);
+  const now = isoNow(ctx.now());
+  const batch = new Batch(ctx.d1);
+  batch.add(addPoints(ctx.d1, customerId, delta, now));
+  const entry = batch.add(manualLedgerEntry(ctx.d1, { customerId, delta, reason, userId: actor.id, now }));
+  batch.refuseOn(
+    (error) => isCheckViolation(error),
+    () =>
+      new ApiError("CONFLICT", `Customer has ${customer.loyaltyPoints} points; cannot remove ${-delta}`, {
         extra: { available_points: customer.loyaltyPoints },
-      });
-    }
-    throw error;
-  }
+      }),
+  );
+  await batch.commit();
+  const row = entry.value;
+  if (!row) throw new Error("ledger insert returned no row");
+  return { customer_id: customerId, loyalty_points: row.balanceAfter, delta, entry: row };
 }
 
-export type LedgerRow = typeof loyaltyLedger.$inferSelect;
-
-export const toLedgerView = (row: LedgerRow) => ({
-  id: row.id,
-  customer_id: row.customerId,
-  delta: row.delta,
-  balance_after: row.balanceAfter,
-  reason: row.reason,
-  user_id: row.userId,
-  order_id: row.orderId,
-  created_at: row.createdAt,
-});
-
-export async function listLedger(db: AppDatabase, customerId: number, skip: number, limit: number) {
-  await getCustomer(db, customerId);
-  const where = eq(loyaltyLedger.customerId, customerId);
-  const [rows, totals] = await db.batch([
-    db.select().from(loyaltyLedger).where(where).orderBy(desc(loyaltyLedger.id)).limit(limit).offset(skip),
-    db.select({ total: count() }).from(loyaltyLedger).where(where),
-  ]);
-  return { rows, total: totals[0]?.total ?? 0 };
+/** A customer's ledger, newest first (404 when the customer does not exist). */
+export async function listLedger(
+  ctx: ServiceContext,
+  customerId: number,
+  page: PageRequest,
+): Promise<Page<LedgerRecord>> {
+  await getCustomer(ctx, customerId);
+  return pageOfLedger(ctx.db, customerId, page);
 }

@@ -1,7 +1,9 @@
 /** The public shape of a user: never the hash, never the token version. */
-import type { UserRow } from "../db/schema";
 
-export const toPublicUser = (row: UserRow) => ({
+import { mapPage, type Page } from "../db/paging";
+import type { UserRecord } from "../db/users";
+
+export const toPublicUser = (row: UserRecord) => ({
   id: row.id,
   username: row.username,
   email: row.email,
@@ -15,3 +17,5 @@ export const toPublicUser = (row: UserRow) => ({
 });
 
 export type PublicUser = ReturnType<typeof toPublicUser>;
+
+export const toPublicUserPage = (page: Page<UserRecord>) => mapPage(page, toPublicUser);

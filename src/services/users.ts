@@ -1,43 +1,39 @@
 /** User administration: listing, reading, updating and (de)activating accounts. */
-import { and, count, desc, eq, isNull, ne, sql } from "drizzle-orm";
-import type { AppDatabase } from "../db/client";
-import { type Role, refreshTokens, type UserRow, users } from "../db/schema";
+import type { Page } from "../db/paging";
+import type { Role } from "../db/schema";
+import {
+  otherActiveAdmins,
+  pageOfUsers,
+  type UserChange,
+  type UserFilters,
+  type UserRecord,
+  userById,
+  writeUserChange,
+} from "../db/users";
 import type { AuthUser } from "../lib/auth/current-user";
 import { hasPermission } from "../lib/auth/rbac";
 import { ApiError, notFound } from "../lib/errors";
 import { isoNow } from "../lib/time";
 import { duplicateUserError } from "./auth";
+import type { ServiceContext } from "./context";
 
-export interface UserFilters {
-  skip: number;
-  limit: number;
-  role?: Role | undefined;
-  is_active?: boolean | undefined;
-}
+export type { UserFilters };
 
-export async function listUsers(db: AppDatabase, filters: UserFilters) {
-  const where = and(
-    filters.role ? eq(users.role, filters.role) : undefined,
-    filters.is_active === undefined ? undefined : eq(users.isActive, filters.is_active),
-  );
-  const [rows, totals] = await db.batch([
-    db.select().from(users).where(where).orderBy(desc(users.id)).limit(filters.limit).offset(filters.skip),
-    db.select({ total: count() }).from(users).where(where),
-  ]);
-  return { rows, total: totals[0]?.total ?? 0 };
-}
+export const listUsers = (ctx: ServiceContext, filters: UserFilters): Promise<Page<UserRecord>> =>
+  pageOfUsers(ctx.db, filters);
 
-export async function getUser(db: AppDatabase, id: number): Promise<UserRow> {
-  const row = await db.select().from(users).where(eq(users.id, id)).get();
+export async function getUser(ctx: ServiceContext, id: number): Promise<UserRecord> {
+  const row = await userById(ctx.db, id);
   if (!row) throw notFound("User");
   return row;
 }
 
 /** Anyone may read themselves; reading others needs `users:read`. */
-export function assertCanRead(actor: AuthUser, targetId: number) {
-  if (actor.id !== targetId && !hasPermission(actor.role, "users:read")) {
+export async function readUser(ctx: ServiceContext, actor: AuthUser, id: number): Promise<UserRecord> {
+  if (actor.id !== id && !hasPermission(actor.role, "users:read")) {
     throw new ApiError("FORBIDDEN", "You may only read your own account");
   }
+  return getUser(ctx, id);
 }
 
 export interface UserUpdate {
@@ -51,27 +47,17 @@ export interface UserUpdate {
 const LAST_ADMIN = "The last active admin cannot be demoted or deactivated";
 
 /** Whether the change takes an active admin away (demotion or deactivation). */
-const losesAnAdmin = (target: UserRow, change: UserUpdate) =>
+const losesAnAdmin = (target: UserRecord, change: UserUpdate) =>
   target.role === "admin" &&
   target.isActive &&
   ((change.role !== undefined && change.role !== "admin") || change.is_active === false);
 
-/** Fails early with 409 when a change would leave the shop without an active admin. */
-async function assertKeepsAnAdmin(db: AppDatabase, target: UserRow, change: UserUpdate) {
-  if (!losesAnAdmin(target, change)) return;
-  const others = await db
-    .select({ n: count() })
-    .from(users)
-    .where(and(eq(users.role, "admin"), eq(users.isActive, true), ne(users.id, target.id)))
-    .get();
-  if ((others?.n ?? 0) === 0) throw new ApiError("CONFLICT", LAST_ADMIN);
-}
-
 /**
  * Admins may change every listed field of anyone; other users may change
- * their own email, name and phone, and nothing of anyone else.
+ * their own email, name and phone, and nothing of anyone else. Nobody
+ * deactivates themselves.
  */
-export async function updateUser(db: AppDatabase, actor: AuthUser, id: number, change: UserUpdate): Promise<UserRow> {
+function assertMayChange(actor: AuthUser, id: number, change: UserUpdate) {
   const isAdmin = hasPermission(actor.role, "users:manage");
   if (!isAdmin && actor.id !== id) throw new ApiError("FORBIDDEN", "You may only change your own account");
   if (!isAdmin && (change.role !== undefined || change.is_active !== undefined)) {
@@ -80,51 +66,48 @@ export async function updateUser(db: AppDatabase, actor: AuthUser, id: number, c
   if (change.is_active === false && actor.id === id) {
     throw new ApiError("CONFLICT", "You cannot deactivate your own account");
   }
-  const target = await getUser(db, id);
-  await assertKeepsAnAdmin(db, target, change);
-  // Re-checked inside the UPDATE: two admins demoting each other at once must not both pass.
-  const keepsAnAdmin = losesAnAdmin(target, change)
-    ? sql`EXISTS (SELECT 1 FROM users other WHERE other.role = 'admin' AND other.is_active = 1 AND other.id <> ${id})`
-    : undefined;
+}
 
-  const deactivating = change.is_active === false && target.isActive;
-  const now = isoNow();
+const columnsOf = (change: UserUpdate): UserChange["set"] => ({
+  ...(change.email !== undefined ? { email: change.email } : {}),
+  ...(change.full_name !== undefined ? { fullName: change.full_name } : {}),
+  ...(change.phone_number !== undefined ? { phoneNumber: change.phone_number } : {}),
+  ...(change.role !== undefined ? { role: change.role } : {}),
+  ...(change.is_active !== undefined ? { isActive: change.is_active } : {}),
+});
+
+/**
+ * Updates a user. A change that would leave the shop without an active admin
+ * fails early with 409, and is re-checked inside the UPDATE (two admins
+ * demoting each other at once must not both pass). Deactivation ends the
+ * user's sessions in the same batch.
+ */
+export async function updateUser(
+  ctx: ServiceContext,
+  actor: AuthUser,
+  id: number,
+  change: UserUpdate,
+): Promise<UserRecord> {
+  assertMayChange(actor, id, change);
+  const target = await getUser(ctx, id);
+  const keepAnotherAdmin = losesAnAdmin(target, change);
+  if (keepAnotherAdmin && (await otherActiveAdmins(ctx.db, target.id)) === 0) {
+    throw new ApiError("CONFLICT", LAST_ADMIN);
+  }
+  let row: UserRecord | undefined;
   try {
-    const [updated] = await db.batch([
-      db
-        .update(users)
-        .set({
-          ...(change.email !== undefined ? { email: change.email } : {}),
-          ...(change.full_name !== undefined ? { fullName: change.full_name } : {}),
-          ...(change.phone_number !== undefined ? { phoneNumber: change.phone_number } : {}),
-          ...(change.role !== undefined ? { role: change.role } : {}),
-          ...(change.is_active !== undefined ? { isActive: change.is_active } : {}),
-          // Deactivation ends existing sessions at once.
-          ...(deactivating ? { tokenVersion: sql`${users.tokenVersion} + 1` } : {}),
-          updatedAt: now,
-        })
-        .where(and(eq(users.id, id), keepsAnAdmin))
-        .returning(),
-      db
-        .update(refreshTokens)
-        .set({ revokedAt: now })
-        // Only if the UPDATE above really deactivated the user (it is conditional).
-        .where(
-          and(
-            eq(refreshTokens.userId, deactivating ? id : -1),
-            isNull(refreshTokens.revokedAt),
-            sql`EXISTS (SELECT 1 FROM users WHERE users.id = ${id} AND users.is_active = 0)`,
-          ),
-        ),
-    ]);
-    const row = updated[0];
-    if (!row) throw keepsAnAdmin ? new ApiError("CONFLICT", LAST_ADMIN) : notFound("User");
-    return row;
+    row = await writeUserChange(ctx.db, id, {
+      set: columnsOf(change),
+      keepAnotherAdmin,
+      deactivate: change.is_active === false && target.isActive,
+      now: isoNow(ctx.now()),
+    });
   } catch (error) {
     throw duplicateUserError(error) ?? error;
   }
+  if (!row) throw keepAnotherAdmin ? new ApiError("CONFLICT", LAST_ADMIN) : notFound("User");
+  return row;
 }
 
-export async function setActive(db: AppDatabase, actor: AuthUser, id: number, active: boolean): Promise<UserRow> {
-  return updateUser(db, actor, id, { is_active: active });
-}
+export const setActive = (ctx: ServiceContext, actor: AuthUser, id: number, active: boolean): Promise<UserRecord> =>
+  updateUser(ctx, actor, id, { is_active: active });

@@ -8,6 +8,7 @@ import type { LoginThrottleConfig } from "../../src/lib/config";
 import { guardD1 } from "../../src/lib/d1-guard";
 import { ApiError } from "../../src/lib/errors";
 import { admitAttempt, forgive, forgiveUnjudged, throttleKeys } from "../../src/services/login-throttle";
+import { testContext } from "../helpers/context";
 
 const config: LoginThrottleConfig = {
   maxFailuresPerUser: 5,
@@ -21,7 +22,8 @@ const T0 = Date.UTC(2026, 10, 30, 9, 0, 0);
 /** 0 when admitted, else the 429's Retry-After. */
 async function admit(username: string, address: string, now: number): Promise<number> {
   try {
-    await admitAttempt(guardD1(env.DB), throttleKeys(username, address), config, now);
+    const ctx = testContext({ d1: guardD1(env.DB), now: () => new Date(now) });
+    await admitAttempt(ctx, throttleKeys(username, address), config);
     return 0;
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 429) throw error;
@@ -84,13 +86,14 @@ describe("login throttle over time", () => {
 
   it("gives back an attempt that was never judged, and a good password forgives", async ({ expect }) => {
     const keys = throttleKeys("forgiven", "10.4.0.1");
+    const ctx = testContext({ d1: guardD1(env.DB) });
     for (let i = 0; i < config.maxFailuresPerUser; i++) {
       expect(await admit("forgiven", "10.4.0.1", T0)).toBe(0);
-      await forgiveUnjudged(guardD1(env.DB), keys);
+      await forgiveUnjudged(ctx, keys);
     }
     // Five never-judged attempts left the whole allowance.
     for (let i = 0; i < config.maxFailuresPerUser; i++) expect(await admit("forgiven", "10.4.0.1", T0)).toBe(0);
-    await forgive(guardD1(env.DB), keys);
+    await forgive(ctx, keys);
     for (let i = 0; i < config.maxFailuresPerUser; i++) expect(await admit("forgiven", "10.4.0.1", T0)).toBe(0);
     expect(await admit("forgiven", "10.4.0.1", T0)).toBeGreaterThan(0);
   });

@@ -6,6 +6,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { setMetric } from "hono/timing";
 import type { Role } from "../../db/schema";
+import { type UserCheckRow, userCheckStatement } from "../../db/users";
 import type { AppEnv } from "../../env";
 import { appConfig, authConfig } from "../config";
 import { ApiError } from "../errors";
@@ -39,28 +40,8 @@ export async function verifyBearer(c: Context<AppEnv>): Promise<BearerClaims> {
   return { userId, tokenVersion: claims.tv, role: claims.role, sessionId: claims.sid };
 }
 
-/** The caller's row as the user check reads it. */
-export interface UserCheckRow {
-  id: number;
-  username: string;
-  role: Role;
-  is_active: number;
-  token_version: number;
-  /** 1 while the token's sign-in still has a refresh token that is not revoked. */
-  session_live: number;
-}
-
-// The caller's row and the liveness of the token's sign-in, in one statement:
-// logout and refresh-token reuse revoke the family, which ends its access
-// tokens too, while the user's other sign-ins (other families) live on.
-// refresh_tokens_family_idx makes the EXISTS one index probe.
-const USER_CHECK_SQL = `SELECT u.id, u.username, u.role, u.is_active, u.token_version,
-  EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = ?2 AND r.user_id = u.id AND r.revoked_at IS NULL) AS session_live
-FROM users u WHERE u.id = ?1`;
-
-/** The user check as a statement, for callers that read it inside their own batch. */
-export const userCheckStatement = (d1: D1Database, claims: BearerClaims | null | undefined) =>
-  d1.prepare(USER_CHECK_SQL).bind(claims?.userId ?? -1, claims?.sessionId ?? "");
+// The user check's SQL and row live with the users aggregate; exported here too, as before.
+export { type UserCheckRow, userCheckStatement };
 
 /**
  * Confirms the token against the caller's current row: deactivation, password
@@ -74,13 +55,14 @@ export function confirmUser(row: UserCheckRow | null | undefined, claims: Bearer
 }
 
 /**
- * Verifies the bearer token and loads the caller from D1, so a deactivated
- * user, a changed password or a changed role takes effect at once.
+ * Verifies the bearer token and loads the caller from D1 (the request's
+ * context's database), so a deactivated user, a changed password or a
+ * changed role takes effect at once.
  */
 export async function authenticate(c: Context<AppEnv>): Promise<AuthUser> {
   const claims = await verifyBearer(c);
   const started = performance.now();
-  const row = await userCheckStatement(c.env.DB, claims).first<UserCheckRow>();
+  const row = await userCheckStatement(c.var.ctx.d1, claims).first<UserCheckRow>();
   if (appConfig(c.env).debug) setMetric(c, "auth", performance.now() - started);
   const user = confirmUser(row, claims);
   c.set("user", user);

@@ -1,6 +1,9 @@
 /**
  * The role matrix of DESIGN.md (../shared/DESIGN.md) as data. Routes declare a permission; this
- * table says which roles hold it. The security tests are generated from it.
+ * table says which roles hold it. No test is generated from it: the tests write the matrix out
+ * again on their own (test/integration/role-matrix.test.ts for orders, payments, inventory,
+ * reports and admin; catalog-roles.test.ts for catalog and customers; users.test.ts for users),
+ * so a wrong entry here fails a test instead of being copied into one.
  */
 import type { Role } from "../../db/schema";
 

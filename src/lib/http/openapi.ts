@@ -3,6 +3,10 @@
  * spread into routes, JSON content helpers and the security requirement.
  */
 import { z } from "@hono/zod-openapi";
+import { ERROR_STATUS, type ErrorCode } from "../errors";
+
+/** Every code an error body can carry: the keys of errors.ts's code → status map, the one list. */
+const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
 
 export const ValidationIssueSchema = z
   .object({
@@ -15,7 +19,7 @@ export const ValidationIssueSchema = z
 export const ErrorSchema = z
   .object({
     detail: z.union([z.string(), z.array(ValidationIssueSchema)]),
-    code: z.string().openapi({ example: "NOT_FOUND" }),
+    code: z.enum(ERROR_CODES).openapi({ example: "NOT_FOUND" }),
     request_id: z.string(),
   })
   .openapi("Error");

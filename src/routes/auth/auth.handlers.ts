@@ -1,10 +1,6 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import type { AppEnv } from "../../env";
-import { notifyPasswordChanged } from "../../jobs/notifications";
-import { assertBootstrapToken } from "../../lib/auth/bootstrap";
 import { assertPermission, authenticate } from "../../lib/auth/middleware";
-import { appConfig, authConfig, loginThrottleConfig } from "../../lib/config";
 import { ApiError } from "../../lib/errors";
 import { clientAddress } from "../../lib/http/client-address";
 import { toValidationIssues } from "../../lib/http/validation";
@@ -14,19 +10,13 @@ import { toPublicUser } from "../../services/users-view";
 import type { ChangePasswordRoute, LoginRoute, LogoutRoute, MeRoute, RefreshRoute, RegisterRoute } from "./auth.routes";
 import { ChangePasswordSchema } from "./auth.schemas";
 
-const deps = (c: Context<AppEnv>): auth.AuthDeps => ({ db: c.var.db, d1: c.env.DB, auth: authConfig(c.env) });
-
 export const register: RouteHandler<RegisterRoute, AppEnv> = async (c) => {
   const input = c.req.valid("json");
-  if (!(await auth.hasAnyUser(c.env.DB))) {
-    await assertBootstrapToken(appConfig(c.env).bootstrapToken, c.req.header("X-Bootstrap-Token"));
-    const first = await auth.createFirstAdmin(deps(c), input);
-    if (first) return c.json(toPublicUser(first), 201);
-  }
+  const first = await auth.registerFirstAdmin(c.var.ctx, input, c.req.header("X-Bootstrap-Token"));
+  if (first) return c.json(toPublicUser(first), 201);
   // Not the first account: only an admin may register (and grant roles).
-  const caller = await authenticate(c);
-  assertPermission(caller, "users:manage");
-  return c.json(toPublicUser(await auth.createUser(deps(c), input)), 201);
+  assertPermission(await authenticate(c), "users:manage");
+  return c.json(toPublicUser(await auth.createUser(c.var.ctx, input)), 201);
 };
 
 export const login: RouteHandler<LoginRoute, AppEnv> = async (c) => {
@@ -37,20 +27,20 @@ export const login: RouteHandler<LoginRoute, AppEnv> = async (c) => {
       { loc: ["body"], msg: "username and password are required", type: "missing" },
     ]);
   }
-  const tokens = await auth.login(
-    { ...deps(c), throttle: loginThrottleConfig(c.env) },
-    { username: body.username, password: body.password },
-    clientAddress(c) ?? "unknown",
-  );
+  const tokens = await auth.login(c.var.ctx, {
+    username: body.username,
+    password: body.password,
+    clientAddress: clientAddress(c) ?? "unknown",
+  });
   return c.json(tokens, 200);
 };
 
 export const refresh: RouteHandler<RefreshRoute, AppEnv> = async (c) =>
-  c.json(await auth.refresh(deps(c), c.req.valid("json").refresh_token), 200);
+  c.json(await auth.refresh(c.var.ctx, c.req.valid("json").refresh_token), 200);
 
 export const logout: RouteHandler<LogoutRoute, AppEnv> = async (c) => {
   const body = c.req.valid("json") ?? {};
-  await auth.logout(deps(c), c.var.user, { refreshToken: body.refresh_token, everywhere: body.everywhere });
+  await auth.logout(c.var.ctx, c.var.user, { refreshToken: body.refresh_token, everywhere: body.everywhere });
   const detail = body.everywhere
     ? "Signed out of every session"
     : body.refresh_token
@@ -60,7 +50,7 @@ export const logout: RouteHandler<LogoutRoute, AppEnv> = async (c) => {
 };
 
 export const me: RouteHandler<MeRoute, AppEnv> = async (c) =>
-  c.json(toPublicUser(await getUser(c.var.db, c.var.user.id)), 200);
+  c.json(toPublicUser(await getUser(c.var.ctx, c.var.user.id)), 200);
 
 /**
  * The JSON body, or else the replaced API's (deprecated) query form, checked
@@ -82,15 +72,9 @@ function changePasswordInput(c: Parameters<RouteHandler<ChangePasswordRoute, App
 }
 
 export const changePassword: RouteHandler<ChangePasswordRoute, AppEnv> = async (c) => {
-  const tokens = await auth.changePassword(
-    { ...deps(c), throttle: loginThrottleConfig(c.env) },
-    c.var.user,
-    changePasswordInput(c),
-    clientAddress(c) ?? "unknown",
-  );
-  const user = await getUser(c.var.db, c.var.user.id);
-  c.executionCtx.waitUntil(
-    notifyPasswordChanged(c.env, { id: user.id, email: user.email, tokenVersion: user.tokenVersion }),
-  );
+  const tokens = await auth.changePassword(c.var.ctx, c.var.user, {
+    ...changePasswordInput(c),
+    clientAddress: clientAddress(c) ?? "unknown",
+  });
   return c.json({ detail: "Password changed", ...tokens }, 200);
 };

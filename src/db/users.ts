@@ -1,0 +1,186 @@
+/**
+ * The users aggregate's SQL: accounts through Drizzle, and the two raw
+ * statements where SQL is the point (the first admin's conditional INSERT,
+ * and the per-request user check that the auth middleware and the order
+ * batch read). Sessions (refresh tokens) are in sessions.ts.
+ */
+import { and, count, desc, eq, inArray, ne, type SQL, sql } from "drizzle-orm";
+import type { AppDatabase } from "./client";
+import { type Page, pageOf } from "./paging";
+import { decodeRow, type Row } from "./rows";
+import { type Role, users } from "./schema";
+import { revokeSessions } from "./sessions";
+
+export type UserRecord = Row<typeof users>;
+export type NewUser = typeof users.$inferInsert;
+
+export const userById = (db: AppDatabase, id: number): Promise<UserRecord | undefined> =>
+  db.select().from(users).where(eq(users.id, id)).get();
+
+/** Usernames are unique ignoring case (users_username_unique), so this finds at most one. */
+export const userByUsername = (db: AppDatabase, username: string): Promise<UserRecord | undefined> =>
+  db.select().from(users).where(sql`lower(${users.username}) = lower(${username})`).get();
+
+export const hasAnyUser = async (db: AppDatabase): Promise<boolean> =>
+  (await db.select({ id: users.id }).from(users).limit(1).get()) !== undefined;
+
+export async function insertUser(db: AppDatabase, values: NewUser): Promise<UserRecord> {
+  const [row] = await db.insert(users).values(values).returning();
+  if (!row) throw new Error("insert returned no row");
+  return row;
+}
+
+/**
+ * Inserts the very first account as an admin: the INSERT only happens while
+ * the table is empty, so two racing first registrations cannot both become
+ * admin. Undefined when some user already exists.
+ */
+export async function insertFirstAdmin(
+  d1: D1Database,
+  values: Pick<NewUser, "username" | "email" | "passwordHash" | "fullName" | "phoneNumber" | "createdAt">,
+): Promise<UserRecord | undefined> {
+  const raw = await d1
+    .prepare(
+      `INSERT INTO users (username, email, password_hash, full_name, phone_number, role, is_active, is_verified, token_version, created_at, updated_at)
+       SELECT ?1, ?2, ?3, ?4, ?5, 'admin', 1, 1, 0, ?6, ?6
+       WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING *`,
+    )
+    .bind(
+      values.username,
+      values.email,
+      values.passwordHash,
+      values.fullName ?? null,
+      values.phoneNumber ?? null,
+      values.createdAt,
+    )
+    .first();
+  return raw ? decodeRow(users, raw) : undefined;
+}
+
+export interface UserFilters {
+  skip: number;
+  limit: number;
+  role?: Role | undefined;
+  is_active?: boolean | undefined;
+}
+
+/** Newest first. */
+export const pageOfUsers = (db: AppDatabase, filters: UserFilters): Promise<Page<UserRecord>> =>
+  pageOf(db, users, {
+    where: and(
+      filters.role ? eq(users.role, filters.role) : undefined,
+      filters.is_active === undefined ? undefined : eq(users.isActive, filters.is_active),
+    ),
+    orderBy: [desc(users.id)],
+    skip: filters.skip,
+    limit: filters.limit,
+  });
+
+/** Active admins other than `id`. */
+export async function otherActiveAdmins(db: AppDatabase, id: number): Promise<number> {
+  const row = await db
+    .select({ n: count() })
+    .from(users)
+    .where(and(eq(users.role, "admin"), eq(users.isActive, true), ne(users.id, id)))
+    .get();
+  return row?.n ?? 0;
+}
+
+const anotherActiveAdmin = (id: number): SQL =>
+  sql`EXISTS (SELECT 1 FROM users other WHERE other.role = 'admin' AND other.is_active = 1 AND other.id <> ${id})`;
+
+export interface UserChange {
+  set: Partial<Pick<NewUser, "email" | "fullName" | "phoneNumber" | "role" | "isActive">>;
+  /** The UPDATE happens only while another active admin exists (re-checked inside the statement). */
+  keepAnotherAdmin: boolean;
+  /** Ends the user's sessions in the same batch: token version bumped, refresh tokens revoked. */
+  deactivate: boolean;
+  now: string;
+}
+
+/**
+ * Applies a change to one user in one batch. Undefined when nothing was
+ * updated (no such user, or `keepAnotherAdmin` and no other admin is left).
+ */
+export async function writeUserChange(
+  db: AppDatabase,
+  id: number,
+  change: UserChange,
+): Promise<UserRecord | undefined> {
+  const [updated] = await db.batch([
+    db
+      .update(users)
+      .set({
+        ...change.set,
+        ...(change.deactivate ? { tokenVersion: sql`${users.tokenVersion} + 1` } : {}),
+        updatedAt: change.now,
+      })
+      .where(and(eq(users.id, id), change.keepAnotherAdmin ? anotherActiveAdmin(id) : undefined))
+      .returning(),
+    // Only if the UPDATE above really deactivated the user (it is conditional).
+    revokeSessions(db, change.deactivate ? id : -1, change.now, {
+      when: sql`EXISTS (SELECT 1 FROM users WHERE users.id = ${id} AND users.is_active = 0)`,
+    }),
+  ]);
+  return updated[0];
+}
+
+/** A new password hash that ends every session: token version bumped, refresh tokens revoked, in one batch. */
+export async function writeNewPassword(
+  db: AppDatabase,
+  id: number,
+  passwordHash: string,
+  now: string,
+): Promise<UserRecord | undefined> {
+  const [updated] = await db.batch([
+    db
+      .update(users)
+      .set({ passwordHash, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: now })
+      .where(eq(users.id, id))
+      .returning(),
+    revokeSessions(db, id, now),
+  ]);
+  return updated[0];
+}
+
+/** Stores a stronger hash of the same password (sessions go on). */
+export const writeRehash = async (db: AppDatabase, id: number, passwordHash: string): Promise<void> => {
+  await db.update(users).set({ passwordHash }).where(eq(users.id, id));
+};
+
+/** Active managers and admins: who hears about stock and the daily report. */
+export const activeManagers = (db: AppDatabase): Promise<Pick<UserRecord, "id" | "email">[]> =>
+  db
+    .select({ id: users.id, email: users.email })
+    .from(users)
+    .where(and(eq(users.isActive, true), inArray(users.role, ["admin", "manager"])))
+    .orderBy(users.id);
+
+/**
+ * The per-request user check's row: the caller's row and whether the access
+ * token's sign-in is still live. Raw (SQL names, 0/1) because it is read
+ * inside other batches (the order's first reads) as well as alone.
+ */
+export interface UserCheckRow {
+  id: number;
+  username: string;
+  role: Role;
+  is_active: number;
+  token_version: number;
+  /** 1 while the token's sign-in still has a refresh token that is not revoked. */
+  session_live: number;
+}
+
+// The caller's row and the liveness of the token's sign-in, in one statement:
+// logout and refresh-token reuse revoke the family, which ends its access
+// tokens too, while the user's other sign-ins (other families) live on.
+// refresh_tokens_family_idx makes the EXISTS one index probe.
+const USER_CHECK_SQL = `SELECT u.id, u.username, u.role, u.is_active, u.token_version,
+  EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = ?2 AND r.user_id = u.id AND r.revoked_at IS NULL) AS session_live
+FROM users u WHERE u.id = ?1`;
+
+/** The user check as a statement (no claims: a statement that finds nobody). */
+export const userCheckStatement = (
+  d1: D1Database,
+  claims: { userId: number; sessionId: string } | null | undefined,
+): D1PreparedStatement => d1.prepare(USER_CHECK_SQL).bind(claims?.userId ?? -1, claims?.sessionId ?? "");
