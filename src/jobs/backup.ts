@@ -8,8 +8,9 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
+import { backupTables, rowidSpan, rowsAfter, schemaVersion } from "../db/backups";
 import type { Bindings } from "../env";
-import { appConfig } from "../lib/config";
+import { createServiceContext, type ServiceContext } from "../services/context";
 
 const PAGE_ROWS = 2000;
 /**
@@ -37,44 +38,22 @@ export interface BackupManifest {
   tables: BackupFile[];
 }
 
-/** Tables a backup holds: everything but SQLite's and D1's own, and the FTS index (rebuilt by triggers). */
-export async function backupTables(d1: D1Database): Promise<string[]> {
-  const { results } = await d1
-    .prepare(
-      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'
-         AND name != 'd1_migrations' AND name NOT LIKE 'products_fts%' ORDER BY name`,
-    )
-    .all<{ name: string }>();
-  return results.map((r) => r.name);
-}
-
 const backupId = (at: Date) => at.toISOString().slice(0, 16).replace(":", "-");
 
-const quoteId = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-/**
- * Rows per page so that reading every table takes at most `budget` queries.
- * A table's rowid span (max − min + 1) bounds its row count from above and
- * costs an index lookup, not a scan; one query asks it for every table.
- */
+/** Rows per page so that reading every table takes at most `budget` queries. */
 async function pageRowsFor(d1: D1Database, tables: string[], minRows: number, budget: number): Promise<number> {
   if (tables.length === 0) return minRows;
-  const spans = tables
-    .map((table) => `(SELECT COALESCE(MAX(rowid) - MIN(rowid) + 1, 0) FROM ${quoteId(table)})`)
-    .join(" + ");
-  const row = await d1.prepare(`SELECT ${spans} AS span`).first<{ span: number }>();
+  const span = await rowidSpan(d1, tables);
   // Each table takes ⌈rows / page⌉ queries plus one that comes back short or empty.
   const pages = Math.max(1, budget - tables.length);
-  return Math.max(minRows, Math.ceil((row?.span ?? 0) / pages));
+  return Math.max(minRows, Math.ceil(span / pages));
 }
 
-async function exportTable(
-  d1: D1Database,
-  files: R2Bucket,
-  table: string,
-  key: string,
-  pageRows: number,
-): Promise<BackupFile> {
+/**
+ * A gzip file uploaded to R2 in parts as it is written: memory holds at most
+ * one part, and the SHA-256 and size are of the compressed bytes.
+ */
+async function gzipUpload(files: R2Bucket, key: string) {
   const upload = await files.createMultipartUpload(key, {
     httpMetadata: { contentType: "application/x-ndjson", contentEncoding: "gzip" },
   });
@@ -83,25 +62,29 @@ async function exportTable(
   const reader = gzip.readable.getReader();
   const hash = sha256.create();
   const parts: R2UploadedPart[] = [];
-  let pending: Uint8Array[] = [];
+  const pending: Uint8Array[] = [];
   let pendingBytes = 0;
   let bytes = 0;
 
+  /** Cuts one part of `size` bytes off the front of what is pending. */
+  const takePart = (size: number) => {
+    const part = new Uint8Array(size);
+    let filled = 0;
+    while (filled < size) {
+      const head = pending[0] as Uint8Array;
+      const take = Math.min(head.length, size - filled);
+      part.set(head.subarray(0, take), filled);
+      filled += take;
+      if (take === head.length) pending.shift();
+      else pending[0] = head.subarray(take);
+    }
+    pendingBytes -= size;
+    return part;
+  };
   const flush = async (final: boolean) => {
     while (pendingBytes >= PART_BYTES || (final && (pendingBytes > 0 || parts.length === 0))) {
       const size = final && pendingBytes < PART_BYTES ? pendingBytes : PART_BYTES;
-      const part = new Uint8Array(size);
-      let filled = 0;
-      while (filled < size) {
-        const head = pending[0] as Uint8Array;
-        const take = Math.min(head.length, size - filled);
-        part.set(head.subarray(0, take), filled);
-        filled += take;
-        if (take === head.length) pending.shift();
-        else pending[0] = head.subarray(take);
-      }
-      pendingBytes -= size;
-      parts.push(await upload.uploadPart(parts.length + 1, part));
+      parts.push(await upload.uploadPart(parts.length + 1, takePart(size)));
       if (final && pendingBytes === 0) break;
     }
   };
@@ -118,35 +101,44 @@ async function exportTable(
     await flush(true);
   })();
 
+  return {
+    write: (chunk: Uint8Array) => writer.write(chunk),
+    /** Ends the file and completes the upload; its compressed size and SHA-256. */
+    async finish() {
+      await writer.close();
+      await drain;
+      await upload.complete(parts);
+      return { bytes, sha256: bytesToHex(hash.digest()) };
+    },
+    abort: () => upload.abort().catch(() => undefined),
+  };
+}
+
+async function exportTable(
+  d1: D1Database,
+  files: R2Bucket,
+  table: string,
+  key: string,
+  pageRows: number,
+): Promise<BackupFile> {
+  const file = await gzipUpload(files, key);
   const encoder = new TextEncoder();
   let rows = 0;
-  let after = -Infinity;
+  let after: number | null = null;
   try {
     for (;;) {
-      const { results } = await d1
-        .prepare(`SELECT rowid AS __rowid, * FROM ${quoteId(table)} WHERE rowid > ?1 ORDER BY rowid LIMIT ?2`)
-        .bind(after === -Infinity ? -9007199254740991 : after, pageRows)
-        .all<Record<string, unknown> & { __rowid: number }>();
-      if (results.length === 0) break;
-      const text = results
-        .map(({ __rowid, ...row }) => {
-          after = __rowid;
-          return `${JSON.stringify(row)}\n`;
-        })
-        .join("");
-      rows += results.length;
-      await writer.write(encoder.encode(text));
-      if (results.length < pageRows) break;
+      const page = await rowsAfter(d1, table, after, pageRows);
+      if (page.length === 0) break;
+      after = page[page.length - 1]?.rowid ?? after;
+      rows += page.length;
+      await file.write(encoder.encode(page.map(({ row }) => `${JSON.stringify(row)}\n`).join("")));
+      if (page.length < pageRows) break;
     }
-    await writer.close();
-    await drain;
-    await upload.complete(parts);
+    return { table, key, rows, ...(await file.finish()) };
   } catch (error) {
-    await upload.abort().catch(() => undefined);
+    await file.abort();
     throw error;
   }
-  pending = [];
-  return { table, key, rows, bytes, sha256: bytesToHex(hash.digest()) };
 }
 
 export interface BackupOptions {
@@ -159,32 +151,31 @@ export async function runBackup(
   at: Date,
   options: BackupOptions = {},
 ): Promise<{ id: string; created: boolean; manifest?: BackupManifest }> {
+  const ctx = createServiceContext(env);
   const id = backupId(at);
   const prefix = `backups/${id}/`;
   if (await env.FILES.head(`${prefix}manifest.json`)) return { id, created: false };
-  const startedAt = new Date().toISOString();
-  const version = await env.DB.prepare("SELECT name FROM d1_migrations ORDER BY id DESC LIMIT 1")
-    .first<{ name: string }>()
-    .catch(() => null);
-  const names = await backupTables(env.DB);
+  const startedAt = ctx.now().toISOString();
+  const version = await schemaVersion(ctx.d1);
+  const names = await backupTables(ctx.d1);
   // Queries so far: the version, the table list, the sizes; the pages get the rest.
-  const pageRows = await pageRowsFor(env.DB, names, options.minPageRows ?? PAGE_ROWS, QUERY_BUDGET - 3);
+  const pageRows = await pageRowsFor(ctx.d1, names, options.minPageRows ?? PAGE_ROWS, QUERY_BUDGET - 3);
   const tables: BackupFile[] = [];
   for (const table of names) {
-    tables.push(await exportTable(env.DB, env.FILES, table, `${prefix}${table}.ndjson.gz`, pageRows));
+    tables.push(await exportTable(ctx.d1, env.FILES, table, `${prefix}${table}.ndjson.gz`, pageRows));
   }
   const manifest: BackupManifest = {
     id,
-    schema_version: version?.name ?? null,
+    schema_version: version,
     started_at: startedAt,
-    finished_at: new Date().toISOString(),
+    finished_at: ctx.now().toISOString(),
     tables,
   };
   // The manifest goes last: a backup without one is incomplete and ignored.
   await env.FILES.put(`${prefix}manifest.json`, JSON.stringify(manifest, null, 2), {
     httpMetadata: { contentType: "application/json" },
   });
-  await pruneBackups(env, at);
+  await pruneBackups(ctx, at);
   return { id, created: true, manifest };
 }
 
@@ -202,17 +193,18 @@ export async function listBackups(files: R2Bucket): Promise<BackupManifest[]> {
   return manifests.sort((a, b) => (a.id < b.id ? 1 : -1));
 }
 
-async function pruneBackups(env: Bindings, now: Date) {
-  const days = appConfig(env).backupRetentionDays;
-  const cutoff = backupId(new Date(now.getTime() - days * 86_400_000));
-  const page = await env.FILES.list({ prefix: "backups/", delimiter: "/" });
+/** Deletes every backup older than BACKUP_RETENTION_DAYS before `at` (the run's scheduled time). */
+async function pruneBackups(ctx: ServiceContext, at: Date) {
+  const files = ctx.env.FILES;
+  const cutoff = backupId(new Date(at.getTime() - ctx.config.backupRetentionDays * 86_400_000));
+  const page = await files.list({ prefix: "backups/", delimiter: "/" });
   for (const prefix of page.delimitedPrefixes) {
     const id = prefix.slice("backups/".length, -1);
     if (id >= cutoff) continue;
     let cursor: string | undefined;
     do {
-      const objects = await env.FILES.list({ prefix, ...(cursor ? { cursor } : {}) });
-      if (objects.objects.length) await env.FILES.delete(objects.objects.map((o) => o.key));
+      const objects = await files.list({ prefix, ...(cursor ? { cursor } : {}) });
+      if (objects.objects.length) await files.delete(objects.objects.map((o) => o.key));
       cursor = objects.truncated ? objects.cursor : undefined;
     } while (cursor);
   }

@@ -14,8 +14,16 @@
  * each round one DELETE of at most `chunk` rows, so a backlog (a first run on
  * an old database) drains over several runs instead of one long one.
  */
+import {
+  deleteSome,
+  keysCreatedBefore,
+  refreshTokensExpiredBefore,
+  type Sweep,
+  spentLoginCounters,
+} from "../db/housekeeping";
 import type { Bindings } from "../env";
-import { appConfig } from "../lib/config";
+import type { AppConfig } from "../lib/config";
+import { createServiceContext } from "../services/context";
 
 export interface HousekeepingLimits {
   chunk: number;
@@ -24,34 +32,16 @@ export interface HousekeepingLimits {
 
 export const HOUSEKEEPING_LIMITS: HousekeepingLimits = { chunk: 500, maxRounds: 10 };
 
-interface Sweep {
-  table: string;
-  /** Rows to delete, with `?1`, `?2`… bound to `params(now)`. */
-  where: string;
-  params: (now: Date) => (string | number)[];
-}
-
-export function sweeps(env: Bindings): Sweep[] {
-  const config = appConfig(env);
+/** What may go at `now`, by table (the table's name keys the run's counts). */
+export function sweeps(config: AppConfig, now: Date): Record<string, Sweep> {
   const windowMs = config.loginThrottle.lockoutSeconds * 1000;
-  return [
-    {
-      table: "login_attempts",
-      // Times in ms: the counting window is over and no lock lies ahead.
-      where: "window_started_at <= ?1 AND (locked_until IS NULL OR locked_until <= ?2)",
-      params: (now) => [now.getTime() - windowMs, now.getTime()],
-    },
-    {
-      table: "idempotency_keys",
-      where: "created_at < ?1",
-      params: (now) => [new Date(now.getTime() - config.idempotencyRetentionHours * 3_600_000).toISOString()],
-    },
-    {
-      table: "refresh_tokens",
-      where: "expires_at < ?1",
-      params: (now) => [now.toISOString()],
-    },
-  ];
+  const keysKeptMs = config.idempotencyRetentionHours * 3_600_000;
+  return {
+    // The counting window is over and no lock lies ahead.
+    login_attempts: spentLoginCounters(now.getTime() - windowMs, now.getTime()),
+    idempotency_keys: keysCreatedBefore(new Date(now.getTime() - keysKeptMs).toISOString()),
+    refresh_tokens: refreshTokensExpiredBefore(now.toISOString()),
+  };
 }
 
 /** Deletes what the sweeps select, at most `maxRounds × chunk` rows per table; returns the counts. */
@@ -60,20 +50,16 @@ export async function runHousekeeping(
   now = new Date(),
   limits: HousekeepingLimits = HOUSEKEEPING_LIMITS,
 ): Promise<Record<string, number>> {
+  const ctx = createServiceContext(env, { now: () => now });
   const deleted: Record<string, number> = {};
-  for (const sweep of sweeps(env)) {
-    const statement = env.DB.prepare(
-      `DELETE FROM ${sweep.table} WHERE rowid IN (SELECT rowid FROM ${sweep.table} WHERE ${sweep.where} LIMIT ${limits.chunk})`,
-    );
-    const params = sweep.params(now);
+  for (const [table, sweep] of Object.entries(sweeps(ctx.config, ctx.now()))) {
     let total = 0;
     for (let round = 0; round < limits.maxRounds; round++) {
-      const result = await statement.bind(...params).run();
-      const changes = result.meta.changes ?? 0;
+      const changes = await deleteSome(ctx.db, sweep, limits.chunk);
       total += changes;
       if (changes < limits.chunk) break;
     }
-    deleted[sweep.table] = total;
+    deleted[table] = total;
   }
   return deleted;
 }

@@ -3,6 +3,9 @@
  * the response (waitUntil): a failure here never fails a sale.
  */
 
+import { dbFor } from "../db/client";
+import { receiptAddress } from "../db/notifications";
+import { findProducts } from "../db/products";
 import { localDate } from "../domain/time-zone";
 import type { Bindings } from "../env";
 import { storeTimeZone } from "../lib/config";
@@ -20,14 +23,10 @@ const safely = async (env: Bindings, what: string, work: () => Promise<void>) =>
 /** An order just completed: its customer gets a receipt, if they have an email. */
 export const notifyOrderCompleted = (env: Bindings, orderId: number) =>
   safely(env, "receipt", async () => {
-    const row = await env.DB.prepare(
-      "SELECT o.order_number, c.email FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = ?1 AND c.email IS NOT NULL",
-    )
-      .bind(orderId)
-      .first<{ order_number: string; email: string }>();
-    if (!row) return;
+    const row = await receiptAddress(dbFor(env.DB), orderId);
+    if (!row?.email) return;
     await enqueueEmails(env.EMAIL_QUEUE, [
-      { kind: "receipt", to: row.email, data: { order_id: orderId }, dedupe_key: `receipt:${row.order_number}` },
+      { kind: "receipt", to: row.email, data: { order_id: orderId }, dedupe_key: `receipt:${row.orderNumber}` },
     ]);
   });
 
@@ -38,16 +37,14 @@ export const notifyOrderCompleted = (env: Bindings, orderId: number) =>
 export const notifyLowStock = (env: Bindings, productIds: number[]) =>
   safely(env, "low-stock alert", async () => {
     if (productIds.length === 0) return;
-    const { results } = await env.DB.prepare(
-      `SELECT id, name, sku, stock_quantity, min_stock_level FROM products
-       WHERE id IN (${productIds.map((_, i) => `?${i + 1}`).join(",")}) AND is_active = 1 AND stock_quantity <= min_stock_level`,
-    )
-      .bind(...productIds)
-      .all<{ id: number; name: string; sku: string; stock_quantity: number; min_stock_level: number }>();
-    if (results.length === 0) return;
+    const found = await findProducts(env.DB, productIds);
+    const low = [...found.values()]
+      .filter((p) => p.isActive && p.stockQuantity <= p.minStockLevel)
+      .sort((a, b) => a.id - b.id);
+    if (low.length === 0) return;
     const day = localDate(new Date(), storeTimeZone(env));
     const managers = await managerRecipients(env.DB);
-    const messages: EmailMessage[] = results.flatMap((product) =>
+    const messages: EmailMessage[] = low.flatMap((product) =>
       managers.map((manager) => ({
         kind: "low_stock" as const,
         to: manager.email,
@@ -55,8 +52,8 @@ export const notifyLowStock = (env: Bindings, productIds: number[]) =>
           product_id: product.id,
           name: product.name,
           sku: product.sku,
-          stock: product.stock_quantity,
-          minimum: product.min_stock_level,
+          stock: product.stockQuantity,
+          minimum: product.minStockLevel,
           date: day,
         },
         dedupe_key: `low_stock:${product.id}:${day}:${manager.id}`,

@@ -5,6 +5,7 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
+import { insertRows, type StoredRow } from "../db/backups";
 import type { BackupManifest } from "./backup";
 
 /** Parents before children; tables not listed follow in manifest order. */
@@ -57,7 +58,7 @@ export function inLoadOrder<T extends { table: string }>(tables: T[]): T[] {
 }
 
 /** The rows of one gzip NDJSON backup file, streamed. */
-export async function* ndjsonRows(body: ReadableStream<Uint8Array>): AsyncGenerator<Record<string, unknown>> {
+export async function* ndjsonRows(body: ReadableStream<Uint8Array>): AsyncGenerator<StoredRow> {
   // (Cast: Node's and workerd's stream typings disagree; both runtimes accept this.)
   const gunzip = new DecompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
   const decode = new TextDecoderStream() as unknown as ReadableWritablePair<string, Uint8Array>;
@@ -72,14 +73,12 @@ export async function* ndjsonRows(body: ReadableStream<Uint8Array>): AsyncGenera
     while (newline >= 0) {
       const line = rest.slice(0, newline);
       rest = rest.slice(newline + 1);
-      if (line.trim()) yield JSON.parse(line) as Record<string, unknown>;
+      if (line.trim()) yield JSON.parse(line) as StoredRow;
       newline = rest.indexOf("\n");
     }
   }
-  if (rest.trim()) yield JSON.parse(rest) as Record<string, unknown>;
+  if (rest.trim()) yield JSON.parse(rest) as StoredRow;
 }
-
-const quoteId = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** Loads every table of a verified backup into `d1`; returns rows loaded per table. */
 export async function restoreBackup(
@@ -94,20 +93,12 @@ export async function restoreBackup(
     const object = await files.get(file.key);
     if (!object) throw new Error(`Missing ${file.key}`);
     let statements: D1PreparedStatement[] = [];
-    let batchRows: Record<string, unknown>[] = [];
+    let batchRows: StoredRow[] = [];
     let columns: string[] | null = null;
     let count = 0;
     const flushRows = () => {
       if (!columns || batchRows.length === 0) return;
-      const cols = columns;
-      const placeholders = batchRows
-        .map((_, r) => `(${cols.map((_, c) => `?${r * cols.length + c + 1}`).join(", ")})`)
-        .join(", ");
-      statements.push(
-        d1
-          .prepare(`INSERT INTO ${quoteId(file.table)} (${cols.map(quoteId).join(", ")}) VALUES ${placeholders}`)
-          .bind(...batchRows.flatMap((row) => cols.map((c) => row[c] ?? null))),
-      );
+      statements.push(insertRows(d1, file.table, columns, batchRows));
       batchRows = [];
     };
     for await (const row of ndjsonRows(object.body)) {

@@ -1,126 +1,91 @@
 /**
- * Business reports, computed with GROUP BY in D1 (never by loading sales rows
- * into the Worker). Periods are local calendar days in STORE_TIMEZONE, turned
- * into UTC bucket bounds (see domain/report-range.ts).
- *
- * Sales count orders that took money: status completed or refunded
- * (cancelled and pending orders are left out). Refunds count on the day they
- * were given, and are netted from sales.
+ * Business reports: each reads its figures in one D1 round trip (the SQL is
+ * in db/reports.ts) and turns cents into the API's decimal money. Periods
+ * are UTC instants computed from local calendar days in STORE_TIMEZONE (see
+ * domain/report-range.ts); refunds count on the day they were given and are
+ * netted from sales.
  */
-
+import { Batch } from "../db/batch";
+import {
+  type CashierSalesRow,
+  type Instants,
+  type MethodTotalRow,
+  moneyRefunded,
+  moneyTaken,
+  orderOutcomes,
+  type ProductSalesRow,
+  paymentsTakenByMethod,
+  refundsByBucket,
+  refundsByCashier,
+  refundsByMethod,
+  type SalesBucketRow,
+  salesByBucket,
+  salesByCashier,
+  salesByCategory,
+  stockTotals,
+  topCustomers,
+  topProducts,
+} from "../db/reports";
 import { PAYMENT_METHODS } from "../db/schema";
 import { toDecimal } from "../domain/money";
-import type { Bucket } from "../domain/report-range";
-import { addDays, localDayStart } from "../domain/time-zone";
+import { type Bucket, rangeInstants } from "../domain/report-range";
+import type { ServiceContext } from "./context";
 
-const SOLD = "('completed', 'refunded')";
-const TAKEN = "('completed', 'partially_refunded', 'refunded')";
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+type Ctx = Pick<ServiceContext, "d1">;
 
-/** A VALUES table of buckets. The bounds are instants we computed, checked before they are inlined. */
-function bucketTable(list: Bucket[]): string {
-  const rows = list.map((b, i) => {
-    if (!ISO.test(b.start) || !ISO.test(b.end)) throw new Error("bad bucket bound");
-    return `(${i}, '${b.start}', '${b.end}')`;
-  });
-  return `b(i, s, e) AS (VALUES ${rows.join(", ")})`;
+/** Sum ÷ count in cents, rounded, as money (0 when there is nothing to divide). */
+const average = (sum: number, count: number) => (count ? toDecimal(Math.round(sum / count)) : 0);
+
+const salesBucketView = (bucket: Bucket, row: SalesBucketRow, refunded: number) => ({
+  period: bucket.label,
+  start: bucket.start,
+  end: bucket.end,
+  orders: row.orders,
+  gross_sales: toDecimal(row.gross),
+  discounts: toDecimal(row.discounts),
+  tax: toDecimal(row.tax),
+  total_sales: toDecimal(row.total),
+  refunds: toDecimal(refunded),
+  net_sales: toDecimal(row.total - refunded),
+  average_order_value: average(row.total, row.orders),
+});
+
+export type SalesBucket = ReturnType<typeof salesBucketView>;
+
+/** Sales per bucket, every bucket listed (empty ones with zeros). */
+export async function salesReport(ctx: Ctx, list: Bucket[]): Promise<SalesBucket[]> {
+  const batch = new Batch(ctx.d1);
+  const sales = batch.add(salesByBucket(ctx.d1, list));
+  const refunds = batch.add(refundsByBucket(ctx.d1, list));
+  await batch.commit();
+  const refundBy = new Map(refunds.value.map((r) => [r.i, r.refunds]));
+  return sales.value.map((row) => salesBucketView(list[row.i] as Bucket, row, refundBy.get(row.i) ?? 0));
 }
 
-const rows = <T>(result: D1Result | undefined) => (result?.results ?? []) as T[];
+const productLineView = (r: ProductSalesRow) => ({
+  product_id: r.product_id,
+  name: r.name,
+  sku: r.sku,
+  category_id: r.categoryId,
+  units_sold: r.units,
+  revenue: toDecimal(r.revenue),
+  cost: toDecimal(r.cost),
+  margin: toDecimal(r.revenue - r.cost),
+  margin_percent: r.revenue ? Math.round(((r.revenue - r.cost) / r.revenue) * 1000) / 10 : 0,
+});
 
-export async function salesReport(d1: D1Database, list: Bucket[]) {
-  const table = bucketTable(list);
-  const [sales, refunds] = await d1.batch([
-    d1.prepare(
-      `WITH ${table}
-       SELECT b.i AS i, COUNT(o.created_at) AS orders, COALESCE(SUM(o.subtotal), 0) AS gross,
-              COALESCE(SUM(o.discount + o.points_discount), 0) AS discounts, COALESCE(SUM(o.tax), 0) AS tax,
-              COALESCE(SUM(o.total), 0) AS total
-       FROM b LEFT JOIN orders o ON o.created_at >= b.s AND o.created_at < b.e AND o.status IN ${SOLD}
-       GROUP BY b.i ORDER BY b.i`,
-    ),
-    d1.prepare(
-      `WITH ${table}
-       SELECT b.i AS i, COALESCE(SUM(r.amount), 0) AS refunds
-       FROM b LEFT JOIN refunds r ON r.created_at >= b.s AND r.created_at < b.e
-       GROUP BY b.i ORDER BY b.i`,
-    ),
-  ]);
-  const refundBy = new Map(rows<{ i: number; refunds: number }>(refunds).map((r) => [r.i, r.refunds]));
-  return rows<{ i: number; orders: number; gross: number; discounts: number; tax: number; total: number }>(sales).map(
-    (row) => {
-      const bucket = list[row.i] as Bucket;
-      const refunded = refundBy.get(row.i) ?? 0;
-      return {
-        period: bucket.label,
-        start: bucket.start,
-        end: bucket.end,
-        orders: row.orders,
-        gross_sales: toDecimal(row.gross),
-        discounts: toDecimal(row.discounts),
-        tax: toDecimal(row.tax),
-        total_sales: toDecimal(row.total),
-        refunds: toDecimal(refunded),
-        net_sales: toDecimal(row.total - refunded),
-        average_order_value: row.orders ? toDecimal(Math.round(row.total / row.orders)) : 0,
-      };
-    },
-  );
-}
-
-export async function productSalesReport(d1: D1Database, start: string, end: string, limit: number) {
-  const sold = `SELECT i.product_id AS product_id, SUM(i.quantity) AS units, SUM(i.subtotal) AS revenue
-                FROM orders o JOIN order_items i ON i.order_id = o.id
-                WHERE o.created_at >= ?1 AND o.created_at < ?2 AND o.status IN ${SOLD}
-                GROUP BY i.product_id`;
-  const top = (order: string) =>
-    d1
-      .prepare(
-        `WITH sold AS (${sold})
-         SELECT s.product_id, p.name, p.sku, p.category_id, s.units, s.revenue, s.units * p.cost_price AS cost
-         FROM sold s JOIN products p ON p.id = s.product_id ORDER BY ${order} LIMIT ?3`,
-      )
-      .bind(start, end, limit);
-  const [byUnits, byRevenue, byCategory] = await d1.batch([
-    top("s.units DESC, s.revenue DESC, s.product_id"),
-    top("s.revenue DESC, s.units DESC, s.product_id"),
-    d1
-      .prepare(
-        `WITH sold AS (${sold})
-         SELECT p.category_id, COALESCE(c.name, 'Uncategorised') AS category, SUM(s.units) AS units, SUM(s.revenue) AS revenue,
-                SUM(s.units * p.cost_price) AS cost
-         FROM sold s JOIN products p ON p.id = s.product_id LEFT JOIN categories c ON c.id = p.category_id
-         GROUP BY p.category_id ORDER BY revenue DESC`,
-      )
-      .bind(start, end),
-  ]);
-  type Row = {
-    product_id: number;
-    name: string;
-    sku: string;
-    category_id: number | null;
-    units: number;
-    revenue: number;
-    cost: number;
-  };
-  const view = (r: Row) => ({
-    product_id: r.product_id,
-    name: r.name,
-    sku: r.sku,
-    category_id: r.category_id,
-    units_sold: r.units,
-    revenue: toDecimal(r.revenue),
-    cost: toDecimal(r.cost),
-    margin: toDecimal(r.revenue - r.cost),
-    margin_percent: r.revenue ? Math.round(((r.revenue - r.cost) / r.revenue) * 1000) / 10 : 0,
-  });
+/** The `limit` top sellers by units and by revenue, with margin, and every category's sales. */
+export async function productSalesReport(ctx: Ctx, input: Instants & { limit: number }) {
+  const batch = new Batch(ctx.d1);
+  const byUnits = batch.add(topProducts(ctx.d1, input, "units", input.limit));
+  const byRevenue = batch.add(topProducts(ctx.d1, input, "revenue", input.limit));
+  const byCategory = batch.add(salesByCategory(ctx.d1, input));
+  await batch.commit();
   return {
-    top_by_units: rows<Row>(byUnits).map(view),
-    top_by_revenue: rows<Row>(byRevenue).map(view),
-    categories: rows<{ category_id: number | null; category: string; units: number; revenue: number; cost: number }>(
-      byCategory,
-    ).map((r) => ({
-      category_id: r.category_id,
+    top_by_units: byUnits.value.map(productLineView),
+    top_by_revenue: byRevenue.value.map(productLineView),
+    categories: byCategory.value.map((r) => ({
+      category_id: r.categoryId,
       category: r.category,
       units_sold: r.units,
       revenue: toDecimal(r.revenue),
@@ -129,27 +94,15 @@ export async function productSalesReport(d1: D1Database, start: string, end: str
   };
 }
 
-export async function paymentMethodsReport(d1: D1Database, start: string, end: string) {
-  const [taken, refunded] = await d1.batch([
-    d1
-      .prepare(
-        `SELECT payment_method, COUNT(*) AS count, SUM(amount) AS amount FROM payments
-         WHERE created_at >= ?1 AND created_at < ?2 AND status IN ${TAKEN} GROUP BY payment_method`,
-      )
-      .bind(start, end),
-    d1
-      .prepare(
-        `SELECT p.payment_method, COUNT(*) AS count, SUM(r.amount) AS amount FROM refunds r JOIN payments p ON p.id = r.payment_id
-         WHERE r.created_at >= ?1 AND r.created_at < ?2 GROUP BY p.payment_method`,
-      )
-      .bind(start, end),
-  ]);
-  const takenBy = new Map(
-    rows<{ payment_method: string; count: number; amount: number }>(taken).map((r) => [r.payment_method, r]),
-  );
-  const refundBy = new Map(
-    rows<{ payment_method: string; count: number; amount: number }>(refunded).map((r) => [r.payment_method, r]),
-  );
+/** Every payment method (those without payments too): money taken, refunds given, net. */
+export async function paymentMethodsReport(ctx: Ctx, period: Instants) {
+  const batch = new Batch(ctx.d1);
+  const taken = batch.add(paymentsTakenByMethod(ctx.d1, period));
+  const refunded = batch.add(refundsByMethod(ctx.d1, period));
+  await batch.commit();
+  const byMethod = (rows: MethodTotalRow[]) => new Map(rows.map((r) => [r.payment_method, r]));
+  const takenBy = byMethod(taken.value);
+  const refundBy = byMethod(refunded.value);
   return PAYMENT_METHODS.map((method) => {
     const t = takenBy.get(method);
     const r = refundBy.get(method);
@@ -164,78 +117,36 @@ export async function paymentMethodsReport(d1: D1Database, start: string, end: s
   });
 }
 
-export async function inventoryReport(d1: D1Database) {
-  const row = await d1
-    .prepare(
-      `SELECT COUNT(*) AS total_products,
-              COALESCE(SUM(CASE WHEN stock_quantity <= min_stock_level THEN 1 ELSE 0 END), 0) AS low_stock_count,
-              COALESCE(SUM(CASE WHEN stock_quantity = 0 THEN 1 ELSE 0 END), 0) AS out_of_stock_count,
-              COALESCE(SUM(stock_quantity), 0) AS units_on_hand,
-              COALESCE(SUM(stock_quantity * cost_price), 0) AS at_cost,
-              COALESCE(SUM(stock_quantity * price), 0) AS at_retail
-       FROM products WHERE is_active = 1`,
-    )
-    .first<{
-      total_products: number;
-      low_stock_count: number;
-      out_of_stock_count: number;
-      units_on_hand: number;
-      at_cost: number;
-      at_retail: number;
-    }>();
-  const r = row ?? {
-    total_products: 0,
-    low_stock_count: 0,
-    out_of_stock_count: 0,
-    units_on_hand: 0,
-    at_cost: 0,
-    at_retail: 0,
-  };
+/** Stock on hand of active products: counts, and value at cost and at retail. */
+export async function inventoryReport(ctx: Ctx) {
+  const batch = new Batch(ctx.d1);
+  const totals = batch.add(stockTotals(ctx.d1));
+  await batch.commit();
+  const r = totals.value[0];
   return {
-    total_products: r.total_products,
-    low_stock_count: r.low_stock_count,
-    out_of_stock_count: r.out_of_stock_count,
-    units_on_hand: r.units_on_hand,
+    total_products: r?.total_products ?? 0,
+    low_stock_count: r?.low_stock_count ?? 0,
+    out_of_stock_count: r?.out_of_stock_count ?? 0,
+    units_on_hand: r?.units_on_hand ?? 0,
     /** Valued at cost, as stock is on the books. */
-    total_inventory_value: toDecimal(r.at_cost),
-    value_at_cost: toDecimal(r.at_cost),
-    value_at_retail: toDecimal(r.at_retail),
+    total_inventory_value: toDecimal(r?.at_cost ?? 0),
+    value_at_cost: toDecimal(r?.at_cost ?? 0),
+    value_at_retail: toDecimal(r?.at_retail ?? 0),
   };
 }
 
-/** The contract's daily summary, for one local calendar day. */
-export async function dailySummary(d1: D1Database, date: string, tz: string) {
-  const start = localDayStart(date, tz).toISOString();
-  const end = localDayStart(addDays(date, 1), tz).toISOString();
-  const [orders, received, refunded] = await d1.batch([
-    d1
-      .prepare(
-        `SELECT COUNT(*) AS total_orders,
-                COALESCE(SUM(CASE WHEN status IN ${SOLD} THEN 1 ELSE 0 END), 0) AS completed_orders,
-                COALESCE(SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END), 0) AS cancelled_orders,
-                COALESCE(SUM(CASE WHEN status IN ${SOLD} THEN total ELSE 0 END), 0) AS total_sales,
-                COALESCE(SUM(CASE WHEN status = 'pending' THEN total - paid_amount ELSE 0 END), 0) AS pending_amount
-         FROM orders WHERE created_at >= ?1 AND created_at < ?2`,
-      )
-      .bind(start, end),
-    d1
-      .prepare(
-        `SELECT COALESCE(SUM(amount), 0) AS taken FROM payments WHERE created_at >= ?1 AND created_at < ?2 AND status IN ${TAKEN}`,
-      )
-      .bind(start, end),
-    d1
-      .prepare("SELECT COALESCE(SUM(amount), 0) AS refunds FROM refunds WHERE created_at >= ?1 AND created_at < ?2")
-      .bind(start, end),
-  ]);
-  const o = rows<{
-    total_orders: number;
-    completed_orders: number;
-    cancelled_orders: number;
-    total_sales: number;
-    pending_amount: number;
-  }>(orders)[0];
-  const taken = rows<{ taken: number }>(received)[0]?.taken ?? 0;
-  const refunds = rows<{ refunds: number }>(refunded)[0]?.refunds ?? 0;
+/** The contract's daily summary, for one local calendar day (`date`) in the time zone `tz`. */
+export async function dailySummary(ctx: Ctx, input: { date: string; tz: string }) {
+  const { date, tz } = input;
+  const day = rangeInstants({ start_date: date, end_date: date }, tz);
+  const batch = new Batch(ctx.d1);
+  const outcomes = batch.add(orderOutcomes(ctx.d1, day));
+  const received = batch.add(moneyTaken(ctx.d1, day));
+  const refunded = batch.add(moneyRefunded(ctx.d1, day));
+  await batch.commit();
+  const o = outcomes.value[0];
+  const taken = received.value[0]?.taken ?? 0;
+  const refunds = refunded.value[0]?.refunds ?? 0;
   return {
     date,
     total_orders: o?.total_orders ?? 0,
@@ -248,67 +159,39 @@ export async function dailySummary(d1: D1Database, date: string, tz: string) {
   };
 }
 
-export async function customersReport(d1: D1Database, limit: number) {
-  const { results } = await d1
-    .prepare(
-      `SELECT c.id, c.first_name, c.last_name, c.email, c.total_spent, c.loyalty_points,
-              (SELECT COUNT(*) FROM orders o WHERE o.customer_id = c.id AND o.status IN ${SOLD}) AS order_count
-       FROM customers c WHERE c.total_spent > 0 ORDER BY c.total_spent DESC, c.id LIMIT ?1`,
-    )
-    .bind(limit)
-    .all<{
-      id: number;
-      first_name: string;
-      last_name: string;
-      email: string | null;
-      total_spent: number;
-      loyalty_points: number;
-      order_count: number;
-    }>();
-  return results.map((c) => ({
+/** The `limit` customers who spent most, with their order count and points. */
+export async function customersReport(ctx: Ctx, input: { limit: number }) {
+  const batch = new Batch(ctx.d1);
+  const top = batch.add(topCustomers(ctx.d1, input.limit));
+  await batch.commit();
+  return top.value.map((c) => ({
     customer_id: c.id,
-    name: `${c.first_name} ${c.last_name}`,
+    name: `${c.firstName} ${c.lastName}`,
     email: c.email,
-    total_spent: toDecimal(c.total_spent),
+    total_spent: toDecimal(c.totalSpent),
     order_count: c.order_count,
-    loyalty_points: c.loyalty_points,
+    loyalty_points: c.loyaltyPoints,
   }));
 }
 
-export async function cashiersReport(d1: D1Database, start: string, end: string) {
-  const [sales, refunds] = await d1.batch([
-    d1
-      .prepare(
-        `SELECT u.id AS user_id, u.username, u.full_name, COUNT(o.id) AS orders, COALESCE(SUM(o.total), 0) AS sales
-         FROM orders o JOIN users u ON u.id = o.user_id
-         WHERE o.created_at >= ?1 AND o.created_at < ?2 AND o.status IN ${SOLD}
-         GROUP BY u.id ORDER BY sales DESC`,
-      )
-      .bind(start, end),
-    d1
-      .prepare(
-        `SELECT o.user_id, COUNT(r.id) AS count, SUM(r.amount) AS amount FROM refunds r JOIN orders o ON o.id = r.order_id
-         WHERE r.created_at >= ?1 AND r.created_at < ?2 GROUP BY o.user_id`,
-      )
-      .bind(start, end),
-  ]);
-  const refundBy = new Map(
-    rows<{ user_id: number; count: number; amount: number }>(refunds).map((r) => [r.user_id, r]),
-  );
-  return rows<{ user_id: number; username: string; full_name: string | null; orders: number; sales: number }>(
-    sales,
-  ).map((u) => {
-    const r = refundBy.get(u.user_id);
-    return {
-      user_id: u.user_id,
-      username: u.username,
-      full_name: u.full_name,
-      orders: u.orders,
-      sales: toDecimal(u.sales),
-      refunds: toDecimal(r?.amount ?? 0),
-      refund_count: r?.count ?? 0,
-      net_sales: toDecimal(u.sales - (r?.amount ?? 0)),
-      average_order_value: u.orders ? toDecimal(Math.round(u.sales / u.orders)) : 0,
-    };
-  });
+const cashierView = (u: CashierSalesRow, refunds: { count: number; amount: number } | undefined) => ({
+  user_id: u.user_id,
+  username: u.username,
+  full_name: u.fullName,
+  orders: u.orders,
+  sales: toDecimal(u.sales),
+  refunds: toDecimal(refunds?.amount ?? 0),
+  refund_count: refunds?.count ?? 0,
+  net_sales: toDecimal(u.sales - (refunds?.amount ?? 0)),
+  average_order_value: average(u.sales, u.orders),
+});
+
+/** Each cashier's sold orders, sales and the refunds given on their orders, best seller first. */
+export async function cashiersReport(ctx: Ctx, period: Instants) {
+  const batch = new Batch(ctx.d1);
+  const sales = batch.add(salesByCashier(ctx.d1, period));
+  const refunds = batch.add(refundsByCashier(ctx.d1, period));
+  await batch.commit();
+  const refundBy = new Map(refunds.value.map((r) => [r.user_id, r]));
+  return sales.value.map((u) => cashierView(u, refundBy.get(u.user_id)));
 }

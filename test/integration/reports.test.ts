@@ -6,6 +6,7 @@ import * as reports from "../../src/services/reports";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createCategory, createProduct } from "../helpers/catalog";
+import { testContext } from "../helpers/context";
 
 /**
  * A hand-made history written straight into D1, so every expected figure
@@ -84,7 +85,7 @@ async function insertOrders(orders: FixtureOrder[]) {
 }
 
 // Services called directly get the D1 limits guard the Worker gives them.
-const db = guardD1(env.DB);
+const ctx = testContext({ d1: guardD1(env.DB) });
 
 describe("reports in a time zone with DST (services on real D1)", () => {
   it("puts sales on the right local day and nets refunds on theirs", async ({ expect }) => {
@@ -143,14 +144,17 @@ describe("reports in a time zone with DST (services on real D1)", () => {
     ]);
     const tz = "America/New_York";
     const days = await reports.salesReport(
-      db,
+      ctx,
       buckets({ start_date: "2026-11-09", end_date: "2026-11-10" }, "day", tz),
     );
     expect(days.map((d) => [d.period, d.orders, d.total_sales, d.refunds, d.net_sales])).toEqual([
       ["2026-11-09", 1, 10, 0, 10],
       ["2026-11-10", 1, 20, 5, 15],
     ]);
-    const dst = await reports.salesReport(db, buckets({ start_date: "2026-10-31", end_date: "2026-11-02" }, "day", tz));
+    const dst = await reports.salesReport(
+      ctx,
+      buckets({ start_date: "2026-10-31", end_date: "2026-11-02" }, "day", tz),
+    );
     expect(dst.map((d) => [d.period, d.orders, d.total_sales])).toEqual([
       ["2026-10-31", 0, 0],
       ["2026-11-01", 2, 7],
@@ -160,7 +164,7 @@ describe("reports in a time zone with DST (services on real D1)", () => {
 
     // In UTC the same history splits differently: A and B are both on the 10th.
     const utc = await reports.salesReport(
-      db,
+      ctx,
       buckets({ start_date: "2026-11-09", end_date: "2026-11-10" }, "day", "UTC"),
     );
     expect(utc.map((d) => [d.period, d.orders, d.total_sales])).toEqual([
@@ -168,7 +172,7 @@ describe("reports in a time zone with DST (services on real D1)", () => {
       ["2026-11-10", 2, 30],
     ]);
 
-    const summary = await reports.dailySummary(db, "2026-11-10", tz);
+    const summary = await reports.dailySummary(ctx, { date: "2026-11-10", tz });
     expect(summary).toEqual({
       date: "2026-11-10",
       total_orders: 3, // B, C and D (A belongs to the 9th)
@@ -181,7 +185,7 @@ describe("reports in a time zone with DST (services on real D1)", () => {
     });
 
     const { start, end } = rangeInstants({ start_date: "2026-11-09", end_date: "2026-11-10" }, tz);
-    const methods = await reports.paymentMethodsReport(db, start, end);
+    const methods = await reports.paymentMethodsReport(ctx, { start, end });
     expect(methods.find((m) => m.payment_method === "credit_card")).toMatchObject({
       count: 1,
       amount: 20,
@@ -191,7 +195,7 @@ describe("reports in a time zone with DST (services on real D1)", () => {
     expect(methods.find((m) => m.payment_method === "cash")).toMatchObject({ count: 1, amount: 10, net_amount: 10 });
     expect(methods).toHaveLength(7);
 
-    const products = await reports.productSalesReport(db, start, end, 5);
+    const products = await reports.productSalesReport(ctx, { start, end, limit: 5 });
     expect(products.top_by_units[0]).toMatchObject({
       product_id: p.id,
       units_sold: 30,
@@ -201,7 +205,7 @@ describe("reports in a time zone with DST (services on real D1)", () => {
       margin_percent: 50,
     });
 
-    const cashiers = await reports.cashiersReport(db, start, end);
+    const cashiers = await reports.cashiersReport(ctx, { start, end });
     expect(cashiers).toEqual([
       expect.objectContaining({
         user_id: cashier.id,

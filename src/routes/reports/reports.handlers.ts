@@ -1,33 +1,15 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { salesChartSvg } from "../../documents/sales-chart";
-import {
-  buckets,
-  type DayRange,
-  dayCount,
-  MAX_HOUR_RANGE_DAYS,
-  rangeInstants,
-  resolveRange,
-} from "../../domain/report-range";
-import { localDate } from "../../domain/time-zone";
 import type { AppEnv } from "../../env";
-import { appConfig, storeTimeZone } from "../../lib/config";
-import { invalidField } from "../../lib/errors";
 import { toCsv } from "../../lib/http/csv";
+import * as daily from "../../services/daily-reports";
+import type { SalesBucket } from "../../services/reports";
 import * as reports from "../../services/reports";
+import * as requests from "../../services/reports-requests";
 import type * as routes from "./reports.routes";
 
 type Ctx = Context<AppEnv>;
-const tz = (c: Ctx) => storeTimeZone(c.env);
-
-function range(
-  c: Ctx,
-  query: { days?: number | undefined; start_date?: string | undefined; end_date?: string | undefined },
-): DayRange {
-  const resolved = resolveRange(query, tz(c));
-  if (!resolved.ok) throw invalidField(["query", resolved.field], resolved.reason);
-  return resolved.range;
-}
 
 /**
  * JSON `{data, ...parameters}`, or the rows as CSV. (Typed as `never`: one
@@ -49,8 +31,6 @@ function answer(
   return c.json(body, 200) as never;
 }
 
-type SalesBucket = Awaited<ReturnType<typeof reports.salesReport>>[number];
-
 /**
  * A bucket with the replaced API's field names beside today's, for old
  * dashboards (JSON only: the CSV keeps its columns). `total_sales` is already
@@ -66,78 +46,62 @@ const withReplacedApiNames = (bucket: SalesBucket) => ({
 
 export const sales: RouteHandler<typeof routes.sales, AppEnv> = async (c) => {
   const q = c.req.valid("query");
-  const r = range(c, q);
-  if (q.group_by === "hour" && Date.parse(r.end_date) - Date.parse(r.start_date) >= MAX_HOUR_RANGE_DAYS * 86_400_000) {
-    throw invalidField(["query", "group_by"], `Hourly buckets cover at most ${MAX_HOUR_RANGE_DAYS} days`);
-  }
-  const data = await reports.salesReport(c.env.DB, buckets(r, q.group_by, tz(c)));
+  const report = await requests.salesOverRange(c.var.ctx, q);
   if (q.format === "svg") {
-    const svg = salesChartSvg(
-      data,
-      `Net sales by ${q.group_by}, ${r.start_date} to ${r.end_date}`,
-      appConfig(c.env).documents.currency,
-    );
-    return c.body(svg, 200, {
+    const title = `Net sales by ${q.group_by}, ${report.start_date} to ${report.end_date}`;
+    return c.body(salesChartSvg(report.data, title, c.var.ctx.config.documents.currency), 200, {
       "Content-Type": "image/svg+xml; charset=utf-8",
       "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
     }) as never;
   }
-  const body = {
-    data: data.map(withReplacedApiNames),
-    group_by: q.group_by,
-    days: dayCount(r),
-    ...r,
-    time_zone: tz(c),
-  };
-  return answer(c, q.format, body, () => data, "sales");
+  const body = { ...report, data: report.data.map(withReplacedApiNames) };
+  return answer(c, q.format, body, () => report.data, "sales");
 };
 
 export const productsSales: RouteHandler<typeof routes.productsSales, AppEnv> = async (c) => {
   const q = c.req.valid("query");
-  const r = range(c, q);
-  const { start, end } = rangeInstants(r, tz(c));
-  const data = await reports.productSalesReport(c.env.DB, start, end, q.limit);
+  const report = await requests.productSalesOverRange(c.var.ctx, q);
+  const { data } = report;
   const csv = () => [
     ...data.top_by_units.map((row, i) => ({ list: "top_by_units", rank: i + 1, ...row })),
     ...data.top_by_revenue.map((row, i) => ({ list: "top_by_revenue", rank: i + 1, ...row })),
     ...data.categories.map((row, i) => ({ list: "categories", rank: i + 1, ...row })),
   ];
-  return answer(c, q.format, { data, limit: q.limit, ...r, time_zone: tz(c) }, csv, "products-sales");
+  return answer(c, q.format, report, csv, "products-sales");
 };
 
 export const paymentMethods: RouteHandler<typeof routes.paymentMethods, AppEnv> = async (c) => {
   const q = c.req.valid("query");
-  const r = range(c, q);
-  const { start, end } = rangeInstants(r, tz(c));
-  const data = await reports.paymentMethodsReport(c.env.DB, start, end);
-  return answer(c, q.format, { data, ...r, time_zone: tz(c) }, () => data, "payment-methods");
+  const report = await requests.paymentMethodsOverRange(c.var.ctx, q);
+  return answer(c, q.format, report, () => report.data, "payment-methods");
 };
 
 export const inventory: RouteHandler<typeof routes.inventory, AppEnv> = async (c) => {
   const q = c.req.valid("query");
-  const data = await reports.inventoryReport(c.env.DB);
+  const data = await reports.inventoryReport(c.var.ctx);
   return answer(c, q.format, { data }, () => [data], "inventory");
 };
 
 export const dailySummary: RouteHandler<typeof routes.dailySummary, AppEnv> = async (c) => {
   const q = c.req.valid("query");
-  const date = q.date ?? localDate(new Date(), tz(c));
-  const resolved = resolveRange({ start_date: date, end_date: date }, tz(c));
-  if (!resolved.ok) throw invalidField(["query", "date"], resolved.reason);
-  const data = await reports.dailySummary(c.env.DB, date, tz(c));
-  return answer(c, q.format, { data, date, time_zone: tz(c) }, () => [data], `daily-summary-${date}`);
+  const report = await requests.dailySummaryOf(c.var.ctx, q);
+  return answer(c, q.format, report, () => [report.data], `daily-summary-${report.date}`);
 };
 
 export const customers: RouteHandler<typeof routes.customers, AppEnv> = async (c) => {
   const q = c.req.valid("query");
-  const data = await reports.customersReport(c.env.DB, q.limit);
+  const data = await reports.customersReport(c.var.ctx, q);
   return answer(c, q.format, { data, limit: q.limit }, () => data, "customers");
 };
 
 export const cashiers: RouteHandler<typeof routes.cashiers, AppEnv> = async (c) => {
   const q = c.req.valid("query");
-  const r = range(c, q);
-  const { start, end } = rangeInstants(r, tz(c));
-  const data = await reports.cashiersReport(c.env.DB, start, end);
-  return answer(c, q.format, { data, ...r, time_zone: tz(c) }, () => data, "cashiers");
+  const report = await requests.cashiersOverRange(c.var.ctx, q);
+  return answer(c, q.format, report, () => report.data, "cashiers");
 };
+
+export const dailyReports: RouteHandler<typeof routes.dailyReports, AppEnv> = async (c) =>
+  c.json(await daily.listDailyReports(c.var.ctx, c.req.valid("query")), 200);
+
+export const dailyReport: RouteHandler<typeof routes.dailyReport, AppEnv> = async (c) =>
+  c.json(await daily.getDailyReport(c.var.ctx, c.req.valid("param").date), 200);

@@ -1,5 +1,4 @@
 import { createRouter } from "../../lib/http/create-router";
-import * as daily from "./daily-reports";
 import * as handlers from "./reports.handlers";
 import * as routes from "./reports.routes";
 
@@ -11,5 +10,5 @@ export const reportsRouter = createRouter()
   .openapi(routes.dailySummary, handlers.dailySummary)
   .openapi(routes.customers, handlers.customers)
   .openapi(routes.cashiers, handlers.cashiers)
-  .openapi(daily.list, daily.listHandler)
-  .openapi(daily.get, daily.getHandler);
+  .openapi(routes.dailyReports, handlers.dailyReports)
+  .openapi(routes.dailyReport, handlers.dailyReport);

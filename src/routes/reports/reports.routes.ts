@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requirePermission } from "../../lib/auth/middleware";
-import { AUTHED_ERRORS, BEARER_SECURITY, errorResponses } from "../../lib/http/openapi";
+import { AUTHED_ERRORS, BEARER_SECURITY, errorResponses, jsonContent } from "../../lib/http/openapi";
 import * as s from "./reports.schemas";
 
 const report = <Q extends z.ZodObject, R extends z.ZodType>(
@@ -74,3 +74,31 @@ export const cashiers = report(
   s.RangeQuery,
   s.CashiersReportSchema,
 );
+
+export const dailyReports = createRoute({
+  method: "get",
+  path: "/daily",
+  tags: ["reports"],
+  summary: "Stored daily reports, newest first",
+  security: BEARER_SECURITY,
+  middleware: [requirePermission("reports:read")],
+  request: { query: s.DailyReportsQuery },
+  responses: {
+    200: jsonContent(s.DailyReportsPageSchema, "Reports"),
+    ...errorResponses(...AUTHED_ERRORS),
+  },
+});
+
+export const dailyReport = createRoute({
+  method: "get",
+  path: "/daily/{date}",
+  tags: ["reports"],
+  summary: "One stored daily report",
+  security: BEARER_SECURITY,
+  middleware: [requirePermission("reports:read")],
+  request: { params: s.DailyReportParams },
+  responses: {
+    200: jsonContent(s.StoredDailyReportSchema, "The report"),
+    ...errorResponses(...AUTHED_ERRORS, 404),
+  },
+});

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { LocalDateQuery } from "../../lib/http/fields";
+import { PaginationQuerySchema } from "../../lib/http/openapi";
 
 export const RangeQuery = z.object({
   days: z.coerce
@@ -175,3 +176,29 @@ export const CashiersReportSchema = z
     ...Period,
   })
   .openapi("CashiersReport");
+
+/** A stored daily report as GET /reports/daily lists it. */
+const DailyReportSummary = z.object({
+  date: z.string(),
+  time_zone: z.string(),
+  emailed: z.number().int(),
+  created_at: z.string(),
+});
+
+export const DailyReportsQuery = PaginationQuerySchema;
+
+export const DailyReportsPageSchema = z.object({
+  total: z.number().int(),
+  skip: z.number().int(),
+  limit: z.number().int(),
+  data: z.array(DailyReportSummary),
+});
+
+export const DailyReportParams = z.object({
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, "Use YYYY-MM-DD")
+    .openapi({ param: { name: "date", in: "path" } }),
+});
+
+export const StoredDailyReportSchema = z.object({ data: z.record(z.string(), z.unknown()), date: z.string() });

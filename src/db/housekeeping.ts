@@ -1,0 +1,49 @@
+/**
+ * What the hourly housekeeping deletes: rows of tables that only ever grow,
+ * once nothing needs them. Each condition below is the whole rule for its
+ * table; `deleteSome` removes at most `limit` matching rows per call, so a
+ * run's work stays bounded however large the backlog.
+ */
+import { and, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { AppDatabase } from "./client";
+import { idempotencyKeys, loginAttempts, refreshTokens } from "./schema";
+
+/** A table and the rows of it that may go. */
+export interface Sweep {
+  table: SQLiteTable;
+  where: SQL | undefined;
+}
+
+/**
+ * Sign-in throttle counters whose window started at or before `windowStartedBy`
+ * and that lock nothing after `nowMs` (both in ms, as the table stores them).
+ */
+export const spentLoginCounters = (windowStartedBy: number, nowMs: number): Sweep => ({
+  table: loginAttempts,
+  where: and(
+    lte(loginAttempts.windowStartedAt, windowStartedBy),
+    or(isNull(loginAttempts.lockedUntil), lte(loginAttempts.lockedUntil, nowMs)),
+  ),
+});
+
+/** Idempotency keys created before `before` (ISO instant). */
+export const keysCreatedBefore = (before: string): Sweep => ({
+  table: idempotencyKeys,
+  where: lt(idempotencyKeys.createdAt, before),
+});
+
+/** Refresh tokens that expired before `now` (ISO instant). */
+export const refreshTokensExpiredBefore = (now: string): Sweep => ({
+  table: refreshTokens,
+  where: lt(refreshTokens.expiresAt, now),
+});
+
+/** Deletes at most `limit` rows of the sweep; how many it deleted. */
+export async function deleteSome(db: AppDatabase, sweep: Sweep, limit: number): Promise<number> {
+  const result = await db
+    .delete(sweep.table)
+    .where(sql`rowid IN (SELECT rowid FROM ${sweep.table} WHERE ${sweep.where} LIMIT ${limit})`)
+    .run();
+  return result.meta.changes ?? 0;
+}
