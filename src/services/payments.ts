@@ -28,6 +28,7 @@ import {
   findPayment,
   findPaymentWithOwner,
   insertPayment,
+  type NewPayment,
   type Payment,
   paymentNoLongerPending,
   paymentsPage,
@@ -35,7 +36,7 @@ import {
   updatePaymentDetails,
 } from "../db/payments";
 import type { PAYMENT_METHODS, PAYMENT_STATUSES } from "../db/schema";
-import { planTender, type TenderRefusal } from "../domain/cash";
+import { planTender, type Tender, type TenderRefusal } from "../domain/cash";
 import { toDecimal } from "../domain/money";
 import { canSeeOrder } from "../domain/order-access";
 import type { AuthUser } from "../lib/auth/current-user";
@@ -165,6 +166,20 @@ function required<T>(value: T | undefined, what: string): T {
   return value;
 }
 
+/** The payment row as taken: what it applied, what was handed over and what went back. */
+const newPayment = (actor: AuthUser, input: PaymentInput, tender: Tender, status: Payment["status"]): NewPayment => ({
+  orderId: input.order_id,
+  paymentMethod: input.payment_method,
+  status,
+  amount: tender.applied,
+  amountTendered: tender.tendered,
+  changeDue: tender.change,
+  transactionId: input.transaction_id ?? null,
+  referenceNumber: input.reference_number ?? null,
+  notes: input.notes ?? null,
+  userId: actor.id,
+});
+
 export async function createPayment(
   ctx: ServiceContext,
   actor: AuthUser,
@@ -187,24 +202,7 @@ export async function createPayment(
   const now = ctx.now().toISOString();
 
   const batch = new Batch(ctx.d1);
-  const payment = batch.add(
-    insertPayment(
-      ctx.d1,
-      {
-        orderId: order.id,
-        paymentMethod: input.payment_method,
-        status,
-        amount: tender.applied,
-        amountTendered: tender.tendered,
-        changeDue: tender.change,
-        transactionId: input.transaction_id ?? null,
-        referenceNumber: input.reference_number ?? null,
-        notes: input.notes ?? null,
-        userId: actor.id,
-      },
-      now,
-    ),
-  );
+  const payment = batch.add(insertPayment(ctx.d1, newPayment(actor, input, tender, status), now));
   batch.claimKey(idem, { type: "payment", ref: LAST_INSERTED }, now);
   // Cash capped at the balance: its change came from `remaining` as read above.
   const settlesReadBalance = status === "completed" && tender.capped;

@@ -13,7 +13,7 @@
  *   stock protocol (gateAndWrite) when goods go back on the shelf
  */
 
-import { Batch, statement } from "../db/batch";
+import { Batch, type Handle, statement } from "../db/batch";
 import { LAST_INSERTED } from "../db/idempotency-keys";
 import {
   addRefundedQuantity,
@@ -31,6 +31,8 @@ import {
   findRefundIdByRef,
   insertRefund,
   insertRefundItem,
+  type Refund,
+  type RefundItem,
   refundByRef,
   refundLanded,
   reverseCustomer,
@@ -123,7 +125,7 @@ async function planned(ctx: ServiceContext, actor: AuthUser, input: RefundInput)
 /** The refund's batch, its refusals mapped, and how to read its result once committed. */
 function refundBatch(ctx: ServiceContext, r: PlannedRefund, idem: IdempotencyContext | null) {
   const { d1 } = ctx;
-  const { payment, order, plan, ref, now } = r;
+  const { payment, order, plan, now } = r;
   const batch = new Batch(d1);
   batch.add(
     insertRefund(
@@ -134,7 +136,7 @@ function refundBatch(ctx: ServiceContext, r: PlannedRefund, idem: IdempotencyCon
         amount: plan.amount,
         reason: r.reason,
         userId: r.actor.id,
-        stockRef: ref,
+        stockRef: r.ref,
       },
       now,
     ),
@@ -145,27 +147,13 @@ function refundBatch(ctx: ServiceContext, r: PlannedRefund, idem: IdempotencyCon
   const paymentAfter = batch.add(refundFromPayment(d1, payment.id, plan.amount, now));
   batch.add(takeBackPaid(d1, order.id, plan.amount, now));
   batch.add(refundedWhenNothingPaid(d1, order.id, now));
-  for (const line of plan.lines) batch.add(addRefundedQuantity(d1, line.orderItemId, line.quantity));
-  const items = batch.addEach(plan.lines.map((line) => insertRefundItem(d1, ref, line)));
-  for (const s of stockStatements(d1, restockOf(plan), {
-    userId: r.actor.id,
-    action: "return",
-    referenceNumber: order.orderNumber,
-    notes: `Refund: ${r.reason}`.slice(0, 500),
-    stockRef: ref,
-    now,
-  }))
-    batch.add(statement(s));
+  const items = returnLines(batch, r);
   if (plan.reversesCustomer && order.customerId !== null) {
-    const reversal = { ref, customerId: order.customerId, points: plan.points, amount: plan.amount };
-    for (const s of reverseCustomer(
-      d1,
-      { ...reversal, orderId: order.id, orderNumber: order.orderNumber, userId: r.actor.id },
-      now,
-    ))
-      batch.add(s);
+    const reversal = { ref: r.ref, customerId: order.customerId, points: plan.points, amount: plan.amount };
+    const on = { orderId: order.id, orderNumber: order.orderNumber, userId: r.actor.id };
+    for (const s of reverseCustomer(d1, { ...reversal, ...on }, now)) batch.add(s);
   }
-  const refund = batch.add(refundByRef(d1, ref));
+  const refund = batch.add(refundByRef(d1, r.ref));
   const orderAfter = batch.add(orderStatusAfter(d1, order.id));
   refuseRaces(ctx, batch, r);
   const read = (): RefundResult => {
@@ -174,6 +162,23 @@ function refundBatch(ctx: ServiceContext, r: PlannedRefund, idem: IdempotencyCon
     return withStates(refund.value, items.value, paid, orderAfter.value?.status);
   };
   return { batch, read };
+}
+
+/** The returned lines: counted as refunded on the order, listed on the refund, and back on the shelf when asked. */
+function returnLines(batch: Batch, r: PlannedRefund): Handle<RefundItem[]> {
+  const { d1 } = batch;
+  for (const line of r.plan.lines) batch.add(addRefundedQuantity(d1, line.orderItemId, line.quantity));
+  const items = batch.addEach(r.plan.lines.map((line) => insertRefundItem(d1, r.ref, line)));
+  const log = {
+    userId: r.actor.id,
+    action: "return" as const,
+    referenceNumber: r.order.orderNumber,
+    notes: `Refund: ${r.reason}`.slice(0, 500),
+    stockRef: r.ref,
+    now: r.now,
+  };
+  for (const s of stockStatements(d1, restockOf(r.plan), log)) batch.add(statement(s));
+  return items;
 }
 
 /** What a racing request explains when the batch is refused. */
@@ -201,8 +206,8 @@ const restockOf = (plan: RefundPlan): StockChange[] =>
   plan.lines.filter((line) => line.restock).map((line) => ({ productId: line.productId, delta: line.quantity }));
 
 const withStates = (
-  refund: Parameters<typeof toRefundView>[0],
-  items: Parameters<typeof toRefundView>[1],
+  refund: Refund,
+  items: RefundItem[],
   payment: Payment,
   orderStatus: string | undefined,
 ): RefundResult => ({
