@@ -1,9 +1,10 @@
 /**
- * Reads of the inventory log (inventory_logs) and of the stock on hand. The
+ * Reads of the inventory log (inventory_logs). The
  * log's rows are written by the stock statements of db/stock.ts, in the
  * batches of the stock protocol.
  */
 import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
+import { returningShape, type Statement } from "./batch";
 import type { AppDatabase } from "./client";
 import { type Page, type PageRequest, pageOf } from "./paging";
 import { inventoryLogs } from "./schema";
@@ -42,25 +43,20 @@ export function logPage(db: AppDatabase, filter: LogFilter): Promise<Page<Invent
   });
 }
 
-/** Units in and out per action over a period (either end open), as `stockSummary` counts them. */
+/** Units in and out by one action. */
 export type ActionTotals = { action: string; entries: number; units_in: number; units_out: number };
 
-/** The active products' stock on hand: units, value in cents, how many are low or out. */
-export type StockOnHand = {
-  products: number;
-  units: number;
-  value_at_cost: number;
-  value_at_retail: number;
-  low_stock: number;
-  out_of_stock: number;
-};
-
-export async function stockSummary(
+/**
+ * The log's movements per action from `start` (inclusive) to `end`
+ * (exclusive), either end open. The inventory summary reads them beside the
+ * stock on hand, `stockTotals` of db/reports.ts (GET /reports/inventory's).
+ */
+export const movementTotals = (
   d1: D1Database,
   start: string | undefined,
   end: string | undefined,
-): Promise<{ byAction: ActionTotals[]; onHand: StockOnHand | undefined }> {
-  const [movements, value] = await d1.batch([
+): Statement<ActionTotals[]> =>
+  returningShape(
     d1
       .prepare(
         `SELECT action, COUNT(*) AS entries,
@@ -70,17 +66,4 @@ export async function stockSummary(
          GROUP BY action ORDER BY action`,
       )
       .bind(start ?? null, end ?? null),
-    d1.prepare(
-      `SELECT COUNT(*) AS products, COALESCE(SUM(stock_quantity), 0) AS units,
-              COALESCE(SUM(stock_quantity * cost_price), 0) AS value_at_cost,
-              COALESCE(SUM(stock_quantity * price), 0) AS value_at_retail,
-              COALESCE(SUM(CASE WHEN stock_quantity <= min_stock_level THEN 1 ELSE 0 END), 0) AS low_stock,
-              COALESCE(SUM(CASE WHEN stock_quantity = 0 THEN 1 ELSE 0 END), 0) AS out_of_stock
-       FROM products WHERE is_active = 1`,
-    ),
-  ]);
-  return {
-    byAction: (movements?.results ?? []) as ActionTotals[],
-    onHand: value?.results[0] as StockOnHand | undefined,
-  };
-}
+  );

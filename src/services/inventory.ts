@@ -3,9 +3,10 @@
  * product's Durable Object, and the inventory log that explains every unit.
  */
 import { Batch } from "../db/batch";
-import { findLog, findLogByRef, logPage, stockSummary } from "../db/inventory";
+import { findLog, findLogByRef, logPage, movementTotals } from "../db/inventory";
 import { mapPage, type Page, type PageRequest } from "../db/paging";
 import { findProductStock, productExists } from "../db/products";
+import { stockTotals } from "../db/reports";
 import { type InventoryLog, stockChanges } from "../db/stock";
 import { toDecimal } from "../domain/money";
 import { localDayBounds } from "../domain/report-range";
@@ -168,17 +169,21 @@ export async function inventorySummary(
   days: { start_date?: string | undefined; end_date?: string | undefined },
 ) {
   const range = localDayBounds(ctx.config.timeZone, days.start_date, days.end_date);
-  const { byAction, onHand } = await stockSummary(ctx.d1, range.start, range.end);
+  const batch = new Batch(ctx.d1);
+  const movements = batch.add(movementTotals(ctx.d1, range.start, range.end));
+  const stock = batch.add(stockTotals(ctx.d1));
+  await batch.commit();
+  const onHand = stock.value[0];
   return {
-    by_action: byAction,
-    active_products: onHand?.products ?? 0,
+    by_action: movements.value,
+    active_products: onHand?.total_products ?? 0,
     /** The replaced API's name for the same count (and /reports/inventory's). */
-    total_products: onHand?.products ?? 0,
-    units_on_hand: onHand?.units ?? 0,
-    value_at_cost: toDecimal(onHand?.value_at_cost ?? 0),
-    value_at_retail: toDecimal(onHand?.value_at_retail ?? 0),
-    low_stock_count: onHand?.low_stock ?? 0,
-    out_of_stock_count: onHand?.out_of_stock ?? 0,
+    total_products: onHand?.total_products ?? 0,
+    units_on_hand: onHand?.units_on_hand ?? 0,
+    value_at_cost: toDecimal(onHand?.at_cost ?? 0),
+    value_at_retail: toDecimal(onHand?.at_retail ?? 0),
+    low_stock_count: onHand?.low_stock_count ?? 0,
+    out_of_stock_count: onHand?.out_of_stock_count ?? 0,
   };
 }
 
