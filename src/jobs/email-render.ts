@@ -27,7 +27,7 @@ export async function renderEmail(env: Bindings, message: EmailMessage): Promise
   switch (message.kind) {
     case "receipt": {
       const orderId = Number(message.data.order_id);
-      const { view } = await getOrderFor(env.DB, SYSTEM, { id: orderId });
+      const { view } = await getOrderFor({ db: dbFor(env.DB) }, SYSTEM, { id: orderId });
       const results = await paymentsOfOrder(dbFor(env.DB), orderId);
       const when = new Intl.DateTimeFormat("en-GB", {
         timeZone: config.timeZone,

@@ -3,6 +3,7 @@
  * stable key, barcode images cached per symbology and value, all handed out
  * as signed links.
  */
+import { dbFor } from "../db/client";
 import { decodeRows } from "../db/rows";
 import { payments as paymentsTable } from "../db/schema";
 import { barcodeModel, barcodeSvg, type Symbology } from "../documents/barcode-model";
@@ -30,7 +31,7 @@ export interface DocumentsDeps {
  * new document while repeated requests for the same state reuse the stored one.
  */
 export async function invoiceLink(deps: DocumentsDeps, actor: AuthUser, orderId: number) {
-  const { view } = await getOrderFor(deps.d1, actor, { id: orderId });
+  const { view } = await getOrderFor({ db: dbFor(deps.d1) }, actor, { id: orderId });
   const [payments, refunds] = await deps.d1.batch([
     deps.d1.prepare("SELECT * FROM payments WHERE order_id = ?1 ORDER BY id").bind(orderId),
     deps.d1.prepare("SELECT amount, reason, created_at FROM refunds WHERE order_id = ?1 ORDER BY id").bind(orderId),

@@ -6,12 +6,12 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, type ExpectStatic, it } from "vitest";
-import { cancelOrder } from "../../src/services/orders-change";
-import type { OrderDeps } from "../../src/services/orders-create";
+import { cancelOrder } from "../../src/services/orders-cancel";
 import { stockObjectName } from "../../src/stock/client";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
+import { testContext } from "../helpers/context";
 import { scriptedD1 } from "../helpers/scripted-d1";
 import { bookStock, gate, logSum } from "../helpers/stock";
 
@@ -130,7 +130,7 @@ describe("cancel after refunds", () => {
       at: 2,
       before: () => payThenRefundDamaged(cashier.token, manager.token, order.id, item.id, 10),
     });
-    const deps: OrderDeps = { d1, stock: gate(), defer: () => undefined };
+    const deps = testContext({ d1 });
     const actor = { id: manager.id, username: manager.username, role: "manager" as const };
     const view = await cancelOrder(deps, actor, order.id);
     expect(interposed()).toBe(true);
@@ -158,7 +158,7 @@ describe("cancel after refunds", () => {
       before: () => payThenRefundDamaged(cashier.token, manager.token, order.id, item.id, 4),
       lose: "everything",
     });
-    const deps: OrderDeps = { d1, stock: gate(), defer: () => undefined };
+    const deps = testContext({ d1 });
     const actor = { id: manager.id, username: manager.username, role: "manager" as const };
     await expect(cancelOrder(deps, actor, order.id)).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE" });
     expect(interposed()).toBe(true);
@@ -187,7 +187,7 @@ describe("cancel after refunds", () => {
     // The write batch lands and its answer is lost; the probe (first) still answers, the read-back (all) does not.
     const { d1, reached } = scriptedD1({ at: 2, lose: "read-back" });
     const actor = { id: manager.id, username: manager.username, role: "manager" as const };
-    await expect(cancelOrder({ d1, stock: gate(), defer: () => undefined }, actor, order.id)).rejects.toMatchObject({
+    await expect(cancelOrder(testContext({ d1 }), actor, order.id)).rejects.toMatchObject({
       code: "SERVICE_UNAVAILABLE",
     });
     expect(reached()).toBe(true);

@@ -8,12 +8,12 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { d1Faults } from "../../src/lib/d1-guard";
-import { updateOrder } from "../../src/services/orders-change";
-import type { OrderDeps } from "../../src/services/orders-create";
+import { updateOrder } from "../../src/services/orders-edit";
 import { type Account, accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
-import { bookStock, gate } from "../helpers/stock";
+import { testContext } from "../helpers/context";
+import { bookStock } from "../helpers/stock";
 
 interface Order {
   id: number;
@@ -109,7 +109,7 @@ describe("editing an order while it changes", () => {
     const { d1, fired } = interposingD1(async () => {
       await expectJson(edit(manager.token, order.id, { tax: 2.5 }), 200);
     }, 1);
-    const deps: OrderDeps = { d1, stock: gate(), defer: () => undefined };
+    const deps = testContext({ d1 });
     const view = await updateOrder(deps, asManager(manager), order.id, { notes: "only notes" });
     expect(fired()).toBe(1);
     expect(view).toMatchObject({ tax: 2.5, total: 12.5, notes: "only notes", status: "pending" });
@@ -123,7 +123,7 @@ describe("editing an order while it changes", () => {
     const { d1, fired } = interposingD1(async (n) => {
       await expectJson(edit(manager.token, order.id, { tax: n, notes: `other ${n}` }), 200);
     }, 2);
-    const deps: OrderDeps = { d1, stock: gate(), defer: () => undefined };
+    const deps = testContext({ d1 });
     const attempt = updateOrder(deps, asManager(manager), order.id, { discount: 1, notes: "mine" });
     await expect(attempt).rejects.toMatchObject({
       code: "CONFLICT",
@@ -170,7 +170,7 @@ describe("editing an order while it changes", () => {
         201,
       );
     }, 1);
-    const deps: OrderDeps = { d1, stock: gate(), defer: () => undefined };
+    const deps = testContext({ d1 });
     await expect(updateOrder(deps, asManager(manager), order.id, { discount: 200 })).rejects.toMatchObject({
       code: "CONFLICT",
       // Decided by the second try's read: the payment is named.

@@ -3,11 +3,12 @@ import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { sha256Hex } from "../../src/lib/auth/tokens";
 import { canonicalJson, type IdempotencyContext } from "../../src/lib/idempotency";
-import { createOrder, type OrderDeps } from "../../src/services/orders-create";
+import { createOrder } from "../../src/services/orders-create";
 import { stockObjectName } from "../../src/stock/client";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct, type ProductOut } from "../helpers/catalog";
+import { testContext } from "../helpers/context";
 import { bookStock, count, gate, logSum } from "../helpers/stock";
 
 const order = (token: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -90,7 +91,7 @@ describe("idempotent order creation", () => {
 });
 
 describe("faults around the D1 batch", () => {
-  const deps = (d1: D1Database): OrderDeps => ({ d1, stock: gate(), defer: () => undefined });
+  const deps = (d1: D1Database) => testContext({ d1 });
 
   it("releases the reservations and writes nothing when the batch fails", async ({ expect }) => {
     const { admin, cashier } = await accounts();

@@ -6,12 +6,13 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { createOrder, type OrderDeps } from "../../src/services/orders-create";
+import { createOrder } from "../../src/services/orders-create";
 import { stockObjectName } from "../../src/stock/client";
 import { ALARM_RETRY_MS, HOLD_MS } from "../../src/stock/product-stock";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
+import { testContext } from "../helpers/context";
 import { scriptedD1 } from "../helpers/scripted-d1";
 import { bookStock, gate, logSum } from "../helpers/stock";
 
@@ -52,7 +53,7 @@ describe("ProductStock alarm", () => {
     // Two holds whose outcome the object never hears: a sale whose batch landed
     // while the connection dropped, and a till that vanished before writing.
     // The sale's write batch (its second; the first reads the cart) lands, then the connection drops for good.
-    const deps: OrderDeps = { d1: scriptedD1({ at: 2, lose: "everything" }).d1, stock: gate(), defer: () => undefined };
+    const deps = testContext({ d1: scriptedD1({ at: 2, lose: "everything" }).d1 });
     const actor = { id: cashier.id, username: cashier.username, role: "cashier" as const };
     await expect(
       createOrder(deps, actor, { order_items: [{ product_id: product.id, quantity: 2 }] }, null),

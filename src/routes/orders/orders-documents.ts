@@ -51,7 +51,7 @@ export const invoiceHandler: RouteHandler<typeof invoice, AppEnv> = async (c) =>
 
 export const receiptHandler: RouteHandler<typeof receipt, AppEnv> = async (c) => {
   const { id } = c.req.valid("param");
-  const { view } = await getOrderFor(c.env.DB, c.var.user, { id });
+  const { view } = await getOrderFor(c.var.ctx, c.var.user, { id });
   const results = await paymentsOfOrder(c.var.ctx.db, id);
   const config = documentsConfig(c.env);
   const when = new Intl.DateTimeFormat("en-GB", { timeZone: config.timeZone, dateStyle: "short", timeStyle: "short" });

@@ -1,0 +1,95 @@
+/**
+ * Cancelling an order: its status, the stock it still has out and the points
+ * it redeemed go back in one batch, through the stock protocol (the units are
+ * credited to the products' objects, then committed with what the batch wrote).
+ */
+import { Batch } from "../db/batch";
+import { returnRedeemedPoints } from "../db/loyalty";
+import { cancelLanded, markCancelled, type Order, orderGuard, orderMoneyState, unitsReturnedUnder } from "../db/orders";
+import { orderReturns } from "../db/stock";
+import { cancelRefusedBecause, checkCancel, unitsOut } from "../domain/order-cancel";
+import type { AuthUser } from "../lib/auth/current-user";
+import { isStatusTransitionRefusal } from "../lib/db-errors";
+import { ApiError } from "../lib/errors";
+import type { ServiceContext } from "./context";
+import { notPending } from "./orders-errors";
+import { getOrderFor, loadOrder } from "./orders-read";
+import type { OrderView } from "./orders-view";
+import { gateAndWrite } from "./stock-protocol";
+
+const HAS_PAYMENTS = "Order has payments; refund them before cancelling";
+
+/**
+ * Cancels a pending order, or a completed one that totals 0 and holds no
+ * money (it completed when made and has nothing to refund): status, restocked
+ * quantities and `return` log rows in one batch. The status trigger refuses a
+ * second cancellation, so two cancels racing restore the stock once. What
+ * comes back is what is still out (quantity − refunded_quantity), computed by
+ * the batch itself: units a refund already restocked, or refunded as damaged,
+ * never come back again, even when that refund commits between our read and
+ * our batch.
+ */
+export async function cancelOrder(ctx: ServiceContext, actor: AuthUser, id: number): Promise<OrderView> {
+  const { order, items } = await getOrderFor(ctx, actor, { id });
+  const allowed = checkCancel(order);
+  if (!allowed.ok)
+    throw allowed.reason === "not_pending" ? notPending(order) : new ApiError("INVALID_STATE", HAS_PAYMENTS);
+  const ref = `CAN-${order.orderNumber}-${crypto.randomUUID().slice(0, 8)}`;
+  const { batch, read } = cancelBatch(ctx, actor, order, ref);
+  await gateAndWrite(ctx, {
+    ref,
+    // Announced to the objects before the batch: at most what is out now (refunds
+    // only ever grow refunded_quantity); each is committed with what the batch wrote.
+    changes: unitsOut(items),
+    batch,
+    read,
+    // The batch landed but its answer was lost: its log rows say what it put back.
+    recover: () => unitsReturnedUnder(ctx.db, ref),
+    // Whether it landed: a cancel with nothing left out writes no log row.
+    probe: () => cancelLanded(ctx.d1, id),
+    written: (returned) => returned,
+  });
+  const reloaded = await loadOrder(ctx, { id });
+  if (!reloaded) throw new ApiError("NOT_FOUND", "Order not found");
+  return reloaded.view;
+}
+
+/** The cancel's batch, read as the units it put back per product. */
+function cancelBatch(ctx: ServiceContext, actor: AuthUser, order: Order, ref: string) {
+  const { d1 } = ctx;
+  const now = ctx.now().toISOString();
+  const batch = new Batch(d1);
+  // A payment that committed since the read aborts the batch through the
+  // status trigger: a cancelled order must not hold money.
+  batch.guard("no money taken since the read", orderGuard(d1, order.id, "paid_amount > 0"));
+  batch.add(markCancelled(d1, order.id, now));
+  const returns = orderReturns(d1, order.id, {
+    userId: actor.id,
+    referenceNumber: order.orderNumber,
+    notes: "Order cancelled",
+    stockRef: ref,
+    now,
+  });
+  batch.add(returns.update);
+  const returned = batch.add(returns.logs);
+  if (order.pointsRedeemed > 0 && order.customerId !== null) {
+    const points = { customerId: order.customerId, points: order.pointsRedeemed, orderId: order.id };
+    for (const statement of returnRedeemedPoints(d1, {
+      ...points,
+      orderNumber: order.orderNumber,
+      userId: actor.id,
+      now,
+    })) {
+      batch.add(statement);
+    }
+  }
+  batch.refuseOn(isStatusTransitionRefusal, async () => {
+    const why = cancelRefusedBecause(await orderMoneyState(ctx.db, order.id));
+    return new ApiError(
+      "INVALID_STATE",
+      why === "has_payments" ? HAS_PAYMENTS : "Order was already cancelled or completed",
+    );
+  });
+  const read = () => new Map(returned.value.map((row) => [row.product_id, row.quantity_change]));
+  return { batch, read };
+}
