@@ -1,7 +1,7 @@
 /**
  * The refunds and refund_items tables' SQL, and what a refund's batch takes
  * back from the order's customer (points, spend). A refund row is found
- * within its own batch by its `stock_ref` (unique per refund, REF-…), which
+ * within its own batch by its `stock_ref` (a fresh REF-<uuid> per refund), which
  * is also how a lost answer is looked up afterwards.
  */
 import { asc, eq } from "drizzle-orm";
