@@ -9,6 +9,7 @@
  */
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { insertRowSql } from "../src/db/backups";
 import { listBackups } from "../src/jobs/backup";
 import { inLoadOrder, ndjsonRows, readManifest, restoreBackup, verifyBackup } from "../src/jobs/restore";
 import { D1_LIMITS } from "../src/lib/d1-guard";
@@ -19,13 +20,6 @@ const arg = (name: string) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
-
-const literal = (value: unknown) =>
-  value === null || value === undefined
-    ? "NULL"
-    : typeof value === "number"
-      ? String(value)
-      : `'${String(value).replace(/'/g, "''")}'`;
 
 let local = await openLocalBindings();
 try {
@@ -57,9 +51,7 @@ try {
       let rows = 0;
       for await (const row of ndjsonRows(object.body as unknown as ReadableStream<Uint8Array>)) {
         rows += 1;
-        const statement = `INSERT INTO "${file.table}" (${Object.keys(row)
-          .map((k) => `"${k}"`)
-          .join(", ")}) VALUES (${Object.values(row).map(literal).join(", ")});`;
+        const statement = insertRowSql(file.table, row);
         // D1 refuses a statement over 100,000 bytes; say which row, rather than fail halfway through the load.
         const bytes = Buffer.byteLength(statement);
         if (bytes > D1_LIMITS.statementBytes)

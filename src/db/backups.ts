@@ -2,7 +2,8 @@
  * What the backup reads and the restore writes: every table, by name, as
  * raw rows. Raw SQL because the tables are named at run time (from
  * sqlite_master) and the rows are copied as D1 stores them, column names and
- * all; names are quoted as identifiers, values always bound.
+ * all; names are quoted as identifiers, and values are bound, except in
+ * `insertRowSql`, which writes a SQL file for `wrangler d1 execute`.
  */
 
 const quoteId = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -67,3 +68,14 @@ export function insertRows(d1: D1Database, table: string, columns: string[], row
     .prepare(`INSERT INTO ${quoteId(table)} (${columns.map(quoteId).join(", ")}) VALUES ${placeholders}`)
     .bind(...rows.flatMap((row) => columns.map((c) => row[c] ?? null)));
 }
+
+const literal = (value: unknown) =>
+  value === null || value === undefined
+    ? "NULL"
+    : typeof value === "number"
+      ? String(value)
+      : `'${String(value).replace(/'/g, "''")}'`;
+
+/** One row as a self-contained INSERT statement (values inlined as SQL literals), for a SQL file to load elsewhere. */
+export const insertRowSql = (table: string, row: StoredRow): string =>
+  `INSERT INTO ${quoteId(table)} (${Object.keys(row).map(quoteId).join(", ")}) VALUES (${Object.values(row).map(literal).join(", ")});`;

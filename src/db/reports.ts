@@ -34,6 +34,10 @@ function bucketTable(list: Bucket[]): string {
   return `b(i, s, e) AS (VALUES ${rows.join(", ")})`;
 }
 
+/** A statement over a period: `?1` is its start, `?2` its end. */
+const overPeriod = (d1: D1Database, sql: string, period: Instants, ...more: unknown[]) =>
+  d1.prepare(sql).bind(period.start, period.end, ...more);
+
 /** One line per bucket (`i` = its index), empty buckets included; money in cents. */
 export interface SalesBucketRow {
   i: number;
@@ -94,13 +98,14 @@ export const topProducts = (
 ): Statement<ProductSalesRow[]> =>
   returningRows<typeof products, ProductSalesRow>(
     products,
-    d1
-      .prepare(
-        `WITH sold AS (${SOLD_PER_PRODUCT})
+    overPeriod(
+      d1,
+      `WITH sold AS (${SOLD_PER_PRODUCT})
          SELECT s.product_id, p.name, p.sku, p.category_id, s.units, s.revenue, s.units * p.cost_price AS cost
          FROM sold s JOIN products p ON p.id = s.product_id ORDER BY ${TOP_ORDER[by]} LIMIT ?3`,
-      )
-      .bind(period.start, period.end, limit),
+      period,
+      limit,
+    ),
   );
 
 /** A category's sales in the period (`category` is "Uncategorised" for products without one). */
@@ -114,15 +119,15 @@ export type CategorySalesRow = Pick<Row<typeof products>, "categoryId"> & {
 export const salesByCategory = (d1: D1Database, period: Instants): Statement<CategorySalesRow[]> =>
   returningRows<typeof products, CategorySalesRow>(
     products,
-    d1
-      .prepare(
-        `WITH sold AS (${SOLD_PER_PRODUCT})
+    overPeriod(
+      d1,
+      `WITH sold AS (${SOLD_PER_PRODUCT})
          SELECT p.category_id, COALESCE(c.name, 'Uncategorised') AS category, SUM(s.units) AS units, SUM(s.revenue) AS revenue,
                 SUM(s.units * p.cost_price) AS cost
          FROM sold s JOIN products p ON p.id = s.product_id LEFT JOIN categories c ON c.id = p.category_id
          GROUP BY p.category_id ORDER BY revenue DESC`,
-      )
-      .bind(period.start, period.end),
+      period,
+    ),
   );
 
 /** Count and sum (cents) per payment method; methods with nothing are absent. */
@@ -134,23 +139,23 @@ export interface MethodTotalRow {
 
 export const paymentsTakenByMethod = (d1: D1Database, period: Instants): Statement<MethodTotalRow[]> =>
   returningShape(
-    d1
-      .prepare(
-        `SELECT payment_method, COUNT(*) AS count, SUM(amount) AS amount FROM payments
+    overPeriod(
+      d1,
+      `SELECT payment_method, COUNT(*) AS count, SUM(amount) AS amount FROM payments
          WHERE created_at >= ?1 AND created_at < ?2 AND status IN ${TAKEN} GROUP BY payment_method`,
-      )
-      .bind(period.start, period.end),
+      period,
+    ),
   );
 
 /** Refunds given in the period, by the method of the payment they went back to. */
 export const refundsByMethod = (d1: D1Database, period: Instants): Statement<MethodTotalRow[]> =>
   returningShape(
-    d1
-      .prepare(
-        `SELECT p.payment_method, COUNT(*) AS count, SUM(r.amount) AS amount FROM refunds r JOIN payments p ON p.id = r.payment_id
+    overPeriod(
+      d1,
+      `SELECT p.payment_method, COUNT(*) AS count, SUM(r.amount) AS amount FROM refunds r JOIN payments p ON p.id = r.payment_id
          WHERE r.created_at >= ?1 AND r.created_at < ?2 GROUP BY p.payment_method`,
-      )
-      .bind(period.start, period.end),
+      period,
+    ),
   );
 
 /** Active products: counts and stock value (cents), one row. */
@@ -187,34 +192,36 @@ export interface OrderOutcomesRow {
 
 export const orderOutcomes = (d1: D1Database, period: Instants): Statement<OrderOutcomesRow[]> =>
   returningShape(
-    d1
-      .prepare(
-        `SELECT COUNT(*) AS total_orders,
+    overPeriod(
+      d1,
+      `SELECT COUNT(*) AS total_orders,
                 COALESCE(SUM(CASE WHEN status IN ${SOLD} THEN 1 ELSE 0 END), 0) AS completed_orders,
                 COALESCE(SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END), 0) AS cancelled_orders,
                 COALESCE(SUM(CASE WHEN status IN ${SOLD} THEN total ELSE 0 END), 0) AS total_sales,
                 COALESCE(SUM(CASE WHEN status = 'pending' THEN total - paid_amount ELSE 0 END), 0) AS pending_amount
          FROM orders WHERE created_at >= ?1 AND created_at < ?2`,
-      )
-      .bind(period.start, period.end),
+      period,
+    ),
   );
 
 /** Money taken by payments in the period (cents), one row. */
 export const moneyTaken = (d1: D1Database, period: Instants): Statement<{ taken: number }[]> =>
   returningShape(
-    d1
-      .prepare(
-        `SELECT COALESCE(SUM(amount), 0) AS taken FROM payments WHERE created_at >= ?1 AND created_at < ?2 AND status IN ${TAKEN}`,
-      )
-      .bind(period.start, period.end),
+    overPeriod(
+      d1,
+      `SELECT COALESCE(SUM(amount), 0) AS taken FROM payments WHERE created_at >= ?1 AND created_at < ?2 AND status IN ${TAKEN}`,
+      period,
+    ),
   );
 
 /** Money refunded in the period (cents), one row. */
 export const moneyRefunded = (d1: D1Database, period: Instants): Statement<{ refunds: number }[]> =>
   returningShape(
-    d1
-      .prepare("SELECT COALESCE(SUM(amount), 0) AS refunds FROM refunds WHERE created_at >= ?1 AND created_at < ?2")
-      .bind(period.start, period.end),
+    overPeriod(
+      d1,
+      "SELECT COALESCE(SUM(amount), 0) AS refunds FROM refunds WHERE created_at >= ?1 AND created_at < ?2",
+      period,
+    ),
   );
 
 /** A customer who spent something, with their sold orders counted. */
@@ -245,14 +252,14 @@ export type CashierSalesRow = Pick<Row<typeof users>, "username" | "fullName"> &
 export const salesByCashier = (d1: D1Database, period: Instants): Statement<CashierSalesRow[]> =>
   returningRows<typeof users, CashierSalesRow>(
     users,
-    d1
-      .prepare(
-        `SELECT u.id AS user_id, u.username, u.full_name, COUNT(o.id) AS orders, COALESCE(SUM(o.total), 0) AS sales
+    overPeriod(
+      d1,
+      `SELECT u.id AS user_id, u.username, u.full_name, COUNT(o.id) AS orders, COALESCE(SUM(o.total), 0) AS sales
          FROM orders o JOIN users u ON u.id = o.user_id
          WHERE o.created_at >= ?1 AND o.created_at < ?2 AND o.status IN ${SOLD}
          GROUP BY u.id ORDER BY sales DESC`,
-      )
-      .bind(period.start, period.end),
+      period,
+    ),
   );
 
 /** Refunds given in the period on each cashier's orders: count and sum (cents). */
@@ -261,10 +268,10 @@ export const refundsByCashier = (
   period: Instants,
 ): Statement<{ user_id: number; count: number; amount: number }[]> =>
   returningShape(
-    d1
-      .prepare(
-        `SELECT o.user_id, COUNT(r.id) AS count, SUM(r.amount) AS amount FROM refunds r JOIN orders o ON o.id = r.order_id
+    overPeriod(
+      d1,
+      `SELECT o.user_id, COUNT(r.id) AS count, SUM(r.amount) AS amount FROM refunds r JOIN orders o ON o.id = r.order_id
          WHERE r.created_at >= ?1 AND r.created_at < ?2 GROUP BY o.user_id`,
-      )
-      .bind(period.start, period.end),
+      period,
+    ),
   );

@@ -102,7 +102,7 @@ async function gzipUpload(files: R2Bucket, key: string) {
   })();
 
   return {
-    write: (chunk: Uint8Array) => writer.write(chunk),
+    write: (chunk: Parameters<typeof writer.write>[0]) => writer.write(chunk),
     /** Ends the file and completes the upload; its compressed size and SHA-256. */
     async finish() {
       await writer.close();
