@@ -67,7 +67,8 @@ function movementError(problem: MovementProblem): ApiError {
 /**
  * Moves a product's stock by the stock protocol: gate through its Durable
  * Object, then one batch with the Idempotency-Key, the stock UPDATE and the
- * log row; managers hear of it (after the response) when stock went down.
+ * log row. After a removal, managers are told (after the response) if the
+ * product is now at or below its minimum.
  */
 export async function moveStock(
   ctx: ServiceContext,

@@ -1,6 +1,7 @@
 /**
- * A small typed client over the ProductStock namespace. Services take a
- * `StockGate` rather than the binding, so tests can put a failing one in.
+ * A small typed client over the ProductStock namespace. Services reach it as
+ * the service context's `stock`, a `StockGate` rather than the binding, so
+ * tests can put a failing one in.
  */
 import type { ProductStock, ReserveResult, StockView } from "./product-stock";
 
