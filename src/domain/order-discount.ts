@@ -22,12 +22,12 @@ export interface DiscountRefusal {
   gross: number;
 }
 
-export type DiscountCheck = { ok: true } | ({ ok: false } & DiscountRefusal);
+export type DiscountCheck = { ok: true } | { ok: false; refusal: DiscountRefusal };
 
 /** Whether `discountCents` off goods worth `grossCents` (before any discount) is within the rule. */
 export function checkDiscount(rule: DiscountRule, grossCents: number, discountCents: number): DiscountCheck {
   if (rule.canOverride) return { ok: true };
   const cap = discountCap(grossCents, rule.maxPercent);
   if (discountCents <= cap) return { ok: true };
-  return { ok: false, requested: discountCents, cap, maxPercent: rule.maxPercent, gross: grossCents };
+  return { ok: false, refusal: { requested: discountCents, cap, maxPercent: rule.maxPercent, gross: grossCents } };
 }

@@ -66,7 +66,7 @@ export function planEdit(order: EditedOrder, edit: EditRequest, lineDiscounts: n
   if (edit.discount !== undefined && edit.discount > order.discount) {
     const rule = { canOverride: rules.canOverridePrices, maxPercent: rules.maxDiscountPercent };
     const allowed = checkDiscount(rule, order.subtotal + lineDiscounts, lineDiscounts + discount);
-    if (!allowed.ok) return { ok: false, problem: { ...allowed, kind: "discount_cap" } };
+    if (!allowed.ok) return { ok: false, problem: { kind: "discount_cap", ...allowed.refusal } };
   }
   const total = priced.totals.total;
   if (total < order.paidAmount) return { ok: false, problem: { kind: "below_paid", paid: order.paidAmount } };

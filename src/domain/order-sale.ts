@@ -90,7 +90,7 @@ export function planSale(request: SaleRequest, facts: SaleFacts, rules: SaleRule
   const lineDiscounts = totals.lines.reduce((sum, line) => sum + line.discount, 0);
   const rule: DiscountRule = { canOverride: rules.canOverridePrices, maxPercent: rules.maxDiscountPercent };
   const allowed = checkDiscount(rule, totals.subtotal + lineDiscounts, lineDiscounts + request.discount);
-  if (!allowed.ok) return refuse({ ...allowed, kind: "discount_cap" });
+  if (!allowed.ok) return refuse({ kind: "discount_cap", ...allowed.refusal });
   return {
     ok: true,
     plan: {
