@@ -59,6 +59,20 @@ async function refusingDuplicates<T>(write: Promise<T>): Promise<T> {
   }
 }
 
+/** A new account's columns (its role aside): the password hashed, created now. */
+async function newUserValues(ctx: ServiceContext, input: NewUserInput) {
+  const now = isoNow(ctx.now());
+  return {
+    username: input.username,
+    email: input.email,
+    passwordHash: await hashPassword(input.password),
+    fullName: input.full_name ?? null,
+    phoneNumber: input.phone_number ?? null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 /**
  * The very first registration: while no account exists it needs the
  * bootstrap token, and it makes the account an admin. Null when some account
@@ -72,36 +86,14 @@ export async function registerFirstAdmin(
 ): Promise<UserRecord | null> {
   if (await hasAnyUser(ctx.db)) return null;
   await assertBootstrapToken(ctx.config.bootstrapToken, bootstrapToken);
-  const passwordHash = await hashPassword(input.password);
-  const row = await refusingDuplicates(
-    insertFirstAdmin(ctx.d1, {
-      username: input.username,
-      email: input.email,
-      passwordHash,
-      fullName: input.full_name ?? null,
-      phoneNumber: input.phone_number ?? null,
-      createdAt: isoNow(ctx.now()),
-    }),
-  );
+  const row = await refusingDuplicates(insertFirstAdmin(ctx.d1, await newUserValues(ctx, input)));
   return row ?? null;
 }
 
 /** Creates an account with the given role (the caller has been checked to be an admin). */
 export async function createUser(ctx: ServiceContext, input: NewUserInput): Promise<UserRecord> {
-  const passwordHash = await hashPassword(input.password);
-  const now = isoNow(ctx.now());
-  return refusingDuplicates(
-    insertUser(ctx.db, {
-      username: input.username,
-      email: input.email,
-      passwordHash,
-      fullName: input.full_name ?? null,
-      phoneNumber: input.phone_number ?? null,
-      role: input.role ?? "cashier",
-      createdAt: now,
-      updatedAt: now,
-    }),
-  );
+  const values = await newUserValues(ctx, input);
+  return refusingDuplicates(insertUser(ctx.db, { ...values, role: input.role ?? "cashier" }));
 }
 
 /** Issues an access token and a refresh token of a new or existing family (sign-in). */
