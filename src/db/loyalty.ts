@@ -1,51 +1,40 @@
 /**
  * Loyalty points as an order's batch moves them: the customer's running
- * balance (`customers.loyalty_points`) and its ledger row, written together.
- * The CHECK `customers_points_non_negative` refuses a balance below zero, so a
- * racing redemption that spent the points first fails the whole batch.
+ * balance (`customers.loyalty_points`, through `addPoints`) and its ledger row
+ * naming the order, written together. The CHECK `customers_points_non_negative`
+ * refuses a balance below zero, so a racing redemption that spent the points
+ * first fails the whole batch.
  */
 import { type Statement, statement } from "./batch";
+import { addPoints } from "./customers";
 
-export interface Redemption {
+export interface OrderPoints {
   customerId: number;
   points: number;
-  /** The order being inserted earlier in the same batch. */
+  /** The order (inserted earlier in the same batch, for a sale). */
   orderNumber: string;
   userId: number;
   now: string;
 }
 
-/** Spends `points` on the order `orderNumber` (inserted before these in the batch). */
-export const redeemPoints = (d1: D1Database, r: Redemption): Statement<D1Result>[] => [
-  statement(
-    d1
-      .prepare("UPDATE customers SET loyalty_points = loyalty_points - ?2, updated_at = ?3 WHERE id = ?1")
-      .bind(r.customerId, r.points, r.now),
-  ),
+/** The balance moves by `delta`, and the ledger row records it with the balance it left. */
+const movePoints = (d1: D1Database, p: OrderPoints, delta: number, reason: string): Statement<D1Result>[] => [
+  addPoints(d1, p.customerId, delta, p.now),
   statement(
     d1
       .prepare(
         `INSERT INTO loyalty_ledger (customer_id, delta, balance_after, reason, user_id, order_id, created_at)
-         SELECT c.id, -?2, c.loyalty_points, 'Redeemed on ' || ?3, ?4, o.id, ?5
-         FROM customers c JOIN orders o ON o.order_number = ?3 WHERE c.id = ?1`,
+         SELECT c.id, ?2, c.loyalty_points, ?3, ?4, o.id, ?5
+         FROM customers c JOIN orders o ON o.order_number = ?6 WHERE c.id = ?1`,
       )
-      .bind(r.customerId, r.points, r.orderNumber, r.userId, r.now),
+      .bind(p.customerId, delta, reason, p.userId, p.now, p.orderNumber),
   ),
 ];
 
+/** Spends `points` on the order being sold. */
+export const redeemPoints = (d1: D1Database, p: OrderPoints) =>
+  movePoints(d1, p, -p.points, `Redeemed on ${p.orderNumber}`);
+
 /** Gives back the points redeemed on an order that is being cancelled. */
-export const returnRedeemedPoints = (d1: D1Database, r: Redemption & { orderId: number }): Statement<D1Result>[] => [
-  statement(
-    d1
-      .prepare("UPDATE customers SET loyalty_points = loyalty_points + ?2, updated_at = ?3 WHERE id = ?1")
-      .bind(r.customerId, r.points, r.now),
-  ),
-  statement(
-    d1
-      .prepare(
-        `INSERT INTO loyalty_ledger (customer_id, delta, balance_after, reason, user_id, order_id, created_at)
-         SELECT id, ?2, loyalty_points, 'Returned: ' || ?3 || ' cancelled', ?4, ?5, ?6 FROM customers WHERE id = ?1`,
-      )
-      .bind(r.customerId, r.points, r.orderNumber, r.userId, r.orderId, r.now),
-  ),
-];
+export const returnRedeemedPoints = (d1: D1Database, p: OrderPoints) =>
+  movePoints(d1, p, p.points, `Returned: ${p.orderNumber} cancelled`);

@@ -5,6 +5,7 @@
  */
 import { dbFor } from "../db/client";
 import { dbFor } from "../db/client";
+import { dbFor } from "../db/client";
 import { decodeRows } from "../db/rows";
 import { payments as paymentsTable } from "../db/schema";
 import { barcodeModel, barcodeSvg, type Symbology } from "../documents/barcode-model";

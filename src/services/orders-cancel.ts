@@ -73,15 +73,8 @@ function cancelBatch(ctx: ServiceContext, actor: AuthUser, order: Order, ref: st
   batch.add(returns.update);
   const returned = batch.add(returns.logs);
   if (order.pointsRedeemed > 0 && order.customerId !== null) {
-    const points = { customerId: order.customerId, points: order.pointsRedeemed, orderId: order.id };
-    for (const statement of returnRedeemedPoints(d1, {
-      ...points,
-      orderNumber: order.orderNumber,
-      userId: actor.id,
-      now,
-    })) {
-      batch.add(statement);
-    }
+    const points = { customerId: order.customerId, points: order.pointsRedeemed, orderNumber: order.orderNumber };
+    for (const statement of returnRedeemedPoints(d1, { ...points, userId: actor.id, now })) batch.add(statement);
   }
   batch.refuseOn(isStatusTransitionRefusal, async () => {
     const why = cancelRefusedBecause(await orderMoneyState(ctx.db, order.id));
