@@ -3,7 +3,6 @@
  * `wrangler types` into worker-configuration.d.ts, plus secrets, which that
  * file cannot know about), `Variables` are what middleware puts on the context.
  */
-import type { AppDatabase } from "./db/client";
 import type { AuthUser } from "./lib/auth/current-user";
 import type { PendingUserCheck } from "./lib/auth/middleware";
 import type { ServiceContext } from "./services/context";
@@ -26,7 +25,6 @@ export type Bindings = Env & Secrets;
 export interface Variables {
   /** The request's service context (config, databases, stock gate, clock, defer): what handlers pass to services. */
   ctx: ServiceContext;
-  db: AppDatabase;
   requestId: string;
   /** Set by `requireAuth`; absent on public routes. */
   user: AuthUser;

@@ -18,3 +18,9 @@ export function dbFor(d1: D1Database): AppDatabase {
   }
   return db;
 }
+
+/** Whether the database answers at all (for /health). */
+export async function databaseAnswers(d1: D1Database): Promise<boolean> {
+  const row = await d1.prepare("SELECT 1 AS ok").first<{ ok: number }>();
+  return row?.ok === 1;
+}

@@ -60,7 +60,7 @@ export const loadConfig = (): MiddlewareHandler<AppEnv> =>
     await next();
   };
 
-/** Builds the request's service context (and keeps the Drizzle handle at hand for auth). */
+/** Builds the request's service context, which handlers pass to services (`c.var.ctx`). */
 export const attachServices = (): MiddlewareHandler<AppEnv> =>
   async function attachServicesMiddleware(c, next) {
     const ctx = createServiceContext(c.env, {
@@ -68,7 +68,6 @@ export const attachServices = (): MiddlewareHandler<AppEnv> =>
       ...(appConfig(c.env).debug ? { mark: (phase: string, ms: number) => setMetric(c, phase, ms) } : {}),
     });
     c.set("ctx", ctx);
-    c.set("db", ctx.db);
     await next();
   };
 

@@ -1,4 +1,5 @@
 import type { RouteHandler } from "@hono/zod-openapi";
+import { databaseAnswers } from "../../db/client";
 import type { AppEnv } from "../../env";
 import { appConfig } from "../../lib/config";
 import { log } from "../../lib/log";
@@ -11,10 +12,10 @@ export const info: RouteHandler<InfoRoute, AppEnv> = (c) =>
   );
 
 export const health: RouteHandler<HealthRoute, AppEnv> = async (c) => {
-  const time = new Date().toISOString();
+  const time = c.var.ctx.now().toISOString();
   try {
-    const row = await c.env.DB.prepare("SELECT 1 AS ok").first<{ ok: number }>();
-    if (row?.ok === 1) return c.json({ status: "ok" as const, database: "ok" as const, time }, 200);
+    if (await databaseAnswers(c.var.ctx.d1))
+      return c.json({ status: "ok" as const, database: "ok" as const, time }, 200);
   } catch (error) {
     log(c.env, "error", "health check failed", { error: String(error) });
   }
