@@ -6,9 +6,12 @@
  * count from D1 on first use.
  */
 import type { D1Database } from "@cloudflare/workers-types";
+import { dbFor } from "../../src/db/client";
 import type { Role } from "../../src/db/schema";
-import { cancelOrder } from "../../src/services/orders-change";
-import { createOrder, type OrderDeps } from "../../src/services/orders-create";
+import { parseConfig } from "../../src/lib/config";
+import type { ServiceContext } from "../../src/services/context";
+import { cancelOrder } from "../../src/services/orders-cancel";
+import { createOrder } from "../../src/services/orders-create";
 import { createPayment } from "../../src/services/payments";
 import { refundPayment } from "../../src/services/refunds";
 import type { StockGate } from "../../src/stock/client";
@@ -22,10 +25,27 @@ const passThroughGate: StockGate = {
   resync: async () => ({ ok: true, available: null }),
 };
 
+// The seed sends no email and signs nothing: placeholder secrets satisfy the config's checks.
+const SEED_CONFIG = parseConfig({ JWT_SECRET: "seed".repeat(8), FILE_SIGNING_SECRET: "seed".repeat(8) });
+
+/** The services' context at seed time: the local D1, the pass-through gate, a clock fixed at `at`, no emails. */
+function seedContext(d1: D1Database, at: Date): ServiceContext {
+  const binding = d1 as unknown as ServiceContext["d1"];
+  return {
+    env: {} as ServiceContext["env"],
+    config: SEED_CONFIG,
+    d1: binding,
+    db: dbFor(binding),
+    stock: passThroughGate,
+    now: () => at,
+    defer: () => undefined,
+    notify: { orderCompleted: () => undefined, lowStock: () => undefined },
+  };
+}
+
 const METHODS = ["cash", "credit_card", "debit_card", "mobile_payment", "cash", "credit_card"] as const;
 
 export async function seedOrders(db: D1Database) {
-  const d1 = db as unknown as Parameters<typeof createPayment>[0];
   const users = (
     await db.prepare("SELECT id, username, role FROM users").all<{ id: number; username: string; role: Role }>()
   ).results;
@@ -50,7 +70,7 @@ export async function seedOrders(db: D1Database) {
   const start = Date.now() - 30 * 24 * 3600_000;
   for (let i = 0; i < 45; i++) {
     const at = new Date(start + (i * (30 * 24 * 3600_000)) / 45 + random(3600_000));
-    const deps: OrderDeps = { d1, stock: passThroughGate, defer: () => undefined, now: () => at };
+    const ctx = seedContext(db, at);
     const cashier = cashiers[i % cashiers.length] ?? cashiers[0];
     if (!cashier) break;
     const lines = new Map<number, number>();
@@ -60,7 +80,7 @@ export async function seedOrders(db: D1Database) {
     }
     const customer = random(3) > 0 ? customers[random(customers.length)]?.id : undefined;
     const order = await createOrder(
-      deps,
+      ctx,
       { id: cashier.id, username: cashier.username, role: cashier.role },
       {
         customer_id: customer ?? null,
@@ -72,7 +92,7 @@ export async function seedOrders(db: D1Database) {
     created += 1;
     const roll = random(20);
     if (roll === 0) {
-      await cancelOrder(deps, { id: manager.id, username: manager.username, role: manager.role }, order.id);
+      await cancelOrder(ctx, { id: manager.id, username: manager.username, role: manager.role }, order.id);
       continue;
     }
     if (roll === 1) continue; // left pending
@@ -80,28 +100,24 @@ export async function seedOrders(db: D1Database) {
     const method = METHODS[random(METHODS.length)] ?? "cash";
     const split = roll === 2 ? Math.floor(total / 2) : total;
     const actor = { id: cashier.id, username: cashier.username, role: cashier.role };
-    const first = await createPayment(
-      d1,
-      actor,
-      { order_id: order.id, payment_method: method, amount: split },
-      null,
-      at,
-    );
+    const first = await createPayment(ctx, actor, { order_id: order.id, payment_method: method, amount: split }, null);
     if (split < total)
       await createPayment(
-        d1,
+        ctx,
         actor,
         { order_id: order.id, payment_method: "credit_card", amount: total - split },
         null,
-        at,
       );
     if (roll === 3) {
       const refundAt = new Date(at.getTime() + 3600_000);
       await refundPayment(
-        { ...deps, now: () => refundAt },
+        seedContext(db, refundAt),
         { id: manager.id, username: manager.username, role: manager.role },
-        first.id,
-        { amount: Math.min(500, Math.round(first.amount * 100)), reason: "Customer returned an item" },
+        {
+          payment_id: first.id,
+          amount: Math.min(500, Math.round(first.amount * 100)),
+          reason: "Customer returned an item",
+        },
         null,
       );
     }
