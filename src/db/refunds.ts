@@ -110,3 +110,11 @@ export async function findRefund(db: AppDatabase, id: number): Promise<{ refund:
   const refund = found[0];
   return refund ? { refund, items } : null;
 }
+
+/** An order's refunds as documents print them (amount in cents, reason, when), oldest first. */
+export const refundsOfOrder = (db: AppDatabase, orderId: number) =>
+  db
+    .select({ amount: refunds.amount, reason: refunds.reason, createdAt: refunds.createdAt })
+    .from(refunds)
+    .where(eq(refunds.orderId, orderId))
+    .orderBy(asc(refunds.id));

@@ -1,12 +1,8 @@
 /** Text and HTML for each kind of email. Data comes fresh from D1 at send time. */
-import { dbFor } from "../db/client";
-import { paymentsOfOrder } from "../db/payments";
-import { renderReceipt } from "../documents/receipt";
 import type { Bindings } from "../env";
 import { appConfig, documentsConfig } from "../lib/config";
-import { invoiceLink } from "../services/documents";
-import { getOrderFor } from "../services/orders-read";
-import { toPaymentView } from "../services/payments-view";
+import { createServiceContext } from "../services/context";
+import { invoiceLink, receiptText } from "../services/order-documents";
 import type { EmailMessage } from "./email-messages";
 
 export interface RenderedEmail {
@@ -27,28 +23,15 @@ export async function renderEmail(env: Bindings, message: EmailMessage): Promise
   switch (message.kind) {
     case "receipt": {
       const orderId = Number(message.data.order_id);
-      const { view } = await getOrderFor({ db: dbFor(env.DB) }, SYSTEM, { id: orderId });
-      const results = await paymentsOfOrder(dbFor(env.DB), orderId);
-      const when = new Intl.DateTimeFormat("en-GB", {
-        timeZone: config.timeZone,
-        dateStyle: "short",
-        timeStyle: "short",
-      });
-      const receipt = renderReceipt(
-        view,
-        results.map(toPaymentView),
-        { name: config.shopName, address: config.shopAddress },
-        when,
-      );
-      const origin = appConfig(env).publicBaseUrl;
+      const ctx = createServiceContext(env);
+      const { order, text: receipt } = await receiptText(ctx, SYSTEM, orderId);
       // Emailed links live as long as links may: seven days.
-      const link = await invoiceLink(
-        { d1: env.DB, files: env.FILES, config: { ...config, linkTtlSeconds: 7 * 24 * 3600 }, origin },
-        SYSTEM,
-        orderId,
-      );
+      const link = await invoiceLink(ctx, SYSTEM, orderId, {
+        origin: appConfig(env).publicBaseUrl,
+        linkTtlSeconds: 7 * 24 * 3600,
+      });
       return {
-        subject: `Your receipt from ${config.shopName} (${view.order_number})`,
+        subject: `Your receipt from ${config.shopName} (${order.order_number})`,
         text: `${receipt}\nInvoice (PDF, link valid until ${link.expires_at}):\n${link.url}\n`,
         html: page(
           `Thank you for shopping at ${config.shopName}`,

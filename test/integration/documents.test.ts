@@ -1,12 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { hasValidCheckDigit } from "../../src/domain/barcode";
-import { documentsConfig } from "../../src/lib/config";
 import { guardD1 } from "../../src/lib/d1-guard";
-import { invoiceLink } from "../../src/services/documents";
+import { invoiceLink } from "../../src/services/order-documents";
 import { accounts } from "../helpers/accounts";
 import { BASE, call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
+import { testContext } from "../helpers/context";
 import { pdfText } from "../helpers/pdf-text";
 
 interface Link {
@@ -94,14 +94,12 @@ describe("invoices", () => {
 
     // Anything else printed changes the document too, e.g. the shop's currency.
     const actor = { id: manager.id, username: manager.username, role: "manager" as const };
-    const deps = (currency: string) => ({
-      d1: guardD1(env.DB),
-      files: env.FILES,
-      config: { ...documentsConfig(env), currency },
-      origin: BASE,
-    });
-    const usd = await invoiceLink(deps("USD"), actor, order.id);
-    const eur = await invoiceLink(deps("EUR"), actor, order.id);
+    const shopIn = (currency: string) => {
+      const ctx = testContext({ d1: guardD1(env.DB) });
+      return { ...ctx, config: { ...ctx.config, documents: { ...ctx.config.documents, currency } } };
+    };
+    const usd = await invoiceLink(shopIn("USD"), actor, order.id, { origin: BASE });
+    const eur = await invoiceLink(shopIn("EUR"), actor, order.id, { origin: BASE });
     expect(usd.key).toBe(afterRefund.key);
     expect(eur).toMatchObject({ rendered: true });
     expect(eur.key).not.toBe(usd.key);

@@ -2,6 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { assertPermission, authenticate } from "../../lib/auth/middleware";
 import { idempotent } from "../../lib/http/idempotent";
+import { invoiceLink, receiptText } from "../../services/order-documents";
 import { cancelOrder } from "../../services/orders-cancel";
 import { createOrder } from "../../services/orders-create";
 import { updateOrder } from "../../services/orders-edit";
@@ -12,7 +13,9 @@ import type {
   CancelRoute,
   CreateRoute,
   GetRoute,
+  InvoiceRoute,
   ListRoute,
+  ReceiptRoute,
   UpdateRoute,
 } from "./orders.routes";
 
@@ -49,3 +52,11 @@ export const update: RouteHandler<UpdateRoute, AppEnv> = async (c) =>
 
 export const cancel: RouteHandler<CancelRoute, AppEnv> = async (c) =>
   c.json(await cancelOrder(c.var.ctx, c.var.user, c.req.valid("param").id), 200);
+
+export const invoice: RouteHandler<InvoiceRoute, AppEnv> = async (c) =>
+  c.json(await invoiceLink(c.var.ctx, c.var.user, c.req.valid("param").id, { origin: new URL(c.req.url).origin }), 200);
+
+export const receipt: RouteHandler<ReceiptRoute, AppEnv> = async (c) => {
+  const { text } = await receiptText(c.var.ctx, c.var.user, c.req.valid("param").id);
+  return c.text(text, 200, { "Content-Type": "text/plain; charset=utf-8" });
+};

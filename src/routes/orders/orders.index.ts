@@ -1,7 +1,6 @@
 import { createRouter } from "../../lib/http/create-router";
 import * as handlers from "./orders.handlers";
 import * as routes from "./orders.routes";
-import * as documents from "./orders-documents";
 
 export const ordersRouter = createRouter()
   .openapi(routes.create, handlers.create)
@@ -11,5 +10,5 @@ export const ordersRouter = createRouter()
   .openapi(routes.get, handlers.get)
   .openapi(routes.update, handlers.update)
   .openapi(routes.cancel, handlers.cancel)
-  .openapi(documents.invoice, documents.invoiceHandler)
-  .openapi(documents.receipt, documents.receiptHandler);
+  .openapi(routes.invoice, handlers.invoice)
+  .openapi(routes.receipt, handlers.receipt);

@@ -1,4 +1,4 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { requirePermission, requirePermissionInBatch } from "../../lib/auth/middleware";
 import {
   AUTHED_ERRORS,
@@ -13,6 +13,7 @@ import { IdempotencyHeaderSchema } from "../../lib/idempotency";
 import {
   CreateOrderSchema,
   CustomerParamSchema,
+  InvoiceLinkSchema,
   OrderListQuerySchema,
   OrderListSchema,
   OrderNumberParamSchema,
@@ -111,6 +112,31 @@ export const cancel = createRoute({
   responses: { 200: jsonContent(OrderSchema, "Cancelled"), ...errorResponses(...AUTHED_ERRORS, 404, 409, 503) },
 });
 
+export const invoice = createRoute({
+  method: "get",
+  path: "/{id}/invoice",
+  tags,
+  summary: "Invoice PDF for the order's current state, as a signed link",
+  security,
+  middleware: read,
+  request: { params: IdParamSchema },
+  responses: { 200: jsonContent(InvoiceLinkSchema, "Link to the PDF"), ...errorResponses(...AUTHED_ERRORS, 404) },
+});
+
+export const receipt = createRoute({
+  method: "get",
+  path: "/{id}/receipt",
+  tags,
+  summary: "Till receipt as plain text, 42 columns (80 mm printers)",
+  security,
+  middleware: read,
+  request: { params: IdParamSchema },
+  responses: {
+    200: { description: "The receipt", content: { "text/plain": { schema: z.string() } } },
+    ...errorResponses(...AUTHED_ERRORS, 404),
+  },
+});
+
 export type CreateRoute = typeof create;
 export type ListRoute = typeof list;
 export type ByNumberRoute = typeof byNumber;
@@ -118,3 +144,5 @@ export type ByCustomerRoute = typeof byCustomer;
 export type GetRoute = typeof get;
 export type UpdateRoute = typeof update;
 export type CancelRoute = typeof cancel;
+export type InvoiceRoute = typeof invoice;
+export type ReceiptRoute = typeof receipt;

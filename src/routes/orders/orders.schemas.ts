@@ -107,3 +107,12 @@ export const CustomerParamSchema = z.object({
     .max(Number.MAX_SAFE_INTEGER)
     .openapi({ param: { name: "customer_id", in: "path" }, example: 1 }),
 });
+
+export const InvoiceLinkSchema = z
+  .object({
+    url: z.string().openapi({ description: "Signed link; works without a token until expires_at" }),
+    expires_at: z.string(),
+    key: z.string(),
+    rendered: z.boolean().openapi({ description: "false when the stored PDF for this order state was reused" }),
+  })
+  .openapi("InvoiceLink");
