@@ -2,10 +2,14 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { expectedVersion } from "../../lib/http/fields";
 import * as service from "../../services/products";
+import { labelSheet, productBarcode } from "../../services/products-documents";
 import type {
+  AssignBarcodeRoute,
+  BarcodeRoute,
   ByBarcodeRoute,
   CreateRoute,
   GetRoute,
+  LabelsRoute,
   ListRoute,
   LowStockRoute,
   RemoveRoute,
@@ -39,3 +43,24 @@ export const update: RouteHandler<UpdateRoute, AppEnv> = async (c) => {
 
 export const remove: RouteHandler<RemoveRoute, AppEnv> = async (c) =>
   c.json(await service.deactivateProduct(c.var.ctx, c.req.valid("param").id), 200);
+
+export const barcode: RouteHandler<BarcodeRoute, AppEnv> = async (c) => {
+  const image = await productBarcode(c.var.ctx, c.req.valid("param").id, c.req.valid("query"));
+  return c.body(image.body as ArrayBuffer, 200, {
+    "Content-Type": image.contentType,
+    "Cache-Control": "private, max-age=86400",
+    ETag: image.etag,
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+  }) as never;
+};
+
+export const assignBarcode: RouteHandler<AssignBarcodeRoute, AppEnv> = async (c) =>
+  c.json(await service.assignInStoreEan13(c.var.ctx, c.req.valid("param").id), 200);
+
+export const labels: RouteHandler<LabelsRoute, AppEnv> = async (c) => {
+  const pdf = await labelSheet(c.var.ctx, c.req.valid("query").ids.split(",").map(Number));
+  return c.body(pdf as unknown as ArrayBuffer, 200, {
+    "Content-Type": "application/pdf",
+    "Content-Disposition": 'inline; filename="labels.pdf"',
+  }) as never;
+};

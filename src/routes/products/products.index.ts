@@ -1,7 +1,6 @@
 import { createRouter } from "../../lib/http/create-router";
 import * as handlers from "./products.handlers";
 import * as routes from "./products.routes";
-import * as documents from "./products-documents";
 
 // Fixed paths first, so "/search" is never read as an id.
 export const productsRouter = createRouter()
@@ -10,9 +9,9 @@ export const productsRouter = createRouter()
   .openapi(routes.search, handlers.search)
   .openapi(routes.lowStock, handlers.lowStock)
   .openapi(routes.byBarcode, handlers.byBarcode)
-  .openapi(documents.labels, documents.labelsHandler)
-  .openapi(documents.barcode, documents.barcodeHandler)
-  .openapi(documents.assignBarcode, documents.assignBarcodeHandler)
+  .openapi(routes.labels, handlers.labels)
+  .openapi(routes.barcode, handlers.barcode)
+  .openapi(routes.assignBarcode, handlers.assignBarcode)
 
   .openapi(routes.get, handlers.get)
   .openapi(routes.update, handlers.update)

@@ -1,4 +1,4 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth, requirePermission } from "../../lib/auth/middleware";
 import { IfMatchHeaderSchema } from "../../lib/http/fields";
 import {
@@ -11,8 +11,10 @@ import {
   PaginationQuerySchema,
 } from "../../lib/http/openapi";
 import {
+  BarcodeImageQuerySchema,
   BarcodeParamSchema,
   CreateProductSchema,
+  LabelsQuerySchema,
   ProductListQuerySchema,
   ProductListSchema,
   ProductSchema,
@@ -112,6 +114,63 @@ export const remove = createRoute({
   responses: { 200: jsonContent(ProductSchema, "Deactivated"), ...errorResponses(...AUTHED_ERRORS, 404) },
 });
 
+// Barcodes (images, in-store EAN-13 assignment) and printable label sheets.
+export const barcode = createRoute({
+  method: "get",
+  path: "/{id}/barcode",
+  tags,
+  summary: "Barcode image (SVG or PNG), cached in R2",
+  security,
+  middleware: [requireAuth()],
+  request: {
+    params: IdParamSchema,
+    query: BarcodeImageQuerySchema,
+  },
+  responses: {
+    200: {
+      description: "The image",
+      content: {
+        "image/svg+xml": { schema: z.string() },
+        "image/png": { schema: z.string().openapi({ format: "binary" }) },
+      },
+    },
+    ...errorResponses(...AUTHED_ERRORS, 404),
+  },
+});
+
+export const assignBarcode = createRoute({
+  method: "post",
+  path: "/{id}/barcode",
+  tags,
+  summary: "Assign an in-store EAN-13 (prefix 20–29) to a product that has no barcode",
+  security,
+  middleware: [requirePermission("catalog:write")],
+  request: { params: IdParamSchema },
+  responses: {
+    200: jsonContent(ProductSchema, "The product with its new barcode"),
+    ...errorResponses(...AUTHED_ERRORS, 404, 409),
+  },
+});
+
+export const labels = createRoute({
+  method: "get",
+  path: "/labels.pdf",
+  tags,
+  summary: "Printable A4 sheet of shelf labels (name, price, barcode) for the chosen products",
+  security,
+  middleware: [requireAuth()],
+  request: {
+    query: LabelsQuerySchema,
+  },
+  responses: {
+    200: {
+      description: "The PDF",
+      content: { "application/pdf": { schema: z.string().openapi({ format: "binary" }) } },
+    },
+    ...errorResponses(...AUTHED_ERRORS, 404),
+  },
+});
+
 export type CreateRoute = typeof create;
 export type ListRoute = typeof list;
 export type SearchRoute = typeof search;
@@ -120,3 +179,6 @@ export type ByBarcodeRoute = typeof byBarcode;
 export type GetRoute = typeof get;
 export type UpdateRoute = typeof update;
 export type RemoveRoute = typeof remove;
+export type BarcodeRoute = typeof barcode;
+export type AssignBarcodeRoute = typeof assignBarcode;
+export type LabelsRoute = typeof labels;

@@ -120,3 +120,19 @@ export const BarcodeParamSchema = z.object({
     .max(64)
     .openapi({ param: { name: "code", in: "path" }, example: "4006381333931" }),
 });
+
+export const BarcodeImageQuerySchema = z.object({
+  format: z.enum(["svg", "png"]).default("svg"),
+  symbology: z
+    .enum(["ean13", "code128"])
+    .optional()
+    .openapi({ description: "Default: EAN-13 when the product has one, else Code 128" }),
+});
+
+export const LabelsQuerySchema = z.object({
+  ids: z
+    .string()
+    .max(2000)
+    .regex(/^\d+(,\d+)*$/, "A comma-separated list of product ids")
+    .openapi({ example: "1,2,3" }),
+});
