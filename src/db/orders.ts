@@ -1,18 +1,20 @@
 /**
- * The orders aggregate's SQL (orders, order_items). Statements that other
- * protocols run on an order in their own batches (payments, refunds) live
- * here too, so the order's rules are written once.
+ * The orders aggregate's SQL (orders, order_items): reads, the sale's, edit's
+ * and cancel's statements, and (last section) what money protocols, payments
+ * and refunds, read and run on an order in their own batches, so the order's
+ * rules are written once. (What a sale reads of the catalog and the customer
+ * is in ./products.ts and ./customers.ts; its stock statements in ./stock.ts.)
  *
  * Simple reads go through Drizzle; what runs inside a protocol batch (the
  * sale's inserts, the edit's and cancel's writes, guards) is raw SQL typed by
  * the batch's statement factories.
  */
-import { count, eq, getTableColumns, sql } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, isNotNull, sql } from "drizzle-orm";
 import { returningRow, returningRows, type Statement, statement } from "./batch";
 import type { AppDatabase } from "./client";
 import { type Page, readPage, Where } from "./paging";
 import { decodeRow, type Row } from "./rows";
-import { customers, inventoryLogs, orderItems, orders, payments, products, users } from "./schema";
+import { customers, orderItems, orders, payments, users } from "./schema";
 import { chunk } from "./stock";
 
 export type Order = Row<typeof orders>;
@@ -158,35 +160,6 @@ export const itemsOfOrders = (db: AppDatabase, orderIds: number[]): Promise<Orde
         .orderBy(orderItems.id)
     : Promise.resolve([]);
 
-/** Where an order stands on money, to explain why a batch on it was refused. */
-export const orderMoneyState = (db: AppDatabase, orderId: number) =>
-  db.select({ status: orders.status, paidAmount: orders.paidAmount }).from(orders).where(eq(orders.id, orderId)).get();
-
-// ─── What a sale reads of the catalog and the customer ──────────────────────
-
-export type SaleProduct = Pick<Row<typeof products>, "id" | "sku" | "name" | "price" | "isActive" | "minStockLevel">;
-export type SaleCustomer = CustomerSummary & Pick<Row<typeof customers>, "isActive" | "loyaltyPoints">;
-
-/** The cart's products, for the sale's read (one statement of its facts batch). */
-export function saleProducts(d1: D1Database, productIds: number[]): Statement<SaleProduct[]> {
-  const placeholders = productIds.map((_, i) => `?${i + 1}`).join(",");
-  return returningRows<typeof products, SaleProduct>(
-    products,
-    d1
-      .prepare(`SELECT id, sku, name, price, is_active, min_stock_level FROM products WHERE id IN (${placeholders})`)
-      .bind(...productIds),
-  );
-}
-
-/** The sale's customer (none when the sale names none). */
-export const saleCustomer = (d1: D1Database, customerId: number | null | undefined) =>
-  returningRow<typeof customers, SaleCustomer>(
-    customers,
-    d1
-      .prepare("SELECT id, first_name, last_name, email, is_active, loyalty_points FROM customers WHERE id = ?1")
-      .bind(customerId ?? -1),
-  );
-
 // ─── The sale's batch ───────────────────────────────────────────────────────
 
 export type NewOrder = Pick<
@@ -316,15 +289,130 @@ export const writeEdit = (d1: D1Database, orderId: number, e: OrderEdit, now: st
 export const markCancelled = (d1: D1Database, orderId: number, now: string) =>
   statement(d1.prepare("UPDATE orders SET status = 'cancelled', updated_at = ?2 WHERE id = ?1").bind(orderId, now));
 
-/** What a cancel whose answer was lost put back, per product: the log rows it wrote under its stock ref. */
-export async function unitsReturnedUnder(db: AppDatabase, ref: string): Promise<Map<number, number>> {
-  const rows = await db
-    .select({ productId: inventoryLogs.productId, quantityChange: inventoryLogs.quantityChange })
-    .from(inventoryLogs)
-    .where(eq(inventoryLogs.stockRef, ref));
-  return new Map(rows.map((row) => [row.productId, row.quantityChange]));
-}
-
 /** Whether a cancel landed (a cancel with nothing left out writes no log row to look for). */
 export const cancelLanded = (d1: D1Database, orderId: number) =>
   d1.prepare("SELECT 1 AS found FROM orders WHERE id = ?1 AND status = 'cancelled'").bind(orderId).first();
+
+// ─── What money (payments, refunds) reads and runs on an order ──────────────
+
+/** What a payment needs to know about the order it pays. */
+export type OrderMoney = Pick<Order, "id" | "orderNumber" | "status" | "total" | "paidAmount" | "userId">;
+
+const moneyColumns = {
+  id: orders.id,
+  orderNumber: orders.orderNumber,
+  status: orders.status,
+  total: orders.total,
+  paidAmount: orders.paidAmount,
+  userId: orders.userId,
+};
+
+export const findOrderMoney = (db: AppDatabase, orderId: number): Promise<OrderMoney | undefined> =>
+  db.select(moneyColumns).from(orders).where(eq(orders.id, orderId)).get();
+
+/** The order's money as the batch left it (its last statement on the order). */
+export type OrderBalance = Pick<Order, "status" | "total" | "paidAmount">;
+
+export const orderBalanceAfter = (d1: D1Database, orderId: number): Statement<OrderBalance | undefined> =>
+  returningRow<typeof orders, OrderBalance>(
+    orders,
+    d1.prepare("SELECT status, total, paid_amount FROM orders WHERE id = ?1").bind(orderId),
+  );
+
+/** What a refund is planned on: the order's status, customer and points, and its lines (money in cents). */
+export type RefundableOrder = Pick<Order, "id" | "orderNumber" | "status" | "customerId" | "total" | "pointsEarned"> & {
+  lines: Pick<Row<typeof orderItems>, "id" | "productId" | "quantity" | "refundedQuantity" | "subtotal">[];
+};
+
+/** The order and its lines in one round trip (one D1 batch). */
+export async function findRefundableOrder(db: AppDatabase, orderId: number): Promise<RefundableOrder | undefined> {
+  const [found, lines] = await db.batch([
+    db
+      .select({
+        id: orders.id,
+        orderNumber: orders.orderNumber,
+        status: orders.status,
+        customerId: orders.customerId,
+        total: orders.total,
+        pointsEarned: orders.pointsEarned,
+      })
+      .from(orders)
+      .where(eq(orders.id, orderId)),
+    db
+      .select({
+        id: orderItems.id,
+        productId: orderItems.productId,
+        quantity: orderItems.quantity,
+        refundedQuantity: orderItems.refundedQuantity,
+        subtotal: orderItems.subtotal,
+      })
+      .from(orderItems)
+      .where(eq(orderItems.orderId, orderId))
+      .orderBy(asc(orderItems.id)),
+  ]);
+  const order = found[0];
+  return order && { ...order, lines };
+}
+
+export const findOrderStatus = async (db: AppDatabase, orderId: number) =>
+  (await db.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).get())?.status;
+
+/*
+ * Guards (for `batch.guard`): each fails the batch when the order no longer
+ * holds what the money was planned on (see `orderGuard`).
+ */
+
+/** Fails unless the order is still pending (paying a completed, cancelled or refunded order). */
+export const unlessPending = (d1: D1Database, orderId: number) => orderGuard(d1, orderId, "status != 'pending'");
+
+/** Fails unless the order still owes exactly `owed` cents (cash change was worked out from it). */
+export const unlessOwing = (d1: D1Database, orderId: number, owed: number) =>
+  orderGuard(d1, orderId, "total - paid_amount != ?2", owed);
+
+/** Fails unless the order's status is still `status` (what a refund reverses depends on it). */
+export const unlessStatus = (d1: D1Database, orderId: number, status: string) =>
+  orderGuard(d1, orderId, "status != ?2", status);
+
+/** The refunded money leaves the paid amount and joins the refunded amount. */
+export const takeBackPaid = (d1: D1Database, orderId: number, amount: number, now: string) =>
+  statement(
+    d1
+      .prepare(
+        "UPDATE orders SET paid_amount = paid_amount - ?2, refunded_amount = refunded_amount + ?2, updated_at = ?3 WHERE id = ?1",
+      )
+      .bind(orderId, amount, now),
+  );
+
+/** All money taken has come back: a completed order becomes refunded (the status trigger checks the transition). */
+export const refundedWhenNothingPaid = (d1: D1Database, orderId: number, now: string) =>
+  statement(
+    d1
+      .prepare(
+        "UPDATE orders SET status = 'refunded', updated_at = ?2 WHERE id = ?1 AND status = 'completed' AND paid_amount = 0",
+      )
+      .bind(orderId, now),
+  );
+
+/** The order's status as the batch left it. */
+export const orderStatusAfter = (d1: D1Database, orderId: number) =>
+  returningRow<typeof orders, Pick<Order, "status">>(
+    orders,
+    d1.prepare("SELECT status FROM orders WHERE id = ?1").bind(orderId),
+  );
+
+/** Counts units of a line as refunded (the CHECK `order_items_refunded_within_quantity` caps them). */
+export const addRefundedQuantity = (d1: D1Database, orderItemId: number, quantity: number) =>
+  statement(
+    d1
+      .prepare("UPDATE order_items SET refunded_quantity = refunded_quantity + ?2 WHERE id = ?1")
+      .bind(orderItemId, quantity),
+  );
+
+/** The order's number and its customer's email, or undefined when it has no customer with an email. */
+export const receiptAddress = (db: AppDatabase, orderId: number) =>
+  db
+    .select({ orderNumber: orders.orderNumber, email: customers.email })
+    .from(orders)
+    .innerJoin(customers, eq(customers.id, orders.customerId))
+    .where(and(eq(orders.id, orderId), isNotNull(customers.email)))
+    .get();

@@ -4,7 +4,7 @@
  * LEFT JOIN, declared once below); lists are pages, search is ranked FTS5.
  */
 import { and, eq, isNull, sql } from "drizzle-orm";
-import { returningRow } from "./batch";
+import { returningRow, returningRows, type Statement } from "./batch";
 import type { AppDatabase } from "./client";
 import { type Page, type PageRequest, readPage, Where } from "./paging";
 import { decodeRow, type Row } from "./rows";
@@ -191,4 +191,18 @@ export async function setBarcodeIfNone(db: AppDatabase, id: number, code: string
     .where(and(eq(products.id, id), isNull(products.barcode)))
     .returning({ id: products.id });
   return rows.length > 0;
+}
+
+/** What a sale reads of each product of its cart (and copies onto its lines). */
+export type SaleProduct = Pick<Row<typeof products>, "id" | "sku" | "name" | "price" | "isActive" | "minStockLevel">;
+
+/** The cart's products, for the sale's read (one statement of its facts batch). */
+export function saleProducts(d1: D1Database, productIds: number[]): Statement<SaleProduct[]> {
+  const placeholders = productIds.map((_, i) => `?${i + 1}`).join(",");
+  return returningRows<typeof products, SaleProduct>(
+    products,
+    d1
+      .prepare(`SELECT id, sku, name, price, is_active, min_stock_level FROM products WHERE id IN (${placeholders})`)
+      .bind(...productIds),
+  );
 }

@@ -10,6 +10,7 @@
  */
 import { eq } from "drizzle-orm";
 import { returningRows, returningShape, type Statement, statement } from "./batch";
+import type { AppDatabase } from "./client";
 import { dbFor } from "./client";
 import type { Row } from "./rows";
 import { inventoryLogs, products } from "./schema";
@@ -211,4 +212,13 @@ export async function bookAndLog(
     .bind(page.limit, page.skip, page.productId ?? null)
     .all<BookAndLog>();
   return results;
+}
+
+/** What a cancel whose answer was lost put back, per product: the log rows it wrote under its stock ref. */
+export async function unitsReturnedUnder(db: AppDatabase, ref: string): Promise<Map<number, number>> {
+  const rows = await db
+    .select({ productId: inventoryLogs.productId, quantityChange: inventoryLogs.quantityChange })
+    .from(inventoryLogs)
+    .where(eq(inventoryLogs.stockRef, ref));
+  return new Map(rows.map((row) => [row.productId, row.quantityChange]));
 }

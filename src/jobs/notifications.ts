@@ -4,7 +4,7 @@
  */
 
 import { dbFor } from "../db/client";
-import { receiptAddress } from "../db/notifications";
+import { receiptAddress } from "../db/orders";
 import { findProducts } from "../db/products";
 import { localDate } from "../domain/time-zone";
 import type { Bindings } from "../env";

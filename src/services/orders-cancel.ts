@@ -5,8 +5,8 @@
  */
 import { Batch } from "../db/batch";
 import { returnRedeemedPoints } from "../db/loyalty";
-import { cancelLanded, markCancelled, type Order, orderGuard, orderMoneyState, unitsReturnedUnder } from "../db/orders";
-import { orderReturns } from "../db/stock";
+import { cancelLanded, findOrderMoney, markCancelled, type Order, orderGuard } from "../db/orders";
+import { orderReturns, unitsReturnedUnder } from "../db/stock";
 import { cancelRefusedBecause, checkCancel, unitsOut } from "../domain/order-cancel";
 import type { AuthUser } from "../lib/auth/current-user";
 import { isStatusTransitionRefusal } from "../lib/db-errors";
@@ -77,7 +77,7 @@ function cancelBatch(ctx: ServiceContext, actor: AuthUser, order: Order, ref: st
     for (const statement of returnRedeemedPoints(d1, { ...points, userId: actor.id, now })) batch.add(statement);
   }
   batch.refuseOn(isStatusTransitionRefusal, async () => {
-    const why = cancelRefusedBecause(await orderMoneyState(ctx.db, order.id));
+    const why = cancelRefusedBecause(await findOrderMoney(ctx.db, order.id));
     return new ApiError(
       "INVALID_STATE",
       why === "has_payments" ? HAS_PAYMENTS : "Order was already cancelled or completed",

@@ -11,18 +11,10 @@
  */
 
 import { Batch, type Handle, returningShape } from "../db/batch";
+import { type SaleCustomer, saleCustomer } from "../db/customers";
 import { redeemPoints } from "../db/loyalty";
-import {
-  completeIfPaid,
-  insertOrder,
-  insertOrderItems,
-  type Order,
-  type OrderItem,
-  type SaleCustomer,
-  type SaleProduct,
-  saleCustomer,
-  saleProducts,
-} from "../db/orders";
+import { completeIfPaid, insertOrder, insertOrderItems, type Order, type OrderItem } from "../db/orders";
+import { type SaleProduct, saleProducts } from "../db/products";
 import { type InventoryLog, stockChanges } from "../db/stock";
 import { planSale, type SalePlan } from "../domain/order-sale";
 import { mergeLines, newOrderNumber, type RequestedLine } from "../domain/order-totals";

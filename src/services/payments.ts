@@ -15,14 +15,15 @@
 import { Batch, type Handle } from "../db/batch";
 import { LAST_INSERTED } from "../db/idempotency-keys";
 import {
+  addPaid,
+  completeIfPaid,
   findOrderMoney,
   type OrderBalance,
   type OrderMoney,
   orderBalanceAfter,
   unlessOwing,
   unlessPending,
-} from "../db/order-money";
-import { addPaid, completeIfPaid } from "../db/orders";
+} from "../db/orders";
 import { mapPage, type Page } from "../db/paging";
 import {
   findPayment,

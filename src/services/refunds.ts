@@ -24,7 +24,7 @@ import {
   refundedWhenNothingPaid,
   takeBackPaid,
   unlessStatus,
-} from "../db/order-money";
+} from "../db/orders";
 import { findPayment, type Payment, refundFromPayment } from "../db/payments";
 import {
   findRefund,
