@@ -115,8 +115,9 @@ export async function fillHistory(db: D1Database, targetLines: number, onProgres
       const roll = rand(100);
       const status = roll < 3 ? "cancelled" : roll < 5 ? "pending" : roll < 7 ? "refunded" : "completed";
       const refunded = status === "refunded" ? total : roll < 9 ? Math.min(total, 500) : 0;
-      // As the API writes them: a paid order keeps paid_amount = total; refunds are counted apart.
-      const paid = status === "completed" || status === "refunded" ? total : 0;
+      // As the API writes them: a refund moves its money from paid_amount to refunded_amount,
+      // so a paid order has paid + refunded = total, and a fully refunded one paid_amount 0.
+      const paid = status === "completed" || status === "refunded" ? total - refunded : 0;
       const customer = rand(3) === 0 && customers.length ? customers[rand(customers.length)] : null;
       const cashier = cashiers[rand(cashiers.length)] ?? 1;
       orderRows.push(
