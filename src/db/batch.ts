@@ -111,10 +111,12 @@ export class Batch {
   /**
    * Maps a refusal to a client's error. `on` is a CHECK constraint's name or a
    * test on the D1 error; the first matching mapping wins, in the order added.
+   * `explain` runs only on a refusal: an Error made up front would capture a
+   * stack trace on every request for nothing.
    */
-  refuseOn(on: string | ((error: unknown) => boolean), explain: Error | Explain): this {
+  refuseOn(on: string | ((error: unknown) => boolean), explain: Explain): this {
     const matches = typeof on === "string" ? (error: unknown) => isCheckViolation(error, on) : on;
-    this.refusals.push({ matches, explain: typeof explain === "function" ? explain : () => explain });
+    this.refusals.push({ matches, explain });
     return this;
   }
 

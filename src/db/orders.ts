@@ -11,7 +11,7 @@
  */
 import { and, asc, count, eq, getTableColumns, isNotNull, sql } from "drizzle-orm";
 import { returningRow, returningRows, type Statement, statement } from "./batch";
-import type { AppDatabase } from "./client";
+import { type AppDatabase, preparedPerDatabase } from "./client";
 import { type Page, readPage, Where } from "./paging";
 import { decodeRow, type Row } from "./rows";
 import { customers, orderItems, orders, payments, users } from "./schema";
@@ -307,8 +307,17 @@ const moneyColumns = {
   userId: orders.userId,
 };
 
+const orderMoneyById = preparedPerDatabase((db) =>
+  db
+    .select(moneyColumns)
+    .from(orders)
+    .where(eq(orders.id, sql.placeholder("id")))
+    .prepare(),
+);
+
+/** Read by every payment before its batch. */
 export const findOrderMoney = (db: AppDatabase, orderId: number): Promise<OrderMoney | undefined> =>
-  db.select(moneyColumns).from(orders).where(eq(orders.id, orderId)).get();
+  orderMoneyById(db).get({ id: orderId });
 
 /** The order's money as the batch left it (its last statement on the order). */
 export type OrderBalance = Pick<Order, "status" | "total" | "paidAmount">;

@@ -10,23 +10,33 @@ export type Row<T extends Table> = InferSelectModel<T>;
 type Decoder = (raw: Record<string, unknown>) => Record<string, unknown>;
 const decoders = new WeakMap<Table, Decoder>();
 
+// Column types whose stored value is already what Drizzle returns: their
+// values are copied, not passed through a mapping call (rows are decoded on
+// every request's hot path).
+const STORED_AS_IS = new Set(["SQLiteInteger", "SQLiteText", "SQLiteReal", "SQLiteNumeric"]);
+
 function decoderFor(table: Table): Decoder {
   let decoder = decoders.get(table);
   if (decoder) return decoder;
-  // Column name in SQL → [field name, the column's own driver → JS mapping].
-  const columns = new Map(
-    Object.entries(getTableColumns(table)).map(([field, column]) => [
-      column.name,
-      [field, (value: unknown) => (value === null ? null : column.mapFromDriverValue(value))] as const,
-    ]),
-  );
+  // Column name in SQL → field name, and the driver → JS mapping where there is one (booleans).
+  // Prototype-less, so a computed column named like an Object method ("constructor") is not mistaken for a field.
+  const fields: Record<string, string> = Object.create(null);
+  const mappings: Record<string, (value: unknown) => unknown> = Object.create(null);
+  for (const [field, column] of Object.entries(getTableColumns(table))) {
+    fields[column.name] = field;
+    if (!STORED_AS_IS.has(column.columnType)) mappings[column.name] = (value) => column.mapFromDriverValue(value);
+  }
   decoder = (raw) => {
     const out: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(raw)) {
-      const column = columns.get(name);
+    for (const name in raw) {
+      const value = raw[name];
+      const field = fields[name];
       // A computed column (`o.user_id AS order_user_id`, `COUNT(*) AS n`) keeps its SQL name.
-      if (column) out[column[0]] = column[1](value);
-      else out[name] = value;
+      if (field === undefined) out[name] = value;
+      else {
+        const map = mappings[name];
+        out[field] = map === undefined || value === null ? value : map(value);
+      }
     }
     return out;
   };

@@ -187,12 +187,12 @@ function saleBatch(ctx: ServiceContext, sale: Sale, idem: IdempotencyContext | n
   // A racing redemption spent the points first (the CHECK on customers.loyalty_points).
   batch.refuseOn(
     "customers_points_non_negative",
-    new ApiError("CONFLICT", "The customer no longer has the points to redeem"),
+    () => new ApiError("CONFLICT", "The customer no longer has the points to redeem"),
   );
   // The database's last line of defence spoke: the gate and the book disagree.
   batch.refuseOn(
     "products_stock_non_negative",
-    new ApiError("INSUFFICIENT_STOCK", "Insufficient stock (the book refused the sale)"),
+    () => new ApiError("INSUFFICIENT_STOCK", "Insufficient stock (the book refused the sale)"),
   );
 
   return { batch, read: () => soldView(ctx, sale, { inserted, completed, items, left }) };

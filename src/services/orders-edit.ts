@@ -133,7 +133,7 @@ async function writeOnce(
   batch.refuseOn(isStatusTransitionRefusal, () => new StaleEdit());
   batch.refuseOn(
     "orders_paid_within_total",
-    new ApiError("CONFLICT", "The new total would be below what has been paid"),
+    () => new ApiError("CONFLICT", "The new total would be below what has been paid"),
   );
   await batch.commit();
   if (!edited.value) throw new ApiError("INVALID_STATE", "Order stopped being pending while you edited it");

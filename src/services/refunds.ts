@@ -190,7 +190,7 @@ function refuseRaces(ctx: ServiceContext, batch: Batch, r: PlannedRefund) {
   });
   batch.refuseOn(
     "order_items_refunded_within_quantity",
-    new ApiError("CONFLICT", "Those items were refunded meanwhile"),
+    () => new ApiError("CONFLICT", "Those items were refunded meanwhile"),
   );
   batch.refuseOn(isStatusTransitionRefusal, async () => {
     const status = (await findOrderStatus(ctx.db, r.order.id)) ?? null;

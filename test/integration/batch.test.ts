@@ -55,7 +55,7 @@ describe("Batch", () => {
         ).bind(NOW),
       ),
     );
-    batch.refuseOn("some_other_check", new ApiError("CONFLICT", "wrong mapping"));
+    batch.refuseOn("some_other_check", () => new ApiError("CONFLICT", "wrong mapping"));
     batch.refuseOn("customers_points_non_negative", () => new ApiError("CONFLICT", "points would go negative"));
     await expect(batch.commit()).rejects.toMatchObject({ code: "CONFLICT", message: "points would go negative" });
     const after = await env.DB.prepare("SELECT COUNT(*) AS n FROM categories").first<{ n: number }>();
@@ -75,7 +75,10 @@ describe("Batch", () => {
     const twin = new Batch(env.DB);
     twin.add(insertCategory("keyed-twin"));
     twin.claimKey(idem("batch-key"), { type: "category", ref: LAST_INSERTED }, NOW);
-    twin.refuseOn(() => true, new ApiError("CONFLICT", "the key mapping comes first"));
+    twin.refuseOn(
+      () => true,
+      () => new ApiError("CONFLICT", "the key mapping comes first"),
+    );
     await expect(twin.commit()).rejects.toBeInstanceOf(KeyCollision);
     const twins = await env.DB.prepare("SELECT COUNT(*) AS n FROM categories WHERE name = 'keyed-twin'").first<{
       n: number;
