@@ -51,6 +51,9 @@ export const returningShape = <R>(prepared: D1PreparedStatement): Statement<R[]>
   decode: (r) => (r.results ?? []) as R[],
 });
 
+/** Runs one statement on its own (no batch) and reads its result. */
+export const runAlone = async <T>(s: Statement<T>): Promise<T> => s.decode(await s.prepared.all());
+
 /** The result of one added statement, readable once the batch committed. */
 export class Handle<T> {
   constructor(private readonly read: () => T) {}

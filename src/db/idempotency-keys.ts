@@ -3,15 +3,17 @@
  * effect it names (`claimKeyStatement`, through `Batch.claimKey`), so a
  * committed batch always has its key and a refused one never does.
  */
+import { and, eq, sql } from "drizzle-orm";
 import type { IdempotencyContext } from "../lib/idempotency";
+import { type AppDatabase, preparedPerDatabase } from "./client";
+import type { Row } from "./rows";
+import { idempotencyKeys } from "./schema";
 
-export interface StoredKey {
-  request_hash: string;
-  resource_type: string;
-  resource_ref: string;
-  response_status: number | null;
-  response_body: string | null;
-}
+/** What a replay needs of an earlier request with the same key. */
+export type StoredKey = Pick<
+  Row<typeof idempotencyKeys>,
+  "requestHash" | "resourceType" | "resourceRef" | "responseStatus" | "responseBody"
+>;
 
 /** What a batch's key names: a type and a reference, or the row the statement just before it inserted. */
 export type KeyResource = { type: string; ref: string } | { type: string; ref: typeof LAST_INSERTED };
@@ -19,13 +21,23 @@ export type KeyResource = { type: string; ref: string } | { type: string; ref: t
 /** As a key's `ref`: the row inserted by the statement added just before the key. */
 export const LAST_INSERTED = Symbol("last inserted row");
 
-export const findKey = (d1: D1Database, userId: number, key: string) =>
-  d1
-    .prepare(
-      "SELECT request_hash, resource_type, resource_ref, response_status, response_body FROM idempotency_keys WHERE user_id = ?1 AND key = ?2",
-    )
-    .bind(userId, key)
-    .first<StoredKey>();
+const keyOfUser = preparedPerDatabase((db) =>
+  db
+    .select({
+      requestHash: idempotencyKeys.requestHash,
+      resourceType: idempotencyKeys.resourceType,
+      resourceRef: idempotencyKeys.resourceRef,
+      responseStatus: idempotencyKeys.responseStatus,
+      responseBody: idempotencyKeys.responseBody,
+    })
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.userId, sql.placeholder("userId")), eq(idempotencyKeys.key, sql.placeholder("key"))))
+    .prepare(),
+);
+
+/** Read before every write that carries a key. */
+export const findKey = (db: AppDatabase, userId: number, key: string): Promise<StoredKey | undefined> =>
+  keyOfUser(db).get({ userId, key });
 
 export function claimKeyStatement(
   d1: D1Database,

@@ -83,18 +83,8 @@ export function stockChanges(d1: D1Database, lines: StockLine[], meta: LogMeta):
   return { updates, logs };
 }
 
-/**
- * `stockChanges` as plain prepared statements, for batches not (yet) built
- * with `Batch`: the log INSERTs return their rows (`product_id`,
- * `quantity_after` among them) in SQL column names.
- */
-export function stockStatements(d1: D1Database, lines: StockLine[], meta: LogMeta): D1PreparedStatement[] {
-  const { updates, logs } = stockChanges(d1, lines, meta);
-  return [...updates, ...logs].map((s) => s.prepared);
-}
-
 /** What an order return put back, per product (the units the stock objects must be credited with). */
-export type ReturnedStock = { product_id: number; quantity_change: number };
+export type ReturnedStock = Pick<InventoryLog, "productId" | "quantityChange">;
 
 /**
  * Puts back what an order still has out: per product, Σ (quantity −
@@ -123,7 +113,8 @@ export function orderReturns(
         )
         .bind(orderId, meta.now),
     ),
-    logs: returningShape<ReturnedStock>(
+    logs: returningRows<typeof inventoryLogs, ReturnedStock>(
+      inventoryLogs,
       d1
         .prepare(
           `WITH ${out}
@@ -136,16 +127,6 @@ export function orderReturns(
         .bind(orderId, meta.userId, meta.referenceNumber, meta.notes, meta.stockRef, meta.now),
     ),
   };
-}
-
-/** `orderReturns` as plain prepared statements (the UPDATE, then the log INSERT). */
-export function orderReturnStatements(
-  d1: D1Database,
-  orderId: number,
-  meta: Omit<LogMeta, "action">,
-): D1PreparedStatement[] {
-  const { update, logs } = orderReturns(d1, orderId, meta);
-  return [update.prepared, logs.prepared];
 }
 
 /**

@@ -5,6 +5,7 @@
  * batch read). Sessions (refresh tokens) are in sessions.ts.
  */
 import { and, count, desc, eq, inArray, ne, type SQL, sql } from "drizzle-orm";
+import { returningRow, type Statement } from "./batch";
 import type { AppDatabase } from "./client";
 import { type Page, pageOf } from "./paging";
 import { decodeRow, type Row } from "./rows";
@@ -158,18 +159,12 @@ export const activeManagers = (db: AppDatabase): Promise<Pick<UserRecord, "id" |
 
 /**
  * The per-request user check's row: the caller's row and whether the access
- * token's sign-in is still live. Raw (SQL names, 0/1) because it is read
- * inside other batches (the order's first reads) as well as alone.
+ * token's sign-in is still live (`session_live`, computed, 1 while the
+ * sign-in still has a refresh token that is not revoked).
  */
-export interface UserCheckRow {
-  id: number;
-  username: string;
-  role: Role;
-  is_active: number;
-  token_version: number;
-  /** 1 while the token's sign-in still has a refresh token that is not revoked. */
+export type UserCheckRow = Pick<Row<typeof users>, "id" | "username" | "role" | "isActive" | "tokenVersion"> & {
   session_live: number;
-}
+};
 
 // The caller's row and the liveness of the token's sign-in, in one statement:
 // logout and refresh-token reuse revoke the family, which ends its access
@@ -179,8 +174,15 @@ const USER_CHECK_SQL = `SELECT u.id, u.username, u.role, u.is_active, u.token_ve
   EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = ?2 AND r.user_id = u.id AND r.revoked_at IS NULL) AS session_live
 FROM users u WHERE u.id = ?1`;
 
-/** The user check as a statement (no claims: a statement that finds nobody). */
+/**
+ * The user check as a statement, read alone by the auth middleware or inside
+ * another batch (the order's first reads); no claims: a statement that finds nobody.
+ */
 export const userCheckStatement = (
   d1: D1Database,
   claims: { userId: number; sessionId: string } | null | undefined,
-): D1PreparedStatement => d1.prepare(USER_CHECK_SQL).bind(claims?.userId ?? -1, claims?.sessionId ?? "");
+): Statement<UserCheckRow | undefined> =>
+  returningRow<typeof users, UserCheckRow>(
+    users,
+    d1.prepare(USER_CHECK_SQL).bind(claims?.userId ?? -1, claims?.sessionId ?? ""),
+  );

@@ -9,6 +9,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { AppDatabase } from "../db/client";
 import { findKey } from "../db/idempotency-keys";
 import type { AppEnv } from "../env";
 import { sha256Hex } from "./auth/tokens";
@@ -78,16 +79,16 @@ export type Replay =
   | { kind: "resource"; resourceType: string; resourceRef: string };
 
 /** What an earlier request with this key did, or null if there was none. 422 when the body differs. */
-export async function findReplay(d1: D1Database, idem: IdempotencyContext): Promise<Replay | null> {
-  const row = await findKey(d1, idem.userId, idem.key);
+export async function findReplay(db: AppDatabase, idem: IdempotencyContext): Promise<Replay | null> {
+  const row = await findKey(db, idem.userId, idem.key);
   if (!row) return null;
-  if (row.request_hash !== idem.requestHash) {
+  if (row.requestHash !== idem.requestHash) {
     throw new ApiError("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was already used with a different request");
   }
-  if (row.response_status !== null && row.response_body !== null) {
-    return { kind: "response", status: row.response_status, body: JSON.parse(row.response_body) };
+  if (row.responseStatus !== null && row.responseBody !== null) {
+    return { kind: "response", status: row.responseStatus, body: JSON.parse(row.responseBody) };
   }
-  return { kind: "resource", resourceType: row.resource_type, resourceRef: row.resource_ref };
+  return { kind: "resource", resourceType: row.resourceType, resourceRef: row.resourceRef };
 }
 
 export const REPLAYED_HEADER = { "Idempotent-Replayed": "true" } as const;

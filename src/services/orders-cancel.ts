@@ -83,6 +83,6 @@ function cancelBatch(ctx: ServiceContext, actor: AuthUser, order: Order, ref: st
       why === "has_payments" ? HAS_PAYMENTS : "Order was already cancelled or completed",
     );
   });
-  const read = () => new Map(returned.value.map((row) => [row.product_id, row.quantity_change]));
+  const read = () => new Map(returned.value.map((row) => [row.productId, row.quantityChange]));
   return { batch, read };
 }

@@ -16,10 +16,11 @@ import { redeemPoints } from "../db/loyalty";
 import { completeIfPaid, insertOrder, insertOrderItems, type Order, type OrderItem } from "../db/orders";
 import { type SaleProduct, saleProducts } from "../db/products";
 import { type InventoryLog, stockChanges } from "../db/stock";
+import { type UserCheckRow, userCheckStatement } from "../db/users";
 import { planSale, type SalePlan } from "../domain/order-sale";
 import { mergeLines, newOrderNumber, type RequestedLine } from "../domain/order-totals";
 import type { AuthUser } from "../lib/auth/current-user";
-import { type PendingUserCheck, settleUserCheck, type UserCheckRow, userCheckStatement } from "../lib/auth/middleware";
+import { type PendingUserCheck, settleUserCheck } from "../lib/auth/middleware";
 import { hasPermission } from "../lib/auth/rbac";
 import { ApiError } from "../lib/errors";
 import type { IdempotencyContext } from "../lib/idempotency";
@@ -128,12 +129,12 @@ async function readFacts(
     ),
   );
   const customer = reads.add(saleCustomer(ctx.d1, customerId));
-  const user = reads.add(returningShape<UserCheckRow>(userCheckStatement(ctx.d1, pendingCheck?.claims ?? null)));
+  const user = reads.add(userCheckStatement(ctx.d1, pendingCheck?.claims ?? null));
   await timed(ctx, "facts", () => reads.commit());
   return {
     products: new Map(products.value.map((product) => [product.id, product])),
     customer: customer.value,
-    user: user.value[0],
+    user: user.value,
   };
 }
 

@@ -37,7 +37,7 @@ import {
   refundLanded,
   reverseCustomer,
 } from "../db/refunds";
-import { stockStatements } from "../db/stock";
+import { stockChanges } from "../db/stock";
 import { toDecimal } from "../domain/money";
 import { canRefund, planRefund, type RefundPlan, type RefundRefusal } from "../domain/refund-plan";
 import type { AuthUser } from "../lib/auth/current-user";
@@ -177,7 +177,9 @@ function returnLines(batch: Batch, r: PlannedRefund): Handle<RefundItem[]> {
     stockRef: r.ref,
     now: r.now,
   };
-  for (const s of stockStatements(d1, restockOf(r.plan), log)) batch.add(statement(s));
+  const restock = stockChanges(d1, restockOf(r.plan), log);
+  for (const update of restock.updates) batch.add(update);
+  batch.addEach(restock.logs);
   return items;
 }
 

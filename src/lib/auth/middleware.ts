@@ -5,6 +5,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { setMetric } from "hono/timing";
+import { runAlone } from "../../db/batch";
 import type { Role } from "../../db/schema";
 import { type UserCheckRow, userCheckStatement } from "../../db/users";
 import type { AppEnv } from "../../env";
@@ -40,17 +41,14 @@ export async function verifyBearer(c: Context<AppEnv>): Promise<BearerClaims> {
   return { userId, tokenVersion: claims.tv, role: claims.role, sessionId: claims.sid };
 }
 
-// The user check's SQL and row live with the users aggregate; exported here too, as before.
-export { type UserCheckRow, userCheckStatement };
-
 /**
  * Confirms the token against the caller's current row: deactivation, password
  * and role changes, logout and a detected refresh-token theft apply at once.
  */
 export function confirmUser(row: UserCheckRow | null | undefined, claims: BearerClaims): AuthUser {
-  if (!row || row.token_version !== claims.tokenVersion) throw unauthorized("Token has been revoked");
+  if (!row || row.tokenVersion !== claims.tokenVersion) throw unauthorized("Token has been revoked");
   if (!row.session_live) throw unauthorized("This sign-in has ended; please log in again");
-  if (!row.is_active) throw unauthorized("User account is inactive");
+  if (!row.isActive) throw unauthorized("User account is inactive");
   return { id: row.id, username: row.username, role: row.role, sessionId: claims.sessionId };
 }
 
@@ -62,7 +60,7 @@ export function confirmUser(row: UserCheckRow | null | undefined, claims: Bearer
 export async function authenticate(c: Context<AppEnv>): Promise<AuthUser> {
   const claims = await verifyBearer(c);
   const started = performance.now();
-  const row = await userCheckStatement(c.var.ctx.d1, claims).first<UserCheckRow>();
+  const row = await runAlone(userCheckStatement(c.var.ctx.d1, claims));
   if (appConfig(c.env).debug) setMetric(c, "auth", performance.now() - started);
   const user = confirmUser(row, claims);
   c.set("user", user);

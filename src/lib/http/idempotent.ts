@@ -20,7 +20,7 @@ export async function idempotent<T>(c: Context<AppEnv>, body: unknown, spec: Ide
   const idem = await idempotencyFrom(c, c.var.user.id, body);
   const earlier = async (): Promise<T | null> => {
     if (!idem) return null;
-    const replay = await findReplay(c.env.DB, idem);
+    const replay = await findReplay(c.var.ctx.db, idem);
     if (!replay) return null;
     if (replay.kind === "response") return replay.body as T;
     return spec.rerender(replay.resourceRef);
@@ -29,7 +29,7 @@ export async function idempotent<T>(c: Context<AppEnv>, body: unknown, spec: Ide
   if (before !== null) return { body: before, status: spec.status, headers: REPLAYED_HEADER as Record<string, string> };
   try {
     const result = await spec.run(idem);
-    if (idem) c.executionCtx.waitUntil(storeResponse(c.env.DB, idem, spec.status, result).catch(() => undefined));
+    if (idem) c.var.ctx.defer(storeResponse(c.var.ctx.d1, idem, spec.status, result));
     return { body: result, status: spec.status, headers: {} as Record<string, string> };
   } catch (error) {
     if (!(error instanceof KeyCollision)) throw error;
