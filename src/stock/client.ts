@@ -17,7 +17,19 @@ export interface StockGate {
 
 export const stockObjectName = (productId: number) => `product:${productId}`;
 
+const gates = new WeakMap<DurableObjectNamespace<ProductStock>, StockGate>();
+
+/** The gate over a namespace binding, made once per binding (every request's context asks for it). */
 export function stockGate(namespace: DurableObjectNamespace<ProductStock>): StockGate {
+  let gate = gates.get(namespace);
+  if (!gate) {
+    gate = gateOver(namespace);
+    gates.set(namespace, gate);
+  }
+  return gate;
+}
+
+function gateOver(namespace: DurableObjectNamespace<ProductStock>): StockGate {
   const stub = (productId: number) => namespace.get(namespace.idFromName(stockObjectName(productId)));
   return {
     reserve: (productId, ref, qty) => stub(productId).reserve(productId, ref, qty),
