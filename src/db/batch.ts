@@ -7,7 +7,7 @@
  *   const batch = new Batch(d1);
  *   batch.claimKey(idem, { type: "order", ref: number }, now);
  *   const order = batch.add(insertOrder(d1, ...));
- *   batch.guard("order still pending", orderStatusGuard(d1, id, "status != 'pending'"));
+ *   batch.guard("order still pending", unlessPending(d1, id));   // db/orders.ts, over orderGuard
  *   batch.refuseOn("orders_paid_within_total", () => new ApiError(...));
  *   await batch.commit();          // or batch.run(probe) inside the stock protocol
  *   order.value                    // the decoded RETURNING row
