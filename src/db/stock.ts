@@ -9,7 +9,7 @@
  * statement under D1's 100 bound parameters.
  */
 import { eq } from "drizzle-orm";
-import { returningRows, returningShape, type Statement, statement } from "./batch";
+import { returningRows, type Statement, statement } from "./batch";
 import type { AppDatabase } from "./client";
 import { dbFor } from "./client";
 import type { Row } from "./rows";

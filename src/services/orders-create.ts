@@ -10,7 +10,7 @@
  *          releases them.
  */
 
-import { Batch, type Handle, returningShape } from "../db/batch";
+import { Batch, type Handle } from "../db/batch";
 import { type SaleCustomer, saleCustomer } from "../db/customers";
 import { redeemPoints } from "../db/loyalty";
 import { completeIfPaid, insertOrder, insertOrderItems, type Order, type OrderItem } from "../db/orders";

@@ -13,7 +13,7 @@
  *   stock protocol (gateAndWrite) when goods go back on the shelf
  */
 
-import { Batch, type Handle, statement } from "../db/batch";
+import { Batch, type Handle } from "../db/batch";
 import { LAST_INSERTED } from "../db/idempotency-keys";
 import {
   addRefundedQuantity,
