@@ -417,11 +417,17 @@ export const addRefundedQuantity = (d1: D1Database, orderItemId: number, quantit
       .bind(orderItemId, quantity),
   );
 
-/** The order's number and its customer's email, or undefined when it has no customer with an email. */
-export const receiptAddress = (db: AppDatabase, orderId: number) =>
+const receiptAddressById = preparedPerDatabase((db) =>
   db
     .select({ orderNumber: orders.orderNumber, email: customers.email })
     .from(orders)
     .innerJoin(customers, eq(customers.id, orders.customerId))
-    .where(and(eq(orders.id, orderId), isNotNull(customers.email)))
-    .get();
+    .where(and(eq(orders.id, sql.placeholder("id")), isNotNull(customers.email)))
+    .prepare(),
+);
+
+/**
+ * The order's number and its customer's email, or undefined when it has no
+ * customer with an email. Read after every sale or payment that completes an order.
+ */
+export const receiptAddress = (db: AppDatabase, orderId: number) => receiptAddressById(db).get({ id: orderId });
