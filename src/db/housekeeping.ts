@@ -2,7 +2,10 @@
  * What the hourly housekeeping deletes: rows of tables that only ever grow,
  * once nothing needs them. Each condition below is the whole rule for its
  * table; `deleteSome` removes at most `limit` matching rows per call, so a
- * run's work stays bounded however large the backlog.
+ * run's work stays bounded however large the backlog. The retention rules
+ * of three aggregates' tables (sessions' login attempts and refresh tokens,
+ * idempotency keys) sit together here on purpose: they are one job's rules,
+ * read and changed together.
  */
 import { and, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
