@@ -3,50 +3,8 @@ import { describe, it } from "vitest";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
+import { customerRow, orderRow, type PaymentResult, pay, type Refund, sale } from "../helpers/money";
 import { bookStock, gate, logSum } from "../helpers/stock";
-
-interface Order {
-  id: number;
-  total: number;
-  status: string;
-  order_items: { id: number; product_id: number; quantity: number }[];
-  points_earned: number;
-}
-interface PaymentResult {
-  id: number;
-  amount: number;
-  change_due: number;
-  status: string;
-  order_status: string;
-  remaining_amount: number;
-}
-interface Refund {
-  id: number;
-  amount: number;
-  payment_status: string;
-  order_status: string;
-  refundable_amount: number;
-  points_reversed: number;
-  points_unreversed: number;
-}
-
-async function sale(
-  token: string,
-  lines: { product_id: number; quantity: number }[],
-  extra: Record<string, unknown> = {},
-) {
-  return expectJson<Order>(call("POST", "/api/v1/orders", { token, body: { order_items: lines, ...extra } }), 201);
-}
-const pay = (token: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-  call("POST", "/api/v1/payments", { token, body, headers });
-const orderRow = (id: number) =>
-  env.DB.prepare("SELECT status, paid_amount, refunded_amount, completed_at FROM orders WHERE id = ?1")
-    .bind(id)
-    .first();
-const customerRow = (id: number) =>
-  env.DB.prepare("SELECT loyalty_points, total_spent FROM customers WHERE id = ?1")
-    .bind(id)
-    .first<{ loyalty_points: number; total_spent: number }>();
 
 describe("refunds", () => {
   it("reverses points in proportion, and refuses pending payments and items listed twice", async ({ expect }) => {
