@@ -330,7 +330,6 @@ export function appConfig(env: object): AppConfig {
 
 export const authConfig = (env: object): AuthConfig => appConfig(env).auth;
 export const loginThrottleConfig = (env: object): LoginThrottleConfig => appConfig(env).loginThrottle;
-export const loyaltyConfig = (env: object): LoyaltyConfig => appConfig(env).loyalty;
 export const documentsConfig = (env: object): DocumentsConfig => appConfig(env).documents;
 export const corsOrigins = (env: object): string[] => appConfig(env).corsOrigins;
 /** The shop's IANA time zone (STORE_TIMEZONE, default UTC). */

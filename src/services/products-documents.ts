@@ -1,9 +1,14 @@
-/** A product's barcode image (cached in R2) and printable label sheets. */
-import type { Symbology } from "../documents/barcode-model";
+/**
+ * A product's barcode image (rendered once per symbology and value, kept in
+ * R2) and printable label sheets. (An order's invoice and receipt:
+ * services/order-documents.ts.)
+ */
+import { barcodeModel, barcodeSvg, type Symbology } from "../documents/barcode-model";
+import { barcodePng } from "../documents/barcode-png";
 import { renderLabels } from "../documents/labels";
+import { barcodeKind } from "../domain/barcode";
 import { invalidField } from "../lib/errors";
 import type { ServiceContext } from "./context";
-import { type BarcodeFormat, barcodeImage, chooseSymbology } from "./documents";
 import { getProductView, getProductViews } from "./products";
 
 /** Most products one label sheet may name. */
@@ -31,4 +36,42 @@ export async function labelSheet(ctx: ServiceContext, ids: number[]): Promise<Ui
     ...chooseSymbology(product),
   }));
   return renderLabels(products, ctx.config.documents.currency);
+}
+
+export type BarcodeFormat = "svg" | "png";
+
+/** The symbology and value to print for a product: its EAN-13 when it has a valid one, Code 128 otherwise. */
+export function chooseSymbology(
+  product: { barcode: string | null; sku: string },
+  asked?: Symbology,
+): { symbology: Symbology; value: string } {
+  const value = product.barcode ?? product.sku;
+  if (asked === "ean13" || (asked === undefined && product.barcode && barcodeKind(product.barcode) === "ean13")) {
+    if (!product.barcode || barcodeKind(product.barcode) !== "ean13") {
+      throw invalidField(
+        ["query", "symbology"],
+        "This product has no EAN-13 barcode; use symbology=code128 or assign one",
+      );
+    }
+    return { symbology: "ean13", value: product.barcode };
+  }
+  return { symbology: "code128", value };
+}
+
+/** Renders (or reuses from R2) a barcode image. */
+export async function barcodeImage(files: R2Bucket, symbology: Symbology, value: string, format: BarcodeFormat) {
+  const key = `barcodes/${symbology}/${encodeURIComponent(value)}.${format}`;
+  const cached = await files.get(key);
+  if (cached)
+    return {
+      body: await cached.arrayBuffer(),
+      etag: cached.httpEtag,
+      contentType: cached.httpMetadata?.contentType ?? "",
+    };
+  const body: Uint8Array | string =
+    format === "svg" ? barcodeSvg(symbology, value) : await barcodePng(barcodeModel(symbology, value));
+  const contentType = format === "svg" ? "image/svg+xml" : "image/png";
+  const stored = await files.put(key, body, { httpMetadata: { contentType } });
+  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  return { body: bytes, etag: stored?.httpEtag ?? "", contentType };
 }
