@@ -15,8 +15,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT } from "../lib/local-d1";
 import { runLoad } from "./load";
+import type { BenchContext } from "./run";
 import { sellingProductIds } from "./scenarios/orders";
-import { pendingOrders } from "./scenarios/payments";
+import { paymentScenarios, pendingOrders } from "./scenarios/payments";
 import { prepareState, withStateDb } from "./state";
 import { buildBundle, startWorker } from "./worker";
 
@@ -110,26 +111,18 @@ try {
       body: JSON.stringify({ order_items: [{ product_id: productId, quantity: 1 }] }),
     };
   };
-  // Payments: enough pending orders for the warm-up and the profiled seconds (about 250 paid a second).
-  const pending = payments
-    ? await pendingOrders({ url, cashierToken: token } as Parameters<typeof pendingOrders>[0], ids, 300 * (seconds + 3))
-    : [];
-  let p = 0;
-  const payment = () => {
-    const next = pending[p++ % pending.length] ?? { id: 0, total: 1 };
-    return {
-      method: "POST",
-      path: "/api/v1/payments",
-      headers,
-      body: JSON.stringify({ order_id: next.id, payment_method: "credit_card", amount: next.total }),
-    };
-  };
+  // Payments: the bench's own payment scenario, over enough pending orders for
+  // the warm-up and the profiled seconds (about 250 are paid a second).
+  const benchContext = { url, cashierToken: token, seconds } as BenchContext;
+  const payment = payments
+    ? paymentScenarios(benchContext, await pendingOrders(benchContext, ids, 300 * (seconds + 3)))[0]?.request
+    : undefined;
   const spec = {
     name: what,
     url,
     connections: hot && !payments ? 50 : 10,
     seconds: 2,
-    request: payments ? payment : order,
+    request: payment ?? order,
   };
   await runLoad(spec); // warm-up: JIT, object creation
 
