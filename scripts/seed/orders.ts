@@ -6,10 +6,9 @@
  * count from D1 on first use.
  */
 import type { D1Database } from "@cloudflare/workers-types";
-import { dbFor } from "../../src/db/client";
 import type { Role } from "../../src/db/schema";
-import { parseConfig } from "../../src/lib/config";
-import type { ServiceContext } from "../../src/services/context";
+import type { Bindings } from "../../src/env";
+import { createServiceContext, type ServiceContext } from "../../src/services/context";
 import { cancelOrder } from "../../src/services/orders-cancel";
 import { createOrder } from "../../src/services/orders-create";
 import { createPayment } from "../../src/services/payments";
@@ -25,22 +24,18 @@ const passThroughGate: StockGate = {
   resync: async () => ({ ok: true, available: null }),
 };
 
-// The seed sends no email and signs nothing: placeholder secrets satisfy the config's checks.
-const SEED_CONFIG = parseConfig({ JWT_SECRET: "seed".repeat(8), FILE_SIGNING_SECRET: "seed".repeat(8) });
-
-/** The services' context at seed time: the local D1, the pass-through gate, a clock fixed at `at`, no emails. */
+/**
+ * The services' context at seed time: the local D1, the pass-through gate, a
+ * clock fixed at `at`, no emails. The seed signs nothing: placeholder secrets
+ * satisfy the config's checks.
+ */
 function seedContext(d1: D1Database, at: Date): ServiceContext {
-  const binding = d1 as unknown as ServiceContext["d1"];
-  return {
-    env: {} as ServiceContext["env"],
-    config: SEED_CONFIG,
-    d1: binding,
-    db: dbFor(binding),
+  const env = { DB: d1, JWT_SECRET: "seed".repeat(8), FILE_SIGNING_SECRET: "seed".repeat(8) };
+  return createServiceContext(env as unknown as Bindings, {
     stock: passThroughGate,
     now: () => at,
-    defer: () => undefined,
     notify: { orderCompleted: () => undefined, lowStock: () => undefined },
-  };
+  });
 }
 
 const METHODS = ["cash", "credit_card", "debit_card", "mobile_payment", "cash", "credit_card"] as const;
