@@ -60,7 +60,9 @@ export async function listOrders(
     ctx.db,
     page.data.map((order) => order.id),
   )) {
-    byOrder.set(item.orderId, [...(byOrder.get(item.orderId) ?? []), item]);
+    const items = byOrder.get(item.orderId);
+    if (items) items.push(item);
+    else byOrder.set(item.orderId, [item]);
   }
   return mapPage(page, (order) => toOrderView(order, byOrder.get(order.id) ?? []));
 }
