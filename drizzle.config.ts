@@ -1,8 +1,12 @@
 import { defineConfig } from "drizzle-kit";
 
 // drizzle-kit only generates SQL here; wrangler (and the test setup) apply it.
+// Two kinds of database, two migration folders: DB_KIND=store generates a
+// store database's (`npm run db:generate` runs both).
+const kind = process.env.DB_KIND === "store" ? "store" : "head-office";
+
 export default defineConfig({
   dialect: "sqlite",
-  schema: "./src/db/schema.ts",
-  out: "./migrations",
+  schema: `./src/db/schema-${kind}.ts`,
+  out: `./migrations/${kind}`,
 });

@@ -9,17 +9,21 @@ export default defineConfig(async () => {
   execFileSync(process.execPath, [path.join(import.meta.dirname, "scripts/build-docs-assets.mjs")], {
     stdio: "ignore",
   });
-  const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  // Two kinds of database (README "Stores"): the head office's migrations go
+  // to DB, a store's to every STORE_<CODE> binding of wrangler.toml.
+  const headOfficeMigrations = await readD1Migrations(path.join(import.meta.dirname, "migrations/head-office"));
+  const storeMigrations = await readD1Migrations(path.join(import.meta.dirname, "migrations/store"));
 
   return {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          // A second, empty database for the backup → restore round trip.
-          d1Databases: ["RESTORE_DB"],
+          // Empty databases for the backup → restore round trip (a head office and a store).
+          d1Databases: ["RESTORE_DB", "RESTORE_STORE_DB"],
           bindings: {
-            TEST_MIGRATIONS: migrations,
+            TEST_MIGRATIONS: headOfficeMigrations,
+            TEST_STORE_MIGRATIONS: storeMigrations,
             JWT_SECRET: "test-secret-that-is-long-enough-0123456789",
             FILE_SIGNING_SECRET: "test-file-links-secret-long-enough-0123456789",
 

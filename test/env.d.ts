@@ -7,6 +7,8 @@ declare global {
     }
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
+      TEST_STORE_MIGRATIONS: D1Migration[];
+      RESTORE_STORE_DB: D1Database;
       JWT_SECRET: string;
       FILE_SIGNING_SECRET: string;
       RESTORE_DB: D1Database;

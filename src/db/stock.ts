@@ -1,7 +1,11 @@
 /**
- * Stock levels and their log (the products.stock_quantity column and
- * inventory_logs), as the stock protocol writes them and as the product's
- * Durable Object and reconciliation read them back.
+ * A store's stock levels and their log (stock_levels and inventory_logs, in
+ * the store's database), as the stock protocol writes them and as the
+ * product's Durable Object and reconciliation read them back.
+ *
+ * A product with no stock_levels row has none at that store: its first
+ * movement makes the row (an upsert), with the catalog's minimum when the
+ * caller knows it. Log rows take ids from the store's range (`idBase`).
  *
  * Set-based SQL for stock changes: one UPDATE and one log INSERT per chunk of
  * products rather than two statements per product, so a batch's size (and
@@ -13,15 +17,19 @@ import { returningRows, type Statement, statement } from "./batch";
 import type { AppDatabase } from "./client";
 import { dbFor } from "./client";
 import type { Row } from "./rows";
-import { inventoryLogs, products } from "./schema";
+import { inventoryLogs, stockLevels } from "./schema";
 
 export interface StockLine {
   productId: number;
   /** Signed change (negative for a sale). */
   delta: number;
+  /** The catalog's minimum, for a row this change creates (default 0). */
+  minStockLevel?: number | undefined;
 }
 
 export interface LogMeta {
+  /** The store's id base (StoreScope.idBase): log rows take ids above it. */
+  idBase: number;
   userId: number | null;
   action: "sale" | "return" | "stock_in" | "stock_out" | "adjustment" | "damage";
   referenceNumber: string | null;
@@ -45,39 +53,50 @@ export interface StockChangeStatements {
 }
 
 /**
- * UPDATE products by each line's delta, then INSERT one log row per line
- * whose before/after come from the updated row (the INSERTs run after the
- * UPDATEs in the same batch, so `stock_quantity` is already the "after").
- * Add `updates` before `logs`.
+ * Upsert each product's stock level by its line's delta, then INSERT one log
+ * row per line whose before/after come from the updated row (the INSERTs run
+ * after the upserts in the same batch, so `quantity` is already the "after").
+ * A sale of a product the store has no row for creates a negative row, which
+ * the CHECK refuses (the batch fails). Add `updates` before `logs`.
  */
 export function stockChanges(d1: D1Database, lines: StockLine[], meta: LogMeta): StockChangeStatements {
-  const parts = chunk(lines, 40);
-  const pairs = (part: StockLine[]) => part.flatMap((line) => [line.productId, line.delta]);
+  const parts = chunk(lines, 30);
   const updates = parts.map((part) => {
-    const cases = part.map((_, i) => `WHEN ?${i * 2 + 2} THEN ?${i * 2 + 3}`).join(" ");
-    const ids = part.map((_, i) => `?${i * 2 + 2}`).join(", ");
+    const values = part.map((_, i) => `(?${i * 3 + 2}, ?${i * 3 + 3}, ?${i * 3 + 4}, ?1)`).join(", ");
     return statement(
       d1
         .prepare(
-          `UPDATE products SET stock_quantity = stock_quantity + CASE id ${cases} END, updated_at = ?1 WHERE id IN (${ids})`,
+          `INSERT INTO stock_levels (product_id, quantity, min_stock_level, updated_at) VALUES ${values}
+           ON CONFLICT (product_id) DO UPDATE SET quantity = quantity + excluded.quantity, updated_at = excluded.updated_at`,
         )
-        .bind(meta.now, ...pairs(part)),
+        .bind(meta.now, ...part.flatMap((line) => [line.productId, line.delta, line.minStockLevel ?? 0])),
     );
   });
   const logs = parts.map((part) => {
-    const values = part.map((_, i) => `(?${i * 2 + 7}, ?${i * 2 + 8})`).join(", ");
+    const values = part.map((_, i) => `(?${i * 2 + 8}, ?${i * 2 + 9})`).join(", ");
     return returningRows(
       inventoryLogs,
       d1
         .prepare(
-          `WITH v(product_id, delta) AS (VALUES ${values})
-           INSERT INTO inventory_logs (product_id, user_id, action, quantity_change, quantity_before, quantity_after,
+          `WITH v(product_id, delta) AS (VALUES ${values}),
+                top(id) AS (SELECT COALESCE(MAX(id), ?7) FROM inventory_logs)
+           INSERT INTO inventory_logs (id, product_id, user_id, action, quantity_change, quantity_before, quantity_after,
              reference_number, notes, stock_ref, created_at)
-           SELECT p.id, ?1, ?2, v.delta, p.stock_quantity - v.delta, p.stock_quantity, ?3, ?4, ?5, ?6
-           FROM v JOIN products p ON p.id = v.product_id
+           SELECT top.id + row_number() OVER (ORDER BY s.product_id), s.product_id, ?1, ?2, v.delta,
+             s.quantity - v.delta, s.quantity, ?3, ?4, ?5, ?6
+           FROM v JOIN stock_levels s ON s.product_id = v.product_id, top
            RETURNING *`,
         )
-        .bind(meta.userId, meta.action, meta.referenceNumber, meta.notes, meta.stockRef, meta.now, ...pairs(part)),
+        .bind(
+          meta.userId,
+          meta.action,
+          meta.referenceNumber,
+          meta.notes,
+          meta.stockRef,
+          meta.now,
+          meta.idBase,
+          ...part.flatMap((line) => [line.productId, line.delta]),
+        ),
     );
   });
   return { updates, logs };
@@ -107,9 +126,9 @@ export function orderReturns(
       d1
         .prepare(
           `WITH ${out}
-           UPDATE products SET stock_quantity = stock_quantity + (SELECT delta FROM out WHERE out.product_id = products.id),
-             updated_at = ?2
-           WHERE id IN (SELECT product_id FROM out)`,
+           INSERT INTO stock_levels (product_id, quantity, min_stock_level, updated_at)
+           SELECT product_id, delta, 0, ?2 FROM out WHERE true
+           ON CONFLICT (product_id) DO UPDATE SET quantity = quantity + excluded.quantity, updated_at = excluded.updated_at`,
         )
         .bind(orderId, meta.now),
     ),
@@ -117,44 +136,60 @@ export function orderReturns(
       inventoryLogs,
       d1
         .prepare(
-          `WITH ${out}
-           INSERT INTO inventory_logs (product_id, user_id, action, quantity_change, quantity_before, quantity_after,
+          `WITH ${out}, top(id) AS (SELECT COALESCE(MAX(id), ?7) FROM inventory_logs)
+           INSERT INTO inventory_logs (id, product_id, user_id, action, quantity_change, quantity_before, quantity_after,
              reference_number, notes, stock_ref, created_at)
-           SELECT p.id, ?2, 'return', out.delta, p.stock_quantity - out.delta, p.stock_quantity, ?3, ?4, ?5, ?6
-           FROM out JOIN products p ON p.id = out.product_id
+           SELECT top.id + row_number() OVER (ORDER BY s.product_id), s.product_id, ?2, 'return', out.delta,
+             s.quantity - out.delta, s.quantity, ?3, ?4, ?5, ?6
+           FROM out JOIN stock_levels s ON s.product_id = out.product_id, top
            RETURNING product_id, quantity_change`,
         )
-        .bind(orderId, meta.userId, meta.referenceNumber, meta.notes, meta.stockRef, meta.now),
+        .bind(orderId, meta.userId, meta.referenceNumber, meta.notes, meta.stockRef, meta.now, meta.idBase),
     ),
   };
 }
 
 /**
- * The `stock_in` log row of a new product's opening stock, for the batch that
- * inserts the product (found by its SKU, which that batch just wrote).
+ * A new product's stock row at the store that created it, and the `stock_in`
+ * log row of its opening stock when there is any.
  */
-export const openingStock = (d1: D1Database, sku: string, userId: number, quantity: number, now: string) =>
-  statement(
+export function openingStock(
+  d1: D1Database,
+  product: { id: number; minStockLevel: number },
+  opening: { userId: number; quantity: number; now: string; idBase: number },
+): Statement<D1Result>[] {
+  const row = statement(
     d1
       .prepare(
-        `INSERT INTO inventory_logs (product_id, user_id, action, quantity_change, quantity_before, quantity_after, notes, created_at)
-         SELECT id, ?2, 'stock_in', ?3, 0, ?3, 'Opening stock', ?4 FROM products WHERE sku = ?1`,
+        `INSERT INTO stock_levels (product_id, quantity, min_stock_level, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (product_id) DO NOTHING`,
       )
-      .bind(sku, userId, quantity, now),
+      .bind(product.id, opening.quantity, product.minStockLevel, opening.now),
   );
+  if (opening.quantity <= 0) return [row];
+  const log = statement(
+    d1
+      .prepare(
+        `INSERT INTO inventory_logs (id, product_id, user_id, action, quantity_change, quantity_before, quantity_after, notes, created_at)
+         SELECT COALESCE(MAX(id), ?5) + 1, ?1, ?2, 'stock_in', ?3, 0, ?3, 'Opening stock', ?4 FROM inventory_logs`,
+      )
+      .bind(product.id, opening.userId, opening.quantity, opening.now, opening.idBase),
+  );
+  return [row, log];
+}
 
 /** Whether a batch that changed stock under `ref` landed: it wrote at least one log row naming it. */
 export const stockRefLanded = (d1: D1Database, ref: string) =>
   d1.prepare("SELECT 1 AS found FROM inventory_logs WHERE stock_ref = ?1 LIMIT 1").bind(ref).first();
 
-/** The product's stock in the book (0 for a product that does not exist), as its Durable Object loads it. */
+/** The product's stock in the store's book (0 with no row), as its Durable Object loads it. */
 export async function bookStock(d1: D1Database, productId: number): Promise<number> {
   const row = await dbFor(d1)
-    .select({ stockQuantity: products.stockQuantity })
-    .from(products)
-    .where(eq(products.id, productId))
+    .select({ quantity: stockLevels.quantity })
+    .from(stockLevels)
+    .where(eq(stockLevels.productId, productId))
     .get();
-  return row?.stockQuantity ?? 0;
+  return row?.quantity ?? 0;
 }
 
 /**
@@ -177,7 +212,7 @@ export async function unitsLoggedUnder(
   return new Map(results.map((row) => [row.ref, row.qty]));
 }
 
-/** Per product, by id: the book (`stock_quantity`) and the sum of its log's changes (reconciliation). */
+/** Per product the store has a row for, by id: the book (`quantity`) and the sum of its log's changes (reconciliation). */
 export type BookAndLog = { product_id: number; book: number; log_sum: number };
 
 export async function bookAndLog(
@@ -186,9 +221,9 @@ export async function bookAndLog(
 ): Promise<BookAndLog[]> {
   const { results } = await d1
     .prepare(
-      `SELECT p.id AS product_id, p.stock_quantity AS book,
-              (SELECT COALESCE(SUM(l.quantity_change), 0) FROM inventory_logs l WHERE l.product_id = p.id) AS log_sum
-       FROM products p WHERE (?3 IS NULL OR p.id = ?3) ORDER BY p.id LIMIT ?1 OFFSET ?2`,
+      `SELECT s.product_id, s.quantity AS book,
+              (SELECT COALESCE(SUM(l.quantity_change), 0) FROM inventory_logs l WHERE l.product_id = s.product_id) AS log_sum
+       FROM stock_levels s WHERE (?3 IS NULL OR s.product_id = ?3) ORDER BY s.product_id LIMIT ?1 OFFSET ?2`,
     )
     .bind(page.limit, page.skip, page.productId ?? null)
     .all<BookAndLog>();

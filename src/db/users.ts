@@ -4,12 +4,13 @@
  * and the per-request user check that the auth middleware and the order
  * batch read). Sessions (refresh tokens) are in sessions.ts.
  */
-import { and, count, desc, eq, inArray, ne, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, getTableColumns, inArray, ne, type SQL, sql } from "drizzle-orm";
 import { returningRow, type Statement } from "./batch";
 import type { AppDatabase } from "./client";
 import { type Page, pageOf } from "./paging";
 import { decodeRow, type Row } from "./rows";
-import { type Role, users } from "./schema";
+import { type Role, stores, users } from "./schema";
+import type { Store } from "./stores";
 import { revokeSessions } from "./sessions";
 
 export type UserRecord = Row<typeof users>;
@@ -158,21 +159,60 @@ export const activeManagers = (db: AppDatabase): Promise<Pick<UserRecord, "id" |
     .orderBy(users.id);
 
 /**
- * The per-request user check's row: the caller's row and whether the access
+ * The per-request user check's row: the caller's row, whether the access
  * token's sign-in is still live (`session_live`, computed, 1 while the
- * sign-in still has a refresh token that is not revoked).
+ * sign-in still has a refresh token that is not revoked), the store the
+ * request acts on and the caller's role there (`store_role`, null: none).
  */
-export type UserCheckRow = Pick<Row<typeof users>, "id" | "username" | "role" | "isActive" | "tokenVersion"> & {
+export type UserCheckRow = Pick<
+  Row<typeof users>,
+  "id" | "username" | "role" | "isActive" | "tokenVersion" | "homeStoreId"
+> & {
   session_live: number;
+  store_role: Role | null;
+  /** The acting store's row; undefined when the store asked for does not exist. */
+  store: Store | undefined;
 };
 
-// The caller's row and the liveness of the token's sign-in, in one statement:
-// logout and refresh-token reuse revoke the family, which ends its access
-// tokens too, while the user's other sign-ins (other families) live on.
-// refresh_tokens_family_idx makes the EXISTS one index probe.
-const USER_CHECK_SQL = `SELECT u.id, u.username, u.role, u.is_active, u.token_version,
-  EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = ?2 AND r.user_id = u.id AND r.revoked_at IS NULL) AS session_live
-FROM users u WHERE u.id = ?1`;
+/** Which store a request asks to act on: an id, a code (an order number's), or neither (the home store). */
+export interface StoreAsked {
+  id?: number | null | undefined;
+  code?: string | null | undefined;
+}
+
+// The caller's row, the liveness of the token's sign-in, the acting store's
+// row and the caller's role there, in one statement: logout and refresh-token
+// reuse revoke the family, which ends its access tokens too, while the user's
+// other sign-ins (other families) live on. refresh_tokens_family_idx makes
+// the EXISTS one index probe. The acting store is the one asked for (by id,
+// else by code), else the user's home store; an admin is admin everywhere,
+// `users.role` is the role at the home store, `store_roles` has the others.
+const STORE_COLUMNS = getTableColumns(stores);
+const USER_CHECK_SQL = `SELECT u.id, u.username, u.role, u.is_active, u.token_version, u.home_store_id,
+  EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = ?2 AND r.user_id = u.id AND r.revoked_at IS NULL) AS session_live,
+  CASE WHEN s.id IS NULL THEN NULL
+       WHEN u.role = 'admin' THEN 'admin'
+       WHEN s.id = u.home_store_id THEN u.role
+       ELSE (SELECT sr.role FROM store_roles sr WHERE sr.user_id = u.id AND sr.store_id = s.id) END AS store_role,
+  ${Object.values(STORE_COLUMNS)
+    .map((column) => `s.${column.name} AS s_${column.name}`)
+    .join(", ")}
+FROM users u
+LEFT JOIN stores s ON s.id = COALESCE(?3, (SELECT st.id FROM stores st WHERE st.code = ?4), CASE WHEN ?4 IS NULL THEN u.home_store_id END)
+WHERE u.id = ?1`;
+
+function decodeUserCheck(raw: Record<string, unknown> | null): UserCheckRow | undefined {
+  if (!raw) return undefined;
+  const store: Record<string, unknown> = {};
+  const user: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (name.startsWith("s_")) store[name.slice(2)] = value;
+    else user[name] = value;
+  }
+  const decodedUser = decodeRow(users, user) as unknown as UserCheckRow;
+  decodedUser.store = store.id === null ? undefined : decodeRow(stores, store);
+  return decodedUser;
+}
 
 /**
  * The user check as a statement, read alone by the auth middleware or inside
@@ -181,8 +221,11 @@ FROM users u WHERE u.id = ?1`;
 export const userCheckStatement = (
   d1: D1Database,
   claims: { userId: number; sessionId: string } | null | undefined,
+  asked: StoreAsked = {},
 ): Statement<UserCheckRow | undefined> =>
-  returningRow<typeof users, UserCheckRow>(
-    users,
-    d1.prepare(USER_CHECK_SQL).bind(claims?.userId ?? -1, claims?.sessionId ?? ""),
-  );
+  ({
+    prepared: d1
+      .prepare(USER_CHECK_SQL)
+      .bind(claims?.userId ?? -1, claims?.sessionId ?? "", asked.id ?? null, asked.code ?? null),
+    decode: (result) => decodeUserCheck((result.results[0] as Record<string, unknown> | undefined) ?? null),
+  });

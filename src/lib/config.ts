@@ -121,20 +121,6 @@ const SettingsSchema = z.object({
   REFRESH_TOKEN_TTL_SECONDS: positiveInt(14 * 24 * 3600),
   BOOTSTRAP_TOKEN: setting(z.string().min(24, "must be at least 24 characters when set").optional()),
   CORS_ORIGINS: origins,
-  STORE_TIMEZONE: setting(
-    z
-      .string()
-      .refine((tz) => isValidTimeZone(tz), "is not an IANA time zone such as Europe/Berlin")
-      .optional(),
-  ).transform((tz) => tz ?? "UTC"),
-  STORE_CURRENCY: setting(
-    z
-      .string()
-      .regex(/^[A-Z]{3}$/, "must be a three-letter ISO 4217 code such as USD")
-      .optional(),
-  ).transform((c) => c ?? "USD"),
-  SHOP_NAME: setting(z.string().optional()),
-  SHOP_ADDRESS: text(""),
   LOGIN_MAX_FAILURES_PER_USER: positiveInt(5),
   LOGIN_MAX_FAILURES_PER_ADDRESS: positiveInt(30),
   LOGIN_LOCKOUT_SECONDS: positiveInt(900),
@@ -196,10 +182,6 @@ export type LoyaltyConfig = LoyaltyRates;
 export interface DocumentsConfig {
   signingSecret: string;
   linkTtlSeconds: number;
-  shopName: string;
-  shopAddress: string[];
-  currency: string;
-  timeZone: string;
 }
 
 export interface EmailConfig {
@@ -230,8 +212,6 @@ export interface AppConfig {
   documents: DocumentsConfig;
   email: EmailConfig;
   corsOrigins: string[];
-  /** The shop's IANA time zone: reports, invoices and crons read days in it. */
-  timeZone: string;
   /** Base of links in emails, without a trailing slash. */
   publicBaseUrl: string;
   backupRetentionDays: number;
@@ -266,16 +246,9 @@ function assemble(s: Settings): AppConfig {
     documents: {
       signingSecret: s.FILE_SIGNING_SECRET,
       linkTtlSeconds: s.LINK_TTL_SECONDS,
-      shopName: s.SHOP_NAME ?? s.APP_NAME,
-      shopAddress: s.SHOP_ADDRESS.split("|")
-        .map((line) => line.trim())
-        .filter(Boolean),
-      currency: s.STORE_CURRENCY,
-      timeZone: s.STORE_TIMEZONE,
     },
     email: { transport: s.EMAIL_TRANSPORT, from: s.EMAIL_FROM, httpUrl: s.EMAIL_HTTP_URL, httpKey: s.EMAIL_HTTP_KEY },
     corsOrigins: s.CORS_ORIGINS,
-    timeZone: s.STORE_TIMEZONE,
     publicBaseUrl: s.PUBLIC_BASE_URL ?? "http://127.0.0.1:8787",
     backupRetentionDays: s.BACKUP_RETENTION_DAYS,
     idempotencyRetentionHours: s.IDEMPOTENCY_RETENTION_HOURS,
@@ -332,5 +305,3 @@ export const authConfig = (env: object): AuthConfig => appConfig(env).auth;
 export const loginThrottleConfig = (env: object): LoginThrottleConfig => appConfig(env).loginThrottle;
 export const documentsConfig = (env: object): DocumentsConfig => appConfig(env).documents;
 export const corsOrigins = (env: object): string[] => appConfig(env).corsOrigins;
-/** The shop's IANA time zone (STORE_TIMEZONE, default UTC). */
-export const storeTimeZone = (env: object): string => appConfig(env).timeZone;

@@ -10,16 +10,31 @@ import { type AppDatabase, dbFor } from "../db/client";
 import type { Bindings } from "../env";
 import { notifyLowStock, notifyOrderCompleted } from "../jobs/notifications";
 import { type AppConfig, appConfig } from "../lib/config";
-import { type StockGate, stockGate } from "../stock/client";
+import type { StockGate } from "../stock/client";
+import type { StoreScope } from "../stores/scope";
+
+/** One D1 database: the binding (raw statements and batches) and Drizzle over it (simple reads and writes). */
+export interface Database {
+  d1: D1Database;
+  db: AppDatabase;
+}
 
 export interface ServiceContext {
   env: Bindings;
   config: AppConfig;
-  /** The D1 binding (raw statements and batches). */
-  d1: D1Database;
-  /** Drizzle over the same binding (simple reads and writes). */
-  db: AppDatabase;
-  stock: StockGate;
+  /** The head office's database (`DB`): users, stores, catalog, customers, loyalty. */
+  hq: Database;
+  /**
+   * The store the request acts on (README "Stores"), with its database and
+   * stock gate. Set once the caller is known (`actOn`); reading it before is a bug.
+   */
+  readonly store: StoreScope;
+  /** The acting store's stock gate (a test may put a failing one in). */
+  readonly stock: StockGate;
+  /** Puts this context on `store`: every store read and write after this goes to its database. */
+  actOn(store: StoreScope): void;
+  /** A context like this one, acting on `store` (jobs that visit every store). */
+  forStore(store: StoreScope): ServiceContext;
   /** The one clock of this request: every timestamp it writes comes from here. */
   now: () => Date;
   /** Runs work after the response (ctx.waitUntil); its failure is logged by the work itself, never thrown. */
@@ -36,31 +51,64 @@ export interface ServiceContext {
 export interface ContextOptions {
   /** ExecutionContext.waitUntil, or what a test uses instead (default: let the promise run). */
   waitUntil?: (work: Promise<unknown>) => void;
-  d1?: D1Database;
+  /** The head office's D1 (default env.DB). */
+  hq?: D1Database;
+  /** The store to act on from the start (jobs, tests). */
+  store?: StoreScope;
+  /** A stock gate used whatever the store (tests). */
   stock?: StockGate;
   now?: () => Date;
   mark?: (phase: string, ms: number) => void;
   notify?: Partial<ServiceContext["notify"]>;
 }
 
+class RequestContext implements ServiceContext {
+  config: AppConfig;
+  hq: Database;
+  now: () => Date;
+  defer: (work: Promise<unknown>) => void;
+  mark: ((phase: string, ms: number) => void) | undefined;
+  notify: ServiceContext["notify"];
+  private acting: StoreScope | undefined;
+
+  constructor(
+    readonly env: Bindings,
+    private readonly options: ContextOptions,
+  ) {
+    const waitUntil = options.waitUntil ?? ((work: Promise<unknown>) => void work);
+    this.defer = (work) => waitUntil(work.catch(() => undefined));
+    this.config = appConfig(env);
+    const hq = options.hq ?? env.DB;
+    this.hq = { d1: hq, db: dbFor(hq) };
+    this.now = options.now ?? (() => new Date());
+    this.mark = options.mark;
+    this.acting = options.store;
+    this.notify = {
+      orderCompleted: options.notify?.orderCompleted ?? ((id) => this.defer(notifyOrderCompleted(env, id))),
+      lowStock: options.notify?.lowStock ?? ((ids) => this.defer(notifyLowStock(env, this.store, ids))),
+    };
+  }
+
+  get store(): StoreScope {
+    if (!this.acting) throw new Error("No store resolved for this request yet (ctx.actOn runs after authentication)");
+    return this.acting;
+  }
+
+  get stock(): StockGate {
+    return this.options.stock ?? this.store.stock;
+  }
+
+  actOn(store: StoreScope): void {
+    this.acting = store;
+  }
+
+  forStore(store: StoreScope): ServiceContext {
+    return new RequestContext(this.env, { ...this.options, store, hq: this.hq.d1 });
+  }
+}
+
 export function createServiceContext(env: Bindings, options: ContextOptions = {}): ServiceContext {
-  const waitUntil = options.waitUntil ?? ((work: Promise<unknown>) => void work);
-  const defer = (work: Promise<unknown>) => waitUntil(work.catch(() => undefined));
-  const d1 = options.d1 ?? env.DB;
-  return {
-    env,
-    config: appConfig(env),
-    d1,
-    db: dbFor(d1),
-    stock: options.stock ?? stockGate(env.PRODUCT_STOCK),
-    now: options.now ?? (() => new Date()),
-    defer,
-    mark: options.mark,
-    notify: {
-      orderCompleted: options.notify?.orderCompleted ?? ((id) => defer(notifyOrderCompleted(env, id))),
-      lowStock: options.notify?.lowStock ?? ((ids) => defer(notifyLowStock(env, ids))),
-    },
-  };
+  return new RequestContext(env, options);
 }
 
 /** Times `work` as `phase` when the context records timings. */

@@ -15,28 +15,41 @@ export interface StockGate {
   resync(productId: number): Promise<{ ok: boolean; available: number | null }>;
 }
 
-export const stockObjectName = (productId: number) => `product:${productId}`;
+/** One object per (store, product): a product sold out in one store still sells in another. */
+export const stockObjectName = (storeId: number, productId: number) => `store:${storeId}:product:${productId}`;
 
-const gates = new WeakMap<DurableObjectNamespace<ProductStock>, StockGate>();
+/** The store a gate serves: its id (the objects' names) and its database binding (their book). */
+export interface StockStore {
+  id: number;
+  binding: string;
+}
 
-/** The gate over a namespace binding, made once per binding (every request's context asks for it). */
-export function stockGate(namespace: DurableObjectNamespace<ProductStock>): StockGate {
-  let gate = gates.get(namespace);
+const gates = new WeakMap<DurableObjectNamespace<ProductStock>, Map<number, StockGate>>();
+
+/** A store's gate over the namespace, made once per (binding, store): every request's context asks for one. */
+export function stockGate(namespace: DurableObjectNamespace<ProductStock>, store: StockStore): StockGate {
+  let perStore = gates.get(namespace);
+  if (!perStore) {
+    perStore = new Map();
+    gates.set(namespace, perStore);
+  }
+  let gate = perStore.get(store.id);
   if (!gate) {
-    gate = gateOver(namespace);
-    gates.set(namespace, gate);
+    gate = gateOver(namespace, store);
+    perStore.set(store.id, gate);
   }
   return gate;
 }
 
-function gateOver(namespace: DurableObjectNamespace<ProductStock>): StockGate {
-  const stub = (productId: number) => namespace.get(namespace.idFromName(stockObjectName(productId)));
+function gateOver(namespace: DurableObjectNamespace<ProductStock>, store: StockStore): StockGate {
+  const stub = (productId: number) => namespace.get(namespace.idFromName(stockObjectName(store.id, productId)));
+  const target = (productId: number) => ({ productId, binding: store.binding });
   return {
-    reserve: (productId, ref, qty) => stub(productId).reserve(productId, ref, qty),
-    credit: (productId, ref, qty) => stub(productId).credit(productId, ref, qty),
+    reserve: (productId, ref, qty) => stub(productId).reserve(target(productId), ref, qty),
+    credit: (productId, ref, qty) => stub(productId).credit(target(productId), ref, qty),
     commit: (productId, ref, qty) => stub(productId).commit(ref, qty),
     release: (productId, ref) => stub(productId).release(ref),
     view: (productId) => stub(productId).view(),
-    resync: (productId) => stub(productId).resync(productId),
+    resync: (productId) => stub(productId).resync(target(productId)),
   };
 }

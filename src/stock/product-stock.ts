@@ -54,8 +54,16 @@ export interface StockView {
   open_entries: number;
 }
 
+/** Which stock an object gates: a product at a store, whose database is `binding`. */
+export interface StockTarget {
+  productId: number;
+  /** The store's D1 binding (STORE_<CODE>): the book this object's count comes from. */
+  binding: string;
+}
+
 export class ProductStock extends DurableObject<Bindings> {
   private productId: number | null = null;
+  private binding: string | null = null;
   private available: number | null = null;
   /** When the scheduled alarm fires (null: none scheduled), so a reserve need not ask storage. */
   private alarmAt: number | null = null;
@@ -71,15 +79,16 @@ export class ProductStock extends DurableObject<Bindings> {
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     this.sql = guardSql(ctx.storage.sql, env); // the 100-parameter cap, when D1 limits are enforced
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value NOT NULL)`);
     this.sql.exec(
       `CREATE TABLE IF NOT EXISTS entries (
          ref TEXT PRIMARY KEY, kind TEXT NOT NULL, qty INTEGER NOT NULL, state TEXT NOT NULL,
          expires_at INTEGER NOT NULL, settled_at INTEGER)`,
     );
-    for (const row of this.sql.exec<{ key: string; value: number }>("SELECT key, value FROM meta")) {
-      if (row.key === "product_id") this.productId = row.value;
-      if (row.key === "available") this.available = row.value;
+    for (const row of this.sql.exec<{ key: string; value: number | string }>("SELECT key, value FROM meta")) {
+      if (row.key === "product_id") this.productId = Number(row.value);
+      if (row.key === "available") this.available = Number(row.value);
+      if (row.key === "binding") this.binding = String(row.value);
     }
     void ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();
@@ -87,8 +96,8 @@ export class ProductStock extends DurableObject<Bindings> {
   }
 
   /** Takes `qty` units for `ref`, or says how many there are. Same ref again = same answer. */
-  async reserve(productId: number, ref: string, qty: number): Promise<ReserveResult> {
-    const available = await this.ensureLoaded(productId);
+  async reserve(target: StockTarget, ref: string, qty: number): Promise<ReserveResult> {
+    const available = await this.ensureLoaded(target);
     this.flushCommittedTakes();
     const existing = this.entry(ref);
     if (existing) {
@@ -103,8 +112,8 @@ export class ProductStock extends DurableObject<Bindings> {
   }
 
   /** Announces `qty` units coming back under `ref`; they count once `commit(ref)` arrives. */
-  async credit(productId: number, ref: string, qty: number): Promise<{ ok: true; available: number }> {
-    const available = await this.ensureLoaded(productId);
+  async credit(target: StockTarget, ref: string, qty: number): Promise<{ ok: true; available: number }> {
+    const available = await this.ensureLoaded(target);
     this.flushCommittedTakes();
     if (!this.entry(ref)) this.insertEntry(ref, "give", qty);
     return { ok: true, available };
@@ -144,15 +153,14 @@ export class ProductStock extends DurableObject<Bindings> {
   }
 
   /** Reloads the count from D1 when nothing is held; refuses otherwise. */
-  async resync(productId: number): Promise<{ ok: boolean; available: number | null }> {
+  async resync(target: StockTarget): Promise<{ ok: boolean; available: number | null }> {
     this.flushCommittedTakes();
     const open = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM entries WHERE state = 'held'").one().n;
     if (open > 0) return { ok: false, available: this.available };
-    this.productId = productId;
+    this.remember(target);
     await this.ctx.blockConcurrencyWhile(async () => {
-      this.setAvailable(await bookStock(this.env.DB, productId));
+      this.setAvailable(await bookStock(this.book(), target.productId));
     });
-    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('product_id', ?)", productId);
     return { ok: true, available: this.available };
   }
 
@@ -190,7 +198,7 @@ export class ProductStock extends DurableObject<Bindings> {
     for (let i = 0; i < expired.length; i += ALARM_REFS_PER_QUERY) {
       const chunk = expired.slice(i, i + ALARM_REFS_PER_QUERY);
       const written = await unitsLoggedUnder(
-        this.env.DB,
+        this.book(),
         this.productId,
         chunk.map((entry) => entry.ref),
       );
@@ -203,15 +211,29 @@ export class ProductStock extends DurableObject<Bindings> {
     }
   }
 
-  private async ensureLoaded(productId: number): Promise<number> {
+  private async ensureLoaded(target: StockTarget): Promise<number> {
     if (this.available !== null) return this.available;
     await this.ctx.blockConcurrencyWhile(async () => {
       if (this.available !== null) return;
-      this.productId = productId;
-      this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('product_id', ?)", productId);
-      this.setAvailable(await bookStock(this.env.DB, productId));
+      this.remember(target);
+      this.setAvailable(await bookStock(this.book(), target.productId));
     });
     return this.available ?? 0;
+  }
+
+  /** Keeps which product and store this object gates, for the alarm (which is called with no target). */
+  private remember(target: StockTarget) {
+    this.productId = target.productId;
+    this.binding = target.binding;
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('product_id', ?)", target.productId);
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('binding', ?)", target.binding);
+  }
+
+  /** The store database that is this object's book. */
+  private book(): D1Database {
+    const d1 = this.binding ? (this.env as unknown as Record<string, unknown>)[this.binding] : undefined;
+    if (!d1) throw new Error(`stock object has no store database (binding ${this.binding ?? "unknown"})`);
+    return d1 as D1Database;
   }
 
   private setAvailable(value: number) {

@@ -14,7 +14,10 @@ import type { Role } from "../../db/schema";
 export interface AuthUser {
   id: number;
   username: string;
+  /** The caller's role at the store the request acts on (`ctx.store`); an admin is admin everywhere. */
   role: Role;
+  /** The store requests that name none act on. */
+  homeStoreId?: number | undefined;
   /**
    * The sign-in this request's access token belongs to (its `sid` claim: the
    * refresh-token family), set wherever the middleware confirmed the token.

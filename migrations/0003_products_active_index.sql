@@ -1,1 +1,0 @@
-CREATE INDEX `products_active_idx` ON `products` (`is_active`);
