@@ -10,6 +10,7 @@ import { type AppDatabase, dbFor } from "../db/client";
 import type { Bindings } from "../env";
 import { notifyLowStock, notifyOrderCompleted } from "../jobs/notifications";
 import { type AppConfig, appConfig } from "../lib/config";
+import { sendOutbox } from "../outbox/send";
 import type { StockGate } from "../stock/client";
 import type { StoreScope } from "../stores/scope";
 
@@ -45,6 +46,8 @@ export interface ServiceContext {
   notify: {
     orderCompleted: (orderId: number) => void;
     lowStock: (productIds: number[]) => void;
+    /** A store batch wrote outbox rows (its triggers did): send them to the head office after the response. */
+    storeEvents: () => void;
   };
 }
 
@@ -86,6 +89,7 @@ class RequestContext implements ServiceContext {
     this.notify = {
       orderCompleted: options.notify?.orderCompleted ?? ((id) => this.defer(notifyOrderCompleted(env, id))),
       lowStock: options.notify?.lowStock ?? ((ids) => this.defer(notifyLowStock(env, this.store, ids))),
+      storeEvents: options.notify?.storeEvents ?? (() => this.defer(sendOutbox(env, this.store, this.now()))),
     };
   }
 
