@@ -10,8 +10,8 @@ import type { AppDatabase } from "./client";
 import { type Page, pageOf } from "./paging";
 import { decodeRow, type Row } from "./rows";
 import { type Role, stores, users } from "./schema";
-import type { Store } from "./stores";
 import { revokeSessions } from "./sessions";
+import type { Store } from "./stores";
 
 export type UserRecord = Row<typeof users>;
 export type NewUser = typeof users.$inferInsert;
@@ -222,10 +222,9 @@ export const userCheckStatement = (
   d1: D1Database,
   claims: { userId: number; sessionId: string } | null | undefined,
   asked: StoreAsked = {},
-): Statement<UserCheckRow | undefined> =>
-  ({
-    prepared: d1
-      .prepare(USER_CHECK_SQL)
-      .bind(claims?.userId ?? -1, claims?.sessionId ?? "", asked.id ?? null, asked.code ?? null),
-    decode: (result) => decodeUserCheck((result.results[0] as Record<string, unknown> | undefined) ?? null),
-  });
+): Statement<UserCheckRow | undefined> => ({
+  prepared: d1
+    .prepare(USER_CHECK_SQL)
+    .bind(claims?.userId ?? -1, claims?.sessionId ?? "", asked.id ?? null, asked.code ?? null),
+  decode: (result) => decodeUserCheck((result.results[0] as Record<string, unknown> | undefined) ?? null),
+});

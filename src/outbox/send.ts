@@ -45,10 +45,7 @@ export async function sendOutbox(
   );
   await store.d1
     .prepare("UPDATE outbox SET sent_at = ?1 WHERE id IN (SELECT value FROM json_each(?2)) AND sent_at IS NULL")
-    .bind(
-      now.toISOString(),
-      JSON.stringify(results.map((row) => row.id)),
-    )
+    .bind(now.toISOString(), JSON.stringify(results.map((row) => row.id)))
     .run();
   return results.length;
 }

@@ -106,7 +106,11 @@ async function issueTokens(
   const auth = ctx.config.auth;
   const jti = crypto.randomUUID();
   const [access, refresh] = await Promise.all([
-    signAccessToken(auth, { sub: String(user.id), role: user.role, tv: user.tokenVersion, sid: familyId }, now),
+    signAccessToken(
+      auth,
+      { sub: String(user.id), role: user.role, tv: user.tokenVersion, sid: familyId, hs: user.homeStoreId },
+      now,
+    ),
     signRefreshToken(auth, { sub: String(user.id), jti, fam: familyId }, now),
   ]);
   await insertRefreshToken(ctx.db, {

@@ -5,8 +5,8 @@
  * its own database.
  */
 import { env } from "cloudflare:workers";
-import { findStore } from "../../src/db/stores";
 import { dbFor } from "../../src/db/client";
+import { findStore } from "../../src/db/stores";
 import { guardEnv } from "../../src/lib/d1-guard";
 import { type StoreScope, scopeOf } from "../../src/stores/scope";
 

@@ -29,6 +29,8 @@ export interface BearerClaims {
   role: string;
   /** The sign-in the token belongs to (its refresh-token family). */
   sessionId: string;
+  /** The home store when the token was issued (absent from older tokens); the check confirms it. */
+  homeStoreId: number | undefined;
 }
 
 /** Checks the Authorization header and the token's signature, issuer, audience and expiry. */
@@ -40,7 +42,7 @@ export async function verifyBearer(c: Context<AppEnv>): Promise<BearerClaims> {
   const claims = await verifyAccessToken(authConfig(c.env), token);
   const userId = Number(claims.sub);
   if (!Number.isSafeInteger(userId)) throw unauthorized("Could not validate credentials");
-  return { userId, tokenVersion: claims.tv, role: claims.role, sessionId: claims.sid };
+  return { userId, tokenVersion: claims.tv, role: claims.role, sessionId: claims.sid, homeStoreId: claims.hs };
 }
 
 /**

@@ -6,7 +6,7 @@
  * store, as before stores existed.
  */
 import type { Context } from "hono";
-import { storeOfId, type Store } from "../../db/stores";
+import { type Store, storeOfId } from "../../db/stores";
 import type { StoreAsked } from "../../db/users";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../errors";

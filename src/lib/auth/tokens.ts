@@ -33,6 +33,13 @@ export interface AccessClaims {
    * tokens. Revoking that family (logout, refresh-token reuse) ends it.
    */
   sid: string;
+  /**
+   * The holder's home store when issued: the store a request that names none
+   * acts on, known before the per-request check reads the user (selling
+   * starts its store reads in parallel with that check, which confirms it).
+   * Absent from tokens issued before stores existed.
+   */
+  hs?: number | undefined;
 }
 
 export interface RefreshClaims {
@@ -43,7 +50,13 @@ export interface RefreshClaims {
 
 export async function signAccessToken(config: AuthConfig, claims: AccessClaims, now = new Date()) {
   const iat = Math.floor(now.getTime() / 1000);
-  return new SignJWT({ typ: "access", role: claims.role, tv: claims.tv, sid: claims.sid })
+  return new SignJWT({
+    typ: "access",
+    role: claims.role,
+    tv: claims.tv,
+    sid: claims.sid,
+    ...(claims.hs ? { hs: claims.hs } : {}),
+  })
     .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
     .setSubject(claims.sub)
     .setIssuer(config.issuer)
@@ -93,7 +106,8 @@ export async function verifyAccessToken(config: AuthConfig, token: string): Prom
   ) {
     throw new ApiError("TOKEN_INVALID", "Could not validate credentials");
   }
-  return { sub: payload.sub, role: payload.role, tv: payload.tv, sid: payload.sid };
+  const hs = typeof payload.hs === "number" && Number.isSafeInteger(payload.hs) ? payload.hs : undefined;
+  return { sub: payload.sub, role: payload.role, tv: payload.tv, sid: payload.sid, hs };
 }
 
 export async function verifyRefreshToken(config: AuthConfig, token: string): Promise<RefreshClaims> {
