@@ -5,7 +5,7 @@
  * batch read). Sessions (refresh tokens) are in sessions.ts.
  */
 import { and, count, desc, eq, getTableColumns, inArray, ne, type SQL, sql } from "drizzle-orm";
-import { returningRow, type Statement } from "./batch";
+import type { Statement } from "./batch";
 import type { AppDatabase } from "./client";
 import { type Page, pageOf } from "./paging";
 import { decodeRow, type Row } from "./rows";
