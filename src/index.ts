@@ -6,6 +6,7 @@ import { emailDeps, handleDeadLetters, handleEmailBatch } from "./jobs/email-con
 import { appConfig } from "./lib/config";
 import { guardDurableObject, guardWorker } from "./lib/d1-guard";
 import { log } from "./lib/log";
+import { withSimulatedLatency } from "./lib/simulated-latency";
 import { ProductStock as ProductStockObject } from "./stock/product-stock";
 
 /** Each call into a stock object counts as one invocation for the D1 limits guard (when it is on). */
@@ -16,7 +17,8 @@ const app = createApp();
 
 // With D1_ENFORCE_PRODUCTION_LIMITS = "true", each call runs as one invocation on guarded D1 bindings.
 export default guardWorker({
-  fetch: app.fetch,
+  // SIMULATED_RTT_MS (the bench's --rtt) delays every D1 and stock-object call; unset, env is passed as is.
+  fetch: (request, env, ctx) => app.fetch(request, withSimulatedLatency(env), ctx),
 
   async queue(batch, env) {
     appConfig(env); // a malformed setting fails here, by name, before any message is touched

@@ -19,6 +19,14 @@ export function dbFor(d1: D1Database): AppDatabase {
   return db;
 }
 
+/**
+ * Drizzle over a D1 session (one per request, for read replication). Built
+ * without the schema: nothing here uses Drizzle's relational queries, and
+ * deriving their config from the schema on every request is what `dbFor`'s
+ * cache avoids for bindings.
+ */
+export const sessionDb = (session: D1Database): AppDatabase => drizzle(session) as unknown as AppDatabase;
+
 /** Whether the database answers at all (for /health). */
 export async function databaseAnswers(d1: D1Database): Promise<boolean> {
   const row = await d1.prepare("SELECT 1 AS ok").first<{ ok: number }>();

@@ -6,7 +6,7 @@
  * with `createServiceContext`, replacing what they need (a scripted D1, a
  * failing stock gate, a fixed clock).
  */
-import { type AppDatabase, dbFor } from "../db/client";
+import { type AppDatabase, dbFor, sessionDb } from "../db/client";
 import type { Bindings } from "../env";
 import { notifyLowStock, notifyOrderCompleted } from "../jobs/notifications";
 import { type AppConfig, appConfig } from "../lib/config";
@@ -25,6 +25,8 @@ export interface ServiceContext {
   config: AppConfig;
   /** The head office's database (`DB`): users, stores, catalog, customers, loyalty. */
   hq: Database;
+  /** The head office session's bookmark after this request's reads and writes (null without a session). */
+  hqBookmark(): string | null;
   /**
    * The store the request acts on (README "Stores"), with its database and
    * stock gate. Set once the caller is known (`actOn`); reading it before is a bug.
@@ -56,6 +58,12 @@ export interface ContextOptions {
   waitUntil?: (work: Promise<unknown>) => void;
   /** The head office's D1 (default env.DB). */
   hq?: D1Database;
+  /**
+   * Read the head office through a D1 session (read replication): the
+   * client's bookmark (it reads at least what it wrote before), or null for
+   * any replica. Absent: the binding itself (jobs, scripts, tests).
+   */
+  hqSession?: { bookmark: string | null } | undefined;
   /** The store to act on from the start (jobs, tests). */
   store?: StoreScope;
   /** A stock gate used whatever the store (tests). */
@@ -73,6 +81,7 @@ class RequestContext implements ServiceContext {
   mark: ((phase: string, ms: number) => void) | undefined;
   notify: ServiceContext["notify"];
   private acting: StoreScope | undefined;
+  private session: D1DatabaseSession | undefined;
 
   constructor(
     readonly env: Bindings,
@@ -82,7 +91,13 @@ class RequestContext implements ServiceContext {
     this.defer = (work) => waitUntil(work.catch(() => undefined));
     this.config = appConfig(env);
     const hq = options.hq ?? env.DB;
-    this.hq = { d1: hq, db: dbFor(hq) };
+    if (options.hqSession) {
+      this.session = hq.withSession(options.hqSession.bookmark ?? "first-unconstrained");
+      const d1 = this.session as unknown as D1Database;
+      this.hq = { d1, db: sessionDb(d1) };
+    } else {
+      this.hq = { d1: hq, db: dbFor(hq) };
+    }
     this.now = options.now ?? (() => new Date());
     this.mark = options.mark;
     this.acting = options.store;
@@ -91,6 +106,10 @@ class RequestContext implements ServiceContext {
       lowStock: options.notify?.lowStock ?? ((ids) => this.defer(notifyLowStock(env, this.store, ids))),
       storeEvents: options.notify?.storeEvents ?? (() => this.defer(sendOutbox(env, this.store, this.now()))),
     };
+  }
+
+  hqBookmark(): string | null {
+    return this.session?.getBookmark() ?? null;
   }
 
   get store(): StoreScope {
@@ -107,7 +126,10 @@ class RequestContext implements ServiceContext {
   }
 
   forStore(store: StoreScope): ServiceContext {
-    return new RequestContext(this.env, { ...this.options, store, hq: this.hq.d1 });
+    const copy = new RequestContext(this.env, { ...this.options, store, hqSession: undefined });
+    copy.hq = this.hq;
+    copy.session = this.session;
+    return copy;
   }
 }
 

@@ -39,8 +39,10 @@ export const corsFromConfig = (): MiddlewareHandler<AppEnv> => {
           "If-Match",
           "X-Request-Id",
           "X-Bootstrap-Token",
+          "X-Store-Id",
+          "X-D1-Bookmark",
         ],
-        exposeHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed", "ETag"],
+        exposeHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed", "ETag", "X-D1-Bookmark"],
         maxAge: 600,
       });
       handlers.set(origins, handler);
@@ -60,15 +62,27 @@ export const loadConfig = (): MiddlewareHandler<AppEnv> =>
     await next();
   };
 
-/** Builds the request's service context, which handlers pass to services (`c.var.ctx`). */
+/** What a D1 bookmark looks like (hex groups and dashes); anything else is ignored, not an error. */
+const BOOKMARK = /^[0-9a-f]{1,32}(-[0-9a-f]{1,32}){0,8}$/i;
+
+/**
+ * Builds the request's service context, which handlers pass to services
+ * (`c.var.ctx`). Head-office reads go through a D1 session (read
+ * replication): a client that sends back the `X-D1-Bookmark` of its last
+ * answer reads at least its own writes; without one any replica answers.
+ */
 export const attachServices = (): MiddlewareHandler<AppEnv> =>
   async function attachServicesMiddleware(c, next) {
+    const sent = c.req.header("X-D1-Bookmark");
     const ctx = createServiceContext(c.env, {
       waitUntil: (work) => c.executionCtx.waitUntil(work),
+      hqSession: { bookmark: sent && BOOKMARK.test(sent) ? sent : null },
       ...(appConfig(c.env).debug ? { mark: (phase: string, ms: number) => setMetric(c, phase, ms) } : {}),
     });
     c.set("ctx", ctx);
     await next();
+    const bookmark = ctx.hqBookmark();
+    if (bookmark) c.header("X-D1-Bookmark", bookmark);
   };
 
 /** One JSON log line per request, with the request id and the caller when known. */
