@@ -209,12 +209,15 @@ BEGIN
     'points_redeemed', NEW.points_redeemed, 'at', NEW.updated_at), NEW.updated_at);
 END;
 --> statement-breakpoint
+-- `was_completed`: only a completed order's money was counted in the
+-- customer's total_spent, so only then does a refund take some back (a
+-- partial payment refunded on a pending order takes nothing).
 CREATE TRIGGER `refunds_outbox` AFTER INSERT ON `refunds`
 BEGIN
   INSERT INTO outbox (event_id, type, payload, created_at)
   SELECT 'refund.created:' || NEW.id, 'refund.created', json_object(
     'refund_id', NEW.id, 'order_id', NEW.order_id, 'order_number', o.order_number,
     'customer_id', o.customer_id, 'user_id', NEW.user_id, 'amount', NEW.amount,
-    'points_reversed', NEW.points_reversed, 'at', NEW.created_at), NEW.created_at
+    'points_reversed', NEW.points_reversed, 'was_completed', o.status IN ('completed', 'refunded'), 'at', NEW.created_at), NEW.created_at
   FROM orders o WHERE o.id = NEW.order_id;
 END;
