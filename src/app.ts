@@ -23,6 +23,7 @@ import { ordersRouter } from "./routes/orders/orders.index";
 import { paymentsRouter } from "./routes/payments/payments.index";
 import { productsRouter } from "./routes/products/products.index";
 import { reportsRouter } from "./routes/reports/reports.index";
+import { storesRouter } from "./routes/stores/stores.index";
 import { docsPages } from "./routes/system/docs-pages";
 import { systemRouter } from "./routes/system/system.index";
 import { usersRouter } from "./routes/users/users.index";
@@ -73,6 +74,7 @@ export function createApp() {
   const areas: [string, ReturnType<typeof createRouter>][] = [
     ["auth", authRouter as never],
     ["users", usersRouter as never],
+    ["stores", storesRouter as never],
     ["categories", categoriesRouter as never],
     ["products", productsRouter as never],
     ["customers", customersRouter as never],

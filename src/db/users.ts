@@ -9,12 +9,60 @@ import type { Statement } from "./batch";
 import type { AppDatabase } from "./client";
 import { type Page, pageOf } from "./paging";
 import { decodeRow, type Row } from "./rows";
-import { type Role, stores, users } from "./schema";
+import { type Role, storeRoles, stores, users } from "./schema";
 import { revokeSessions } from "./sessions";
 import type { Store } from "./stores";
 
 export type UserRecord = Row<typeof users>;
 export type NewUser = typeof users.$inferInsert;
+
+/** A role a user holds at a store other than their home store. */
+export interface StoreRoleEntry {
+  storeId: number;
+  role: Role;
+}
+
+/** A user with their roles at other stores (what user answers show). */
+export type UserWithRoles = UserRecord & { storeRoles: StoreRoleEntry[] };
+
+// D1 binds at most 100 parameters per statement: ids are read in chunks, in one batch.
+const IDS_PER_STATEMENT = 90;
+
+/** The store_roles rows of each user, by user id (users without any map to []). */
+export async function storeRolesOf(db: AppDatabase, userIds: number[]): Promise<Map<number, StoreRoleEntry[]>> {
+  const byUser = new Map<number, StoreRoleEntry[]>(userIds.map((id) => [id, []]));
+  if (userIds.length === 0) return byUser;
+  const reads = [];
+  for (let i = 0; i < userIds.length; i += IDS_PER_STATEMENT) {
+    reads.push(
+      db
+        .select()
+        .from(storeRoles)
+        .where(inArray(storeRoles.userId, userIds.slice(i, i + IDS_PER_STATEMENT)))
+        .orderBy(storeRoles.userId, storeRoles.storeId),
+    );
+  }
+  const results = await db.batch(reads as [(typeof reads)[number], ...(typeof reads)[number][]]);
+  for (const row of results.flat()) byUser.get(row.userId)?.push({ storeId: row.storeId, role: row.role });
+  return byUser;
+}
+
+/** Users with their store roles (one more batch of reads). */
+export async function withStoreRoles(db: AppDatabase, rows: UserRecord[]): Promise<UserWithRoles[]> {
+  const roles = await storeRolesOf(
+    db,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => ({ ...row, storeRoles: roles.get(row.id) ?? [] }));
+}
+
+/** Statements that give the user (`userId`: an id or a subquery finding one) these store roles, when `when` holds. */
+const grantStoreRoles = (db: AppDatabase, userId: SQL, roles: StoreRoleEntry[], when: SQL = sql`1`) =>
+  roles.map((entry) =>
+    db.run(
+      sql`INSERT INTO store_roles (user_id, store_id, role) SELECT ${userId}, ${entry.storeId}, ${entry.role} WHERE ${when}`,
+    ),
+  );
 
 export const userById = (db: AppDatabase, id: number): Promise<UserRecord | undefined> =>
   db.select().from(users).where(eq(users.id, id)).get();
@@ -26,16 +74,26 @@ export const userByUsername = (db: AppDatabase, username: string): Promise<UserR
 export const hasAnyUser = async (db: AppDatabase): Promise<boolean> =>
   (await db.select({ id: users.id }).from(users).limit(1).get()) !== undefined;
 
-export async function insertUser(db: AppDatabase, values: NewUser): Promise<UserRecord> {
-  const [row] = await db.insert(users).values(values).returning();
+/** Inserts a user and their roles at other stores, in one batch. */
+export async function insertUser(
+  db: AppDatabase,
+  values: NewUser,
+  roles: StoreRoleEntry[] = [],
+): Promise<UserWithRoles> {
+  const [inserted] = await db.batch([
+    db.insert(users).values(values).returning(),
+    ...grantStoreRoles(db, sql`(SELECT id FROM users WHERE lower(username) = lower(${values.username}))`, roles),
+  ]);
+  const row = inserted[0];
   if (!row) throw new Error("insert returned no row");
-  return row;
+  return { ...row, storeRoles: roles };
 }
 
 /**
  * Inserts the very first account as an admin: the INSERT only happens while
  * the table is empty, so two racing first registrations cannot both become
- * admin. Undefined when some user already exists.
+ * admin. Undefined when some user already exists. Their home store is the
+ * chain's first store (MAIN, made by the head office's first migration).
  */
 export async function insertFirstAdmin(
   d1: D1Database,
@@ -43,8 +101,8 @@ export async function insertFirstAdmin(
 ): Promise<UserRecord | undefined> {
   const raw = await d1
     .prepare(
-      `INSERT INTO users (username, email, password_hash, full_name, phone_number, role, is_active, is_verified, token_version, created_at, updated_at)
-       SELECT ?1, ?2, ?3, ?4, ?5, 'admin', 1, 1, 0, ?6, ?6
+      `INSERT INTO users (username, email, password_hash, full_name, phone_number, role, is_active, is_verified, token_version, home_store_id, created_at, updated_at)
+       SELECT ?1, ?2, ?3, ?4, ?5, 'admin', 1, 1, 0, (SELECT MIN(id) FROM stores), ?6, ?6
        WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING *`,
     )
     .bind(
@@ -64,6 +122,22 @@ export interface UserFilters {
   limit: number;
   role?: Role | undefined;
   is_active?: boolean | undefined;
+  /** Only the users who belong to this store: their home store, or a role there. */
+  storeId?: number | undefined;
+}
+
+/** Whether the user works at `storeId`: it is their home store or they hold a role there. */
+const belongsToStore = (storeId: number): SQL =>
+  sql`(${users.homeStoreId} = ${storeId} OR EXISTS (SELECT 1 FROM store_roles sr WHERE sr.user_id = ${users.id} AND sr.store_id = ${storeId}))`;
+
+/** Whether user `id` works at `storeId` (home store or a role there). */
+export async function userBelongsToStore(db: AppDatabase, id: number, storeId: number): Promise<boolean> {
+  const row = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.id, id), belongsToStore(storeId)))
+    .get();
+  return row !== undefined;
 }
 
 /** Newest first. */
@@ -72,6 +146,7 @@ export const pageOfUsers = (db: AppDatabase, filters: UserFilters): Promise<Page
     where: and(
       filters.role ? eq(users.role, filters.role) : undefined,
       filters.is_active === undefined ? undefined : eq(users.isActive, filters.is_active),
+      filters.storeId === undefined ? undefined : belongsToStore(filters.storeId),
     ),
     orderBy: [desc(users.id)],
     skip: filters.skip,
@@ -92,7 +167,9 @@ const anotherActiveAdmin = (id: number): SQL =>
   sql`EXISTS (SELECT 1 FROM users other WHERE other.role = 'admin' AND other.is_active = 1 AND other.id <> ${id})`;
 
 export interface UserChange {
-  set: Partial<Pick<NewUser, "email" | "fullName" | "phoneNumber" | "role" | "isActive">>;
+  set: Partial<Pick<NewUser, "email" | "fullName" | "phoneNumber" | "role" | "isActive" | "homeStoreId">>;
+  /** Replaces the user's roles at other stores (undefined: leaves them). */
+  storeRoles?: StoreRoleEntry[] | undefined;
   /** The UPDATE happens only while another active admin exists (re-checked inside the statement). */
   keepAnotherAdmin: boolean;
   /** Ends the user's sessions in the same batch: token version bumped, refresh tokens revoked. */
@@ -109,6 +186,14 @@ export async function writeUserChange(
   id: number,
   change: UserChange,
 ): Promise<UserRecord | undefined> {
+  // The roles move only with the UPDATE: under the same guard (the other admins it checks are untouched by it).
+  const guard = change.keepAnotherAdmin ? anotherActiveAdmin(id) : sql`1`;
+  const roleRows = change.storeRoles
+    ? [
+        db.delete(storeRoles).where(and(eq(storeRoles.userId, id), guard)),
+        ...grantStoreRoles(db, sql`${id}`, change.storeRoles, guard),
+      ]
+    : [];
   const [updated] = await db.batch([
     db
       .update(users)
@@ -123,6 +208,7 @@ export async function writeUserChange(
     revokeSessions(db, change.deactivate ? id : -1, change.now, {
       when: sql`EXISTS (SELECT 1 FROM users WHERE users.id = ${id} AND users.is_active = 0)`,
     }),
+    ...roleRows,
   ]);
   return updated[0];
 }
@@ -150,12 +236,23 @@ export const writeRehash = async (db: AppDatabase, id: number, passwordHash: str
   await db.update(users).set({ passwordHash }).where(eq(users.id, id));
 };
 
-/** Active managers and admins: who hears about stock and the daily report. */
-export const activeManagers = (db: AppDatabase): Promise<Pick<UserRecord, "id" | "email">[]> =>
+/**
+ * Active managers and admins: who hears about stock and the daily report.
+ * With `storeId`: the admins and that store's managers (home store manager,
+ * or a manager role there).
+ */
+export const activeManagers = (db: AppDatabase, storeId?: number): Promise<Pick<UserRecord, "id" | "email">[]> =>
   db
     .select({ id: users.id, email: users.email })
     .from(users)
-    .where(and(eq(users.isActive, true), inArray(users.role, ["admin", "manager"])))
+    .where(
+      and(
+        eq(users.isActive, true),
+        storeId === undefined
+          ? inArray(users.role, ["admin", "manager"])
+          : sql`(${users.role} = 'admin' OR (${users.homeStoreId} = ${storeId} AND ${users.role} = 'manager') OR EXISTS (SELECT 1 FROM store_roles sr WHERE sr.user_id = ${users.id} AND sr.store_id = ${storeId} AND sr.role = 'manager'))`,
+      ),
+    )
     .orderBy(users.id);
 
 /**
@@ -228,3 +325,23 @@ export const userCheckStatement = (
     .bind(claims?.userId ?? -1, claims?.sessionId ?? "", asked.id ?? null, asked.code ?? null),
   decode: (result) => decodeUserCheck((result.results[0] as Record<string, unknown> | undefined) ?? null),
 });
+
+/**
+ * Who hears about a store's stock and its daily report: its active managers
+ * (home store there with the manager role, or a manager role there in
+ * store_roles) and every active admin (admins are everywhere).
+ */
+export const storeManagers = (db: AppDatabase, storeId: number): Promise<Pick<UserRecord, "id" | "email">[]> =>
+  db
+    .select({ id: users.id, email: users.email })
+    .from(users)
+    .where(
+      and(
+        eq(users.isActive, true),
+        sql`(${users.role} = 'admin'
+          OR (${users.homeStoreId} = ${storeId} AND ${users.role} = 'manager')
+          OR EXISTS (SELECT 1 FROM ${storeRoles} WHERE ${storeRoles.userId} = ${users.id}
+                       AND ${storeRoles.storeId} = ${storeId} AND ${storeRoles.role} = 'manager'))`,
+      ),
+    )
+    .orderBy(users.id);

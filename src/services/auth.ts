@@ -11,6 +11,7 @@ import {
   insertFirstAdmin,
   insertUser,
   type UserRecord,
+  type UserWithRoles,
   userById,
   userByUsername,
   writeNewPassword,
@@ -26,6 +27,7 @@ import { ApiError } from "../lib/errors";
 import { addSeconds, isoNow } from "../lib/time";
 import type { ServiceContext } from "./context";
 import { admitAttempt, forgive, forgiveUnjudged, type ThrottleKeys, throttleKeys } from "./login-throttle";
+import { checkStorePlacement, type StoreRoleInput } from "./users";
 
 export interface TokenPair {
   access_token: string;
@@ -41,6 +43,10 @@ export interface NewUserInput {
   full_name?: string | null | undefined;
   phone_number?: string | null | undefined;
   role?: Role | undefined;
+  /** Default: the store the creating admin acts on (their home store unless the request names one). */
+  home_store_id?: number | undefined;
+  /** Roles at other stores (not for admins, who are admin everywhere). */
+  store_roles?: StoreRoleInput[] | undefined;
 }
 
 /** Maps a unique-index failure on users to a 409 naming the field. */
@@ -83,17 +89,30 @@ export async function registerFirstAdmin(
   ctx: ServiceContext,
   input: NewUserInput,
   bootstrapToken: string | undefined,
-): Promise<UserRecord | null> {
-  if (await hasAnyUser(ctx.db)) return null;
+): Promise<UserWithRoles | null> {
+  if (await hasAnyUser(ctx.hq.db)) return null;
   await assertBootstrapToken(ctx.config.bootstrapToken, bootstrapToken);
-  const row = await refusingDuplicates(insertFirstAdmin(ctx.d1, await newUserValues(ctx, input)));
-  return row ?? null;
+  // The first admin's home store is the chain's first store; an admin holds no store roles.
+  const row = await refusingDuplicates(insertFirstAdmin(ctx.hq.d1, await newUserValues(ctx, input)));
+  return row ? { ...row, storeRoles: [] } : null;
 }
 
-/** Creates an account with the given role (the caller has been checked to be an admin). */
-export async function createUser(ctx: ServiceContext, input: NewUserInput): Promise<UserRecord> {
+/**
+ * Creates an account with the given role (the caller has been checked to be
+ * an admin, so `ctx.store` is the store they act on: the new user's home
+ * store unless `home_store_id` names another).
+ */
+export async function createUser(ctx: ServiceContext, input: NewUserInput): Promise<UserWithRoles> {
+  const role = input.role ?? "cashier";
+  const homeStoreId = input.home_store_id ?? ctx.store.id;
+  const storeRoles = await checkStorePlacement(ctx, {
+    role,
+    homeStoreId,
+    storeRoles: input.store_roles,
+    homeStoreNamed: input.home_store_id !== undefined,
+  });
   const values = await newUserValues(ctx, input);
-  return refusingDuplicates(insertUser(ctx.db, { ...values, role: input.role ?? "cashier" }));
+  return refusingDuplicates(insertUser(ctx.hq.db, { ...values, role, homeStoreId }, storeRoles ?? []));
 }
 
 /** Issues an access token and a refresh token of a new or existing family (sign-in). */
@@ -113,7 +132,7 @@ async function issueTokens(
     ),
     signRefreshToken(auth, { sub: String(user.id), jti, fam: familyId }, now),
   ]);
-  await insertRefreshToken(ctx.db, {
+  await insertRefreshToken(ctx.hq.db, {
     id: jti,
     userId: user.id,
     familyId,
@@ -157,7 +176,7 @@ export async function login(ctx: ServiceContext, credentials: Credentials): Prom
   const keys = throttleKeys(credentials.username, credentials.clientAddress);
   await admitAttempt(ctx, keys);
 
-  const user = await userByUsername(ctx.db, credentials.username);
+  const user = await userByUsername(ctx.hq.db, credentials.username);
   const valid = await judge(ctx, keys, () =>
     user ? verifyPassword(credentials.password, user.passwordHash) : verifyDecoy(credentials.password),
   );
@@ -165,7 +184,7 @@ export async function login(ctx: ServiceContext, credentials: Credentials): Prom
   if (!user.isActive) throw new ApiError("FORBIDDEN", "User account is inactive");
 
   await forgive(ctx, keys);
-  if (needsRehash(user.passwordHash)) await writeRehash(ctx.db, user.id, await hashPassword(credentials.password));
+  if (needsRehash(user.passwordHash)) await writeRehash(ctx.hq.db, user.id, await hashPassword(credentials.password));
   return issueTokens(ctx, user);
 }
 
@@ -181,18 +200,18 @@ const revokedError = (detail: string) =>
 export async function refresh(ctx: ServiceContext, token: string): Promise<TokenPair> {
   const claims = await verifyRefreshToken(ctx.config.auth, token);
   const now = isoNow(ctx.now());
-  const row = await refreshTokenById(ctx.db, claims.jti);
+  const row = await refreshTokenById(ctx.hq.db, claims.jti);
   if (!row || row.tokenHash !== (await sha256Hex(token)) || String(row.userId) !== claims.sub) {
     throw revokedError("Invalid refresh token");
   }
   if (row.revokedAt) throw revokedError("Refresh token has been revoked");
 
-  if (!(await spendRefreshToken(ctx.db, row.id, now))) {
-    await revokeFamily(ctx.db, row.familyId, now);
+  if (!(await spendRefreshToken(ctx.hq.db, row.id, now))) {
+    await revokeFamily(ctx.hq.db, row.familyId, now);
     throw revokedError("Refresh token reuse detected; the session has been revoked, please log in again");
   }
 
-  const user = await userById(ctx.db, row.userId);
+  const user = await userById(ctx.hq.db, row.userId);
   if (!user?.isActive) throw revokedError("User account is inactive");
   return issueTokens(ctx, user, row.familyId);
 }
@@ -210,19 +229,19 @@ export async function logout(
 ) {
   const now = isoNow(ctx.now());
   if (options.everywhere) {
-    await revokeSessions(ctx.db, actor.id, now);
+    await revokeSessions(ctx.hq.db, actor.id, now);
     return;
   }
   if (!options.refreshToken) {
     // Only a request the middleware authenticated calls this, and it names its sign-in.
     if (!actor.sessionId) throw new ApiError("UNAUTHORIZED", "Not authenticated");
-    await revokeFamily(ctx.db, actor.sessionId, now);
+    await revokeFamily(ctx.hq.db, actor.sessionId, now);
     return;
   }
   const claims = await verifyRefreshToken(ctx.config.auth, options.refreshToken).catch(() => null);
   if (!claims || claims.sub !== String(actor.id))
     throw new ApiError("BAD_REQUEST", "Refresh token does not belong to you");
-  await revokeFamily(ctx.db, claims.fam, now);
+  await revokeFamily(ctx.hq.db, claims.fam, now);
 }
 
 export interface PasswordChange {
@@ -246,14 +265,14 @@ export async function changePassword(
 ): Promise<TokenPair> {
   const keys = throttleKeys(actor.username, input.clientAddress);
   await admitAttempt(ctx, keys);
-  const user = await userById(ctx.db, actor.id);
+  const user = await userById(ctx.hq.db, actor.id);
   if (!user) throw new ApiError("NOT_FOUND", "User not found");
   if (!(await judge(ctx, keys, () => verifyPassword(input.old_password, user.passwordHash)))) {
     throw new ApiError("BAD_REQUEST", "Old password is incorrect");
   }
   await forgive(ctx, keys);
   const passwordHash = await hashPassword(input.new_password);
-  const fresh = await writeNewPassword(ctx.db, actor.id, passwordHash, isoNow(ctx.now()));
+  const fresh = await writeNewPassword(ctx.hq.db, actor.id, passwordHash, isoNow(ctx.now()));
   if (!fresh) throw new ApiError("NOT_FOUND", "User not found");
   const tokens = await issueTokens(ctx, fresh);
   ctx.defer(notifyPasswordChanged(ctx.env, { id: fresh.id, email: fresh.email, tokenVersion: fresh.tokenVersion }));

@@ -9,7 +9,7 @@ export interface EmailLogFilters extends PageRequest {
 
 /** A page of the log, most recently changed first (status=failed: what ended in the dead-letter queue). */
 export const listEmailLog = async (ctx: ServiceContext, filters: EmailLogFilters) =>
-  mapPage(await pageOfEmails(ctx.db, filters), toEmailLogView);
+  mapPage(await pageOfEmails(ctx.hq.db, filters), toEmailLogView);
 
 export const toEmailLogView = (row: EmailLogRecord) => ({
   dedupe_key: row.dedupeKey,

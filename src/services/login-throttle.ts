@@ -54,14 +54,14 @@ const refused = (untilMs: number, now: number) => {
  * or `forgiveUnjudged` takes it back.
  */
 export async function admitAttempt(
-  ctx: Pick<ServiceContext, "d1" | "now" | "config">,
+  ctx: Pick<ServiceContext, "hq" | "now" | "config">,
   keys: ThrottleKeys,
   config: LoginThrottleConfig = ctx.config.loginThrottle,
 ): Promise<void> {
   const now = ctx.now().getTime();
   const windowMs = config.lockoutSeconds * 1000;
   const { pair, address, name, state } = await countAttempt(
-    ctx.d1,
+    ctx.hq.d1,
     keys,
     {
       windowMs,
@@ -82,7 +82,8 @@ export async function admitAttempt(
 }
 
 /** A good password: the pair and name counters start over, and the address takes its attempt back. */
-export const forgive = (ctx: Pick<ServiceContext, "db">, keys: ThrottleKeys) => forgiveAttempt(ctx.db, keys);
+export const forgive = (ctx: Pick<ServiceContext, "hq">, keys: ThrottleKeys) => forgiveAttempt(ctx.hq.db, keys);
 
 /** An attempt counted but never judged (no hash slot): each key takes it back. */
-export const forgiveUnjudged = (ctx: Pick<ServiceContext, "db">, keys: ThrottleKeys) => takeBackAttempt(ctx.db, keys);
+export const forgiveUnjudged = (ctx: Pick<ServiceContext, "hq">, keys: ThrottleKeys) =>
+  takeBackAttempt(ctx.hq.db, keys);

@@ -12,6 +12,8 @@ export const PERMISSIONS = {
   "users:read": ["admin", "manager"],
   /** Create users, change roles and activation. */
   "users:manage": ["admin"],
+  /** Create and change stores (every staff member reads the stores they work at). */
+  "stores:manage": ["admin"],
   "catalog:write": ["admin", "manager", "inventory_officer"],
   "inventory:write": ["admin", "manager", "inventory_officer"],
   "inventory:read": ["admin", "manager", "inventory_officer"],

@@ -5,8 +5,18 @@ export const InfoSchema = z
   .object({ name: z.string(), version: z.string(), docs: z.string(), openapi: z.string() })
   .openapi("ApiInfo");
 
+const DatabaseAnswer = z.enum(["ok", "unavailable"]);
+
 export const HealthSchema = z
-  .object({ status: z.enum(["ok", "degraded"]), database: z.enum(["ok", "unavailable"]), time: z.string() })
+  .object({
+    status: z.enum(["ok", "degraded"]),
+    database: DatabaseAnswer.openapi({ description: "The head office database" }),
+    databases: z.object({
+      head_office: DatabaseAnswer,
+      stores: z.record(z.string(), DatabaseAnswer).openapi({ description: "Each store's database, by store code" }),
+    }),
+    time: z.string(),
+  })
   .openapi("Health");
 
 export const info = createRoute({
@@ -21,11 +31,11 @@ export const health = createRoute({
   method: "get",
   path: "/health",
   tags: ["system"],
-  summary: "Liveness with a real D1 query",
+  summary: "Liveness with a real query on every D1 database (head office and each store)",
   responses: {
     ...errorResponses(),
-    200: jsonContent(HealthSchema, "D1 answered"),
-    503: jsonContent(HealthSchema, "D1 did not answer"),
+    200: jsonContent(HealthSchema, "Every database answered"),
+    503: jsonContent(HealthSchema, "Some database did not answer"),
   },
 });
 

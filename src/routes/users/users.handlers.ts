@@ -9,7 +9,7 @@ export const create: RouteHandler<CreateRoute, AppEnv> = async (c) =>
   c.json(toPublicUser(await createUser(c.var.ctx, c.req.valid("json"))), 201);
 
 export const list: RouteHandler<ListRoute, AppEnv> = async (c) =>
-  c.json(toPublicUserPage(await usersService.listUsers(c.var.ctx, c.req.valid("query"))), 200);
+  c.json(toPublicUserPage(await usersService.listUsers(c.var.ctx, c.var.user, c.req.valid("query"))), 200);
 
 export const get: RouteHandler<GetRoute, AppEnv> = async (c) =>
   c.json(toPublicUser(await usersService.readUser(c.var.ctx, c.var.user, c.req.valid("param").id)), 200);

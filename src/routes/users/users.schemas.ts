@@ -33,6 +33,18 @@ export const PhoneSchema = z
   .nullish()
   .openapi({ example: "+1 555 0100" });
 
+const StoreIdSchema = z.number().int().positive().max(999_999_999);
+
+export const StoreRoleSchema = z
+  .object({ store_id: StoreIdSchema, role: RoleSchema })
+  .strict()
+  .openapi("StoreRole", { description: "A role at a store other than the user's home store" });
+
+const StoreRolesSchema = z.array(StoreRoleSchema).max(50).openapi({
+  description:
+    "Roles at stores other than the home store; replaces the whole set. Must be empty for admins (admin is a role at every store).",
+});
+
 export const UserSchema = z
   .object({
     id: z.number().int(),
@@ -43,6 +55,11 @@ export const UserSchema = z
     role: RoleSchema,
     is_active: z.boolean(),
     is_verified: z.boolean(),
+    home_store_id: z
+      .number()
+      .int()
+      .openapi({ description: "The store requests that name none act on; `role` is the role there" }),
+    store_roles: z.array(StoreRoleSchema),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -58,6 +75,10 @@ export const CreateUserSchema = z
     full_name: FullNameSchema,
     phone_number: PhoneSchema,
     role: RoleSchema.optional().openapi({ example: "cashier" }),
+    home_store_id: StoreIdSchema.optional().openapi({
+      description: "Default: the store the admin's request acts on (their home store unless it names another)",
+    }),
+    store_roles: StoreRolesSchema.optional(),
   })
   .openapi("UserCreate");
 
@@ -68,6 +89,8 @@ export const UpdateUserSchema = z
     phone_number: PhoneSchema,
     role: RoleSchema.optional(),
     is_active: z.boolean().optional(),
+    home_store_id: StoreIdSchema.optional(),
+    store_roles: StoreRolesSchema.optional(),
   })
   .strict()
   .openapi("UserUpdate");
