@@ -1,52 +1,68 @@
 /**
- * The daily_reports table: one row per local date, written by the daily
- * report job. The row is the job's lock: inserting it claims the date, and
- * a run that fails afterwards deletes it to give the date back.
+ * The daily_reports table (head office): one row per store and local date,
+ * written by the daily report job. The row is the job's lock: inserting it
+ * claims the store's date, and a run that fails afterwards deletes it to give
+ * the date back.
  */
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { AppDatabase } from "./client";
 import { type Page, type PageRequest, readPage, Where } from "./paging";
 import { decodeRow, type Row } from "./rows";
 import { dailyReports } from "./schema";
 
+/** Which report: a store's local date. */
+export interface DailyReportRef {
+  storeId: number;
+  date: string;
+}
+
 /** What a list shows of a stored report (not its data). */
-export type DailyReportSummary = Pick<Row<typeof dailyReports>, "date" | "timeZone" | "emailed" | "createdAt">;
+export type DailyReportSummary = Pick<
+  Row<typeof dailyReports>,
+  "storeId" | "date" | "timeZone" | "emailed" | "createdAt"
+>;
+
+const isReport = (ref: DailyReportRef) => and(eq(dailyReports.storeId, ref.storeId), eq(dailyReports.date, ref.date));
 
 /**
- * Stored reports, newest date first, without their data (a page of 1,000
- * would otherwise carry every report's JSON).
+ * A store's stored reports, newest date first, without their data (a page of
+ * 1,000 would otherwise carry every report's JSON).
  */
-export const pageOfDailyReports = (d1: D1Database, page: PageRequest): Promise<Page<DailyReportSummary>> =>
+export const pageOfDailyReports = (
+  d1: D1Database,
+  storeId: number,
+  page: PageRequest,
+): Promise<Page<DailyReportSummary>> =>
   readPage(d1, {
-    select: "SELECT date, time_zone, emailed, created_at FROM daily_reports",
+    select: "SELECT store_id, date, time_zone, emailed, created_at FROM daily_reports",
     from: "FROM daily_reports",
-    where: new Where(),
+    where: new Where().and((p) => `store_id = ${p}`, storeId),
     orderBy: "date DESC",
     ...page,
     decode: (raw) => decodeRow<typeof dailyReports, DailyReportSummary>(dailyReports, raw),
   });
 
-/** The stored report's data (JSON text), or undefined when that date has none. */
-export const findDailyReportData = async (db: AppDatabase, date: string): Promise<string | undefined> =>
-  (await db.select({ data: dailyReports.data }).from(dailyReports).where(eq(dailyReports.date, date)).get())?.data;
+/** The stored report's data (JSON text), or undefined when that store's date has none. */
+export const findDailyReportData = async (db: AppDatabase, ref: DailyReportRef): Promise<string | undefined> =>
+  (await db.select({ data: dailyReports.data }).from(dailyReports).where(isReport(ref)).get())?.data;
 
-/** Claims `date`: true when this call inserted its row, false when a row was already there. */
+/** Claims the store's date: true when this call inserted its row, false when a row was already there. */
 export async function claimDailyReport(
   db: AppDatabase,
-  row: Pick<Row<typeof dailyReports>, "date" | "timeZone" | "data" | "r2Key" | "createdAt">,
+  row: Pick<Row<typeof dailyReports>, "storeId" | "date" | "timeZone" | "data" | "r2Key" | "createdAt">,
 ): Promise<boolean> {
   const inserted = await db
     .insert(dailyReports)
     .values(row)
-    .onConflictDoNothing({ target: dailyReports.date })
+    .onConflictDoNothing({ target: [dailyReports.storeId, dailyReports.date] })
     .returning({ date: dailyReports.date });
   return inserted.length > 0;
 }
 
 /** Records how many managers the report was sent to. */
-export const markEmailed = (db: AppDatabase, date: string, emailed: number) =>
-  db.update(dailyReports).set({ emailed }).where(eq(dailyReports.date, date)).run();
+export const markEmailed = (db: AppDatabase, ref: DailyReportRef, emailed: number) =>
+  db.update(dailyReports).set({ emailed }).where(isReport(ref)).run();
 
 /** Gives the date back (its run failed after claiming it): the next run does it all again. */
-export const releaseDailyReport = (db: AppDatabase, date: string) =>
-  db.delete(dailyReports).where(eq(dailyReports.date, date)).run();
+export const releaseDailyReport = (db: AppDatabase, ref: DailyReportRef) =>
+  db.delete(dailyReports).where(isReport(ref)).run();

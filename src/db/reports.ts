@@ -1,19 +1,24 @@
 /**
  * The reports' SQL: GROUP BY in D1, never sales rows loaded into the Worker.
  * Raw SQL on purpose (the aggregation is the point); each statement's row
- * type is declared beside it, built from the schema's row types where a
- * column is a table's and named here where it is computed.
+ * type is declared beside it.
+ *
+ * Every sales figure is one store's: the statements marked "store" run on the
+ * acting store's database and read what a sale copied onto its lines (name,
+ * SKU, category, unit cost), never the catalog. The few head-office
+ * statements (marked "head office") read names for ids a store statement
+ * found, or value a store's stock at catalog cost; no SQL joins the two kinds.
  *
  * Sales count orders that took money: status completed or refunded
  * (cancelled and pending orders are left out). Money taken counts payments
  * that were completed, even if refunded since. Refunds count on the day they
  * were given. Every period is a pair of UTC instants, end exclusive
- * (domain/report-range.ts turns local days into them).
+ * (domain/report-range.ts turns the store's local days into them).
  */
 import type { Bucket } from "../domain/report-range";
-import { returningRows, returningShape, type Statement } from "./batch";
+import { returningShape, type Statement } from "./batch";
 import type { Row } from "./rows";
-import { customers, type payments, products, users } from "./schema";
+import type { customers, payments, users } from "./schema";
 
 const SOLD = "('completed', 'refunded')";
 const TAKEN = "('completed', 'partially_refunded', 'refunded')";
@@ -38,7 +43,10 @@ function bucketTable(list: Bucket[]): string {
 const overPeriod = (d1: D1Database, sql: string, period: Instants, ...more: unknown[]) =>
   d1.prepare(sql).bind(period.start, period.end, ...more);
 
-/** One line per bucket (`i` = its index), empty buckets included; money in cents. */
+/** A JSON array of ids, bound as one parameter and read with json_each (any number of ids, one parameter). */
+const idList = (ids: number[]) => JSON.stringify(ids);
+
+/** One line per bucket (`i` = its index), empty buckets included; money in cents. (store) */
 export interface SalesBucketRow {
   i: number;
   orders: number;
@@ -60,6 +68,7 @@ export const salesByBucket = (d1: D1Database, list: Bucket[]): Statement<SalesBu
     ),
   );
 
+/** (store) */
 export const refundsByBucket = (d1: D1Database, list: Bucket[]): Statement<{ i: number; refunds: number }[]> =>
   returningShape(
     d1.prepare(
@@ -70,62 +79,69 @@ export const refundsByBucket = (d1: D1Database, list: Bucket[]): Statement<{ i: 
     ),
   );
 
-/** Units and revenue (cents) per product sold in the period. */
-const SOLD_PER_PRODUCT = `SELECT i.product_id AS product_id, SUM(i.quantity) AS units, SUM(i.subtotal) AS revenue
-  FROM orders o JOIN order_items i ON i.order_id = o.id
-  WHERE o.created_at >= ?1 AND o.created_at < ?2 AND o.status IN ${SOLD}
-  GROUP BY i.product_id`;
-
-/** A product's sales in the period, with what the units cost at today's cost price (cents). */
-export type ProductSalesRow = Pick<Row<typeof products>, "name" | "sku" | "categoryId"> & {
+/**
+ * A product's sales in the period (cents), with what the units cost when they
+ * were sold (each line's copied `unit_cost`). Name, SKU and category are the
+ * latest sale's copies (SQLite takes bare columns from the MAX(i.id) row).
+ */
+export interface ProductSalesRow {
   product_id: number;
+  name: string;
+  sku: string;
+  categoryId: number | null;
   units: number;
   revenue: number;
   cost: number;
-};
+}
 
 const TOP_ORDER = {
-  units: "s.units DESC, s.revenue DESC, s.product_id",
-  revenue: "s.revenue DESC, s.units DESC, s.product_id",
+  units: "units DESC, revenue DESC, product_id",
+  revenue: "revenue DESC, units DESC, product_id",
 } as const;
 
-/** The `limit` best sellers of the period, by units or by revenue. */
+/** The `limit` best sellers of the period, by units or by revenue. (store) */
 export const topProducts = (
   d1: D1Database,
   period: Instants,
   by: keyof typeof TOP_ORDER,
   limit: number,
 ): Statement<ProductSalesRow[]> =>
-  returningRows<typeof products, ProductSalesRow>(
-    products,
+  returningShape(
     overPeriod(
       d1,
-      `WITH sold AS (${SOLD_PER_PRODUCT})
-         SELECT s.product_id, p.name, p.sku, p.category_id, s.units, s.revenue, s.units * p.cost_price AS cost
-         FROM sold s JOIN products p ON p.id = s.product_id ORDER BY ${TOP_ORDER[by]} LIMIT ?3`,
+      `SELECT product_id, name, sku, categoryId, units, revenue, cost FROM (
+         SELECT i.product_id AS product_id, i.product_name AS name, i.product_sku AS sku, i.category_id AS categoryId,
+                SUM(i.quantity) AS units, SUM(i.subtotal) AS revenue, SUM(i.quantity * i.unit_cost) AS cost, MAX(i.id) AS latest
+         FROM orders o JOIN order_items i ON i.order_id = o.id
+         WHERE o.created_at >= ?1 AND o.created_at < ?2 AND o.status IN ${SOLD}
+         GROUP BY i.product_id)
+       ORDER BY ${TOP_ORDER[by]} LIMIT ?3`,
       period,
       limit,
     ),
   );
 
-/** A category's sales in the period (`category` is "Uncategorised" for products without one). */
-export type CategorySalesRow = Pick<Row<typeof products>, "categoryId"> & {
+/** A category's sales in the period (`category` is "Uncategorised" for lines without one; its latest name otherwise). */
+export interface CategorySalesRow {
+  categoryId: number | null;
   category: string;
   units: number;
   revenue: number;
   cost: number;
-};
+}
 
+/** (store) */
 export const salesByCategory = (d1: D1Database, period: Instants): Statement<CategorySalesRow[]> =>
-  returningRows<typeof products, CategorySalesRow>(
-    products,
+  returningShape(
     overPeriod(
       d1,
-      `WITH sold AS (${SOLD_PER_PRODUCT})
-         SELECT p.category_id, COALESCE(c.name, 'Uncategorised') AS category, SUM(s.units) AS units, SUM(s.revenue) AS revenue,
-                SUM(s.units * p.cost_price) AS cost
-         FROM sold s JOIN products p ON p.id = s.product_id LEFT JOIN categories c ON c.id = p.category_id
-         GROUP BY p.category_id ORDER BY revenue DESC`,
+      `SELECT categoryId, COALESCE(category, 'Uncategorised') AS category, units, revenue, cost FROM (
+         SELECT i.category_id AS categoryId, i.category_name AS category, SUM(i.quantity) AS units,
+                SUM(i.subtotal) AS revenue, SUM(i.quantity * i.unit_cost) AS cost, MAX(i.id) AS latest
+         FROM orders o JOIN order_items i ON i.order_id = o.id
+         WHERE o.created_at >= ?1 AND o.created_at < ?2 AND o.status IN ${SOLD}
+         GROUP BY i.category_id)
+       ORDER BY revenue DESC`,
       period,
     ),
   );
@@ -137,6 +153,7 @@ export interface MethodTotalRow {
   amount: number;
 }
 
+/** (store) */
 export const paymentsTakenByMethod = (d1: D1Database, period: Instants): Statement<MethodTotalRow[]> =>
   returningShape(
     overPeriod(
@@ -147,7 +164,7 @@ export const paymentsTakenByMethod = (d1: D1Database, period: Instants): Stateme
     ),
   );
 
-/** Refunds given in the period, by the method of the payment they went back to. */
+/** Refunds given in the period, by the method of the payment they went back to. (store) */
 export const refundsByMethod = (d1: D1Database, period: Instants): Statement<MethodTotalRow[]> =>
   returningShape(
     overPeriod(
@@ -158,30 +175,94 @@ export const refundsByMethod = (d1: D1Database, period: Instants): Statement<Met
     ),
   );
 
-/** Active products: counts and stock value (cents), one row. */
-export interface StockTotalsRow {
-  total_products: number;
-  low_stock_count: number;
-  out_of_stock_count: number;
-  units_on_hand: number;
+/** A store's stock level as the valuation reads it: [product id, quantity, minimum]. */
+export type StockLevelTuple = [productId: number, quantity: number, minimum: number];
+
+const tuples = (r: D1Result): StockLevelTuple[] =>
+  (r.results as { product_id: number; quantity: number; min_stock_level: number }[]).map((row) => [
+    row.product_id,
+    row.quantity,
+    row.min_stock_level,
+  ]);
+
+/** Every stock level of the store, as compact tuples (one per product it has a row for). (store) */
+export const stockLevelTuples = (d1: D1Database): Statement<StockLevelTuple[]> => ({
+  prepared: d1.prepare("SELECT product_id, quantity, min_stock_level FROM stock_levels ORDER BY product_id"),
+  decode: tuples,
+});
+
+/** Active catalog products: how many (the products a store may stock). (head office) */
+export const activeProductCount = (d1: D1Database): Statement<{ n: number }[]> =>
+  returningShape(d1.prepare("SELECT COUNT(*) AS n FROM products WHERE is_active = 1"));
+
+/** A store's stock of active products valued at catalog cost and at the store's price (cents), one row. */
+export interface StockValueRow {
+  stocked: number;
+  low: number;
+  out: number;
+  units: number;
   at_cost: number;
   at_retail: number;
 }
 
-export const stockTotals = (d1: D1Database): Statement<StockTotalsRow[]> =>
+/**
+ * Values a chunk of the store's stock levels (a JSON array of tuples, one
+ * parameter) against the catalog: active products only, cost price × the
+ * store's quantity, and the store's own price where it has one. (head office)
+ */
+export const valueStockLevels = (
+  d1: D1Database,
+  storeId: number,
+  levels: StockLevelTuple[],
+): Statement<StockValueRow[]> =>
   returningShape(
-    d1.prepare(
-      `SELECT COUNT(*) AS total_products,
-              COALESCE(SUM(CASE WHEN stock_quantity <= min_stock_level THEN 1 ELSE 0 END), 0) AS low_stock_count,
-              COALESCE(SUM(CASE WHEN stock_quantity = 0 THEN 1 ELSE 0 END), 0) AS out_of_stock_count,
-              COALESCE(SUM(stock_quantity), 0) AS units_on_hand,
-              COALESCE(SUM(stock_quantity * cost_price), 0) AS at_cost,
-              COALESCE(SUM(stock_quantity * price), 0) AS at_retail
-       FROM products WHERE is_active = 1`,
-    ),
+    d1
+      .prepare(
+        `WITH s(id, q, m) AS (
+           SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?1))
+         SELECT COUNT(*) AS stocked,
+                COALESCE(SUM(CASE WHEN s.q <= s.m THEN 1 ELSE 0 END), 0) AS low,
+                COALESCE(SUM(CASE WHEN s.q = 0 THEN 1 ELSE 0 END), 0) AS out,
+                COALESCE(SUM(s.q), 0) AS units,
+                COALESCE(SUM(s.q * p.cost_price), 0) AS at_cost,
+                COALESCE(SUM(s.q * COALESCE(sp.price, p.price)), 0) AS at_retail
+         FROM s JOIN products p ON p.id = s.id AND p.is_active = 1
+         LEFT JOIN product_store_prices sp ON sp.product_id = p.id AND sp.store_id = ?2`,
+      )
+      .bind(JSON.stringify(levels), storeId),
   );
 
-/** Orders created in the period, by outcome (money in cents), one row. */
+/**
+ * Stock levels at or below their minimum, the emptiest first: all of them, or
+ * those of `ids` (one JSON parameter, any number of ids). (store)
+ */
+export const lowStockLevels = (d1: D1Database, ids?: number[]): Statement<StockLevelTuple[]> => ({
+  prepared: (ids
+    ? d1.prepare(
+        `SELECT product_id, quantity, min_stock_level FROM stock_levels
+         WHERE quantity <= min_stock_level AND product_id IN (SELECT value FROM json_each(?1))
+         ORDER BY quantity - min_stock_level, product_id`,
+      )
+    : d1.prepare(
+        `SELECT product_id, quantity, min_stock_level FROM stock_levels WHERE quantity <= min_stock_level
+         ORDER BY quantity - min_stock_level, product_id`,
+      )
+  ).bind(...(ids ? [idList(ids)] : [])),
+  decode: tuples,
+});
+
+/** The active products among `ids`: name and SKU. (head office) */
+export const activeProductNames = (
+  d1: D1Database,
+  ids: number[],
+): Statement<{ id: number; name: string; sku: string }[]> =>
+  returningShape(
+    d1
+      .prepare("SELECT id, name, sku FROM products WHERE is_active = 1 AND id IN (SELECT value FROM json_each(?1))")
+      .bind(idList(ids)),
+  );
+
+/** Orders created in the period, by outcome (money in cents), one row. (store) */
 export interface OrderOutcomesRow {
   total_orders: number;
   completed_orders: number;
@@ -204,7 +285,7 @@ export const orderOutcomes = (d1: D1Database, period: Instants): Statement<Order
     ),
   );
 
-/** Money taken by payments in the period (cents), one row. */
+/** Money taken by payments in the period (cents), one row. (store) */
 export const moneyTaken = (d1: D1Database, period: Instants): Statement<{ taken: number }[]> =>
   returningShape(
     overPeriod(
@@ -214,7 +295,7 @@ export const moneyTaken = (d1: D1Database, period: Instants): Statement<{ taken:
     ),
   );
 
-/** Money refunded in the period (cents), one row. */
+/** Money refunded in the period (cents), one row. (store) */
 export const moneyRefunded = (d1: D1Database, period: Instants): Statement<{ refunds: number }[]> =>
   returningShape(
     overPeriod(
@@ -224,45 +305,64 @@ export const moneyRefunded = (d1: D1Database, period: Instants): Statement<{ ref
     ),
   );
 
-/** A customer who spent something, with their sold orders counted. */
-export type TopCustomerRow = Pick<
-  Row<typeof customers>,
-  "id" | "firstName" | "lastName" | "email" | "totalSpent" | "loyaltyPoints"
-> & { order_count: number };
+/**
+ * A customer's spend at this store (cents): the totals of their sold orders
+ * less what was refunded on them, as the chain's `total_spent` counts it.
+ */
+export interface CustomerSpendRow {
+  customer_id: number;
+  spent: number;
+  order_count: number;
+}
 
-export const topCustomers = (d1: D1Database, limit: number): Statement<TopCustomerRow[]> =>
-  returningRows<typeof customers, TopCustomerRow>(
-    customers,
+/** The `limit` customers who spent most at this store (those who spent something). (store) */
+export const topSpenders = (d1: D1Database, limit: number): Statement<CustomerSpendRow[]> =>
+  returningShape(
     d1
       .prepare(
-        `SELECT c.id, c.first_name, c.last_name, c.email, c.total_spent, c.loyalty_points,
-                (SELECT COUNT(*) FROM orders o WHERE o.customer_id = c.id AND o.status IN ${SOLD}) AS order_count
-         FROM customers c WHERE c.total_spent > 0 ORDER BY c.total_spent DESC, c.id LIMIT ?1`,
+        `SELECT customer_id, SUM(total - refunded_amount) AS spent, COUNT(*) AS order_count
+         FROM orders WHERE customer_id IS NOT NULL AND status IN ${SOLD}
+         GROUP BY customer_id HAVING spent > 0 ORDER BY spent DESC, customer_id LIMIT ?1`,
       )
       .bind(limit),
   );
 
-/** A cashier's sold orders in the period and their sum (cents), best first. */
-export type CashierSalesRow = Pick<Row<typeof users>, "username" | "fullName"> & {
+/** What a report shows of a customer. */
+export type CustomerNameRow = Pick<Row<typeof customers>, "id" | "email" | "loyaltyPoints"> & {
+  firstName: string;
+  lastName: string;
+};
+
+/** The customers among `ids`: names, email and (chain-wide) points. (head office) */
+export const customerNames = (d1: D1Database, ids: number[]): Statement<CustomerNameRow[]> =>
+  returningShape(
+    d1
+      .prepare(
+        `SELECT id, first_name AS firstName, last_name AS lastName, email, loyalty_points AS loyaltyPoints
+         FROM customers WHERE id IN (SELECT value FROM json_each(?1))`,
+      )
+      .bind(idList(ids)),
+  );
+
+/** A cashier's sold orders in the period and their sum (cents), best first. (store) */
+export interface CashierSalesRow {
   user_id: number;
   orders: number;
   sales: number;
-};
+}
 
 export const salesByCashier = (d1: D1Database, period: Instants): Statement<CashierSalesRow[]> =>
-  returningRows<typeof users, CashierSalesRow>(
-    users,
+  returningShape(
     overPeriod(
       d1,
-      `SELECT u.id AS user_id, u.username, u.full_name, COUNT(o.id) AS orders, COALESCE(SUM(o.total), 0) AS sales
-         FROM orders o JOIN users u ON u.id = o.user_id
-         WHERE o.created_at >= ?1 AND o.created_at < ?2 AND o.status IN ${SOLD}
-         GROUP BY u.id ORDER BY sales DESC`,
+      `SELECT user_id, COUNT(*) AS orders, COALESCE(SUM(total), 0) AS sales
+         FROM orders WHERE created_at >= ?1 AND created_at < ?2 AND status IN ${SOLD}
+         GROUP BY user_id ORDER BY sales DESC, user_id`,
       period,
     ),
   );
 
-/** Refunds given in the period on each cashier's orders: count and sum (cents). */
+/** Refunds given in the period on each cashier's orders: count and sum (cents). (store) */
 export const refundsByCashier = (
   d1: D1Database,
   period: Instants,
@@ -275,3 +375,7 @@ export const refundsByCashier = (
       period,
     ),
   );
+
+/** Every user's name (staff: a small table), read beside the store's figures rather than after them. (head office) */
+export const staffNames = (d1: D1Database): Statement<Pick<Row<typeof users>, "id" | "username" | "fullName">[]> =>
+  returningShape(d1.prepare("SELECT id, username, full_name AS fullName FROM users"));

@@ -1,16 +1,31 @@
 /**
- * The daily report (Cron): yesterday in STORE_TIMEZONE, published by
- * services/daily-reports.ts — stored once per date, as JSON in R2, and
- * emailed to every active manager and admin.
+ * The daily report (Cron): for every active store, its own yesterday in its
+ * own time zone, published by services/daily-reports.ts — stored once per
+ * store and date, as JSON in R2, and emailed to the store's managers and the
+ * admins. One store's failure does not stop the others; the run fails after
+ * all were tried, naming each store that failed (the next run retries them:
+ * a published report is not published twice).
  */
 import { addDays, localDate } from "../domain/time-zone";
 import type { Bindings } from "../env";
 import { createServiceContext } from "../services/context";
 import { publishDailyReport } from "../services/daily-reports";
+import { storeScopes } from "./stores";
 
-/** Runs for the local day before `scheduledTime`; a second run for the same day changes nothing. */
+/** Runs each active store's report for its local day before `scheduledTime`. */
 export async function runDailyReport(env: Bindings, scheduledTime: number) {
   const ctx = createServiceContext(env);
-  const date = addDays(localDate(new Date(scheduledTime), ctx.config.timeZone), -1);
-  return publishDailyReport(ctx, date);
+  const at = new Date(scheduledTime);
+  const reports: { store: string; date: string; created: boolean }[] = [];
+  const failures: string[] = [];
+  for (const store of await storeScopes(env, "active")) {
+    const date = addDays(localDate(at, store.timeZone), -1);
+    try {
+      reports.push(await publishDailyReport(ctx.forStore(store), date));
+    } catch (error) {
+      failures.push(`${store.code} ${date}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (failures.length) throw new Error(`daily report failed for ${failures.join("; ")}`);
+  return { reports };
 }

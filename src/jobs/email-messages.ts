@@ -3,7 +3,7 @@
  * the consumer (email-consumer.ts) renders and sends, once per dedupe key.
  */
 import { dbFor } from "../db/client";
-import { activeManagers } from "../db/users";
+import { storeManagers } from "../db/users";
 
 export type EmailKind = "receipt" | "low_stock" | "daily_report" | "password_changed";
 
@@ -23,6 +23,6 @@ export async function enqueueEmails(queue: Queue, messages: EmailMessage[]) {
   }
 }
 
-/** Active managers and admins: who hears about stock and the daily report. */
-export const managerRecipients = (d1: D1Database): Promise<{ id: number; email: string }[]> =>
-  activeManagers(dbFor(d1));
+/** A store's active managers and every active admin: who hears about its stock and its daily report. */
+export const managerRecipients = (hq: D1Database, storeId: number): Promise<{ id: number; email: string }[]> =>
+  storeManagers(dbFor(hq), storeId);

@@ -1,8 +1,14 @@
-/** Text and HTML for each kind of email. Data comes fresh from D1 at send time. */
+/**
+ * Text and HTML for each kind of email. Data comes fresh from D1 at send
+ * time; a store's emails carry its name (a receipt's store is its order's).
+ */
+import { dbFor } from "../db/client";
+import { findStore, storeOfId } from "../db/stores";
 import type { Bindings } from "../env";
-import { appConfig, documentsConfig } from "../lib/config";
+import { appConfig } from "../lib/config";
 import { createServiceContext } from "../services/context";
 import { invoiceLink, receiptText } from "../services/order-documents";
+import { scopeOf } from "../stores/scope";
 import type { EmailMessage } from "./email-messages";
 
 export interface RenderedEmail {
@@ -19,11 +25,12 @@ const page = (title: string, body: string) =>
 const SYSTEM = { id: 0, username: "system", role: "admin" as const };
 
 export async function renderEmail(env: Bindings, message: EmailMessage): Promise<RenderedEmail> {
-  const config = documentsConfig(env);
   switch (message.kind) {
     case "receipt": {
       const orderId = Number(message.data.order_id);
-      const ctx = createServiceContext(env);
+      const store = await findStore(dbFor(env.DB), storeOfId(orderId));
+      if (!store) throw new Error(`receipt for order ${orderId}: no store ${storeOfId(orderId)}`);
+      const ctx = createServiceContext(env, { store: scopeOf(env, store) });
       const { order, text: receipt } = await receiptText(ctx, SYSTEM, orderId);
       // Emailed links live as long as links may: seven days.
       const link = await invoiceLink(ctx, SYSTEM, orderId, {
@@ -31,25 +38,31 @@ export async function renderEmail(env: Bindings, message: EmailMessage): Promise
         linkTtlSeconds: 7 * 24 * 3600,
       });
       return {
-        subject: `Your receipt from ${config.shopName} (${order.order_number})`,
+        subject: `Your receipt from ${store.name} (${order.order_number})`,
         text: `${receipt}\nInvoice (PDF, link valid until ${link.expires_at}):\n${link.url}\n`,
         html: page(
-          `Thank you for shopping at ${config.shopName}`,
+          `Thank you for shopping at ${store.name}`,
           `<pre style="font-size:13px">${esc(receipt)}</pre><p><a href="${esc(link.url)}">Download your invoice (PDF)</a></p>`,
         ),
       };
     }
     case "low_stock": {
-      const d = message.data as { name: string; sku: string; stock: number; minimum: number };
-      const text = `${d.name} (${d.sku}) is down to ${d.stock}; its minimum is ${d.minimum}. Time to reorder.`;
-      return { subject: `Low stock: ${d.name}`, text, html: page("Low stock", `<p>${esc(text)}</p>`) };
+      const d = message.data as { name: string; sku: string; stock: number; minimum: number; store?: { name: string } };
+      const at = d.store ? ` at ${d.store.name}` : "";
+      const text = `${d.name} (${d.sku}) is down to ${d.stock}${at}; its minimum is ${d.minimum}. Time to reorder.`;
+      return { subject: `Low stock${at}: ${d.name}`, text, html: page("Low stock", `<p>${esc(text)}</p>`) };
     }
     case "daily_report": {
-      const d = message.data as { date: string; summary: Record<string, number>; url?: string };
+      const d = message.data as {
+        date: string;
+        summary: Record<string, number>;
+        url?: string;
+        store?: { name: string };
+      };
       const lines = Object.entries(d.summary ?? {}).map(([k, v]) => `${k.replaceAll("_", " ")}: ${v}`);
       const text = `Daily report for ${d.date}\n\n${lines.join("\n")}\n${d.url ? `\nFull report: ${d.url}\n` : ""}`;
       return {
-        subject: `Daily report ${d.date} — ${config.shopName}`,
+        subject: `Daily report ${d.date} — ${d.store?.name ?? appConfig(env).appName}`,
         text,
         html: page(
           `Daily report ${d.date}`,
@@ -58,7 +71,7 @@ export async function renderEmail(env: Bindings, message: EmailMessage): Promise
       };
     }
     case "password_changed": {
-      const text = `Your ${config.shopName} POS password was changed at ${String(message.data.at)}. If this was not you, tell an administrator at once.`;
+      const text = `Your ${appConfig(env).appName} password was changed at ${String(message.data.at)}. If this was not you, tell an administrator at once.`;
       return { subject: "Your password was changed", text, html: page("Password changed", `<p>${esc(text)}</p>`) };
     }
   }

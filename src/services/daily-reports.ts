@@ -1,8 +1,10 @@
 /**
- * The daily report: one local day's orders, sales, tax, discounts, refunds,
- * payments by method, top products and low stock. Published once per date
- * (its daily_reports row is the lock), as JSON in R2, and emailed to every
- * active manager and admin; read back through GET /reports/daily.
+ * The daily report of one store: one local day (in the store's time zone) of
+ * its orders, sales, tax, discounts, refunds, payments by method, top
+ * products and low stock. Published once per store and date (its
+ * daily_reports row at the head office is the lock), as JSON in R2 under a
+ * key that names the store, and emailed to the store's managers and every
+ * admin; read back through GET /reports/daily for the acting store.
  */
 import {
   claimDailyReport,
@@ -12,18 +14,18 @@ import {
   releaseDailyReport,
 } from "../db/daily-reports";
 import { mapPage, type Page, type PageRequest } from "../db/paging";
-import { lowStockPage } from "../db/products";
 import { buckets, rangeInstants } from "../domain/report-range";
 import { enqueueEmails, managerRecipients } from "../jobs/email-messages";
 import { MAX_LINK_TTL_SECONDS } from "../lib/config";
 import { notFound } from "../lib/errors";
 import { type SignedLink, signedLink } from "../lib/signed-links";
 import type { ServiceContext } from "./context";
-import { dailySummary, paymentMethodsReport, productSalesReport, salesReport } from "./reports";
+import { dailySummary, lowStockAtStore, paymentMethodsReport, productSalesReport, salesReport } from "./reports";
 
-/** The report of local day `date` in the store's time zone. */
+/** The report of the acting store's local day `date`, in its time zone. */
 export async function buildDailyReport(ctx: ServiceContext, date: string) {
-  const tz = ctx.config.timeZone;
+  const store = ctx.store;
+  const tz = store.timeZone;
   const range = { start_date: date, end_date: date };
   const day = rangeInstants(range, tz);
   const [summary, [sales], methods, products, low] = await Promise.all([
@@ -31,29 +33,25 @@ export async function buildDailyReport(ctx: ServiceContext, date: string) {
     salesReport(ctx, buckets(range, "day", tz)),
     paymentMethodsReport(ctx, day),
     productSalesReport(ctx, { ...day, limit: 5 }),
-    lowStockPage(ctx.d1, { skip: 0, limit: 20 }),
+    lowStockAtStore(ctx, 20),
   ]);
   return {
+    store: { id: store.id, code: store.code, name: store.name, currency: store.currency },
     date,
     time_zone: tz,
     summary,
     sales: sales ?? null,
     payments_by_method: methods.filter((m) => m.count > 0 || m.refund_count > 0),
     top_products: products.top_by_revenue,
-    low_stock: low.data.map((p) => ({
-      product_id: p.id,
-      name: p.name,
-      sku: p.sku,
-      stock: p.stockQuantity,
-      minimum: p.minStockLevel,
-    })),
+    low_stock: low.data,
     low_stock_total: low.total,
   };
 }
 
 export type DailyReport = Awaited<ReturnType<typeof buildDailyReport>>;
 
-const reportKey = (date: string) => `reports/daily/${date}.json`;
+/** Where a store's report of `date` lives in R2 (the code names the store; codes never change). */
+export const dailyReportKey = (storeCode: string, date: string) => `reports/daily/${storeCode}/${date}.json`;
 
 /** The managers' emails about a published report: its link and headline figures, one per manager. */
 function reportEmails(report: DailyReport, link: SignedLink, managers: { id: number; email: string }[]) {
@@ -62,6 +60,7 @@ function reportEmails(report: DailyReport, link: SignedLink, managers: { id: num
     kind: "daily_report" as const,
     to: m.email,
     data: {
+      store: { id: report.store.id, code: report.store.code, name: report.store.name },
       date: report.date,
       url: link.url,
       summary: {
@@ -73,19 +72,20 @@ function reportEmails(report: DailyReport, link: SignedLink, managers: { id: num
         low_stock_products: report.low_stock_total,
       },
     },
-    dedupe_key: `daily_report:${report.date}:${m.id}`,
+    dedupe_key: `daily_report:${report.store.code}:${report.date}:${m.id}`,
   }));
 }
 
 /**
- * Builds, stores and emails the report of local day `date`; a second call
- * for the same date changes nothing (`created: false`). A failure after the
- * date was claimed gives it back, so the next run does it all again; emails
- * already queued are not sent twice (their dedupe keys).
+ * Builds, stores and emails the acting store's report of local day `date`; a
+ * second call for the same store and date changes nothing (`created: false`).
+ * A failure after the date was claimed gives it back, so the next run does it
+ * all again; emails already queued are not sent twice (their dedupe keys).
  */
 export async function publishDailyReport(ctx: ServiceContext, date: string) {
+  const store = ctx.store;
   const report = await buildDailyReport(ctx, date);
-  const key = reportKey(date);
+  const key = dailyReportKey(store.code, date);
   // Everything that can fail without side effects comes before the claim.
   const documents = ctx.config.documents;
   const link = await signedLink(
@@ -95,39 +95,42 @@ export async function publishDailyReport(ctx: ServiceContext, date: string) {
     MAX_LINK_TTL_SECONDS,
     ctx.now().getTime(),
   );
-  const managers = await managerRecipients(ctx.d1);
-  const claimed = await claimDailyReport(ctx.db, {
-    date,
+  const managers = await managerRecipients(ctx.hq.d1, store.id);
+  const ref = { storeId: store.id, date };
+  const claimed = await claimDailyReport(ctx.hq.db, {
+    ...ref,
     timeZone: report.time_zone,
     data: JSON.stringify(report),
     r2Key: key,
     createdAt: ctx.now().toISOString(),
   });
-  if (!claimed) return { date, created: false };
+  if (!claimed) return { store: store.code, date, created: false };
   try {
     await ctx.env.FILES.put(key, JSON.stringify(report, null, 2), {
       httpMetadata: { contentType: "application/json" },
     });
     await enqueueEmails(ctx.env.EMAIL_QUEUE, reportEmails(report, link, managers));
-    await markEmailed(ctx.db, date, managers.length);
+    await markEmailed(ctx.hq.db, ref, managers.length);
   } catch (error) {
-    await releaseDailyReport(ctx.db, date);
+    await releaseDailyReport(ctx.hq.db, ref);
     throw error;
   }
-  return { date, created: true };
+  return { store: store.code, date, created: true };
 }
 
 /** What GET /reports/daily lists of each stored report. */
 export interface DailyReportListing {
+  store_id: number;
   date: string;
   time_zone: string;
   emailed: number;
   created_at: string;
 }
 
-/** Stored reports, newest first. */
+/** The acting store's stored reports, newest first. */
 export async function listDailyReports(ctx: ServiceContext, page: PageRequest): Promise<Page<DailyReportListing>> {
-  return mapPage(await pageOfDailyReports(ctx.d1, page), (r) => ({
+  return mapPage(await pageOfDailyReports(ctx.hq.d1, ctx.store.id, page), (r) => ({
+    store_id: r.storeId,
     date: r.date,
     time_zone: r.timeZone,
     emailed: r.emailed,
@@ -135,9 +138,9 @@ export async function listDailyReports(ctx: ServiceContext, page: PageRequest): 
   }));
 }
 
-/** The stored report of `date` (404 when that day has none). */
+/** The acting store's stored report of `date` (404 when that day has none). */
 export async function getDailyReport(ctx: ServiceContext, date: string) {
-  const data = await findDailyReportData(ctx.db, date);
+  const data = await findDailyReportData(ctx.hq.db, { storeId: ctx.store.id, date });
   if (data === undefined) throw notFound("Daily report");
   return { data: JSON.parse(data) as Record<string, unknown>, date };
 }

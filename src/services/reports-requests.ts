@@ -1,6 +1,6 @@
 /**
  * Reports as a request asks for them: the query's local days resolved in the
- * store's time zone at this request's clock (a 422 naming the query field
+ * acting store's time zone at this request's clock (a 422 naming the query field
  * when they cannot be), the figures (services/reports.ts), and the
  * parameters the answer echoes beside `data`.
  */
@@ -18,7 +18,7 @@ import { invalidField } from "../lib/errors";
 import type { ServiceContext } from "./context";
 import { cashiersReport, dailySummary, paymentMethodsReport, productSalesReport, salesReport } from "./reports";
 
-type Ctx = Pick<ServiceContext, "d1" | "config" | "now">;
+type Ctx = Pick<ServiceContext, "store" | "hq" | "now">;
 
 export interface RangeInput {
   days?: number | undefined;
@@ -28,7 +28,7 @@ export interface RangeInput {
 
 /** The range of local days a query names (default: the last 30, today included), and its UTC instants. */
 export function reportPeriod(ctx: Ctx, query: RangeInput) {
-  const timeZone = ctx.config.timeZone;
+  const timeZone = ctx.store.timeZone;
   const resolved = resolveRange(query, timeZone, ctx.now());
   if (!resolved.ok) throw invalidField(["query", resolved.field], resolved.reason);
   const range: DayRange = resolved.range;
@@ -66,7 +66,7 @@ export async function cashiersOverRange(ctx: Ctx, query: RangeInput) {
 
 /** The daily summary of a local day (default: today in the store's time zone). */
 export async function dailySummaryOf(ctx: Ctx, query: { date?: string | undefined }) {
-  const timeZone = ctx.config.timeZone;
+  const timeZone = ctx.store.timeZone;
   const date = query.date ?? localDate(ctx.now(), timeZone);
   const resolved = resolveRange({ start_date: date, end_date: date }, timeZone, ctx.now());
   if (!resolved.ok) throw invalidField(["query", "date"], resolved.reason);

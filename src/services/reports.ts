@@ -1,14 +1,23 @@
 /**
- * Business reports: each reads its figures in one D1 round trip (the SQL is
- * in db/reports.ts) and turns cents into the API's decimal money. Periods
- * are UTC instants computed from local calendar days in STORE_TIMEZONE (see
+ * Business reports of one store, the acting one (`ctx.store`): figures come
+ * from the store's database in one round trip (the SQL is in
+ * db/reports.ts); names a store does not hold (customers, cashiers) and the
+ * catalog's cost prices come from the head office, in parallel where the
+ * ids are known beforehand, after the store's answer where they are not.
+ * Cents become the API's decimal money here. Periods are UTC instants
+ * computed from local calendar days in the store's time zone (see
  * domain/report-range.ts); refunds count on the day they were given and are
  * netted from sales.
  */
-import { Batch } from "../db/batch";
+import { Batch, runAlone } from "../db/batch";
 import {
+  activeProductCount,
+  activeProductNames,
   type CashierSalesRow,
+  type CustomerSpendRow,
+  customerNames,
   type Instants,
+  lowStockLevels,
   type MethodTotalRow,
   moneyRefunded,
   moneyTaken,
@@ -19,19 +28,30 @@ import {
   refundsByCashier,
   refundsByMethod,
   type SalesBucketRow,
+  type StockLevelTuple,
+  type StockValueRow,
   salesByBucket,
   salesByCashier,
   salesByCategory,
-  stockTotals,
-  topCustomers,
+  staffNames,
+  stockLevelTuples,
   topProducts,
+  topSpenders,
+  valueStockLevels,
 } from "../db/reports";
 import { PAYMENT_METHODS } from "../db/schema";
 import { toDecimal } from "../domain/money";
 import { type Bucket, rangeInstants } from "../domain/report-range";
 import type { ServiceContext } from "./context";
 
-type Ctx = Pick<ServiceContext, "d1">;
+/** A report reads the acting store's database, and the head office for names and catalog prices. */
+type Ctx = Pick<ServiceContext, "store" | "hq">;
+
+/**
+ * Stock levels valued per head-office statement: a JSON parameter of this
+ * many tuples stays far below D1's 2 MB value limit (a tuple is ~20 bytes).
+ */
+const LEVELS_PER_VALUATION = 20_000;
 
 /** Sum ÷ count in cents, rounded, as money (0 when there is nothing to divide). */
 const average = (sum: number, count: number) => (count ? toDecimal(Math.round(sum / count)) : 0);
@@ -52,11 +72,12 @@ const salesBucketView = (bucket: Bucket, row: SalesBucketRow, refunded: number) 
 
 export type SalesBucket = ReturnType<typeof salesBucketView>;
 
-/** Sales per bucket, every bucket listed (empty ones with zeros). */
+/** The store's sales per bucket, every bucket listed (empty ones with zeros). */
 export async function salesReport(ctx: Ctx, list: Bucket[]): Promise<SalesBucket[]> {
-  const batch = new Batch(ctx.d1);
-  const sales = batch.add(salesByBucket(ctx.d1, list));
-  const refunds = batch.add(refundsByBucket(ctx.d1, list));
+  const d1 = ctx.store.d1;
+  const batch = new Batch(d1);
+  const sales = batch.add(salesByBucket(d1, list));
+  const refunds = batch.add(refundsByBucket(d1, list));
   await batch.commit();
   const refundBy = new Map(refunds.value.map((r) => [r.i, r.refunds]));
   return sales.value.map((row) => salesBucketView(list[row.i] as Bucket, row, refundBy.get(row.i) ?? 0));
@@ -74,12 +95,17 @@ const productLineView = (r: ProductSalesRow) => ({
   margin_percent: r.revenue ? Math.round(((r.revenue - r.cost) / r.revenue) * 1000) / 10 : 0,
 });
 
-/** The `limit` top sellers by units and by revenue, with margin, and every category's sales. */
+/**
+ * The store's `limit` top sellers by units and by revenue, with margin at the
+ * cost each line was sold at, and every category's sales. Names and
+ * categories are those the sale copied onto its lines.
+ */
 export async function productSalesReport(ctx: Ctx, input: Instants & { limit: number }) {
-  const batch = new Batch(ctx.d1);
-  const byUnits = batch.add(topProducts(ctx.d1, input, "units", input.limit));
-  const byRevenue = batch.add(topProducts(ctx.d1, input, "revenue", input.limit));
-  const byCategory = batch.add(salesByCategory(ctx.d1, input));
+  const d1 = ctx.store.d1;
+  const batch = new Batch(d1);
+  const byUnits = batch.add(topProducts(d1, input, "units", input.limit));
+  const byRevenue = batch.add(topProducts(d1, input, "revenue", input.limit));
+  const byCategory = batch.add(salesByCategory(d1, input));
   await batch.commit();
   return {
     top_by_units: byUnits.value.map(productLineView),
@@ -94,11 +120,12 @@ export async function productSalesReport(ctx: Ctx, input: Instants & { limit: nu
   };
 }
 
-/** Every payment method (those without payments too): money taken, refunds given, net. */
+/** Every payment method (those without payments too): money the store took, refunds given, net. */
 export async function paymentMethodsReport(ctx: Ctx, period: Instants) {
-  const batch = new Batch(ctx.d1);
-  const taken = batch.add(paymentsTakenByMethod(ctx.d1, period));
-  const refunded = batch.add(refundsByMethod(ctx.d1, period));
+  const d1 = ctx.store.d1;
+  const batch = new Batch(d1);
+  const taken = batch.add(paymentsTakenByMethod(d1, period));
+  const refunded = batch.add(refundsByMethod(d1, period));
   await batch.commit();
   const byMethod = (rows: MethodTotalRow[]) => new Map(rows.map((r) => [r.payment_method, r]));
   const takenBy = byMethod(taken.value);
@@ -117,32 +144,111 @@ export async function paymentMethodsReport(ctx: Ctx, period: Instants) {
   });
 }
 
-/** Stock on hand of active products: counts, and value at cost and at retail. */
-export async function inventoryReport(ctx: Ctx) {
-  const batch = new Batch(ctx.d1);
-  const totals = batch.add(stockTotals(ctx.d1));
-  await batch.commit();
-  const r = totals.value[0];
+/** The store's stock of active products, in cents: what the inventory report and summary show. */
+export interface StockOnHand {
+  /** Active catalog products (every one a store may stock). */
+  total_products: number;
+  /** Active products the store has no stock row for: none on hand, counted as out of stock and low. */
+  not_stocked: number;
+  low_stock_count: number;
+  out_of_stock_count: number;
+  units_on_hand: number;
+  /** Σ store quantity × catalog cost price. */
+  at_cost: number;
+  /** Σ store quantity × the store's price (its override, else the catalog's). */
+  at_retail: number;
+}
+
+/**
+ * The acting store's stock valued against the catalog: the store's levels
+ * (one store query, in parallel with the count of active products), then one
+ * head-office statement per 20,000 levels in one batch, which joins them to
+ * the catalog's cost prices and the store's price overrides. Levels of
+ * inactive or unknown products are left out, as the catalog leaves them out.
+ */
+export async function stockOnHand(ctx: Ctx): Promise<StockOnHand> {
+  const [levels, [active]] = await Promise.all([
+    runAlone(stockLevelTuples(ctx.store.d1)),
+    runAlone(activeProductCount(ctx.hq.d1)),
+  ]);
+  const chunks: StockLevelTuple[][] = [];
+  for (let i = 0; i < levels.length; i += LEVELS_PER_VALUATION) chunks.push(levels.slice(i, i + LEVELS_PER_VALUATION));
+  const sum: StockValueRow = { stocked: 0, low: 0, out: 0, units: 0, at_cost: 0, at_retail: 0 };
+  if (chunks.length) {
+    const batch = new Batch(ctx.hq.d1);
+    const valued = batch.addEach(chunks.map((part) => valueStockLevels(ctx.hq.d1, ctx.store.id, part)));
+    await batch.commit();
+    for (const row of valued.value) for (const k of Object.keys(sum) as (keyof StockValueRow)[]) sum[k] += row[k];
+  }
+  const total = active?.n ?? 0;
+  const notStocked = Math.max(0, total - sum.stocked);
   return {
-    total_products: r?.total_products ?? 0,
-    low_stock_count: r?.low_stock_count ?? 0,
-    out_of_stock_count: r?.out_of_stock_count ?? 0,
-    units_on_hand: r?.units_on_hand ?? 0,
-    /** Valued at cost, as stock is on the books. */
-    total_inventory_value: toDecimal(r?.at_cost ?? 0),
-    value_at_cost: toDecimal(r?.at_cost ?? 0),
-    value_at_retail: toDecimal(r?.at_retail ?? 0),
+    total_products: total,
+    not_stocked: notStocked,
+    // A product with no row has nothing on hand, which is at or below any minimum.
+    low_stock_count: sum.low + notStocked,
+    out_of_stock_count: sum.out + notStocked,
+    units_on_hand: sum.units,
+    at_cost: sum.at_cost,
+    at_retail: sum.at_retail,
   };
 }
 
-/** The contract's daily summary, for one local calendar day (`date`) in the time zone `tz`. */
+/** Stock on hand of active products at the acting store: counts, and value at cost and at retail. */
+export async function inventoryReport(ctx: Ctx) {
+  const r = await stockOnHand(ctx);
+  return {
+    total_products: r.total_products,
+    low_stock_count: r.low_stock_count,
+    out_of_stock_count: r.out_of_stock_count,
+    units_on_hand: r.units_on_hand,
+    /** Valued at cost, as stock is on the books. */
+    total_inventory_value: toDecimal(r.at_cost),
+    value_at_cost: toDecimal(r.at_cost),
+    value_at_retail: toDecimal(r.at_retail),
+    products_not_stocked: r.not_stocked,
+  };
+}
+
+/**
+ * The store's stocked products at or below their minimum, the emptiest
+ * first: `limit` of them with names (active products only), and how many
+ * there are. Products the store has no row for are not listed (a store does
+ * not carry everything the catalog has; the inventory report counts them).
+ */
+export async function lowStockAtStore(ctx: Ctx, limit: number) {
+  const levels = await runAlone(lowStockLevels(ctx.store.d1));
+  if (levels.length === 0) return { total: 0, data: [] };
+  const names = new Map<number, { name: string; sku: string }>();
+  const chunks: number[][] = [];
+  for (let i = 0; i < levels.length; i += LEVELS_PER_VALUATION)
+    chunks.push(levels.slice(i, i + LEVELS_PER_VALUATION).map(([id]) => id));
+  const batch = new Batch(ctx.hq.d1);
+  const found = batch.addEach(chunks.map((ids) => activeProductNames(ctx.hq.d1, ids)));
+  await batch.commit();
+  for (const p of found.value) names.set(p.id, p);
+  const low = levels.filter(([id]) => names.has(id));
+  return {
+    total: low.length,
+    data: low.slice(0, limit).map(([id, quantity, minimum]) => ({
+      product_id: id,
+      name: names.get(id)?.name ?? "",
+      sku: names.get(id)?.sku ?? "",
+      stock: quantity,
+      minimum,
+    })),
+  };
+}
+
+/** The contract's daily summary of the store, for one local calendar day (`date`) in the time zone `tz`. */
 export async function dailySummary(ctx: Ctx, input: { date: string; tz: string }) {
   const { date, tz } = input;
   const day = rangeInstants({ start_date: date, end_date: date }, tz);
-  const batch = new Batch(ctx.d1);
-  const outcomes = batch.add(orderOutcomes(ctx.d1, day));
-  const received = batch.add(moneyTaken(ctx.d1, day));
-  const refunded = batch.add(moneyRefunded(ctx.d1, day));
+  const d1 = ctx.store.d1;
+  const batch = new Batch(d1);
+  const outcomes = batch.add(orderOutcomes(d1, day));
+  const received = batch.add(moneyTaken(d1, day));
+  const refunded = batch.add(moneyRefunded(d1, day));
   await batch.commit();
   const o = outcomes.value[0];
   const taken = received.value[0]?.taken ?? 0;
@@ -159,25 +265,44 @@ export async function dailySummary(ctx: Ctx, input: { date: string; tz: string }
   };
 }
 
-/** The `limit` customers who spent most, with their order count and points. */
+/**
+ * The `limit` customers who spent most at this store (sold orders less their
+ * refunds), with their order count there; names, email and the chain-wide
+ * points balance come from the head office in a second query (the ids are
+ * only known once the store answered).
+ */
 export async function customersReport(ctx: Ctx, input: { limit: number }) {
-  const batch = new Batch(ctx.d1);
-  const top = batch.add(topCustomers(ctx.d1, input.limit));
-  await batch.commit();
-  return top.value.map((c) => ({
-    customer_id: c.id,
-    name: `${c.firstName} ${c.lastName}`,
-    email: c.email,
-    total_spent: toDecimal(c.totalSpent),
-    order_count: c.order_count,
-    loyalty_points: c.loyaltyPoints,
-  }));
+  const spenders: CustomerSpendRow[] = await runAlone(topSpenders(ctx.store.d1, input.limit));
+  if (spenders.length === 0) return [];
+  const named = await runAlone(
+    customerNames(
+      ctx.hq.d1,
+      spenders.map((s) => s.customer_id),
+    ),
+  );
+  const byId = new Map(named.map((c) => [c.id, c]));
+  return spenders.map((s) => {
+    const c = byId.get(s.customer_id);
+    return {
+      customer_id: s.customer_id,
+      // A customer the head office no longer has (never expected: customers are deactivated, not deleted).
+      name: c ? `${c.firstName} ${c.lastName}` : `Customer ${s.customer_id}`,
+      email: c?.email ?? null,
+      total_spent: toDecimal(s.spent),
+      order_count: s.order_count,
+      loyalty_points: c?.loyaltyPoints ?? 0,
+    };
+  });
 }
 
-const cashierView = (u: CashierSalesRow, refunds: { count: number; amount: number } | undefined) => ({
+const cashierView = (
+  u: CashierSalesRow,
+  who: { username: string; fullName: string | null } | undefined,
+  refunds: { count: number; amount: number } | undefined,
+) => ({
   user_id: u.user_id,
-  username: u.username,
-  full_name: u.fullName,
+  username: who?.username ?? `user-${u.user_id}`,
+  full_name: who?.fullName ?? null,
   orders: u.orders,
   sales: toDecimal(u.sales),
   refunds: toDecimal(refunds?.amount ?? 0),
@@ -186,12 +311,18 @@ const cashierView = (u: CashierSalesRow, refunds: { count: number; amount: numbe
   average_order_value: average(u.sales, u.orders),
 });
 
-/** Each cashier's sold orders, sales and the refunds given on their orders, best seller first. */
+/**
+ * Each cashier's sold orders at this store, sales and the refunds given on
+ * their orders, best seller first. The staff's names are read from the head
+ * office in parallel with the store's figures (staff is a small table).
+ */
 export async function cashiersReport(ctx: Ctx, period: Instants) {
-  const batch = new Batch(ctx.d1);
-  const sales = batch.add(salesByCashier(ctx.d1, period));
-  const refunds = batch.add(refundsByCashier(ctx.d1, period));
-  await batch.commit();
+  const d1 = ctx.store.d1;
+  const batch = new Batch(d1);
+  const sales = batch.add(salesByCashier(d1, period));
+  const refunds = batch.add(refundsByCashier(d1, period));
+  const [, staff] = await Promise.all([batch.commit(), runAlone(staffNames(ctx.hq.d1))]);
+  const names = new Map(staff.map((u) => [u.id, u]));
   const refundBy = new Map(refunds.value.map((r) => [r.user_id, r]));
-  return sales.value.map((u) => cashierView(u, refundBy.get(u.user_id)));
+  return sales.value.map((u) => cashierView(u, names.get(u.user_id), refundBy.get(u.user_id)));
 }

@@ -49,7 +49,7 @@ export const sales: RouteHandler<typeof routes.sales, AppEnv> = async (c) => {
   const report = await requests.salesOverRange(c.var.ctx, q);
   if (q.format === "svg") {
     const title = `Net sales by ${q.group_by}, ${report.start_date} to ${report.end_date}`;
-    return c.body(salesChartSvg(report.data, title, c.var.ctx.config.documents.currency), 200, {
+    return c.body(salesChartSvg(report.data, title, c.var.ctx.store.currency), 200, {
       "Content-Type": "image/svg+xml; charset=utf-8",
       "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
     }) as never;

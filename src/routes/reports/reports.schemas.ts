@@ -121,6 +121,10 @@ export const InventoryReportSchema = z
       total_inventory_value: Money,
       value_at_cost: Money,
       value_at_retail: Money,
+      products_not_stocked: z.number().int().openapi({
+        description:
+          "Active catalog products this store has no stock row for (never stocked here): counted in total_products, as out of stock and as low",
+      }),
     }),
   })
   .openapi("InventoryReport");
@@ -179,6 +183,7 @@ export const CashiersReportSchema = z
 
 /** A stored daily report as GET /reports/daily lists it. */
 const DailyReportSummary = z.object({
+  store_id: z.number().int(),
   date: z.string(),
   time_zone: z.string(),
   emailed: z.number().int(),
