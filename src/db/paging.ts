@@ -81,14 +81,20 @@ export interface RawPageQuery<T> extends PageRequest {
   orderBy: string;
   /** Turns a raw row into the page's item (e.g. `(raw) => decodeRow(orders, raw)`). */
   decode: (raw: unknown) => T;
+  /**
+   * Parameters only `select` uses (not the COUNT), bound after the where's:
+   * the first is `?${where.params.length + 1}`.
+   */
+  selectParams?: unknown[];
 }
 
 export async function readPage<T>(d1: D1Database, q: RawPageQuery<T>): Promise<Page<T>> {
-  const n = q.where.params.length;
+  const extra = q.selectParams ?? [];
+  const n = q.where.params.length + extra.length;
   const [rows, totals] = await d1.batch([
     d1
       .prepare(`${q.select} ${q.where.clause} ORDER BY ${q.orderBy} LIMIT ?${n + 1} OFFSET ?${n + 2}`)
-      .bind(...q.where.params, q.limit, q.skip),
+      .bind(...q.where.params, ...extra, q.limit, q.skip),
     d1.prepare(`SELECT COUNT(*) AS total ${q.from} ${q.where.clause}`).bind(...q.where.params),
   ]);
   return {

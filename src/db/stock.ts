@@ -13,7 +13,7 @@
  * statement under D1's 100 bound parameters.
  */
 import { eq } from "drizzle-orm";
-import { returningRows, type Statement, statement } from "./batch";
+import { returningRows, runAlone, type Statement, statement } from "./batch";
 import type { AppDatabase } from "./client";
 import { dbFor } from "./client";
 import type { Row } from "./rows";
@@ -238,3 +238,60 @@ export async function unitsReturnedUnder(db: AppDatabase, ref: string): Promise<
     .where(eq(inventoryLogs.stockRef, ref));
   return new Map(rows.map((row) => [row.productId, row.quantityChange]));
 }
+
+/** A product's stock at a store, as its answers show it. */
+export type StoreLevel = Pick<Row<typeof stockLevels>, "productId" | "quantity" | "minStockLevel">;
+
+/** The store's levels of `ids` (those it has a row for), for a `Batch` (or `runAlone`); the ids are one JSON parameter. */
+export const levelsStatement = (d1: D1Database, ids: number[]): Statement<StoreLevel[]> =>
+  returningRows<typeof stockLevels, StoreLevel>(
+    stockLevels,
+    d1
+      .prepare(
+        `SELECT product_id, quantity, min_stock_level FROM stock_levels
+         WHERE product_id IN (SELECT value FROM json_each(?1))`,
+      )
+      .bind(JSON.stringify(ids)),
+  );
+
+/** The store's levels of `ids`, by product id (none asked: no query). */
+export async function levelsOf(d1: D1Database, ids: number[]): Promise<Map<number, StoreLevel>> {
+  if (ids.length === 0) return new Map();
+  const rows = await runAlone(levelsStatement(d1, ids));
+  return new Map(rows.map((row) => [row.productId, row]));
+}
+
+/**
+ * Every level row of the store as JSON `[[product_id, quantity, min_stock_level], …]`,
+ * built by SQLite (one value, no rows to decode), in chunks of `rowsPerChunk`
+ * rows (default: one chunk): what a head-office read joins through
+ * `json_each` to sort or filter by the store's stock. A bound value may hold
+ * up to 2 MB and a triple takes about 20 bytes, so one chunk serves a store
+ * stocking up to ~100,000 products; sums (`stockValueStatements`) chunk.
+ */
+export async function levelRowsJson(d1: D1Database, rowsPerChunk = 1_000_000_000): Promise<string[]> {
+  const { results } = await d1
+    .prepare(
+      `SELECT json_group_array(json_array(product_id, quantity, min_stock_level)) AS levels
+       FROM (SELECT product_id, quantity, min_stock_level, (row_number() OVER (ORDER BY product_id) - 1) / ?1 AS part
+             FROM stock_levels)
+       GROUP BY part ORDER BY part`,
+    )
+    .bind(rowsPerChunk)
+    .all<{ levels: string }>();
+  return results.length > 0 ? results.map((row) => row.levels) : ["[]"];
+}
+
+/**
+ * Sets the store's minimum for a product (PUT /products/{id} with
+ * min_stock_level): an upsert, so a product the store has no row for gets one
+ * holding nothing, which is what it had.
+ */
+export const setMinStockLevel = (d1: D1Database, productId: number, min: number, now: string) =>
+  d1
+    .prepare(
+      `INSERT INTO stock_levels (product_id, quantity, min_stock_level, updated_at) VALUES (?1, 0, ?2, ?3)
+       ON CONFLICT (product_id) DO UPDATE SET min_stock_level = excluded.min_stock_level, updated_at = excluded.updated_at`,
+    )
+    .bind(productId, min, now)
+    .run();

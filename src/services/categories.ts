@@ -41,7 +41,7 @@ export interface CategoryInput {
 export async function createCategory(ctx: ServiceContext, input: CategoryInput): Promise<CategoryView> {
   const now = isoNow(ctx.now());
   try {
-    const row = await insertCategory(ctx.db, {
+    const row = await insertCategory(ctx.hq.db, {
       name: input.name,
       description: input.description ?? null,
       isActive: input.is_active ?? true,
@@ -58,12 +58,12 @@ export async function listCategories(
   ctx: ServiceContext,
   query: PageRequest & { is_active?: boolean | undefined },
 ): Promise<Page<CategoryView>> {
-  const page = await categoryPage(ctx.db, { skip: query.skip, limit: query.limit, isActive: query.is_active });
+  const page = await categoryPage(ctx.hq.db, { skip: query.skip, limit: query.limit, isActive: query.is_active });
   return mapPage(page, toCategoryView);
 }
 
 async function existingCategory(ctx: ServiceContext, id: number): Promise<Category> {
-  const row = await findCategory(ctx.db, id);
+  const row = await findCategory(ctx.hq.db, id);
   if (!row) throw notFound("Category");
   return row;
 }
@@ -79,7 +79,7 @@ export async function updateCategory(
   change: Partial<CategoryInput>,
   expected: number | undefined,
 ): Promise<CategoryView> {
-  const row = await updateVersioned(ctx.db, categories, {
+  const row = await updateVersioned(ctx.hq.db, categories, {
     what: "Category",
     id,
     expected,
@@ -96,7 +96,7 @@ export async function updateCategory(
  */
 export async function deleteCategory(ctx: ServiceContext, id: number, detach: boolean) {
   await existingCategory(ctx, id);
-  const productCount = await productsInCategory(ctx.db, id);
+  const productCount = await productsInCategory(ctx.hq.db, id);
   if (productCount > 0 && !detach) {
     throw new ApiError(
       "CONFLICT",
@@ -104,6 +104,6 @@ export async function deleteCategory(ctx: ServiceContext, id: number, detach: bo
       { extra: { product_count: productCount } },
     );
   }
-  await deleteCategoryDetaching(ctx.db, id, isoNow(ctx.now()));
+  await deleteCategoryDetaching(ctx.hq.db, id, isoNow(ctx.now()));
   return { detail: "Category deleted", detached_products: productCount };
 }

@@ -49,7 +49,7 @@ const columns = (input: Partial<CustomerInput>): CustomerFields => ({
 
 /**
  * Email is unique among customers, case-insensitively, when present (the
- * partial unique index of migration 0013): the index decides, so two racing
+ * partial unique index customers_email_unique): the index decides, so two racing
  * writes cannot both take one address, and its failure becomes a 409 naming
  * the field.
  */
@@ -61,7 +61,7 @@ const duplicateEmail = (error: unknown): ApiError | undefined =>
 export async function createCustomer(ctx: ServiceContext, input: CustomerInput): Promise<CustomerRecord> {
   const now = isoNow(ctx.now());
   try {
-    return await insertCustomer(ctx.db, {
+    return await insertCustomer(ctx.hq.db, {
       firstName: input.first_name,
       lastName: input.last_name,
       ...columns(input),
@@ -74,7 +74,7 @@ export async function createCustomer(ctx: ServiceContext, input: CustomerInput):
 }
 
 export async function getCustomer(ctx: ServiceContext, id: number): Promise<CustomerRecord> {
-  const row = await customerById(ctx.db, id);
+  const row = await customerById(ctx.hq.db, id);
   if (!row) throw notFound("Customer");
   return row;
 }
@@ -86,7 +86,7 @@ export interface CustomerFilters extends PageRequest {
 
 /** Lists (and, with `q`, searches name, email and phone); active customers unless asked otherwise. */
 export const listCustomers = (ctx: ServiceContext, filters: CustomerFilters): Promise<Page<CustomerRecord>> =>
-  pageOfCustomers(ctx.db, {
+  pageOfCustomers(ctx.hq.db, {
     skip: filters.skip,
     limit: filters.limit,
     active: filters.is_active ?? true,
@@ -100,7 +100,7 @@ export const updateCustomer = (
   change: Partial<CustomerInput>,
   expected: number | undefined,
 ): Promise<CustomerRecord> =>
-  updateCustomerVersioned(ctx.db, {
+  updateCustomerVersioned(ctx.hq.db, {
     id,
     expected,
     set: columns(change),
@@ -169,9 +169,9 @@ export async function adjustPoints(
   const { points: delta, reason } = manualAdjustment(ctx, request);
   const customer = await getCustomer(ctx, customerId);
   const now = isoNow(ctx.now());
-  const batch = new Batch(ctx.d1);
-  batch.add(addPoints(ctx.d1, customerId, delta, now));
-  const entry = batch.add(manualLedgerEntry(ctx.d1, { customerId, delta, reason, userId: actor.id, now }));
+  const batch = new Batch(ctx.hq.d1);
+  batch.add(addPoints(ctx.hq.d1, customerId, delta, now));
+  const entry = batch.add(manualLedgerEntry(ctx.hq.d1, { customerId, delta, reason, userId: actor.id, now }));
   batch.refuseOn(
     (error) => isCheckViolation(error),
     () =>
@@ -192,5 +192,5 @@ export async function listLedger(
   page: PageRequest,
 ): Promise<Page<LedgerRecord>> {
   await getCustomer(ctx, customerId);
-  return pageOfLedger(ctx.db, customerId, page);
+  return pageOfLedger(ctx.hq.db, customerId, page);
 }

@@ -1,13 +1,14 @@
 /**
- * Manual stock movements (deliveries, counts, damage, returns) through the
- * product's Durable Object, and the inventory log that explains every unit.
+ * Manual stock movements (deliveries, counts, damage, returns) at the acting
+ * store, through the product's Durable Object there, and the store's
+ * inventory log that explains every unit. The catalog (head office) is only
+ * read: whether the product exists, its name, its default minimum.
  */
-import { Batch } from "../db/batch";
+import { Batch, runAlone } from "../db/batch";
 import { findLog, findLogByRef, logPage, movementTotals } from "../db/inventory";
 import { mapPage, type Page, type PageRequest } from "../db/paging";
-import { findProductStock, productExists } from "../db/products";
-import { stockTotals } from "../db/reports";
-import { type InventoryLog, stockChanges } from "../db/stock";
+import { findProductForStock, productExists, stockValueStatements } from "../db/products";
+import { type InventoryLog, levelRowsJson, levelsOf, stockChanges } from "../db/stock";
 import { toDecimal } from "../domain/money";
 import { localDayBounds } from "../domain/report-range";
 import { type ManualAction, type MovementProblem, planMovement } from "../domain/stock-movement";
@@ -77,20 +78,27 @@ export async function moveStock(
   idem: IdempotencyContext | null,
 ): Promise<MovementView> {
   const productId = input.product_id;
-  const product = await findProductStock(ctx.db, productId);
+  // The catalog's row and the store's level, together: neither waits for the other.
+  const [product, levels] = await Promise.all([
+    findProductForStock(ctx.hq.db, productId),
+    levelsOf(ctx.store.d1, [productId]),
+  ]);
   if (!product) throw notFound("Product");
   const plan = planMovement(
     { action: input.action, quantity: input.quantity_change, count: input.new_quantity },
-    product.stockQuantity,
+    levels.get(productId)?.quantity ?? 0,
   );
   if (!plan.ok) throw movementError(plan.problem);
   const { action, delta } = plan;
 
   const ref = `ADJ-${crypto.randomUUID()}`;
   const now = isoNow(ctx.now());
-  const batch = new Batch(ctx.d1);
+  const store = ctx.store;
+  const batch = new Batch(store.d1);
   batch.claimKey(idem, { type: "inventory_log", ref }, now);
-  const { updates, logs } = stockChanges(ctx.d1, [{ productId, delta }], {
+  // A store's first movement of a product makes its row, with the catalog's minimum.
+  const { updates, logs } = stockChanges(store.d1, [{ productId, delta, minStockLevel: product.minStockLevel }], {
+    idBase: store.idBase,
     userId: actor.id,
     action,
     referenceNumber: input.reference_number ?? null,
@@ -106,7 +114,7 @@ export async function moveStock(
     batch,
     read: () => onlyLog(logged.value),
     recover: async () => {
-      const found = await findLogByRef(ctx.db, ref);
+      const found = await findLogByRef(store.db, ref);
       if (!found)
         throw new ApiError("SERVICE_UNAVAILABLE", "Movement state unknown; retry with the same Idempotency-Key");
       return found;
@@ -124,7 +132,7 @@ function onlyLog(rows: InventoryLog[]): InventoryLog {
 
 /** The answer of the movement made under `ref`, for an Idempotency-Key replay (null if none was). */
 export async function movementByRef(ctx: ServiceContext, ref: string): Promise<MovementView | null> {
-  const log = await findLogByRef(ctx.db, ref);
+  const log = await findLogByRef(ctx.store.db, ref);
   return log ? toMovementView(log) : null;
 }
 
@@ -137,10 +145,10 @@ export interface LogQuery extends PageRequest {
   end_date?: string | undefined;
 }
 
-/** The log, newest first, filtered by product, action, user and local days. */
+/** The acting store's log, newest first, filtered by product, action, user and local days (the store's). */
 export async function listLogs(ctx: ServiceContext, query: LogQuery): Promise<Page<LogView>> {
-  const { start, end } = localDayBounds(ctx.config.timeZone, query.start_date, query.end_date);
-  const page = await logPage(ctx.db, {
+  const { start, end } = localDayBounds(ctx.store.timeZone, query.start_date, query.end_date);
+  const page = await logPage(ctx.store.db, {
     skip: query.skip,
     limit: query.limit,
     productId: query.product_id,
@@ -152,45 +160,93 @@ export async function listLogs(ctx: ServiceContext, query: LogQuery): Promise<Pa
   return mapPage(page, toLogView);
 }
 
-/** One product's log, newest first (404 for a product that does not exist). */
+/** One product's log at the acting store, newest first (404 for a product that does not exist). */
 export async function productHistory(ctx: ServiceContext, productId: number, page: PageRequest) {
-  if (!(await productExists(ctx.db, productId))) throw notFound("Product");
-  return mapPage(await logPage(ctx.db, { ...page, productId }), toLogView);
+  const [exists, logs] = await Promise.all([
+    productExists(ctx.hq.db, productId),
+    logPage(ctx.store.db, { ...page, productId }),
+  ]);
+  if (!exists) throw notFound("Product");
+  return mapPage(logs, toLogView);
 }
 
+/** One row of the acting store's log (the route acts on the store its id names). */
 export async function getLog(ctx: ServiceContext, id: number): Promise<LogView> {
-  const log = await findLog(ctx.db, id);
+  const log = await findLog(ctx.store.db, id);
   if (!log) throw notFound("Inventory log");
   return toLogView(log);
 }
 
-/** Units in and out per action over optional local days, and what the stock on hand is worth now. */
+/** The acting store's stock against the active catalog (GET /inventory/summary's, and /reports/inventory's). */
+export interface StockOnHand {
+  /** Active products in the catalog. */
+  total_products: number;
+  units_on_hand: number;
+  /** Cents. */
+  at_cost: number;
+  /** Cents, at the store's own prices where it has them. */
+  at_retail: number;
+  low_stock_count: number;
+  out_of_stock_count: number;
+}
+
+/**
+ * What the acting store holds of the active catalog: the store's level rows
+ * are read, then summed against the catalog's prices at the head office (in
+ * chunks, each one JSON parameter). An active product the store has no row
+ * for holds nothing there: out of stock, and low (0 ≤ any minimum).
+ */
+export async function stockOnHand(ctx: Pick<ServiceContext, "hq" | "store">): Promise<StockOnHand> {
+  const chunks = await levelRowsJson(ctx.store.d1, 20_000);
+  const { active, parts } = stockValueStatements(ctx.hq.d1, ctx.store.id, chunks);
+  const batch = new Batch(ctx.hq.d1);
+  const activeCount = batch.add(active);
+  const partHandles = parts.map((part) => batch.add(part));
+  await batch.commit();
+  const total = activeCount.value[0]?.n ?? 0;
+  const sum = { stocked: 0, units_on_hand: 0, at_cost: 0, at_retail: 0, low_stock_count: 0, out_of_stock_count: 0 };
+  for (const handle of partHandles) {
+    for (const row of handle.value) {
+      for (const key of Object.keys(sum) as (keyof typeof sum)[]) sum[key] += row[key];
+    }
+  }
+  const withoutRow = Math.max(0, total - sum.stocked);
+  return {
+    total_products: total,
+    units_on_hand: sum.units_on_hand,
+    at_cost: sum.at_cost,
+    at_retail: sum.at_retail,
+    low_stock_count: sum.low_stock_count + withoutRow,
+    out_of_stock_count: sum.out_of_stock_count + withoutRow,
+  };
+}
+
+/** Units in and out per action over optional local days at the acting store, and what its stock on hand is worth now. */
 export async function inventorySummary(
   ctx: ServiceContext,
   days: { start_date?: string | undefined; end_date?: string | undefined },
 ) {
-  const range = localDayBounds(ctx.config.timeZone, days.start_date, days.end_date);
-  const batch = new Batch(ctx.d1);
-  const movements = batch.add(movementTotals(ctx.d1, range.start, range.end));
-  const stock = batch.add(stockTotals(ctx.d1));
-  await batch.commit();
-  const onHand = stock.value[0];
+  const range = localDayBounds(ctx.store.timeZone, days.start_date, days.end_date);
+  const [movements, onHand] = await Promise.all([
+    runAlone(movementTotals(ctx.store.d1, range.start, range.end)),
+    stockOnHand(ctx),
+  ]);
   return {
-    by_action: movements.value,
-    active_products: onHand?.total_products ?? 0,
+    by_action: movements,
+    active_products: onHand.total_products,
     /** The replaced API's name for the same count (and /reports/inventory's). */
-    total_products: onHand?.total_products ?? 0,
-    units_on_hand: onHand?.units_on_hand ?? 0,
-    value_at_cost: toDecimal(onHand?.at_cost ?? 0),
-    value_at_retail: toDecimal(onHand?.at_retail ?? 0),
-    low_stock_count: onHand?.low_stock_count ?? 0,
-    out_of_stock_count: onHand?.out_of_stock_count ?? 0,
+    total_products: onHand.total_products,
+    units_on_hand: onHand.units_on_hand,
+    value_at_cost: toDecimal(onHand.at_cost),
+    value_at_retail: toDecimal(onHand.at_retail),
+    low_stock_count: onHand.low_stock_count,
+    out_of_stock_count: onHand.out_of_stock_count,
   };
 }
 
-/** Reloads the product's Durable Object count from D1; 409 while it holds stock operations in flight. */
+/** Reloads the product's Durable Object at the acting store from its book; 409 while it holds stock operations in flight. */
 export async function resyncStock(ctx: ServiceContext, productId: number) {
-  if (!(await productExists(ctx.db, productId))) throw notFound("Product");
+  if (!(await productExists(ctx.hq.db, productId))) throw notFound("Product");
   const result = await ctx.stock.resync(productId);
   if (!result.ok) throw new ApiError("CONFLICT", "The product has stock operations in flight; try again in a minute");
   return result;

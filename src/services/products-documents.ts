@@ -25,7 +25,7 @@ export async function productBarcode(
   return barcodeImage(ctx.env.FILES, choice.symbology, choice.value, asked.format);
 }
 
-/** An A4 PDF of shelf labels for the products, each once, in the order first asked. */
+/** An A4 PDF of shelf labels for the products, each once, in the order first asked, at the acting store's prices and currency. */
 export async function labelSheet(ctx: ServiceContext, ids: number[]): Promise<Uint8Array> {
   const unique = [...new Set(ids)];
   if (unique.length > MAX_LABELS) throw invalidField(["query", "ids"], `At most ${MAX_LABELS} products per sheet`);
@@ -35,7 +35,7 @@ export async function labelSheet(ctx: ServiceContext, ids: number[]): Promise<Ui
     price: product.price,
     ...chooseSymbology(product),
   }));
-  return renderLabels(products, ctx.config.documents.currency);
+  return renderLabels(products, ctx.store.currency);
 }
 
 export type BarcodeFormat = "svg" | "png";

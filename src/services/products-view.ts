@@ -1,17 +1,23 @@
-/** The public shape of a product, with its category embedded. */
+/**
+ * The public shape of a product, with its category embedded: the catalog's
+ * row (head office) seen from one store, whose own price (when it has one),
+ * stock and minimum it shows.
+ */
 import type { ProductWithCategory } from "../db/products";
+import type { StoreLevel } from "../db/stock";
 import { toDecimal } from "../domain/money";
 
-export const toProductView = (row: ProductWithCategory) => ({
+/** A product the store has no stock row for holds none there, against the catalog's minimum. */
+export const toProductView = (row: ProductWithCategory, level: StoreLevel | undefined) => ({
   id: row.id,
   sku: row.sku,
   name: row.name,
   description: row.description,
   barcode: row.barcode,
-  price: toDecimal(row.price),
+  price: toDecimal(row.store_price ?? row.price),
   cost_price: toDecimal(row.costPrice),
-  stock_quantity: row.stockQuantity,
-  min_stock_level: row.minStockLevel,
+  stock_quantity: level?.quantity ?? 0,
+  min_stock_level: level?.minStockLevel ?? row.minStockLevel,
   is_active: row.isActive,
   category_id: row.categoryId,
   category:

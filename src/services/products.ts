@@ -1,25 +1,34 @@
 /**
- * Products: creation with its opening stock logged, listing, full-text
- * search, scanner lookup, versioned updates, deactivation and in-store
- * barcodes. Stock itself only changes through the inventory and order services.
+ * Products: the catalog is the head office's (ctx.hq), stock is each
+ * store's (ctx.store): an answer shows the acting store's stock, minimum and
+ * price (its override when it has one). Reads that need both send the two
+ * queries together; lists that sort by stock read the store's levels first.
+ * Creation logs the opening stock at the creating store; listing, full-text
+ * search, scanner lookup, versioned updates, deactivation, per-store prices
+ * and in-store barcodes. Stock itself only changes through the inventory and
+ * order services.
  */
-import { Batch } from "../db/batch";
-import { categoryExists } from "../db/categories";
+import { Batch, runAlone } from "../db/batch";
+import { findCategory } from "../db/categories";
 import { mapPage, type Page, type PageRequest } from "../db/paging";
 import {
-  findProduct,
-  findProductByBarcode,
+  clearStorePrice,
   findProducts,
   insertProduct,
   lowStockPage,
   type NewProduct,
   type ProductSort,
+  type ProductWithCategory,
+  productByBarcode,
+  productById,
   productPage,
   searchProducts as searchCatalog,
   setBarcodeIfNone,
+  setStorePrice,
+  sortsByStock,
 } from "../db/products";
 import { products } from "../db/schema";
-import { openingStock } from "../db/stock";
+import { levelRowsJson, levelsOf, openingStock, type StoreLevel, setMinStockLevel } from "../db/stock";
 import { updateVersioned } from "../db/versioned";
 import { gs1CheckDigit } from "../domain/barcode";
 import { toFtsQuery } from "../domain/search";
@@ -29,6 +38,9 @@ import { ApiError, invalidField, notFound } from "../lib/errors";
 import { isoNow } from "../lib/time";
 import type { ServiceContext } from "./context";
 import { type ProductView, toProductView } from "./products-view";
+
+/** What catalog reads need of the context: both databases. */
+type CatalogContext = Pick<ServiceContext, "hq" | "store">;
 
 export interface ProductInput {
   sku: string;
@@ -54,51 +66,76 @@ const duplicateField = (error: unknown): ApiError | null => {
   return new ApiError("DUPLICATE", `A product with this ${field} already exists`, { extra: { field } });
 };
 
-async function assertCategoryExists(ctx: ServiceContext, categoryId: number | null | undefined) {
-  if (categoryId === null || categoryId === undefined) return;
-  if (!(await categoryExists(ctx.db, categoryId))) {
-    throw invalidField(["body", "category_id"], `Category ${categoryId} does not exist`);
-  }
+/** The category's name (null for none); 422 when it does not exist. */
+async function categoryName(ctx: CatalogContext, categoryId: number | null | undefined): Promise<string | null> {
+  if (categoryId === null || categoryId === undefined) return null;
+  const category = await findCategory(ctx.hq.db, categoryId);
+  if (!category) throw invalidField(["body", "category_id"], `Category ${categoryId} does not exist`);
+  return category.name;
 }
 
-export async function getProductView(ctx: ServiceContext, id: number): Promise<ProductView> {
-  const row = await findProduct(ctx.d1, id);
+/** The rows' views at the acting store, reading its levels of those rows (one store query). */
+async function viewsAtStore(ctx: CatalogContext, rows: ProductWithCategory[]): Promise<ProductView[]> {
+  const levels = await levelsOf(
+    ctx.store.d1,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => toProductView(row, levels.get(row.id)));
+}
+
+export async function getProductView(ctx: CatalogContext, id: number): Promise<ProductView> {
+  // The catalog row and the store's level do not depend on each other: one round trip.
+  const [row, levels] = await Promise.all([
+    runAlone(productById(ctx.hq.d1, id, ctx.store.id)),
+    levelsOf(ctx.store.d1, [id]),
+  ]);
   if (!row) throw notFound("Product");
-  return toProductView(row);
+  return toProductView(row, levels.get(id));
 }
 
-/** Several products in the order asked, read in one batch; 404 names the first missing one. */
-export async function getProductViews(ctx: ServiceContext, ids: number[]): Promise<ProductView[]> {
-  const byId = await findProducts(ctx.d1, ids);
+/** Several products in the order asked, catalog and store read together; 404 names the first missing one. */
+export async function getProductViews(ctx: CatalogContext, ids: number[]): Promise<ProductView[]> {
+  const byId = await productsAtStore(ctx, ids);
   return ids.map((id) => {
-    const row = byId.get(id);
-    if (!row) throw notFound(`Product ${id}`);
-    return toProductView(row);
+    const view = byId.get(id);
+    if (!view) throw notFound(`Product ${id}`);
+    return view;
   });
 }
 
+/** The products among `ids` that exist, as the acting store sees them, by id (low-stock alerts, labels). */
+export async function productsAtStore(ctx: CatalogContext, ids: number[]): Promise<Map<number, ProductView>> {
+  const [rows, levels] = await Promise.all([findProducts(ctx.hq.d1, ids, ctx.store.id), levelsOf(ctx.store.d1, ids)]);
+  return new Map([...rows.values()].map((row) => [row.id, toProductView(row, levels.get(row.id))]));
+}
+
 /**
- * Creates a product and, when it starts with stock, the `stock_in` log row
- * for that stock, in one batch: the log always explains the quantity.
+ * Creates a product in the catalog (head office), then its stock row at the
+ * acting store and, when it starts with stock, the `stock_in` log row of that
+ * stock, in one store batch: the store's log always explains its quantity.
+ * The two databases are not one transaction: should the store's write fail,
+ * the product exists with no stock row there, which every read takes as none
+ * (0, against the catalog's minimum), the state it would have had at any
+ * other store; the client sees the error and counts the stock in with a movement.
  */
 export async function createProduct(ctx: ServiceContext, actor: AuthUser, input: ProductInput) {
-  await assertCategoryExists(ctx, input.category_id);
+  const category = await categoryName(ctx, input.category_id);
   const now = isoNow(ctx.now());
   const stock = input.stock_quantity ?? 0;
-  const batch = new Batch(ctx.d1).refuseOn(
+  const minStockLevel = input.min_stock_level ?? 0;
+  const catalog = new Batch(ctx.hq.d1).refuseOn(
     (error) => duplicateField(error) !== null,
     (error) => duplicateField(error) ?? (error as Error),
   );
-  const inserted = batch.add(
-    insertProduct(ctx.d1, {
+  const inserted = catalog.add(
+    insertProduct(ctx.hq.d1, {
       sku: input.sku,
       name: input.name,
       description: input.description ?? null,
       barcode: input.barcode ?? null,
       price: input.price,
       costPrice: input.cost_price ?? 0,
-      stockQuantity: stock,
-      minStockLevel: input.min_stock_level ?? 0,
+      minStockLevel,
       isActive: input.is_active !== false,
       categoryId: input.category_id ?? null,
       imageUrl: input.image_url ?? null,
@@ -106,11 +143,22 @@ export async function createProduct(ctx: ServiceContext, actor: AuthUser, input:
       updatedAt: now,
     }),
   );
-  if (stock > 0) batch.add(openingStock(ctx.d1, input.sku, actor.id, stock, now));
-  await batch.commit();
-  const id = inserted.value?.id;
-  if (id === undefined) throw new Error("insert returned no id");
-  return getProductView(ctx, id);
+  await catalog.commit();
+  const row = inserted.value;
+  if (!row) throw new Error("insert returned no row");
+  const atStore = new Batch(ctx.store.d1);
+  for (const statement of openingStock(
+    ctx.store.d1,
+    { id: row.id, minStockLevel },
+    { userId: actor.id, quantity: stock, now, idBase: ctx.store.idBase },
+  )) {
+    atStore.add(statement);
+  }
+  await atStore.commit();
+  return toProductView(
+    { ...row, category_name: category, store_price: null },
+    { productId: row.id, quantity: stock, minStockLevel },
+  );
 }
 
 export interface ProductFilters extends PageRequest {
@@ -122,91 +170,146 @@ export interface ProductFilters extends PageRequest {
   sort?: ProductSort | undefined;
 }
 
-/** Lists products; inactive ones only when asked (`is_active=false` or `all`). */
-export async function listProducts(ctx: ServiceContext, filters: ProductFilters): Promise<Page<ProductView>> {
+/** The store's levels from `levelRowsJson`'s JSON, by product id. */
+function levelsFromJson(json: string): Map<number, StoreLevel> {
+  const triples = JSON.parse(json) as [number, number, number][];
+  return new Map(
+    triples.map(([productId, quantity, minStockLevel]) => [productId, { productId, quantity, minStockLevel }]),
+  );
+}
+
+/**
+ * Lists products; inactive ones only when asked (`is_active=false` or `all`).
+ * Sorted by stock, the store's levels are read first and ordered by in the
+ * catalog's query; otherwise the page is read first, then its levels.
+ */
+export async function listProducts(ctx: CatalogContext, filters: ProductFilters): Promise<Page<ProductView>> {
   let match: string | undefined;
   if (filters.search !== undefined) {
     match = toFtsQuery(filters.search) ?? undefined;
     if (!match) throw invalidField(["query", "search"], "search must contain letters or digits");
   }
-  const page = await productPage(ctx.d1, {
+  const sort = filters.sort ?? "id";
+  const query = {
     skip: filters.skip,
     limit: filters.limit,
+    storeId: ctx.store.id,
     active: filters.is_active ?? true,
     categoryId: filters.category_id,
     minPrice: filters.min_price,
     maxPrice: filters.max_price,
     match,
-    sort: filters.sort ?? "id",
-  });
-  return mapPage(page, toProductView);
+    sort,
+  };
+  if (sortsByStock(sort)) {
+    const [levels = "[]"] = await levelRowsJson(ctx.store.d1);
+    const page = await productPage(ctx.hq.d1, { ...query, levels });
+    const byId = levelsFromJson(levels);
+    return mapPage(page, (row) => toProductView(row, byId.get(row.id)));
+  }
+  const page = await productPage(ctx.hq.d1, query);
+  return { ...page, data: await viewsAtStore(ctx, page.data) };
 }
 
 /** Ranked full-text search (see `searchProducts` in db/products.ts): the best `limit` matches for `q`. */
 export async function searchProducts(
-  ctx: ServiceContext,
+  ctx: CatalogContext,
   query: { q: string; limit: number; include_inactive?: boolean | undefined },
 ) {
   const match = toFtsQuery(query.q);
   if (!match) throw invalidField(["query", "q"], "q must contain letters or digits");
-  const rows = await searchCatalog(ctx.d1, {
+  const rows = await searchCatalog(ctx.hq.d1, {
     match,
     exact: query.q.trim(),
     limit: query.limit,
     includeInactive: query.include_inactive ?? false,
+    storeId: ctx.store.id,
   });
-  const data = rows.map(toProductView);
+  const data = await viewsAtStore(ctx, rows);
   return { q: query.q, total: data.length, data };
 }
 
 /** Scanner lookup: exact barcode, active or not (the till shows an inactive one as not for sale). */
-export async function findByBarcode(ctx: ServiceContext, code: string): Promise<ProductView> {
-  const row = await findProductByBarcode(ctx.d1, code);
+export async function findByBarcode(ctx: CatalogContext, code: string): Promise<ProductView> {
+  const row = await runAlone(productByBarcode(ctx.hq.d1, code, ctx.store.id));
   if (!row) throw notFound("Product with this barcode");
-  return toProductView(row);
+  const [view] = await viewsAtStore(ctx, [row]);
+  if (!view) throw new Error("unreachable: one row, one view");
+  return view;
 }
 
-/** Active products at or below their minimum stock, the emptiest first. */
-export async function lowStock(ctx: Pick<ServiceContext, "d1">, page: PageRequest): Promise<Page<ProductView>> {
-  return mapPage(await lowStockPage(ctx.d1, page), toProductView);
+/**
+ * Active products at or below the acting store's minimum, the emptiest
+ * first: the store's levels are read, then the catalog is paged with them.
+ */
+export async function lowStock(ctx: CatalogContext, page: PageRequest): Promise<Page<ProductView>> {
+  const [levels = "[]"] = await levelRowsJson(ctx.store.d1);
+  const byId = levelsFromJson(levels);
+  return mapPage(await lowStockPage(ctx.hq.d1, ctx.store.id, levels, page), (row) =>
+    toProductView(row, byId.get(row.id)),
+  );
 }
 
 /** The columns a change sets (those it leaves undefined stay as they are). */
-const columnsOf = (change: ProductChange): Partial<NewProduct> => ({
+const columnsOf = (change: Omit<ProductChange, "min_stock_level">): Partial<NewProduct> => ({
   sku: change.sku,
   name: change.name,
   description: change.description,
   barcode: change.barcode,
   price: change.price,
   costPrice: change.cost_price,
-  minStockLevel: change.min_stock_level,
   categoryId: change.category_id,
   imageUrl: change.image_url,
   isActive: change.is_active,
 });
 
-/** A versioned update: 409 VERSION_CONFLICT when `expected` is stale, 409 DUPLICATE for a taken SKU or barcode. */
+/**
+ * A versioned update: 409 VERSION_CONFLICT when `expected` is stale, 409
+ * DUPLICATE for a taken SKU or barcode. The catalog's fields change at the
+ * head office (a new version, even when only the minimum changed, as before
+ * stores); `min_stock_level` is the acting store's own minimum, set on its
+ * stock row once the catalog accepted the change (other stores keep theirs).
+ */
 export async function updateProduct(
   ctx: ServiceContext,
   id: number,
   change: ProductChange,
   expected: number | undefined,
 ): Promise<ProductView> {
-  if (change.category_id !== undefined) await assertCategoryExists(ctx, change.category_id);
-  await updateVersioned(ctx.db, products, {
+  if (change.category_id !== undefined) await categoryName(ctx, change.category_id);
+  const now = isoNow(ctx.now());
+  const { min_stock_level: storeMinimum, ...catalogChange } = change;
+  await updateVersioned(ctx.hq.db, products, {
     what: "Product",
     id,
     expected,
-    set: columnsOf(change),
-    now: isoNow(ctx.now()),
+    set: columnsOf(catalogChange),
+    now,
     onError: duplicateField,
   });
+  if (storeMinimum !== undefined) await setMinStockLevel(ctx.store.d1, id, storeMinimum, now);
   return getProductView(ctx, id);
 }
 
 /** Delete = deactivate: history, orders and reports keep pointing at the row. */
 export async function deactivateProduct(ctx: ServiceContext, id: number): Promise<ProductView> {
   return updateProduct(ctx, id, { is_active: false }, undefined);
+}
+
+/**
+ * The acting store's own price for a product (cents): its answers and its
+ * sales use it; other stores keep the catalog's. 404 for no such product.
+ */
+export async function setProductStorePrice(ctx: ServiceContext, id: number, price: number): Promise<ProductView> {
+  const set = await setStorePrice(ctx.hq.d1, { productId: id, storeId: ctx.store.id, price, now: isoNow(ctx.now()) });
+  if (!set) throw notFound("Product");
+  return getProductView(ctx, id);
+}
+
+/** Back to the catalog's price at the acting store (nothing to remove is fine; no such product is 404). */
+export async function clearProductStorePrice(ctx: ServiceContext, id: number): Promise<ProductView> {
+  await clearStorePrice(ctx.hq.db, id, ctx.store.id);
+  return getProductView(ctx, id);
 }
 
 /**
@@ -242,7 +345,7 @@ export async function assignInStoreEan13(ctx: ServiceContext, id: number): Promi
   for (const body of inStoreCandidates(id)) {
     const code = `${body}${gs1CheckDigit(body)}`;
     try {
-      if (!(await setBarcodeIfNone(ctx.db, id, code, now)))
+      if (!(await setBarcodeIfNone(ctx.hq.db, id, code, now)))
         throw new ApiError("CONFLICT", "Product got a barcode meanwhile");
       return getProductView(ctx, id);
     } catch (error) {
