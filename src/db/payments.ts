@@ -1,6 +1,7 @@
 /**
- * The payments table's SQL: Drizzle for reads, raw statements for what runs
- * inside a payment's or refund's batch (typed by `returningRow`).
+ * The payments table's SQL (a store's database): Drizzle for reads, raw
+ * statements for what runs inside a payment's or refund's batch (typed by
+ * `returningRow`).
  */
 import { asc, eq } from "drizzle-orm";
 import { returningRow, type Statement } from "./batch";
@@ -26,14 +27,24 @@ export type NewPayment = Pick<
   | "userId"
 >;
 
-export const insertPayment = (d1: D1Database, p: NewPayment, now: string): Statement<Payment | undefined> =>
+/**
+ * Inserts a payment with the next id of the store's range (`idBase`, see
+ * db/stores.ts): the id alone says which store's database holds it.
+ */
+export const insertPayment = (
+  d1: D1Database,
+  p: NewPayment,
+  now: string,
+  idBase: number,
+): Statement<Payment | undefined> =>
   returningRow(
     payments,
     d1
       .prepare(
-        `INSERT INTO payments (order_id, payment_method, status, amount, amount_tendered, change_due, transaction_id,
+        `INSERT INTO payments (id, order_id, payment_method, status, amount, amount_tendered, change_due, transaction_id,
            reference_number, notes, user_id, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11) RETURNING *`,
+         VALUES ((SELECT COALESCE(MAX(id), ?12) + 1 FROM payments), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
+         RETURNING *`,
       )
       .bind(
         p.orderId,
@@ -47,6 +58,7 @@ export const insertPayment = (d1: D1Database, p: NewPayment, now: string): State
         p.notes,
         p.userId,
         now,
+        idBase,
       ),
   );
 

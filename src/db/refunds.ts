@@ -1,6 +1,7 @@
 /**
- * The refunds and refund_items tables' SQL, and what a refund's batch takes
- * back from the order's customer (points, spend). A refund row is found
+ * The refunds and refund_items tables' SQL (a store's database). What a
+ * refund takes back from the order's customer (points, spend) travels to the
+ * head office through the store's outbox. A refund row is found
  * within its own batch by its `stock_ref` (a fresh REF-<uuid> per refund), which
  * is also how a lost answer is looked up afterwards.
  */
@@ -13,16 +14,25 @@ import { refundItems, refunds } from "./schema";
 export type Refund = Row<typeof refunds>;
 export type RefundItem = Row<typeof refundItems>;
 
-export type NewRefund = Pick<Refund, "paymentId" | "orderId" | "amount" | "reason" | "userId"> & { stockRef: string };
+export type NewRefund = Pick<Refund, "paymentId" | "orderId" | "amount" | "reason" | "userId" | "pointsReversed"> & {
+  stockRef: string;
+};
 
-export const insertRefund = (d1: D1Database, r: NewRefund, now: string) =>
+/**
+ * Inserts a refund with the next id of the store's range (`idBase`). Its
+ * `points_reversed` is what the refund plan takes back; the store's
+ * `refunds_outbox` trigger turns the row into a `refund.created` event, and
+ * the head office takes back what the customer still has (outbox/apply.ts),
+ * recording in the loyalty ledger what had already been spent.
+ */
+export const insertRefund = (d1: D1Database, r: NewRefund, now: string, idBase: number) =>
   statement(
     d1
       .prepare(
-        `INSERT INTO refunds (payment_id, order_id, amount, reason, user_id, stock_ref, points_reversed, points_unreversed, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7)`,
+        `INSERT INTO refunds (id, payment_id, order_id, amount, reason, user_id, stock_ref, points_reversed, points_unreversed, created_at)
+         VALUES ((SELECT COALESCE(MAX(id), ?9) + 1 FROM refunds), ?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8)`,
       )
-      .bind(r.paymentId, r.orderId, r.amount, r.reason, r.userId, r.stockRef, now),
+      .bind(r.paymentId, r.orderId, r.amount, r.reason, r.userId, r.stockRef, r.pointsReversed, now, idBase),
   );
 
 /** One returned line of the refund inserted under `ref` in the same batch. */
@@ -40,55 +50,6 @@ export const insertRefundItem = (
       )
       .bind(ref, item.orderItemId, item.productId, item.quantity, item.restock ? 1 : 0),
   );
-
-export interface CustomerReversal {
-  ref: string;
-  customerId: number;
-  /** Points the refunded money earned; the customer loses as many as they still have. */
-  points: number;
-  /** Cents off the customer's total spent. */
-  amount: number;
-  orderId: number;
-  orderNumber: string;
-  userId: number;
-}
-
-/**
- * Takes back the points the refunded money earned, as far as the customer
- * still has them (the refund records what was and was not taken back, and
- * the loyalty ledger the change), and the money from their total spent.
- */
-export function reverseCustomer(d1: D1Database, r: CustomerReversal, now: string): Statement<D1Result>[] {
-  const points =
-    r.points > 0
-      ? [
-          // Refund and ledger first: they read the balance before the update takes what it can.
-          d1
-            .prepare(
-              `UPDATE refunds SET points_reversed = MIN(?2, (SELECT loyalty_points FROM customers WHERE id = ?3)),
-                 points_unreversed = ?2 - MIN(?2, (SELECT loyalty_points FROM customers WHERE id = ?3))
-               WHERE stock_ref = ?1`,
-            )
-            .bind(r.ref, r.points, r.customerId),
-          d1
-            .prepare(
-              `INSERT INTO loyalty_ledger (customer_id, delta, balance_after, reason, user_id, order_id, created_at)
-               SELECT id, -MIN(loyalty_points, ?2), loyalty_points - MIN(loyalty_points, ?2), 'Reversed: refund on ' || ?3, ?4, ?5, ?6
-               FROM customers WHERE id = ?1 AND MIN(loyalty_points, ?2) > 0`,
-            )
-            .bind(r.customerId, r.points, r.orderNumber, r.userId, r.orderId, now),
-          d1
-            .prepare(
-              "UPDATE customers SET loyalty_points = loyalty_points - MIN(loyalty_points, ?2), updated_at = ?3 WHERE id = ?1",
-            )
-            .bind(r.customerId, r.points, now),
-        ]
-      : [];
-  const spend = d1
-    .prepare("UPDATE customers SET total_spent = MAX(0, total_spent - ?2) WHERE id = ?1")
-    .bind(r.customerId, r.amount);
-  return [...points, spend].map(statement);
-}
 
 /** The refund inserted under `ref`, as the rest of its batch left it. */
 export const refundByRef = (d1: D1Database, ref: string) =>

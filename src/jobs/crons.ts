@@ -7,13 +7,16 @@ import type { Bindings } from "../env";
 import { runBackup } from "./backup";
 import { runDailyReport } from "./daily-report";
 import { runHousekeeping } from "./housekeeping";
+import { runOutboxSweep } from "./outbox-sweep";
 
 export const CRON_DAILY_REPORT = "0 5 * * *";
 export const CRON_BACKUP = "30 2 * * *";
 export const CRON_HOUSEKEEPING = "17 * * * *";
+export const CRON_OUTBOX_SWEEP = "*/5 * * * *";
 
 export const CRON_JOBS: Record<string, (env: Bindings, scheduledTime: number) => Promise<Record<string, unknown>>> = {
   [CRON_DAILY_REPORT]: (env, at) => runDailyReport(env, at),
   [CRON_BACKUP]: (env, at) => runBackup(env, new Date(at)),
   [CRON_HOUSEKEEPING]: (env, at) => runHousekeeping(env, new Date(at)),
+  [CRON_OUTBOX_SWEEP]: (env, at) => runOutboxSweep(env, new Date(at)),
 };

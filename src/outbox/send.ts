@@ -18,17 +18,26 @@ export interface StoreEventMessage {
 }
 
 /** Rows per send: a queue batch takes at most 100 messages. */
-const SEND_LIMIT = 100;
+export const SEND_LIMIT = 100;
 
-/** Sends up to 100 unsent rows of the store's outbox; returns how many went. */
+/**
+ * Sends up to 100 unsent rows of the store's outbox, oldest first, and marks
+ * them sent; returns how many went. `createdBefore` (an ISO time) leaves out
+ * rows newer than that: the sweep's way of not racing the send that follows
+ * each commit.
+ */
 export async function sendOutbox(
   env: Pick<Bindings, "EVENTS_QUEUE">,
   store: { id: number; d1: D1Database },
   now: Date = new Date(),
+  createdBefore?: string,
 ): Promise<number> {
   const { results } = await store.d1
-    .prepare("SELECT id, event_id, type, payload, created_at FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?1")
-    .bind(SEND_LIMIT)
+    .prepare(
+      `SELECT id, event_id, type, payload, created_at FROM outbox
+       WHERE sent_at IS NULL AND (?2 IS NULL OR created_at < ?2) ORDER BY id LIMIT ?1`,
+    )
+    .bind(SEND_LIMIT, createdBefore ?? null)
     .all<{ id: number; event_id: string; type: string; payload: string; created_at: string }>();
   if (results.length === 0) return 0;
   await env.EVENTS_QUEUE.sendBatch(

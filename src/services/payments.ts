@@ -10,9 +10,19 @@
  *   read before the batch, so the batch refuses (409, nothing written) when an
  *   edit or refund moved that balance meanwhile: the change handed back is
  *   never computed from a stale figure.
+ *
+ * Payments live in the order's store database (the order id says which). A
+ * completion's effects on the customer (spend, points) are the store's
+ * outbox rows, written by its trigger in the same batch and sent to the head
+ * office after the commit (`ctx.notify.storeEvents`).
+ *
+ * POST /payments makes two sequential remote round trips: the caller's check
+ * (head office) in parallel with the store's reads (the order's money, the
+ * Idempotency-Key), then the store's batch (`takePayment`).
  */
 
-import { Batch, type Handle } from "../db/batch";
+import { Batch, type Handle, runAlone } from "../db/batch";
+import { dbFor } from "../db/client";
 import { LAST_INSERTED } from "../db/idempotency-keys";
 import {
   addPaid,
@@ -37,15 +47,21 @@ import {
   updatePaymentDetails,
 } from "../db/payments";
 import type { PAYMENT_METHODS, PAYMENT_STATUSES } from "../db/schema";
+import { storeOfId } from "../db/stores";
+import { type StoreAsked, type UserCheckRow, userCheckStatement } from "../db/users";
 import { planTender, type Tender, type TenderRefusal } from "../domain/cash";
 import { toDecimal } from "../domain/money";
 import { canSeeOrder } from "../domain/order-access";
 import type { AuthUser } from "../lib/auth/current-user";
+import { type PendingUserCheck, settleUserCheck } from "../lib/auth/middleware";
 import { hasPermission } from "../lib/auth/rbac";
+import type { StoreFromPath } from "../lib/auth/store-request";
 import { isStatusTransitionRefusal, uniqueViolation } from "../lib/db-errors";
 import { ApiError, notFound } from "../lib/errors";
-import type { IdempotencyContext } from "../lib/idempotency";
-import type { ServiceContext } from "./context";
+import { findReplay, type IdempotencyContext, KeyCollision, type Replay } from "../lib/idempotency";
+import { storeIdentity } from "../stores/directory";
+import { scopeOf, storeDatabase } from "../stores/scope";
+import { type ServiceContext, timed } from "./context";
 import { type PaymentView, toPaymentView } from "./payments-view";
 
 export interface PaymentInput {
@@ -111,7 +127,7 @@ function refuseLikeATill(ctx: ServiceContext, batch: Batch, orderId: number, why
   const explain = (fromOrder: (order: OrderMoney) => Error | null) => async (error: unknown) => {
     const moved = await why.movedMeanwhile?.();
     if (moved) return moved;
-    const order = await findOrderMoney(ctx.db, orderId);
+    const order = await findOrderMoney(ctx.store.db, orderId);
     return (order && fromOrder(order)) ?? asError(error);
   };
   batch.refuseOn(
@@ -181,13 +197,33 @@ const newPayment = (actor: AuthUser, input: PaymentInput, tender: Tender, status
   userId: actor.id,
 });
 
+/** A payment taken: its answer, and whether it completed its order (then its receipt goes out). */
+export interface TakenPayment {
+  result: PaymentResult;
+  completedOrder: boolean;
+}
+
+/**
+ * Takes a payment on an order of the acting store, as `actor` (already
+ * confirmed): reads the order, then one batch.
+ */
 export async function createPayment(
   ctx: ServiceContext,
   actor: AuthUser,
   input: PaymentInput,
   idem: IdempotencyContext | null,
-): Promise<PaymentResult> {
-  const order = await findOrderMoney(ctx.db, input.order_id);
+): Promise<TakenPayment> {
+  return payOrder(ctx, actor, await findOrderMoney(ctx.store.db, input.order_id), input, idem);
+}
+
+/** The payment's batch on `order` as read (undefined: no such order). */
+async function payOrder(
+  ctx: ServiceContext,
+  actor: AuthUser,
+  order: OrderMoney | undefined,
+  input: PaymentInput,
+  idem: IdempotencyContext | null,
+): Promise<TakenPayment> {
   // A cashier takes money only on orders they rang up; the others look absent, as on GET /orders/{id}.
   if (!order || !canSeeOrder(actor, order.userId)) throw notFound("Order");
   const refusal = notPayable(order);
@@ -201,28 +237,111 @@ export async function createPayment(
   const { tender } = planned;
   const status = input.status ?? "completed";
   const now = ctx.now().toISOString();
+  const { d1, idBase } = ctx.store;
 
-  const batch = new Batch(ctx.d1);
-  const payment = batch.add(insertPayment(ctx.d1, newPayment(actor, input, tender, status), now));
+  const batch = new Batch(d1);
+  const payment = batch.add(insertPayment(d1, newPayment(actor, input, tender, status), now, idBase));
   batch.claimKey(idem, { type: "payment", ref: LAST_INSERTED }, now);
   // Cash capped at the balance: its change came from `remaining` as read above.
   const settlesReadBalance = status === "completed" && tender.capped;
   if (settlesReadBalance) {
-    batch.guard(
-      "order still owes the balance the change was worked out from",
-      unlessOwing(ctx.d1, order.id, remaining),
-    );
+    batch.guard("order still owes the balance the change was worked out from", unlessOwing(d1, order.id, remaining));
   }
-  if (status === "completed") applyToOrder(batch, order.id, tender.applied, now);
-  const after = batch.add(orderBalanceAfter(ctx.d1, order.id));
+  const completed = status === "completed" ? applyToOrder(batch, order.id, tender.applied, now) : null;
+  const after = batch.add(orderBalanceAfter(d1, order.id));
   refuseLikeATill(ctx, batch, order.id, { balanceRead: settlesReadBalance ? remaining : undefined });
-  await batch.commit();
-  return withOrder(required(payment.value, "payment"), after.value);
+  await timed(ctx, "batch", () => batch.commit());
+  const completedOrder = completed?.value !== undefined;
+  // The completion trigger wrote the customer's outbox row: send it to the head office.
+  if (completedOrder) ctx.notify.storeEvents();
+  return { result: withOrder(required(payment.value, "payment"), after.value), completedOrder };
+}
+
+/** POST /payments/…: the store of the id in `order_id`; a caller with no role there finds no order. */
+const PAYMENT_ORDER: StoreFromPath = { param: "order_id", resource: "Order" };
+
+/** What the store says before the batch: the order's money and an earlier request with the same key. */
+interface StoreReads {
+  order: OrderMoney | undefined;
+  replay: Replay | null;
+}
+
+/**
+ * The store's reads, started before the head office has confirmed the caller:
+ * the store's database comes from the directory of stores (cached), the store
+ * from the order's id. Null when no store hands out such ids.
+ */
+async function readStore(
+  ctx: ServiceContext,
+  storeId: number,
+  orderId: number,
+  idem: IdempotencyContext | null,
+): Promise<StoreReads | null> {
+  if (!storeId) return null;
+  const identity = await storeIdentity(ctx.env.DB, storeId);
+  if (!identity) return null;
+  const db = dbFor(storeDatabase(ctx.env, identity));
+  const [order, replay] = await Promise.all([findOrderMoney(db, orderId), idem ? findReplay(db, idem) : null]);
+  return { order, replay };
+}
+
+const outcomeOf = <T>(settled: PromiseSettledResult<T>): T => {
+  if (settled.status === "rejected") throw settled.reason;
+  return settled.value;
+};
+
+/** What POST /payments answers: a payment just taken, or the answer of an earlier request with the same key. */
+export type PaymentAnswer =
+  | { kind: "taken"; actor: AuthUser; taken: TakenPayment }
+  | { kind: "replayed"; actor: AuthUser; body: unknown };
+
+/**
+ * POST /payments with the caller's check deferred (`requirePermissionInBatch`):
+ * the check, asked about the order's store, goes to the head office while the
+ * store reads the order and the key; the caller is settled first (a revoked
+ * token is 401, a stranger to the store finds no order), then a replay is
+ * answered or the batch runs. Two sequential round trips.
+ */
+export async function takePayment(
+  ctx: ServiceContext,
+  pending: PendingUserCheck,
+  input: PaymentInput,
+  idem: IdempotencyContext | null,
+): Promise<PaymentAnswer> {
+  const storeId = storeOfId(input.order_id);
+  const asked: StoreAsked & { from: StoreFromPath } = { id: storeId || null, from: PAYMENT_ORDER };
+  const [checked, read] = await timed(ctx, "reads", () =>
+    Promise.allSettled([
+      runAlone(userCheckStatement(ctx.hq.d1, pending.claims, asked)),
+      readStore(ctx, storeId, input.order_id, idem),
+    ]),
+  );
+  const { store, ...actor } = settleUserCheck({ ...pending, asked }, outcomeOf<UserCheckRow | undefined>(checked));
+  ctx.actOn(scopeOf(ctx.env, store));
+  const reads = outcomeOf(read);
+  if (!reads) throw notFound("Order");
+  if (reads.replay) return { kind: "replayed", actor, body: await replayed(ctx, actor, reads.replay) };
+  try {
+    return { kind: "taken", actor, taken: await payOrder(ctx, actor, reads.order, input, idem) };
+  } catch (error) {
+    if (!(error instanceof KeyCollision) || !idem) throw error;
+    // A twin with the same key committed first: its answer is this one's.
+    const replay = await findReplay(ctx.store.db, idem);
+    if (!replay)
+      throw new ApiError("CONFLICT", "A request with this Idempotency-Key is still being processed; retry it");
+    return { kind: "replayed", actor, body: await replayed(ctx, actor, replay) };
+  }
+}
+
+/** The answer an earlier request with the same key gave, or its payment as it is now. */
+async function replayed(ctx: ServiceContext, actor: AuthUser, replay: Replay): Promise<unknown> {
+  if (replay.kind === "response") return replay.body;
+  return paymentResult(ctx, actor, Number(replay.resourceRef));
 }
 
 /** A payment as `actor` may see it: on an order they can see (see canSeeOrder), or absent. */
 export async function getPaymentFor(ctx: ServiceContext, actor: AuthUser, id: number): Promise<Payment> {
-  const found = await findPaymentWithOwner(ctx.db, id);
+  const found = await findPaymentWithOwner(ctx.store.db, id);
   if (!found || !canSeeOrder(actor, found.orderUserId)) throw notFound("Payment");
   return found.payment;
 }
@@ -230,7 +349,7 @@ export async function getPaymentFor(ctx: ServiceContext, actor: AuthUser, id: nu
 /** A payment with its order's status and balance as they are now (what a replayed POST /payments answers). */
 export async function paymentResult(ctx: ServiceContext, actor: AuthUser, id: number): Promise<PaymentResult> {
   const payment = await getPaymentFor(ctx, actor, id);
-  return withOrder(payment, await findOrderMoney(ctx.db, payment.orderId));
+  return withOrder(payment, await findOrderMoney(ctx.store.db, payment.orderId));
 }
 
 export interface PaymentChange {
@@ -250,10 +369,10 @@ async function moveStatus(
 ): Promise<{ payment: Handle<Payment | undefined>; completed: Handle<unknown> | null }> {
   // A twin confirmation (or a fail) that committed since the read aborts this
   // whole batch, so the money below cannot be applied twice or for a payment that failed.
-  batch.guard("payment still pending", paymentNoLongerPending(ctx.d1, payment.orderId, payment.id));
-  const moved = batch.add(setPaymentStatus(ctx.d1, payment.id, status, now));
+  batch.guard("payment still pending", paymentNoLongerPending(batch.d1, payment.orderId, payment.id));
+  const moved = batch.add(setPaymentStatus(batch.d1, payment.id, status, now));
   if (status === "failed") return { payment: moved, completed: null };
-  const order = await findOrderMoney(ctx.db, payment.orderId);
+  const order = await findOrderMoney(ctx.store.db, payment.orderId);
   if (!order) throw notFound("Order");
   const refusal = notPayable(order);
   if (refusal) throw refusal;
@@ -275,10 +394,10 @@ export async function updatePayment(
 ): Promise<{ payment: PaymentView; completedOrder: boolean }> {
   const payment = await getPaymentFor(ctx, actor, change.id);
   const now = ctx.now().toISOString();
-  const batch = new Batch(ctx.d1);
+  const batch = new Batch(ctx.store.d1);
   let updated = batch.add(
     updatePaymentDetails(
-      ctx.d1,
+      ctx.store.d1,
       payment.id,
       {
         referenceNumber: change.reference_number === undefined ? payment.referenceNumber : change.reference_number,
@@ -300,7 +419,7 @@ export async function updatePayment(
     ({ payment: updated, completed } = await moveStatus(ctx, batch, payment, change.status, now));
     refuseLikeATill(ctx, batch, payment.orderId, {
       movedMeanwhile: async () => {
-        const current = await findPayment(ctx.db, payment.id);
+        const current = await findPayment(ctx.store.db, payment.id);
         if (!current) return notFound("Payment");
         return current.status === "pending"
           ? null
@@ -309,7 +428,9 @@ export async function updatePayment(
     });
   }
   await batch.commit();
-  return { payment: toPaymentView(required(updated.value, "payment")), completedOrder: completed?.value !== undefined };
+  const completedOrder = completed?.value !== undefined;
+  if (completedOrder) ctx.notify.storeEvents();
+  return { payment: toPaymentView(required(updated.value, "payment")), completedOrder };
 }
 
 export interface PaymentFilters {
@@ -320,13 +441,13 @@ export interface PaymentFilters {
   payment_method?: Payment["paymentMethod"] | undefined;
 }
 
-/** Managers and admins see all payments; cashiers those on orders they rang up. */
+/** The acting store's payments: managers and admins see all, cashiers those on orders they rang up. */
 export async function listPayments(
   ctx: ServiceContext,
   actor: AuthUser,
   filters: PaymentFilters,
 ): Promise<Page<PaymentView>> {
-  const page = await paymentsPage(ctx.d1, {
+  const page = await paymentsPage(ctx.store.d1, {
     skip: filters.skip,
     limit: filters.limit,
     cashierId: hasPermission(actor.role, "orders:manage") ? undefined : actor.id,
@@ -339,7 +460,7 @@ export async function listPayments(
 
 /** The contract's payment status of an order. */
 export async function orderPaymentStatus(ctx: ServiceContext, actor: AuthUser, orderId: number) {
-  const order = await findOrderMoney(ctx.db, orderId);
+  const order = await findOrderMoney(ctx.store.db, orderId);
   if (!order || !canSeeOrder(actor, order.userId)) throw notFound("Order");
   return {
     order_id: order.id,

@@ -3,11 +3,15 @@
  * back on the shelf through their stock objects. Caps hold in the batch:
  * `payments.refunded_amount <= amount` and `order_items.refunded_quantity <=
  * quantity` are CHECKs, so two racing refunds can never give back more than
- * was taken. Loyalty points earned by the refunded money are taken back, as
- * far as the customer still has them; the rest is recorded as unreversed.
- * What a refund reverses (points, spend) depends on the order's status as read
- * before the batch, so the batch refuses (409, nothing written) when a payment
- * completed the order, or anything else changed its status, meanwhile.
+ * was taken. Loyalty points earned by the refunded money, and the money from
+ * the customer's total spent, are taken back at the head office: the refund
+ * row's store trigger writes a `refund.created` outbox row (the points the
+ * plan takes back, the amount, whether the order had completed), sent after
+ * the commit; the head office takes what the customer still has and records
+ * the rest (outbox/apply.ts). What a refund reverses depends on the order's
+ * status as read before the batch, so the batch refuses (409, nothing
+ * written) when a payment completed the order, or anything else changed its
+ * status, meanwhile.
  *
  *   plan (pure, domain/refund-plan) → one batch → commit, or through the
  *   stock protocol (gateAndWrite) when goods go back on the shelf
@@ -35,7 +39,6 @@ import {
   type RefundItem,
   refundByRef,
   refundLanded,
-  reverseCustomer,
 } from "../db/refunds";
 import { stockChanges } from "../db/stock";
 import { toDecimal } from "../domain/money";
@@ -102,14 +105,14 @@ function refused(refusal: RefundRefusal): ApiError {
 
 /** Reads the payment and its order, and plans the refund on them. */
 async function planned(ctx: ServiceContext, actor: AuthUser, input: RefundInput): Promise<PlannedRefund> {
-  const payment = await findPayment(ctx.db, input.payment_id);
+  const payment = await findPayment(ctx.store.db, input.payment_id);
   if (!payment) throw notFound("Payment");
   if (!canRefund(payment.status)) {
     throw new ApiError("INVALID_STATE", `A ${payment.status} payment cannot be refunded`, {
       extra: { status: payment.status },
     });
   }
-  const order = await findRefundableOrder(ctx.db, payment.orderId);
+  const order = await findRefundableOrder(ctx.store.db, payment.orderId);
   if (!order) throw notFound("Order");
   const items = input.items?.map((item) => ({
     orderItemId: item.order_item_id,
@@ -124,7 +127,7 @@ async function planned(ctx: ServiceContext, actor: AuthUser, input: RefundInput)
 
 /** The refund's batch, its refusals mapped, and how to read its result once committed. */
 function refundBatch(ctx: ServiceContext, r: PlannedRefund, idem: IdempotencyContext | null) {
-  const { d1 } = ctx;
+  const { d1, idBase } = ctx.store;
   const { payment, order, plan, now } = r;
   const batch = new Batch(d1);
   batch.add(
@@ -137,8 +140,10 @@ function refundBatch(ctx: ServiceContext, r: PlannedRefund, idem: IdempotencyCon
         reason: r.reason,
         userId: r.actor.id,
         stockRef: r.ref,
+        pointsReversed: plan.points,
       },
       now,
+      idBase,
     ),
   );
   batch.claimKey(idem, { type: "refund", ref: LAST_INSERTED }, now);
@@ -147,12 +152,7 @@ function refundBatch(ctx: ServiceContext, r: PlannedRefund, idem: IdempotencyCon
   const paymentAfter = batch.add(refundFromPayment(d1, payment.id, plan.amount, now));
   batch.add(takeBackPaid(d1, order.id, plan.amount, now));
   batch.add(refundedWhenNothingPaid(d1, order.id, now));
-  const items = returnLines(batch, r);
-  if (plan.reversesCustomer && order.customerId !== null) {
-    const reversal = { ref: r.ref, customerId: order.customerId, points: plan.points, amount: plan.amount };
-    const on = { orderId: order.id, orderNumber: order.orderNumber, userId: r.actor.id };
-    for (const s of reverseCustomer(d1, { ...reversal, ...on }, now)) batch.add(s);
-  }
+  const items = returnLines(batch, r, idBase);
   const refund = batch.add(refundByRef(d1, r.ref));
   const orderAfter = batch.add(orderStatusAfter(d1, order.id));
   refuseRaces(ctx, batch, r);
@@ -165,11 +165,12 @@ function refundBatch(ctx: ServiceContext, r: PlannedRefund, idem: IdempotencyCon
 }
 
 /** The returned lines: counted as refunded on the order, listed on the refund, and back on the shelf when asked. */
-function returnLines(batch: Batch, r: PlannedRefund): Handle<RefundItem[]> {
+function returnLines(batch: Batch, r: PlannedRefund, idBase: number): Handle<RefundItem[]> {
   const { d1 } = batch;
   for (const line of r.plan.lines) batch.add(addRefundedQuantity(d1, line.orderItemId, line.quantity));
   const items = batch.addEach(r.plan.lines.map((line) => insertRefundItem(d1, r.ref, line)));
   const log = {
+    idBase,
     userId: r.actor.id,
     action: "return" as const,
     referenceNumber: r.order.orderNumber,
@@ -186,7 +187,7 @@ function returnLines(batch: Batch, r: PlannedRefund): Handle<RefundItem[]> {
 /** What a racing request explains when the batch is refused. */
 function refuseRaces(ctx: ServiceContext, batch: Batch, r: PlannedRefund) {
   batch.refuseOn("payments_refunds_within_amount", async () => {
-    const now = await findPayment(ctx.db, r.payment.id);
+    const now = await findPayment(ctx.store.db, r.payment.id);
     if (!now) return notFound("Payment");
     return exceedsRefundable(now.amount - now.refundedAmount);
   });
@@ -195,7 +196,7 @@ function refuseRaces(ctx: ServiceContext, batch: Batch, r: PlannedRefund) {
     () => new ApiError("CONFLICT", "Those items were refunded meanwhile"),
   );
   batch.refuseOn(isStatusTransitionRefusal, async () => {
-    const status = (await findOrderStatus(ctx.db, r.order.id)) ?? null;
+    const status = (await findOrderStatus(ctx.store.db, r.order.id)) ?? null;
     return new ApiError(
       "CONFLICT",
       `Order ${r.order.orderNumber} went from ${r.order.status} to ${status ?? "unknown"} while this refund was being made; nothing was refunded: send it again`,
@@ -226,10 +227,18 @@ export async function refundPayment(
   idem: IdempotencyContext | null,
 ): Promise<RefundResult> {
   const r = await planned(ctx, actor, input);
+  const result = await writeRefund(ctx, r, idem);
+  // The refund row's trigger wrote the customer's outbox row: send it to the head office.
+  ctx.notify.storeEvents();
+  return result;
+}
+
+/** Runs the refund's batch (through the stock protocol when goods go back on the shelf). */
+async function writeRefund(ctx: ServiceContext, r: PlannedRefund, idem: IdempotencyContext | null) {
   const { batch, read } = refundBatch(ctx, r, idem);
-  const probe = () => refundLanded(ctx.d1, r.ref);
+  const probe = () => refundLanded(ctx.store.d1, r.ref);
   const recover = async () => {
-    const id = await findRefundIdByRef(ctx.db, r.ref);
+    const id = await findRefundIdByRef(ctx.store.db, r.ref);
     if (id === undefined) throw unknownOutcome();
     return refundResult(ctx, id);
   };
@@ -244,11 +253,11 @@ export async function refundPayment(
 
 /** Re-reads a refund with its payment and order states (for replays). */
 export async function refundResult(ctx: ServiceContext, refundId: number): Promise<RefundResult> {
-  const found = await findRefund(ctx.db, refundId);
+  const found = await findRefund(ctx.store.db, refundId);
   if (!found) throw notFound("Refund");
   const [payment, orderStatus] = await Promise.all([
-    findPayment(ctx.db, found.refund.paymentId),
-    findOrderStatus(ctx.db, found.refund.orderId),
+    findPayment(ctx.store.db, found.refund.paymentId),
+    findOrderStatus(ctx.store.db, found.refund.orderId),
   ]);
   if (!payment) throw notFound("Payment");
   return withStates(found.refund, found.items, payment, orderStatus);

@@ -1,26 +1,28 @@
 import type { RouteHandler } from "@hono/zod-openapi";
+import { storeResponse } from "../../db/idempotency-keys";
 import type { AppEnv } from "../../env";
 import { idempotent } from "../../lib/http/idempotent";
+import { idempotencyFrom, REPLAYED_HEADER } from "../../lib/idempotency";
+import type { PaymentResult } from "../../services/payments";
 import * as payments from "../../services/payments";
 import { toPaymentView } from "../../services/payments-view";
 import { refundPayment, refundResult } from "../../services/refunds";
 import type { CreateRoute, GetRoute, ListRoute, OrderStatusRoute, RefundRoute, UpdateRoute } from "./payments.routes";
 
 export const create: RouteHandler<CreateRoute, AppEnv> = async (c) => {
-  const { ctx, user } = c.var;
+  const { ctx } = c.var;
   const body = c.req.valid("json");
-  const answer = await idempotent(c, body, {
-    status: 201,
-    run: async (idem) => {
-      const result = await payments.createPayment(ctx, user, body, idem);
-      // Only the payment that completes an order sees it completed (later ones are refused).
-      if (result.order_status === "completed" && result.status === "completed")
-        ctx.notify.orderCompleted(result.order_id);
-      return result;
-    },
-    rerender: (paymentId) => payments.paymentResult(ctx, user, Number(paymentId)).catch(() => null),
-  });
-  return c.json(answer.body, 201, answer.headers);
+  const pending = c.var.pendingUserCheck;
+  if (!pending) throw new Error("POST /payments runs behind requirePermissionInBatch");
+  const idem = await idempotencyFrom(c, pending.claims.userId, body);
+  const answer = await payments.takePayment(ctx, pending, body, idem);
+  c.set("user", answer.actor);
+  if (answer.kind === "replayed") return c.json(answer.body as PaymentResult, 201, REPLAYED_HEADER);
+  const { result, completedOrder } = answer.taken;
+  if (idem) ctx.defer(storeResponse(ctx.store.d1, idem, 201, result));
+  // Only the payment that completes an order sends its receipt.
+  if (completedOrder) ctx.notify.orderCompleted(result.order_id);
+  return c.json(result, 201);
 };
 
 export const list: RouteHandler<ListRoute, AppEnv> = async (c) =>

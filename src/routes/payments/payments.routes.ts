@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { requirePermission } from "../../lib/auth/middleware";
+import { requirePermission, requirePermissionInBatch } from "../../lib/auth/middleware";
+import type { StoreFromPath } from "../../lib/auth/store-request";
 import {
   AUTHED_ERRORS,
   BEARER_SECURITY,
@@ -25,7 +26,9 @@ import {
 
 const tags = ["payments"];
 const security = BEARER_SECURITY;
-const read = [requirePermission("payments:read")];
+// Routes about one payment or order act on the store its id names.
+const PAYMENT: StoreFromPath = { param: "id", resource: "Payment" };
+const ORDER: StoreFromPath = { param: "order_id", resource: "Order" };
 
 export const create = createRoute({
   method: "post",
@@ -34,7 +37,8 @@ export const create = createRoute({
   summary:
     "Take a payment (split tender; cash returns change; completes the order when covered; cashiers: their own orders)",
   security,
-  middleware: [requirePermission("payments:create")],
+  // The caller's check is read with the order, at the order's store (services/payments.ts takePayment).
+  middleware: [requirePermissionInBatch("payments:create")],
   request: { headers: IdempotencyHeaderSchema, body: jsonBody(CreatePaymentSchema) },
   responses: { 201: jsonContent(PaymentResultSchema, "Taken"), ...errorResponses(...AUTHED_ERRORS, 404, 409) },
 });
@@ -43,9 +47,9 @@ export const list = createRoute({
   method: "get",
   path: "/",
   tags,
-  summary: "List payments (cashiers: payments on their own orders)",
+  summary: "List the store's payments (cashiers: payments on their own orders)",
   security,
-  middleware: read,
+  middleware: [requirePermission("payments:read")],
   request: { query: PaginationQuerySchema.extend(PaymentListQuerySchema.shape) },
   responses: { 200: jsonContent(PaymentListSchema, "A page of payments"), ...errorResponses(...AUTHED_ERRORS) },
 });
@@ -56,7 +60,7 @@ export const orderStatus = createRoute({
   tags,
   summary: "How much of an order is paid (cashiers: their own orders)",
   security,
-  middleware: read,
+  middleware: [requirePermission("payments:read", ORDER)],
   request: { params: OrderIdParamSchema },
   responses: { 200: jsonContent(PaymentStatusSchema, "Payment status"), ...errorResponses(...AUTHED_ERRORS, 404) },
 });
@@ -67,7 +71,7 @@ export const get = createRoute({
   tags,
   summary: "Read a payment (cashiers: on their own orders)",
   security,
-  middleware: read,
+  middleware: [requirePermission("payments:read", PAYMENT)],
   request: { params: IdParamSchema },
   responses: { 200: jsonContent(PaymentSchema, "The payment"), ...errorResponses(...AUTHED_ERRORS, 404) },
 });
@@ -78,7 +82,7 @@ export const update = createRoute({
   tags,
   summary: "Change reference or notes; move a pending payment to completed or failed (cashiers: their own orders)",
   security,
-  middleware: [requirePermission("payments:create")],
+  middleware: [requirePermission("payments:create", PAYMENT)],
   request: { params: IdParamSchema, body: jsonBody(UpdatePaymentSchema) },
   responses: { 200: jsonContent(PaymentSchema, "Updated"), ...errorResponses(...AUTHED_ERRORS, 404, 409) },
 });
@@ -89,7 +93,7 @@ export const refund = createRoute({
   tags,
   summary: "Refund (part of) a payment, optionally itemised and restocked (manager/admin)",
   security,
-  middleware: [requirePermission("refunds:create")],
+  middleware: [requirePermission("refunds:create", PAYMENT)],
   request: { params: IdParamSchema, headers: IdempotencyHeaderSchema, body: jsonBody(RefundSchema) },
   responses: { 201: jsonContent(RefundResultSchema, "Refunded"), ...errorResponses(...AUTHED_ERRORS, 404, 409, 503) },
 });

@@ -1,0 +1,207 @@
+/**
+ * The head office's side of the store outbox: the consumer of the events
+ * queue. Each event is applied in one head-office batch whose first statement
+ * records its id in `applied_events` (primary key): a second delivery, from a
+ * retry, a sweep racing the post-commit send, or a test replaying it, fails
+ * on that statement and changes nothing, so each effect happens once.
+ *
+ *   order.completed  the customer's total_spent += total, points += earned
+ *   order.cancelled  points redeemed on the order come back
+ *   refund.created   points the refund takes back (as far as the customer
+ *                    still has them; the ledger says what could not be) and,
+ *                    when the order had completed, the money off total_spent
+ *
+ * An event without a customer changes nothing but is recorded all the same.
+ */
+import { recordApplied, wasApplied } from "../db/applied-events";
+import { type CustomerEvent, creditCompletedOrder, returnCancelledRedemption, reverseRefund } from "../db/loyalty";
+import type { Bindings } from "../env";
+import { backoffSeconds } from "../jobs/email-consumer";
+import { log } from "../lib/log";
+import type { StoreEventMessage } from "./send";
+
+/** The queues of wrangler.toml this module consumes. */
+export const EVENTS_QUEUE = "pos-events";
+export const EVENTS_DEAD_LETTER_QUEUE = "pos-events-dlq";
+
+/**
+ * applied: this call applied it; already_applied: an earlier delivery did;
+ * waiting: it depends on an event not applied yet (a refund of a completed
+ * order before that order's completion), to be delivered again later.
+ */
+export type ApplyOutcome = "applied" | "already_applied" | "waiting";
+
+/** A message body that is not a store event (it is recorded as a dead letter, never applied). */
+export class MalformedEvent extends Error {}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** The body as a store event, or null when it is not one. */
+export function asStoreEvent(body: unknown): StoreEventMessage | null {
+  if (!isRecord(body)) return null;
+  const { event_id, type, store_id, payload, created_at } = body;
+  if (typeof event_id !== "string" || typeof type !== "string" || typeof store_id !== "number") return null;
+  if (!isRecord(payload) || typeof created_at !== "string") return null;
+  return { event_id, type, store_id, payload, created_at };
+}
+
+function integer(payload: Record<string, unknown>, field: string): number {
+  const value = payload[field];
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
+    throw new MalformedEvent(`${field} is not an integer (${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+/** What the event does to a customer, and the event it must follow (if any). */
+interface Effects {
+  statements: D1PreparedStatement[];
+  /** Applied only once this event id has been. */
+  after?: string;
+}
+
+function effectsOf(hq: D1Database, event: StoreEventMessage, now: string): Effects {
+  const p = event.payload;
+  if (p.customer_id === null || p.customer_id === undefined) return { statements: [] };
+  const customer: CustomerEvent = {
+    customerId: integer(p, "customer_id"),
+    orderId: integer(p, "order_id"),
+    orderNumber: String(p.order_number ?? ""),
+    userId: typeof p.user_id === "number" ? p.user_id : null,
+    at: typeof p.at === "string" ? p.at : event.created_at,
+    now,
+  };
+  switch (event.type) {
+    case "order.completed":
+      return {
+        statements: creditCompletedOrder(hq, {
+          ...customer,
+          total: integer(p, "total"),
+          pointsEarned: integer(p, "points_earned"),
+        }),
+      };
+    case "order.cancelled": {
+      const points = integer(p, "points_redeemed");
+      return { statements: points > 0 ? returnCancelledRedemption(hq, { ...customer, points }) : [] };
+    }
+    case "refund.created": {
+      // Absent from events written before the field existed: those were refunds of completed orders.
+      const reversesSpend = p.was_completed !== 0 && p.was_completed !== false;
+      return {
+        statements: reverseRefund(hq, {
+          ...customer,
+          amount: integer(p, "amount"),
+          points: integer(p, "points_reversed"),
+          reversesSpend,
+        }),
+        // What it takes back must have been given first: the order's completion.
+        ...(reversesSpend ? { after: `order.completed:${customer.orderId}` } : {}),
+      };
+    }
+    default:
+      // A type this Worker does not know (a newer store schema): recorded, nothing applied.
+      return { statements: [] };
+  }
+}
+
+/** Applies one store event to the head office, at most once per event id. */
+export async function applyStoreEvent(
+  hq: D1Database,
+  event: StoreEventMessage,
+  now: Date = new Date(),
+): Promise<ApplyOutcome> {
+  const at = now.toISOString();
+  const effects = effectsOf(hq, event, at);
+  if (effects.after && !(await wasApplied(hq, effects.after))) {
+    // Checked for the waiting case only: a twin recording it meanwhile is caught by the batch below.
+    return (await wasApplied(hq, event.event_id)) ? "already_applied" : "waiting";
+  }
+  const record = recordApplied(hq, { eventId: event.event_id, storeId: event.store_id, type: event.type }, at);
+  try {
+    await hq.batch([record, ...effects.statements]);
+    return "applied";
+  } catch (error) {
+    // The record's PRIMARY KEY refused it: an earlier delivery applied it. Anything else is retried.
+    if (await wasApplied(hq, event.event_id)) return "already_applied";
+    throw error;
+  }
+}
+
+/** Where a dead letter is kept (R2): what it said, why it died, when. Replayable by hand. */
+const deadLetterKey = (event: StoreEventMessage | null, messageId: string) =>
+  `dead-letters/${EVENTS_QUEUE}/${event ? `store-${event.store_id}/${event.event_id}` : `malformed/${messageId}`}.json`;
+
+async function recordDeadLetter(env: Bindings, message: Message<unknown>, reason: string): Promise<void> {
+  const event = asStoreEvent(message.body);
+  const key = deadLetterKey(event, message.id);
+  await env.FILES.put(
+    key,
+    JSON.stringify({ body: message.body, reason, attempts: message.attempts, at: new Date().toISOString() }),
+    { httpMetadata: { contentType: "application/json" } },
+  );
+  log(env, "error", "store event not applied; kept as a dead letter", {
+    key,
+    event_id: event?.event_id,
+    reason,
+  });
+}
+
+const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 500);
+
+/** The events queue: each message acked once applied (or found applied), retried otherwise. */
+export async function handleStoreEvents(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
+  for (const message of batch.messages) {
+    const event = asStoreEvent(message.body);
+    try {
+      if (!event) throw new MalformedEvent("not a store event");
+      const outcome = await applyStoreEvent(env.DB, event);
+      if (outcome === "waiting") message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+      else message.ack();
+    } catch (error) {
+      if (error instanceof MalformedEvent) {
+        // Retrying cannot make it well formed: keep it where an admin can see it.
+        await recordDeadLetter(env, message, reasonOf(error));
+        message.ack();
+        continue;
+      }
+      log(env, "warn", "store event not applied; will retry", {
+        event_id: event?.event_id,
+        attempts: message.attempts,
+        error: reasonOf(error),
+      });
+      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+    }
+  }
+}
+
+/**
+ * The dead-letter queue: one last try (most waited for an event that has
+ * arrived since), else the message is kept in R2 and logged. It is acked only
+ * once kept: a failing R2 write leaves it on the queue.
+ */
+export async function handleDeadStoreEvents(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
+  for (const message of batch.messages) {
+    const event = asStoreEvent(message.body);
+    let reason = "not a store event";
+    if (event) {
+      try {
+        const outcome = await applyStoreEvent(env.DB, event);
+        if (outcome !== "waiting") {
+          message.ack();
+          continue;
+        }
+        reason = "still waiting for an earlier event after every retry";
+      } catch (error) {
+        reason = reasonOf(error);
+      }
+    }
+    try {
+      await recordDeadLetter(env, message, reason);
+      message.ack();
+    } catch (error) {
+      log(env, "error", "dead store event could not be kept; left on the queue", { error: reasonOf(error) });
+      message.retry();
+    }
+  }
+}
