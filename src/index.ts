@@ -1,4 +1,4 @@
-/** Worker entry: the HTTP app, the email queue consumers, the cron jobs and the Durable Object class. */
+/** Worker entry: the HTTP app, the email and store-event queue consumers, the cron jobs and the Durable Object class. */
 import { createApp } from "./app";
 import type { Bindings } from "./env";
 import { CRON_JOBS } from "./jobs/crons";
@@ -7,6 +7,7 @@ import { appConfig } from "./lib/config";
 import { guardDurableObject, guardWorker } from "./lib/d1-guard";
 import { log } from "./lib/log";
 import { withSimulatedLatency } from "./lib/simulated-latency";
+import { EVENTS_DEAD_LETTER_QUEUE, EVENTS_QUEUE, handleDeadStoreEvents, handleStoreEvents } from "./outbox/apply";
 import { ProductStock as ProductStockObject } from "./stock/product-stock";
 
 /** Each call into a stock object counts as one invocation for the D1 limits guard (when it is on). */
@@ -22,7 +23,9 @@ export default guardWorker({
 
   async queue(batch, env) {
     appConfig(env); // a malformed setting fails here, by name, before any message is touched
-    if (batch.queue.endsWith("-dlq")) await handleDeadLetters(batch, env);
+    if (batch.queue === EVENTS_QUEUE) await handleStoreEvents(batch, env);
+    else if (batch.queue === EVENTS_DEAD_LETTER_QUEUE) await handleDeadStoreEvents(batch, env);
+    else if (batch.queue.endsWith("-dlq")) await handleDeadLetters(batch, env);
     else await handleEmailBatch(batch, emailDeps(env));
   },
 
