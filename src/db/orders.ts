@@ -2,8 +2,9 @@
  * The orders aggregate's SQL (orders, order_items): reads, the sale's, edit's
  * and cancel's statements, and (last section) what money protocols, payments
  * and refunds, read and run on an order in their own batches, so the order's
- * rules are written once. (What a sale reads of the catalog and the customer
- * is in ./products.ts and ./customers.ts; its stock statements in ./stock.ts.)
+ * rules are written once. Everything here is in a store's database; what a
+ * sale reads of the catalog and the customer, and the names an order's view
+ * shows, are head-office reads (./sale-facts.ts); its stock statements are in ./stock.ts.
  *
  * Simple reads go through Drizzle; what runs inside a protocol batch (the
  * sale's inserts, the edit's and cancel's writes, guards) is raw SQL typed by
@@ -14,7 +15,7 @@ import { returningRow, returningRows, type Statement, statement } from "./batch"
 import { type AppDatabase, preparedPerDatabase } from "./client";
 import { type Page, readPage, Where } from "./paging";
 import { decodeRow, type Row } from "./rows";
-import { customers, orderItems, orders, payments, users } from "./schema";
+import { customers, orderItems, orders, payments } from "./schema";
 import { chunk } from "./stock";
 
 export type Order = Row<typeof orders>;
@@ -25,7 +26,7 @@ export type OrderKey = { id: number } | { number: string };
 /**
  * A guard on an order: fails the whole batch when `failWhen` (SQL over the
  * order's row; parameters from ?2 on) holds as the batch runs. It works
- * through the order status trigger (migration 0005), which refuses setting a
+ * through the order status trigger (`orders_status_transition`), which refuses setting a
  * status to itself: the UPDATE touches the row only when `failWhen` is true.
  * Use it with `batch.guard(name, …)`; a refusal is `isStatusTransitionRefusal`.
  */
@@ -34,8 +35,9 @@ export const orderGuard = (d1: D1Database, orderId: number, failWhen: string, ..
 
 /**
  * Completes a pending order that is paid in full, in the batch that paid it:
- * whichever payment covers the total completes it, once (the completion
- * trigger of migration 0007 then applies its effects). RETURNING the row, or
+ * whichever payment covers the total completes it, once (the store's
+ * `orders_completed_outbox` trigger then writes the event that carries its
+ * effects to the head office). RETURNING the row, or
  * nothing when the order is not (yet) covered.
  */
 export const completeIfPaid = (d1: D1Database, by: { id: number } | { number: string }, now: string) =>
@@ -59,24 +61,19 @@ export const addPaid = (d1: D1Database, orderId: number, amount: number, now: st
 
 // ─── Reading orders ─────────────────────────────────────────────────────────
 
-export type CustomerSummary = Pick<Row<typeof customers>, "id" | "firstName" | "lastName" | "email">;
-export type CashierSummary = Pick<Row<typeof users>, "id" | "username" | "fullName">;
-
-/** An order with what its view shows: items, customer, cashier and how many payments it has. */
+/** An order with its items and how many payments it has (the store's part of its view). */
 export interface OrderRecord {
   order: Order;
   items: OrderItem[];
-  customer: CustomerSummary | null;
-  cashier: CashierSummary | null;
   paymentCount: number;
 }
 
 const orderIs = (by: OrderKey) => ("id" in by ? eq(orders.id, by.id) : eq(orders.orderNumber, by.number));
 
-/** An order by id or number with its items, customer, cashier and payment count, in one round trip. */
+/** An order by id or number with its items and payment count, in one round trip to the store's database. */
 export async function readOrder(db: AppDatabase, by: OrderKey): Promise<OrderRecord | null> {
   const where = orderIs(by);
-  const [found, items, customer, cashier, paid] = await db.batch([
+  const [found, items, paid] = await db.batch([
     db.select().from(orders).where(where),
     db
       .select(getTableColumns(orderItems))
@@ -85,21 +82,6 @@ export async function readOrder(db: AppDatabase, by: OrderKey): Promise<OrderRec
       .where(where)
       .orderBy(orderItems.id),
     db
-      .select({
-        id: customers.id,
-        firstName: customers.firstName,
-        lastName: customers.lastName,
-        email: customers.email,
-      })
-      .from(customers)
-      .innerJoin(orders, eq(orders.customerId, customers.id))
-      .where(where),
-    db
-      .select({ id: users.id, username: users.username, fullName: users.fullName })
-      .from(users)
-      .innerJoin(orders, eq(orders.userId, users.id))
-      .where(where),
-    db
       .select({ count: count(payments.id) })
       .from(payments)
       .innerJoin(orders, eq(orders.id, payments.orderId))
@@ -107,13 +89,16 @@ export async function readOrder(db: AppDatabase, by: OrderKey): Promise<OrderRec
   ]);
   const order = found[0];
   if (!order) return null;
-  return {
-    order,
-    items,
-    customer: customer[0] ?? null,
-    cashier: cashier[0] ?? null,
-    paymentCount: paid[0]?.count ?? 0,
-  };
+  return { order, items, paymentCount: paid[0]?.count ?? 0 };
+}
+
+/** Which of `numbers` are orders in this store's database (the points-hold sweep's question). */
+export async function ordersWithNumbers(d1: D1Database, numbers: string[]): Promise<Set<string>> {
+  const { results } = await d1
+    .prepare("SELECT order_number FROM orders WHERE order_number IN (SELECT value FROM json_each(?1))")
+    .bind(JSON.stringify(numbers))
+    .all<{ order_number: string }>();
+  return new Set(results.map((row) => row.order_number));
 }
 
 export interface OrderPageQuery {
@@ -177,15 +162,20 @@ export type NewOrder = Pick<
   | "pointsEarned"
 >;
 
-/** INSERTs a pending order, RETURNING its row. */
-export const insertOrder = (d1: D1Database, o: NewOrder, now: string) =>
+/**
+ * INSERTs a pending order, RETURNING its row. Its id is the next in the
+ * store's range (`idBase`, StoreScope.idBase), so the id says which store's
+ * database holds it.
+ */
+export const insertOrder = (d1: D1Database, o: NewOrder, now: string, idBase: number) =>
   returningRow(
     orders,
     d1
       .prepare(
-        `INSERT INTO orders (order_number, customer_id, user_id, status, subtotal, tax, discount, total, notes,
+        `INSERT INTO orders (id, order_number, customer_id, user_id, status, subtotal, tax, discount, total, notes,
            points_redeemed, points_discount, points_earned, created_at, updated_at)
-         VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?8, ?10, ?11, ?12, ?9, ?9) RETURNING *`,
+         SELECT COALESCE(MAX(id), ?13) + 1, ?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?8, ?10, ?11, ?12, ?9, ?9 FROM orders
+         RETURNING *`,
       )
       .bind(
         o.orderNumber,
@@ -200,31 +190,57 @@ export const insertOrder = (d1: D1Database, o: NewOrder, now: string) =>
         o.pointsRedeemed,
         o.pointsDiscount,
         o.pointsEarned,
+        idBase,
       ),
   );
 
 export type NewOrderItem = Pick<
   OrderItem,
-  "productId" | "productName" | "productSku" | "quantity" | "unitPrice" | "discount" | "subtotal"
+  | "productId"
+  | "productName"
+  | "productSku"
+  | "categoryId"
+  | "categoryName"
+  | "unitCost"
+  | "quantity"
+  | "unitPrice"
+  | "discount"
+  | "subtotal"
 >;
+
+const ITEM_COLUMNS = [
+  "product_id",
+  "product_name",
+  "product_sku",
+  "category_id",
+  "category_name",
+  "unit_cost",
+  "quantity",
+  "unit_price",
+  "discount",
+  "subtotal",
+];
 
 /**
  * INSERTs the items of the order `orderNumber` inserted earlier in the same
- * batch, RETURNING their rows: one multi-row INSERT per 12 lines (7 bound
- * values each plus the order number: 85, under D1's 100).
+ * batch, RETURNING their rows: one multi-row INSERT per 9 lines (10 bound
+ * values each plus the order number: 91, under D1's 100). What the catalog
+ * said at sale time (name, SKU, category, cost) is copied onto each line.
  */
 export const insertOrderItems = (d1: D1Database, orderNumber: string, items: NewOrderItem[]) =>
-  chunk(items, 12).map((part) => {
+  chunk(items, 9).map((part) => {
+    const width = ITEM_COLUMNS.length;
     const values = part
-      .map((_, i) => `(${Array.from({ length: 7 }, (_, k) => `?${i * 7 + k + 2}`).join(", ")})`)
+      .map((_, i) => `(${Array.from({ length: width }, (_, k) => `?${i * width + k + 2}`).join(", ")})`)
       .join(", ");
+    const columns = ITEM_COLUMNS.join(", ");
     return returningRows(
       orderItems,
       d1
         .prepare(
-          `WITH v(product_id, product_name, product_sku, quantity, unit_price, discount, subtotal) AS (VALUES ${values})
-           INSERT INTO order_items (order_id, product_id, product_name, product_sku, quantity, unit_price, discount, subtotal)
-           SELECT o.id, v.product_id, v.product_name, v.product_sku, v.quantity, v.unit_price, v.discount, v.subtotal
+          `WITH v(${columns}) AS (VALUES ${values})
+           INSERT INTO order_items (order_id, ${columns})
+           SELECT o.id, ${ITEM_COLUMNS.map((c) => `v.${c}`).join(", ")}
            FROM v JOIN orders o ON o.order_number = ?1 RETURNING *`,
         )
         .bind(
@@ -233,6 +249,9 @@ export const insertOrderItems = (d1: D1Database, orderNumber: string, items: New
             item.productId,
             item.productName,
             item.productSku,
+            item.categoryId,
+            item.categoryName,
+            item.unitCost,
             item.quantity,
             item.unitPrice,
             item.discount,

@@ -10,7 +10,8 @@ import { barcodeModel } from "./barcode-model";
 import { A4, type Doc, drawBarcode, fitText, INK, MUTED, newDocument, printable, textRight } from "./pdf-kit";
 
 export interface InvoiceData {
-  shop: { name: string; address: string[] };
+  /** The selling store's own name, address lines and phone (its row, not config). */
+  shop: { name: string; address: string[]; phone?: string | null };
   currency: string;
   timeZone: string;
   order: OrderView;
@@ -124,11 +125,15 @@ export async function renderInvoice(data: InvoiceData): Promise<Uint8Array> {
   return doc.pdf.save();
 }
 
+/** The lines under the shop's name: its address, then its phone when it has one. */
+const shopLines = (shop: InvoiceData["shop"]): string[] =>
+  shop.phone ? [...shop.address, `Tel. ${shop.phone}`] : shop.address;
+
 function header(doc: Doc, page: PDFPage, data: InvoiceData, when: Intl.DateTimeFormat): number {
   const o = data.order;
   let y = A4[1] - MARGIN - 8;
   page.drawText(printable(data.shop.name), { x: MARGIN, y, size: 18, font: doc.bold, color: INK });
-  for (const line of data.shop.address) {
+  for (const line of shopLines(data.shop)) {
     y -= 13;
     page.drawText(printable(line), { x: MARGIN, y, size: 9, font: doc.regular, color: MUTED });
   }

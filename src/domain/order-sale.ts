@@ -22,9 +22,21 @@ export interface SaleRequest {
 }
 
 export interface SaleFacts {
-  products: ReadonlyMap<number, { name: string; sku: string; price: number; isActive: boolean }>;
+  /** `price` is the selling store's (its override, else the catalog's); the rest is copied onto the lines. */
+  products: ReadonlyMap<number, SaleProductFacts>;
   /** The customer the sale names, when it names one that exists. */
   customer: { isActive: boolean; loyaltyPoints: number } | undefined;
+}
+
+export interface SaleProductFacts {
+  name: string;
+  sku: string;
+  price: number;
+  isActive: boolean;
+  /** Copied onto the line so the store's reports need no catalog (defaults: none, 0). */
+  categoryId?: number | null;
+  categoryName?: string | null;
+  costPrice?: number;
 }
 
 export interface SaleRules {
@@ -47,9 +59,13 @@ export type SaleProblem =
   | { kind: "order_discount"; redeeming: boolean }
   | ({ kind: "discount_cap" } & DiscountRefusal);
 
+/** A priced line with what the catalog said of its product at sale time. */
 export interface SaleLine extends PricedLine {
   name: string;
   sku: string;
+  categoryId: number | null;
+  categoryName: string | null;
+  unitCost: number;
 }
 
 export interface SalePlan {
@@ -96,7 +112,14 @@ export function planSale(request: SaleRequest, facts: SaleFacts, rules: SaleRule
     plan: {
       lines: totals.lines.map((line) => {
         const product = facts.products.get(line.productId);
-        return { ...line, name: product?.name ?? "", sku: product?.sku ?? "" };
+        return {
+          ...line,
+          name: product?.name ?? "",
+          sku: product?.sku ?? "",
+          categoryId: product?.categoryId ?? null,
+          categoryName: product?.categoryName ?? null,
+          unitCost: product?.costPrice ?? 0,
+        };
       }),
       subtotal: totals.subtotal,
       tax: totals.tax,

@@ -88,12 +88,20 @@ export function mergeLines(lines: RequestedLine[], maxQuantity: number): MergeRe
   return { ok: true, lines: [...merged.values()] };
 }
 
-/** Readable, unique-enough order number: ORD-20261125-7F3A9C21 (date in UTC). */
-export function newOrderNumber(now: Date, random: Uint8Array = crypto.getRandomValues(new Uint8Array(4))): string {
+/**
+ * Readable, unique-enough order number carrying the selling store's code
+ * (date in UTC): ORD-MAIN-20261125-7F3A9C21. The code tells any reader which
+ * store's database holds the order.
+ */
+export function newOrderNumber(
+  now: Date,
+  storeCode: string,
+  random: Uint8Array = crypto.getRandomValues(new Uint8Array(4)),
+): string {
   const date = now.toISOString().slice(0, 10).replaceAll("-", "");
   const hex = [...random]
     .map((b) => b.toString(16).padStart(2, "0"))
     .join("")
     .toUpperCase();
-  return `ORD-${date}-${hex}`;
+  return `ORD-${storeCode}-${date}-${hex}`;
 }

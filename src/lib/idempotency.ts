@@ -5,12 +5,13 @@
  * in src/db/batch.ts), so a committed batch always has its key and a refused
  * one never does. A retry with the same key and body replays the stored
  * answer (with `Idempotent-Replayed: true`); the same key with another body is
- * a 422. Keys are scoped to the user who sent them.
+ * a 422. Keys are scoped to the user who sent them, and live in the acting
+ * store's database (idempotency_keys is a store table).
  */
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppDatabase } from "../db/client";
-import { findKey } from "../db/idempotency-keys";
+import { findKey, type StoredKey } from "../db/idempotency-keys";
 import type { AppEnv } from "../env";
 import { sha256Hex } from "./auth/tokens";
 import { ApiError, invalidField } from "./errors";
@@ -81,7 +82,11 @@ export type Replay =
 /** What an earlier request with this key did, or null if there was none. 422 when the body differs. */
 export async function findReplay(db: AppDatabase, idem: IdempotencyContext): Promise<Replay | null> {
   const row = await findKey(db, idem.userId, idem.key);
-  if (!row) return null;
+  return row ? replayOf(row, idem) : null;
+}
+
+/** The replay a stored key gives this request (422 when the body differs). */
+export function replayOf(row: StoredKey, idem: IdempotencyContext): Replay {
   if (row.requestHash !== idem.requestHash) {
     throw new ApiError("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was already used with a different request");
   }

@@ -12,6 +12,7 @@ import { toDecimal } from "../domain/money";
 import type { AuthUser } from "../lib/auth/current-user";
 import { sha256Hex } from "../lib/auth/tokens";
 import { signedLink } from "../lib/signed-links";
+import type { StoreScope } from "../stores/scope";
 import type { ServiceContext } from "./context";
 import { getOrderFor } from "./orders-read";
 import { type PaymentView, toPaymentView } from "./payments-view";
@@ -25,7 +26,10 @@ export interface OrderDocument {
 /** What an order's documents print; 404 when `actor` may not see the order. */
 export async function loadOrderDocument(ctx: ServiceContext, actor: AuthUser, orderId: number): Promise<OrderDocument> {
   const { view } = await getOrderFor(ctx, actor, { id: orderId });
-  const [payments, refunds] = await Promise.all([paymentsOfOrder(ctx.db, orderId), refundsOfOrder(ctx.db, orderId)]);
+  const [payments, refunds] = await Promise.all([
+    paymentsOfOrder(ctx.store.db, orderId),
+    refundsOfOrder(ctx.store.db, orderId),
+  ]);
   return {
     order: view,
     payments: payments.map(toPaymentView),
@@ -35,8 +39,8 @@ export async function loadOrderDocument(ctx: ServiceContext, actor: AuthUser, or
 
 /**
  * A signed link to the invoice. Its R2 key is a hash of everything printed on
- * it, so any change (a payment, a refund, the customer's name, the shop's
- * currency) renders a new document while repeated requests for the same
+ * it, so any change (a payment, a refund, the customer's name, the store's
+ * name or currency) renders a new document while repeated requests for the same
  * state reuse the stored one. `linkTtlSeconds` overrides LINK_TTL_SECONDS
  * (emailed links live a week).
  */
@@ -49,14 +53,14 @@ export async function invoiceLink(
   const documents = ctx.config.documents;
   const { order, payments, refunds } = await loadOrderDocument(ctx, actor, orderId);
   const invoice: InvoiceData = {
-    shop: { name: documents.shopName, address: documents.shopAddress },
-    currency: documents.currency,
-    timeZone: documents.timeZone,
+    shop: shopOf(ctx.store),
+    currency: ctx.store.currency,
+    timeZone: ctx.store.timeZone,
     order,
     payments,
     refunds,
   };
-  // The hash of exactly what is printed: customer, cashier, currency, zone included.
+  // The hash of exactly what is printed: store, customer, cashier, currency, zone included.
   const state = await sha256Hex(JSON.stringify(invoice));
   const key = `invoices/${order.order_number}/${state.slice(0, 16)}.pdf`;
   let rendered = false;
@@ -75,17 +79,19 @@ export async function invoiceLink(
   return { ...signed, key, rendered };
 }
 
-/** The till receipt: 42 columns, times in the shop's zone. */
+/** The till receipt: 42 columns, times in the store's zone. */
 export async function receiptText(ctx: ServiceContext, actor: AuthUser, orderId: number) {
-  const documents = ctx.config.documents;
   const { order, payments } = await loadOrderDocument(ctx, actor, orderId);
   const when = new Intl.DateTimeFormat("en-GB", {
-    timeZone: documents.timeZone,
+    timeZone: ctx.store.timeZone,
     dateStyle: "short",
     timeStyle: "short",
   });
   return {
     order,
-    text: renderReceipt(order, payments, { name: documents.shopName, address: documents.shopAddress }, when),
+    text: renderReceipt(order, payments, { ...shopOf(ctx.store), currency: ctx.store.currency }, when),
   };
 }
+
+/** What the store's documents print at their head: its own name, address lines and phone. */
+const shopOf = (store: StoreScope) => ({ name: store.name, address: store.addressLines, phone: store.phone });

@@ -1,10 +1,11 @@
 /**
- * Cancelling an order: its status, the stock it still has out and the points
- * it redeemed go back in one batch, through the stock protocol (the units are
- * credited to the products' objects, then committed with what the batch wrote).
+ * Cancelling an order: its status and the stock it still has out go back in
+ * one store batch, through the stock protocol (the units are credited to the
+ * products' objects, then committed with what the batch wrote). The points it
+ * redeemed go back at the head office through the store's outbox: the
+ * `order.cancelled` event (written by the status trigger) carries them.
  */
 import { Batch } from "../db/batch";
-import { returnRedeemedPoints } from "../db/loyalty";
 import { cancelLanded, findOrderMoney, markCancelled, type Order, orderGuard } from "../db/orders";
 import { orderReturns, unitsReturnedUnder } from "../db/stock";
 import { cancelRefusedBecause, checkCancel, unitsOut } from "../domain/order-cancel";
@@ -44,11 +45,13 @@ export async function cancelOrder(ctx: ServiceContext, actor: AuthUser, id: numb
     batch,
     read,
     // The batch landed but its answer was lost: its log rows say what it put back.
-    recover: () => unitsReturnedUnder(ctx.db, ref),
+    recover: () => unitsReturnedUnder(ctx.store.db, ref),
     // Whether it landed: a cancel with nothing left out writes no log row.
-    probe: () => cancelLanded(ctx.d1, id),
+    probe: () => cancelLanded(ctx.store.d1, id),
     written: (returned) => returned,
   });
+  // The cancel's outbox event (points back, total spent) goes to the head office after the response.
+  ctx.notify.storeEvents();
   const reloaded = await loadOrder(ctx, { id });
   if (!reloaded) throw new ApiError("NOT_FOUND", "Order not found");
   return reloaded.view;
@@ -56,7 +59,7 @@ export async function cancelOrder(ctx: ServiceContext, actor: AuthUser, id: numb
 
 /** The cancel's batch, read as the units it put back per product. */
 function cancelBatch(ctx: ServiceContext, actor: AuthUser, order: Order, ref: string) {
-  const { d1 } = ctx;
+  const { d1, idBase } = ctx.store;
   const now = ctx.now().toISOString();
   const batch = new Batch(d1);
   // A payment that committed since the read aborts the batch through the
@@ -64,6 +67,7 @@ function cancelBatch(ctx: ServiceContext, actor: AuthUser, order: Order, ref: st
   batch.guard("no money taken since the read", orderGuard(d1, order.id, "paid_amount > 0"));
   batch.add(markCancelled(d1, order.id, now));
   const returns = orderReturns(d1, order.id, {
+    idBase,
     userId: actor.id,
     referenceNumber: order.orderNumber,
     notes: "Order cancelled",
@@ -72,12 +76,8 @@ function cancelBatch(ctx: ServiceContext, actor: AuthUser, order: Order, ref: st
   });
   batch.add(returns.update);
   const returned = batch.add(returns.logs);
-  if (order.pointsRedeemed > 0 && order.customerId !== null) {
-    const points = { customerId: order.customerId, points: order.pointsRedeemed, orderNumber: order.orderNumber };
-    for (const statement of returnRedeemedPoints(d1, { ...points, userId: actor.id, now })) batch.add(statement);
-  }
   batch.refuseOn(isStatusTransitionRefusal, async () => {
-    const why = cancelRefusedBecause(await findOrderMoney(ctx.db, order.id));
+    const why = cancelRefusedBecause(await findOrderMoney(ctx.store.db, order.id));
     return new ApiError(
       "INVALID_STATE",
       why === "has_payments" ? HAS_PAYMENTS : "Order was already cancelled or completed",

@@ -5,9 +5,9 @@
  * payments and refunds.
  */
 
-import { Batch } from "../db/batch";
-import { customerById } from "../db/customers";
+import { Batch, runAlone } from "../db/batch";
 import { completeIfPaid, type Order, unchangedSince, writeEdit } from "../db/orders";
+import { saleCustomer } from "../db/sale-facts";
 import { planEdit } from "../domain/order-edit";
 import type { AuthUser } from "../lib/auth/current-user";
 import { hasPermission } from "../lib/auth/rbac";
@@ -109,7 +109,7 @@ const statusNotSettable = (status: Order["status"]) =>
 /** A customer the edit names must exist and be active. */
 async function assertCustomerUsable(ctx: ServiceContext, customerId: FieldChange["customer_id"]) {
   if (customerId === undefined || customerId === null) return;
-  const customer = await customerById(ctx.db, customerId);
+  const customer = await runAlone(saleCustomer(ctx.hq.d1, customerId));
   if (!customer) throw invalidField(["body", "customer_id"], `Customer ${customerId} not found`);
   if (!customer.isActive) throw invalidField(["body", "customer_id"], `Customer ${customerId} is inactive`);
 }
@@ -126,10 +126,11 @@ async function writeOnce(
   edit: Pick<Order, "customerId" | "notes" | "tax" | "discount" | "total" | "pointsEarned">,
 ) {
   const now = ctx.now().toISOString();
-  const batch = new Batch(ctx.d1);
-  batch.guard("the order row still holds what the edit read", unchangedSince(ctx.d1, read));
-  const edited = batch.add(writeEdit(ctx.d1, read.id, edit, now));
-  const completed = batch.add(completeIfPaid(ctx.d1, { id: read.id }, now));
+  const { d1 } = ctx.store;
+  const batch = new Batch(d1);
+  batch.guard("the order row still holds what the edit read", unchangedSince(d1, read));
+  const edited = batch.add(writeEdit(d1, read.id, edit, now));
+  const completed = batch.add(completeIfPaid(d1, { id: read.id }, now));
   batch.refuseOn(isStatusTransitionRefusal, () => new StaleEdit());
   batch.refuseOn(
     "orders_paid_within_total",
@@ -137,5 +138,9 @@ async function writeOnce(
   );
   await batch.commit();
   if (!edited.value) throw new ApiError("INVALID_STATE", "Order stopped being pending while you edited it");
-  if (completed.value) ctx.notify.orderCompleted(read.id);
+  if (completed.value) {
+    ctx.notify.orderCompleted(read.id);
+    // Its completion event (points earned, total spent) goes to the head office after the response.
+    ctx.notify.storeEvents();
+  }
 }

@@ -1,8 +1,14 @@
-/** Reading orders: one with everything a till or manager needs, and filtered lists. */
+/**
+ * Reading orders: one with everything a till or manager needs, and filtered
+ * lists. Orders are in the acting store's database (`ctx.store`); the names
+ * an order's view shows (its customer, its cashier) are head-office rows,
+ * read in a second round trip (no SQL joins the two kinds).
+ */
 
-import { customerById } from "../db/customers";
+import { runAlone } from "../db/batch";
 import { itemsOfOrders, type Order, type OrderItem, type OrderKey, orderPage, readOrder } from "../db/orders";
 import { mapPage, type Page } from "../db/paging";
+import { orderPeople, saleCustomer } from "../db/sale-facts";
 import { canSeeOrder } from "../domain/order-access";
 import { localDayBounds } from "../domain/report-range";
 import type { AuthUser } from "../lib/auth/current-user";
@@ -11,16 +17,19 @@ import { notFound } from "../lib/errors";
 import type { ServiceContext } from "./context";
 import { type OrderView, toOrderView } from "./orders-view";
 
-/** An order (by id or number) with its rows and its view, in one round trip; null when there is none. */
-export async function loadOrder(ctx: Pick<ServiceContext, "db">, by: OrderKey) {
-  const record = await readOrder(ctx.db, by);
+type ReadContext = Pick<ServiceContext, "store" | "hq">;
+
+/** An order (by id or number) in the acting store with its rows and its view; null when there is none. */
+export async function loadOrder(ctx: ReadContext, by: OrderKey) {
+  const record = await readOrder(ctx.store.db, by);
   if (!record) return null;
-  const view = toOrderView(record.order, record.items, record);
+  const people = await orderPeople(ctx.hq.d1, record.order);
+  const view = toOrderView(record.order, record.items, { ...people, paymentCount: record.paymentCount });
   return { order: record.order, items: record.items, view };
 }
 
 /** The order as `actor` may see it: managers and admins see every order, a cashier those they rang up (others look absent). */
-export async function getOrderFor(ctx: Pick<ServiceContext, "db">, actor: AuthUser, by: OrderKey) {
+export async function getOrderFor(ctx: ReadContext, actor: AuthUser, by: OrderKey) {
   const loaded = await loadOrder(ctx, by);
   if (!loaded || !canSeeOrder(actor, loaded.order.userId)) throw notFound("Order");
   return loaded;
@@ -32,20 +41,23 @@ export interface OrderFilters {
   status?: Order["status"] | undefined;
   customer_id?: number | undefined;
   user_id?: number | undefined;
-  /** First local day (store time zone), inclusive: YYYY-MM-DD. */
+  /** First local day (the store's time zone), inclusive: YYYY-MM-DD. */
   start_date?: string | undefined;
-  /** Last local day (store time zone), inclusive: YYYY-MM-DD. */
+  /** Last local day (the store's time zone), inclusive: YYYY-MM-DD. */
   end_date?: string | undefined;
 }
 
-/** Newest first; items included so a till can show a history without N more calls. A cashier sees their own. */
+/**
+ * The acting store's orders, newest first; items included so a till can show
+ * a history without N more calls. A cashier sees their own.
+ */
 export async function listOrders(
   ctx: ServiceContext,
   actor: AuthUser,
   filters: OrderFilters,
 ): Promise<Page<OrderView>> {
-  const { start, end } = localDayBounds(ctx.config.timeZone, filters.start_date, filters.end_date);
-  const page = await orderPage(ctx.d1, {
+  const { start, end } = localDayBounds(ctx.store.timeZone, filters.start_date, filters.end_date);
+  const page = await orderPage(ctx.store.d1, {
     skip: filters.skip,
     limit: filters.limit,
     ownedBy: hasPermission(actor.role, "orders:manage") ? undefined : actor.id,
@@ -57,7 +69,7 @@ export async function listOrders(
   });
   const byOrder = new Map<number, OrderItem[]>();
   for (const item of await itemsOfOrders(
-    ctx.db,
+    ctx.store.db,
     page.data.map((order) => order.id),
   )) {
     const items = byOrder.get(item.orderId);
@@ -67,13 +79,18 @@ export async function listOrders(
   return mapPage(page, (order) => toOrderView(order, byOrder.get(order.id) ?? []));
 }
 
-/** A customer's orders (404 when there is no such customer). */
+/** A customer's orders at the acting store (404 when there is no such customer). */
 export async function listCustomerOrders(
   ctx: ServiceContext,
   actor: AuthUser,
   customerId: number,
   paging: { skip: number; limit: number },
 ): Promise<Page<OrderView>> {
-  if (!(await customerById(ctx.db, customerId))) throw notFound("Customer");
-  return listOrders(ctx, actor, { skip: paging.skip, limit: paging.limit, customer_id: customerId });
+  // The customer (head office) and the page (store) are independent: both in flight at once.
+  const [customer, page] = await Promise.all([
+    runAlone(saleCustomer(ctx.hq.d1, customerId)),
+    listOrders(ctx, actor, { skip: paging.skip, limit: paging.limit, customer_id: customerId }),
+  ]);
+  if (!customer) throw notFound("Customer");
+  return page;
 }

@@ -1,5 +1,6 @@
 /** The public shapes of orders and their items (snake_case, money as decimals), from their rows. */
-import type { CashierSummary, CustomerSummary, Order, OrderItem } from "../db/orders";
+import type { Order, OrderItem } from "../db/orders";
+import type { CashierSummary, CustomerSummary } from "../db/sale-facts";
 import { toDecimal } from "../domain/money";
 
 export const toItemView = (item: OrderItem) => ({

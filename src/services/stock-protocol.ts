@@ -8,11 +8,17 @@
  *
  * When the batch's outcome is unknown (the connection dropped), the entries
  * are left held; each object's alarm asks D1 later and settles them.
+ *
+ * A service that reads before it writes can open the gate first
+ * (`openGate`), so the reservations travel in parallel with its reads, and
+ * hand the open gate to `gateAndWrite` (or `closeGate` it when it refuses
+ * before writing).
  */
 import type { Batch } from "../db/batch";
 import { stockRefLanded } from "../db/stock";
 import { ApiError } from "../lib/errors";
 import type { StockGate } from "../stock/client";
+import type { ReserveResult } from "../stock/product-stock";
 import { type ServiceContext, timed } from "./context";
 
 export interface StockChange {
@@ -21,6 +27,20 @@ export interface StockChange {
   delta: number;
   /** Shown in the 409 when stock is short. */
   productName?: string;
+}
+
+/**
+ * Reservations and credits already sent to the objects (`openGate`), whose
+ * answers are read later: a sale sends them in parallel with its reads, so
+ * the gate costs no round trip of its own.
+ */
+export interface OpenGate {
+  ref: string;
+  /** The objects' gate the entries were sent through (settled through the same one). */
+  stock: StockGate;
+  /** The changes, by product id: of several short products, the 409 always names the same one. */
+  changes: StockChange[];
+  answers: Promise<PromiseSettledResult<ReserveResult | { ok: true; available: number }>[]>;
 }
 
 /** A stock-moving write, as the services describe it to `gateAndWrite`. */
@@ -34,7 +54,7 @@ export interface StockWrite<T> {
   read: () => T;
   /** The result re-read from D1, when the batch landed but its answer was lost. */
   recover: () => Promise<T>;
-  /** Whether the batch landed; by default, whether it wrote a log row under `ref`. */
+  /** Whether the batch landed; by default, whether it wrote a log row under `ref` (in the batch's database). */
   probe?: () => Promise<unknown>;
   /**
    * For gives whose size the batch itself decides (a cancel puts back what is
@@ -43,23 +63,59 @@ export interface StockWrite<T> {
    * (larger or equal) number announced before the batch.
    */
   written?: (value: T) => ReadonlyMap<number, number>;
+  /** The gate, when the service opened it earlier (`openGate`, same ref and changes); else it is opened here. */
+  gate?: OpenGate;
+  /**
+   * Told what became of the write before the answer goes out: "refused" when
+   * the gate or D1 refused it (nothing written), "committed" when it landed,
+   * "unknown" when nobody can tell yet. A sale settles its points hold here.
+   */
+  settled?: (outcome: "committed" | "refused" | "unknown") => Promise<void> | void;
 }
 
-type ProtocolContext = Pick<ServiceContext, "stock" | "defer" | "mark" | "d1">;
+type ProtocolContext = Pick<ServiceContext, "stock" | "defer" | "mark">;
+
+/**
+ * Sends the reservations (takes) and credits (gives) now and returns at once;
+ * `gateAndWrite` reads the answers. The calls run in parallel: each object
+ * answers on its own and a reservation never waits on another object, so
+ * there is no lock order to keep.
+ */
+export function openGate(stock: StockGate, ref: string, changes: StockChange[]): OpenGate {
+  const ordered = [...changes].sort((a, b) => a.productId - b.productId);
+  const answers = Promise.allSettled(
+    ordered.map((change) =>
+      change.delta < 0
+        ? stock.reserve(change.productId, ref, -change.delta)
+        : stock.credit(change.productId, ref, change.delta),
+    ),
+  );
+  return { ref, stock, changes: ordered, answers };
+}
+
+/** The write behind an open gate will not happen (refused before its batch): every accepted entry is released. */
+export async function closeGate(gate: OpenGate): Promise<void> {
+  const answers = await gate.answers;
+  await settleAll(gate.stock, accepted(gate, answers), gate.ref, "release");
+}
 
 /** Gate → batch → commit | release (see the header); the batch's refusal is thrown as it mapped it. */
 export async function gateAndWrite<T>(ctx: ProtocolContext, w: StockWrite<T>): Promise<T> {
-  // Sorted by product id only so that, of several short products, the 409
-  // always names the same one. The calls run in parallel: each object answers
-  // on its own and a reservation never waits on another object, so there is
-  // no lock order to keep.
-  const ordered = [...w.changes].sort((a, b) => a.productId - b.productId);
-  await timed(ctx, "gate", () => gate(ctx, w.ref, ordered));
+  const gate = w.gate ?? openGate(ctx.stock, w.ref, w.changes);
+  const { stock, ref, changes: ordered } = gate;
+  try {
+    await timed(ctx, "gate", () => passGate(ctx, gate, w.changes));
+  } catch (error) {
+    await w.settled?.("refused");
+    throw error;
+  }
 
-  const outcome = await timed(ctx, "batch", () => w.batch.run(w.probe ?? (() => stockRefLanded(ctx.d1, w.ref))));
+  const outcome = await timed(ctx, "batch", () => w.batch.run(w.probe ?? (() => stockRefLanded(w.batch.d1, ref))));
+  if (outcome.kind === "committed" || outcome.kind === "written") await w.settled?.("committed");
+  else await w.settled?.(outcome.kind);
   if (outcome.kind === "committed") {
     const value = w.read();
-    ctx.defer(settleAll(ctx.stock, ordered, w.ref, "commit", w.written?.(value)));
+    ctx.defer(settleAll(stock, ordered, ref, "commit", w.written?.(value)));
     return value;
   }
   if (outcome.kind === "written") {
@@ -68,38 +124,38 @@ export async function gateAndWrite<T>(ctx: ProtocolContext, w: StockWrite<T>): P
       // Commit only once D1 said what was written; should that read fail, the
       // holds stay for the alarms, which read the same from D1.
       const value = await w.recover().catch(unknownOutcome);
-      ctx.defer(settleAll(ctx.stock, ordered, w.ref, "commit", w.written(value)));
+      ctx.defer(settleAll(stock, ordered, ref, "commit", w.written(value)));
       return value;
     }
-    ctx.defer(settleAll(ctx.stock, ordered, w.ref, "commit"));
+    ctx.defer(settleAll(stock, ordered, ref, "commit"));
     return w.recover().catch(unknownOutcome);
   }
   if (outcome.kind === "refused") {
-    await settleAll(ctx.stock, ordered, w.ref, "release");
+    await settleAll(stock, ordered, ref, "release");
     throw outcome.error;
   }
   // Unknown: leave the holds for the objects' alarms, which ask D1.
   return unknownOutcome();
 }
 
-/** Reserves the takes and credits the gives; on any refusal releases what was accepted and throws the 409 or 503. */
-async function gate(ctx: ProtocolContext, ref: string, ordered: StockChange[]) {
-  const gated = await Promise.allSettled(
-    ordered.map((change) =>
-      change.delta < 0
-        ? ctx.stock.reserve(change.productId, ref, -change.delta)
-        : ctx.stock.credit(change.productId, ref, change.delta),
-    ),
-  );
-  const refusedIndex = gated.findIndex((result) => result.status !== "fulfilled" || !result.value.ok);
-  if (refusedIndex < 0) return;
-  const accepted = ordered.filter((_, i) => {
-    const result = gated[i];
+function accepted(gate: OpenGate, answers: Awaited<OpenGate["answers"]>): StockChange[] {
+  return gate.changes.filter((_, i) => {
+    const result = answers[i];
     return result?.status === "fulfilled" && result.value.ok;
   });
-  ctx.defer(settleAll(ctx.stock, accepted, ref, "release"));
+}
+
+/**
+ * Waits for the gate's answers; on any refusal releases what was accepted and
+ * throws the 409 (naming the product as `named` does) or the 503.
+ */
+async function passGate(ctx: ProtocolContext, gate: OpenGate, named: StockChange[]) {
+  const gated = await gate.answers;
+  const refusedIndex = gated.findIndex((result) => result.status !== "fulfilled" || !result.value.ok);
+  if (refusedIndex < 0) return;
+  ctx.defer(settleAll(gate.stock, accepted(gate, gated), gate.ref, "release"));
   const result = gated[refusedIndex];
-  const change = ordered[refusedIndex];
+  const change = gate.changes[refusedIndex];
   if (result?.status !== "fulfilled" || !change) {
     // An object that did not answer may still have taken the units; its
     // hold expires and its alarm releases it, since D1 never saw this ref.
@@ -108,9 +164,10 @@ async function gate(ctx: ProtocolContext, ref: string, ordered: StockChange[]) {
     });
   }
   const available = "available" in result.value ? result.value.available : 0;
+  const name = named.find((c) => c.productId === change.productId)?.productName ?? change.productName;
   throw new ApiError(
     "INSUFFICIENT_STOCK",
-    `Insufficient stock for ${change.productName ?? `product ${change.productId}`}: requested ${-change.delta}, available ${available}`,
+    `Insufficient stock for ${name ?? `product ${change.productId}`}: requested ${-change.delta}, available ${available}`,
     { extra: { product_id: change.productId, requested: -change.delta, available } },
   );
 }

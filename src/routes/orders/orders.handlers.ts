@@ -1,12 +1,12 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
-import { assertPermission, authenticate } from "../../lib/auth/middleware";
 import { idempotent } from "../../lib/http/idempotent";
 import { invoiceLink, receiptText } from "../../services/order-documents";
 import { cancelOrder } from "../../services/orders-cancel";
-import { createOrder } from "../../services/orders-create";
+import { sell } from "../../services/orders-create";
 import { updateOrder } from "../../services/orders-edit";
 import { getOrderFor, listCustomerOrders, listOrders, loadOrder } from "../../services/orders-read";
+import type { OrderView } from "../../services/orders-view";
 import type {
   ByCustomerRoute,
   ByNumberRoute,
@@ -21,15 +21,12 @@ import type {
 
 export const create: RouteHandler<CreateRoute, AppEnv> = async (c) => {
   const body = c.req.valid("json");
-  // A replay must not answer a caller D1 no longer accepts: with a key, confirm the caller first.
-  let pending = c.var.pendingUserCheck;
-  if (pending && c.req.header("Idempotency-Key") !== undefined) {
-    assertPermission(await authenticate(c), pending.permission);
-    pending = undefined;
-  }
-  const answer = await idempotent(c, body, {
+  // The key is looked up inside the sale, in parallel with its first reads;
+  // a replay is answered only once the caller is confirmed.
+  const answer = await idempotent<OrderView>(c, body, {
     status: 201,
-    run: (idem) => createOrder(c.var.ctx, c.var.user, body, idem, pending),
+    lookup: "in-run",
+    run: (idem, lookup) => sell(c.var.ctx, c.var.user, body, { idem, check: c.var.pendingUserCheck, lookup }),
     rerender: async (orderNumber) => (await loadOrder(c.var.ctx, { number: orderNumber }))?.view ?? null,
   });
   return c.json(answer.body, 201, answer.headers);

@@ -23,7 +23,13 @@ import {
 
 const tags = ["orders"];
 const security = BEARER_SECURITY;
+// Lists act on the store the request names (else the caller's home store);
+// a route about one order acts on the store its id or number names, so it
+// needs no store hint, and a caller with no role there gets a 404.
 const read = [requirePermission("orders:read")];
+const ORDER_BY_ID = { param: "id", resource: "Order" } as const;
+const ORDER_BY_NUMBER = { param: "order_number", resource: "Order", kind: "order_number" } as const;
+const readOne = [requirePermission("orders:read", ORDER_BY_ID)];
 
 export const create = createRoute({
   method: "post",
@@ -46,7 +52,7 @@ export const list = createRoute({
   method: "get",
   path: "/",
   tags,
-  summary: "List orders, newest first (cashiers see their own)",
+  summary: "List the store's orders, newest first (cashiers see their own)",
   security,
   middleware: read,
   request: { query: PaginationQuerySchema.extend(OrderListQuerySchema.shape) },
@@ -59,7 +65,7 @@ export const byNumber = createRoute({
   tags,
   summary: "Read an order by its number (cashiers: their own)",
   security,
-  middleware: read,
+  middleware: [requirePermission("orders:read", ORDER_BY_NUMBER)],
   request: { params: OrderNumberParamSchema },
   responses: { 200: jsonContent(OrderSchema, "The order"), ...errorResponses(...AUTHED_ERRORS, 404) },
 });
@@ -68,7 +74,7 @@ export const byCustomer = createRoute({
   method: "get",
   path: "/customer/{customer_id}",
   tags,
-  summary: "A customer's orders, newest first (cashiers: their own)",
+  summary: "A customer's orders at the store, newest first (cashiers: their own)",
   security,
   middleware: read,
   request: { params: CustomerParamSchema, query: PaginationQuerySchema },
@@ -81,7 +87,7 @@ export const get = createRoute({
   tags,
   summary: "Read an order with items, customer, cashier and payment totals (cashiers: their own)",
   security,
-  middleware: read,
+  middleware: readOne,
   request: { params: IdParamSchema },
   responses: { 200: jsonContent(OrderSchema, "The order"), ...errorResponses(...AUTHED_ERRORS, 404) },
 });
@@ -95,7 +101,7 @@ export const update = createRoute({
   description:
     "Without prices:override, raising the discount past CASHIER_MAX_DISCOUNT_PERCENT of the value before discounts is a 403. An edit that brings the total down to what has been paid (0 when nothing was) completes the order.",
   security,
-  middleware: [requirePermission("orders:create")],
+  middleware: [requirePermission("orders:create", ORDER_BY_ID)],
   request: { params: IdParamSchema, body: jsonBody(UpdateOrderSchema) },
   responses: { 200: jsonContent(OrderSchema, "Updated"), ...errorResponses(...AUTHED_ERRORS, 404, 409, 503) },
 });
@@ -107,7 +113,7 @@ export const cancel = createRoute({
   summary:
     "Cancel a pending order (or a completed one that totals 0 and holds no money); its stock goes back with `return` log rows",
   security,
-  middleware: [requirePermission("orders:manage")],
+  middleware: [requirePermission("orders:manage", ORDER_BY_ID)],
   request: { params: IdParamSchema },
   responses: { 200: jsonContent(OrderSchema, "Cancelled"), ...errorResponses(...AUTHED_ERRORS, 404, 409, 503) },
 });
@@ -118,7 +124,7 @@ export const invoice = createRoute({
   tags,
   summary: "Invoice PDF for the order's current state, as a signed link",
   security,
-  middleware: read,
+  middleware: readOne,
   request: { params: IdParamSchema },
   responses: { 200: jsonContent(InvoiceLinkSchema, "Link to the PDF"), ...errorResponses(...AUTHED_ERRORS, 404) },
 });
@@ -129,7 +135,7 @@ export const receipt = createRoute({
   tags,
   summary: "Till receipt as plain text, 42 columns (80 mm printers)",
   security,
-  middleware: read,
+  middleware: readOne,
   request: { params: IdParamSchema },
   responses: {
     200: { description: "The receipt", content: { "text/plain": { schema: z.string() } } },

@@ -10,6 +10,14 @@ export const OrderItemInputSchema = z.object({
   unit_price: MoneySchema.optional().openapi({ description: "Price override (manager/admin only)" }),
 });
 
+/** Read by the store resolution (like X-Store-Id); listed so the document shows it. */
+const StoreIdField = z
+  .number()
+  .int()
+  .positive()
+  .optional()
+  .openapi({ description: "The store that sells (default: X-Store-Id, else your home store)" });
+
 export const CreateOrderSchema = z
   .object({
     customer_id: z.number().int().positive().nullish().openapi({ example: 1 }),
@@ -24,6 +32,7 @@ export const CreateOrderSchema = z
       .max(100_000_000)
       .optional()
       .openapi({ description: "Loyalty points to turn into a discount (needs customer_id)" }),
+    store_id: StoreIdField,
   })
   .openapi("OrderCreate");
 
@@ -52,7 +61,7 @@ const OrderItemSchema = z.object({
 export const OrderSchema = z
   .object({
     id: z.number().int(),
-    order_number: z.string().openapi({ example: "ORD-20261125-7F3A9C21" }),
+    order_number: z.string().openapi({ example: "ORD-MAIN-20261125-7F3A9C21" }),
     customer_id: z.number().int().nullable(),
     user_id: z.number().int(),
     status: z.enum(ORDER_STATUSES),
@@ -89,6 +98,9 @@ export const OrderListQuerySchema = z.object({
   user_id: OptionalIdQuery.optional(),
   start_date: LocalDateQuery.optional().openapi({ description: "First local day (store time zone), inclusive" }),
   end_date: LocalDateQuery.optional().openapi({ description: "Last local day (store time zone), inclusive" }),
+  store_id: OptionalIdQuery.optional().openapi({
+    description: "The store whose orders to list (default: X-Store-Id, else your home store)",
+  }),
 });
 
 export const OrderNumberParamSchema = z.object({
@@ -96,7 +108,7 @@ export const OrderNumberParamSchema = z.object({
     .string()
     .min(1)
     .max(40)
-    .openapi({ param: { name: "order_number", in: "path" }, example: "ORD-20261125-7F3A9C21" }),
+    .openapi({ param: { name: "order_number", in: "path" }, example: "ORD-MAIN-20261125-7F3A9C21" }),
 });
 
 export const CustomerParamSchema = z.object({
