@@ -94,18 +94,3 @@ export const manualLedgerEntry = (
       )
       .bind(entry.customerId, entry.delta, entry.reason, entry.userId, entry.now),
   );
-
-/** What a sale reads of its customer: who they are, whether they may buy, the points they hold. */
-export type SaleCustomer = Pick<
-  Row<typeof customers>,
-  "id" | "firstName" | "lastName" | "email" | "isActive" | "loyaltyPoints"
->;
-
-/** The sale's customer (none when the sale names none). */
-export const saleCustomer = (d1: D1Database, customerId: number | null | undefined) =>
-  returningRow<typeof customers, SaleCustomer>(
-    customers,
-    d1
-      .prepare("SELECT id, first_name, last_name, email, is_active, loyalty_points FROM customers WHERE id = ?1")
-      .bind(customerId ?? -1),
-  );

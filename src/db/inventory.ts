@@ -1,7 +1,7 @@
 /**
- * Reads of the inventory log (inventory_logs). The
- * log's rows are written by the stock statements of db/stock.ts, in the
- * batches of the stock protocol.
+ * Reads of a store's inventory log (inventory_logs, in the store's
+ * database). The log's rows are written by the stock statements of
+ * db/stock.ts, in the batches of the stock protocol.
  */
 import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
 import { returningShape, type Statement } from "./batch";
@@ -48,8 +48,9 @@ export type ActionTotals = { action: string; entries: number; units_in: number; 
 
 /**
  * The log's movements per action from `start` (inclusive) to `end`
- * (exclusive), either end open. The inventory summary reads them beside the
- * stock on hand, `stockTotals` of db/reports.ts (GET /reports/inventory's).
+ * (exclusive), either end open, in the store's database. The inventory
+ * summary reads them beside the store's stock on hand (`stockOnHand` of
+ * services/inventory.ts).
  */
 export const movementTotals = (
   d1: D1Database,

@@ -1,6 +1,7 @@
 /**
- * ProductStock: one Durable Object per product, the gate every stock change
- * passes through. It runs one call at a time, and inside a call the check and
+ * ProductStock: one Durable Object per (store, product) (named by
+ * `stockObjectName`), the gate every stock change of that product at that
+ * store passes through. It runs one call at a time, and inside a call the check and
  * the change happen with no `await` between them, so two tills can never both
  * take the last unit.
  *
@@ -11,10 +12,11 @@
  * - `commit` settles an entry after its D1 batch committed;
  * - `release` undoes it after its D1 batch was refused.
  * An entry nobody settles (the caller lost its connection) expires; the alarm
- * then looks the ref up in D1's inventory log and commits or releases it.
+ * then looks the ref up in the store's inventory log and commits or releases it.
  *
- * D1 stays the book of record. With no entries held, `available` equals
- * `products.stock_quantity`; `resync` reloads it from D1 only then.
+ * The store's database stays the book of record. With no entries held,
+ * `available` equals the store's `stock_levels.quantity` (0 with no row);
+ * `resync` reloads it from there only then.
  */
 import { DurableObject } from "cloudflare:workers";
 import { bookStock, unitsLoggedUnder } from "../db/stock";

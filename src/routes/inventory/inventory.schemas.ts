@@ -101,6 +101,7 @@ const ReconcileRowSchema = z.object({
 
 export const ReconcileSchema = z
   .object({
+    store_id: z.number().int().openapi({ description: "The store whose book, log and objects were compared" }),
     checked: z.number().int(),
     in_step: z.number().int(),
     drift: z.array(ReconcileRowSchema),

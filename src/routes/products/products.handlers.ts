@@ -7,6 +7,7 @@ import type {
   AssignBarcodeRoute,
   BarcodeRoute,
   ByBarcodeRoute,
+  ClearStorePriceRoute,
   CreateRoute,
   GetRoute,
   LabelsRoute,
@@ -14,6 +15,7 @@ import type {
   LowStockRoute,
   RemoveRoute,
   SearchRoute,
+  SetStorePriceRoute,
   UpdateRoute,
 } from "./products.routes";
 
@@ -64,3 +66,9 @@ export const labels: RouteHandler<LabelsRoute, AppEnv> = async (c) => {
     "Content-Disposition": 'inline; filename="labels.pdf"',
   }) as never;
 };
+
+export const setStorePrice: RouteHandler<SetStorePriceRoute, AppEnv> = async (c) =>
+  c.json(await service.setProductStorePrice(c.var.ctx, c.req.valid("param").id, c.req.valid("json").price), 200);
+
+export const clearStorePrice: RouteHandler<ClearStorePriceRoute, AppEnv> = async (c) =>
+  c.json(await service.clearProductStorePrice(c.var.ctx, c.req.valid("param").id), 200);

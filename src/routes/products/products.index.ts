@@ -12,6 +12,8 @@ export const productsRouter = createRouter()
   .openapi(routes.labels, handlers.labels)
   .openapi(routes.barcode, handlers.barcode)
   .openapi(routes.assignBarcode, handlers.assignBarcode)
+  .openapi(routes.setStorePrice, handlers.setStorePrice)
+  .openapi(routes.clearStorePrice, handlers.clearStorePrice)
 
   .openapi(routes.get, handlers.get)
   .openapi(routes.update, handlers.update)

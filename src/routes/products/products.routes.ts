@@ -20,6 +20,7 @@ import {
   ProductSchema,
   SearchQuerySchema,
   SearchResultSchema,
+  StorePriceSchema,
   UpdateProductSchema,
 } from "./products.schemas";
 
@@ -63,7 +64,7 @@ export const lowStock = createRoute({
   method: "get",
   path: "/low-stock",
   tags,
-  summary: "Active products at or below their minimum stock level",
+  summary: "Active products at or below the acting store's minimum stock level",
   security,
   middleware: [requireAuth()],
   request: { query: PaginationQuerySchema },
@@ -112,6 +113,35 @@ export const remove = createRoute({
   middleware: [requirePermission("catalog:write")],
   request: { params: IdParamSchema },
   responses: { 200: jsonContent(ProductSchema, "Deactivated"), ...errorResponses(...AUTHED_ERRORS, 404) },
+});
+
+// A store's own price (the acting store's; the others keep the catalog's).
+export const setStorePrice = createRoute({
+  method: "put",
+  path: "/{id}/store-price",
+  tags,
+  summary: "Set the acting store's own price for a product (its answers and its sales use it)",
+  security,
+  middleware: [requirePermission("catalog:write")],
+  request: { params: IdParamSchema, body: jsonBody(StorePriceSchema) },
+  responses: {
+    200: jsonContent(ProductSchema, "The product as the store sees it"),
+    ...errorResponses(...AUTHED_ERRORS, 404),
+  },
+});
+
+export const clearStorePrice = createRoute({
+  method: "delete",
+  path: "/{id}/store-price",
+  tags,
+  summary: "Remove the acting store's own price: the catalog's price applies there again",
+  security,
+  middleware: [requirePermission("catalog:write")],
+  request: { params: IdParamSchema },
+  responses: {
+    200: jsonContent(ProductSchema, "The product as the store sees it"),
+    ...errorResponses(...AUTHED_ERRORS, 404),
+  },
 });
 
 // Barcodes (images, in-store EAN-13 assignment) and printable label sheets.
@@ -182,3 +212,5 @@ export type RemoveRoute = typeof remove;
 export type BarcodeRoute = typeof barcode;
 export type AssignBarcodeRoute = typeof assignBarcode;
 export type LabelsRoute = typeof labels;
+export type SetStorePriceRoute = typeof setStorePrice;
+export type ClearStorePriceRoute = typeof clearStorePrice;

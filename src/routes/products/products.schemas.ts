@@ -136,3 +136,12 @@ export const LabelsQuerySchema = z.object({
     .regex(/^\d+(,\d+)*$/, "A comma-separated list of product ids")
     .openapi({ example: "1,2,3" }),
 });
+
+export const StorePriceSchema = z
+  .object({
+    price: MoneySchema.openapi({
+      example: 12.5,
+      description: "The acting store's own price (X-Store-Id, store_id, else the caller's home store)",
+    }),
+  })
+  .openapi("ProductStorePrice");
