@@ -61,16 +61,33 @@ export interface StockChangeStatements {
  */
 export function stockChanges(d1: D1Database, lines: StockLine[], meta: LogMeta): StockChangeStatements {
   const parts = chunk(lines, 30);
-  const updates = parts.map((part) => {
-    const values = part.map((_, i) => `(?${i * 3 + 2}, ?${i * 3 + 3}, ?${i * 3 + 4}, ?1)`).join(", ");
-    return statement(
-      d1
-        .prepare(
-          `INSERT INTO stock_levels (product_id, quantity, min_stock_level, updated_at) VALUES ${values}
-           ON CONFLICT (product_id) DO UPDATE SET quantity = quantity + excluded.quantity, updated_at = excluded.updated_at`,
-        )
-        .bind(meta.now, ...part.flatMap((line) => [line.productId, line.delta, line.minStockLevel ?? 0])),
-    );
+  // Not one upsert: SQLite checks a row's CHECKs before an upsert turns its
+  // INSERT into an UPDATE, so a negative delta would always be refused. Rows
+  // that exist move by their delta; missing ones are made with it (a sale of
+  // stock the store never had makes a negative row: the CHECK refuses the batch).
+  const updates = parts.flatMap((part) => {
+    const values = part.map((_, i) => `(?${i * 3 + 2}, ?${i * 3 + 3}, ?${i * 3 + 4})`).join(", ");
+    const bound = [meta.now, ...part.flatMap((line) => [line.productId, line.delta, line.minStockLevel ?? 0])];
+    const v = `v(product_id, delta, min_stock_level) AS (VALUES ${values})`;
+    return [
+      statement(
+        d1
+          .prepare(
+            `WITH ${v} UPDATE stock_levels SET quantity = quantity + (SELECT delta FROM v WHERE v.product_id = stock_levels.product_id),
+               updated_at = ?1 WHERE product_id IN (SELECT product_id FROM v)`,
+          )
+          .bind(...bound),
+      ),
+      statement(
+        d1
+          .prepare(
+            `WITH ${v} INSERT INTO stock_levels (product_id, quantity, min_stock_level, updated_at)
+             SELECT product_id, delta, min_stock_level, ?1 FROM v
+             WHERE NOT EXISTS (SELECT 1 FROM stock_levels s WHERE s.product_id = v.product_id)`,
+          )
+          .bind(...bound),
+      ),
+    ];
   });
   const logs = parts.map((part) => {
     const values = part.map((_, i) => `(?${i * 2 + 8}, ?${i * 2 + 9})`).join(", ");
