@@ -1,34 +1,49 @@
 /**
- * `npm run restore [-- --id <backup id>] [--list] [--sql FILE]`
+ * `npm run restore [-- --id <backup id>] [--list] [--sql DIR]`
  *
- * Restores a backup from the local R2 bucket into the local database (the one
- * `wrangler dev` uses): the checksums of every file are verified first, then
- * the local database is recreated from the migrations and the rows loaded.
- * With --sql FILE it writes INSERT statements instead and prints the
- * wrangler command that loads them into the remote database.
+ * Restores a backup from the local R2 bucket into the local databases (the
+ * ones `wrangler dev` uses): every database of the backup (the head office
+ * and each store) into the local binding it was backed up from. The
+ * checksums of every file are verified first, and every binding must be
+ * declared in wrangler.toml (`npm run store:add` for a store that is not);
+ * then the local databases are recreated from their migrations and the rows
+ * loaded. With --sql DIR it writes one file of INSERT statements per
+ * database instead, and prints the wrangler command that loads each into
+ * its remote database.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { insertRowSql } from "../src/db/backups";
 import { listBackups } from "../src/jobs/backup";
-import { inLoadOrder, ndjsonRows, readManifest, restoreBackup, verifyBackup } from "../src/jobs/restore";
+import {
+  backupDatabases,
+  inLoadOrder,
+  ndjsonRows,
+  readManifest,
+  restoreBackup,
+  SEEDED_BY_MIGRATIONS,
+  verifyBackup,
+} from "../src/jobs/restore";
 import { D1_LIMITS } from "../src/lib/d1-guard";
-import { openLocalBindings, STATE_DIR } from "./lib/local-d1";
-import { applyLocalMigrations } from "./lib/wrangler";
+import { applyLocalChainMigrations, d1Entries, openLocalChain } from "./lib/local-chain";
+import { STATE_DIR } from "./lib/local-d1";
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 
-let local = await openLocalBindings();
+let local = await openLocalChain();
 try {
   const backups = await listBackups(local.files);
   if (process.argv.includes("--list") || backups.length === 0) {
     console.log(
       backups.length
         ? backups
-            .map((b) => `${b.id}  ${b.tables.reduce((n, t) => n + t.rows, 0)} rows  (${b.schema_version})`)
+            .map(
+              (b) =>
+                `${b.id}  ${b.tables.reduce((n, t) => n + t.rows, 0)} rows  ${(b.databases ?? []).map((d) => d.name).join(", ") || "(one database, from before stores)"}`,
+            )
             .join("\n")
         : "no backups in the local R2 bucket (run npm run backup)",
     );
@@ -36,52 +51,72 @@ try {
   }
   const id = arg("--id") ?? backups[0]?.id ?? "";
   const manifest = await readManifest(local.files, id);
+  const databases = backupDatabases(manifest);
   process.stdout.write(`verifying ${manifest.tables.length} files of backup ${id}... `);
   await verifyBackup(local.files, manifest);
   console.log("checksums match");
 
-  const sqlFile = arg("--sql");
-  if (sqlFile) {
-    // Rows as INSERTs for a remote database that has the migrations applied and is
+  const sqlDir = arg("--sql");
+  if (sqlDir) {
+    // Rows as INSERTs for remote databases that have their migrations applied and are
     // empty, parents before children (D1 enforces the foreign keys).
-    const lines: string[] = [];
-    for (const file of inLoadOrder(manifest.tables)) {
-      const object = await local.files.get(file.key);
-      if (!object) throw new Error(`missing ${file.key}`);
-      let rows = 0;
-      for await (const row of ndjsonRows(object.body as unknown as ReadableStream<Uint8Array>)) {
-        rows += 1;
-        const statement = insertRowSql(file.table, row);
-        // D1 refuses a statement over 100,000 bytes; say which row, rather than fail halfway through the load.
-        const bytes = Buffer.byteLength(statement);
-        if (bytes > D1_LIMITS.statementBytes)
-          throw new Error(
-            `${file.table} row ${rows}: its INSERT is ${bytes} bytes, over D1's ${D1_LIMITS.statementBytes}; restore it locally instead`,
-          );
-        lines.push(statement);
+    mkdirSync(sqlDir, { recursive: true });
+    const commands: string[] = [];
+    for (const db of databases) {
+      const lines: string[] = [];
+      for (const file of inLoadOrder(manifest.tables.filter((t) => t.database === db.name))) {
+        const object = await local.files.get(file.key);
+        if (!object) throw new Error(`missing ${file.key}`);
+        let rows = 0;
+        for await (const row of ndjsonRows(object.body as unknown as ReadableStream<Uint8Array>)) {
+          rows += 1;
+          const statement = insertRowSql(file.table, row, SEEDED_BY_MIGRATIONS.has(file.table));
+          // D1 refuses a statement over 100,000 bytes; say which row, rather than fail halfway through the load.
+          const bytes = Buffer.byteLength(statement);
+          if (bytes > D1_LIMITS.statementBytes)
+            throw new Error(
+              `${db.name} ${file.table} row ${rows}: its INSERT is ${bytes} bytes, over D1's ${D1_LIMITS.statementBytes}; restore it locally instead`,
+            );
+          lines.push(statement);
+        }
+        if (rows !== file.rows)
+          throw new Error(`${db.name} ${file.table}: ${rows} rows, the manifest says ${file.rows}`);
       }
-      if (rows !== file.rows) throw new Error(`${file.table}: ${rows} rows, the manifest says ${file.rows}`);
+      const file = path.resolve(sqlDir, `${db.name}.sql`);
+      writeFileSync(file, `${lines.join("\n")}\n`);
+      console.log(`wrote ${lines.length} INSERTs for ${db.name} to ${file}`);
+      const name = db.database_name ?? d1Entries().find((e) => e.binding === db.binding)?.databaseName ?? db.binding;
+      commands.push(`  npx wrangler d1 execute ${name} --remote --file ${file}`);
     }
-    writeFileSync(sqlFile, `${lines.join("\n")}\n`);
     console.log(
-      `wrote ${lines.length} INSERTs to ${sqlFile}\nload them into the remote database (after npm run db:migrate:remote on an empty one):\n  npx wrangler d1 execute pos-db --remote --file ${path.resolve(sqlFile)}`,
+      `load them into the remote databases (each migrated and empty, e.g. after npm run db:migrate:remote):\n${commands.join("\n")}`,
     );
   } else {
-    // A fresh local database: drop its state, re-apply the migrations, load the rows.
+    // Every database of the backup needs its binding here, checked before anything is wiped.
+    const declared = new Set(d1Entries().map((e) => e.binding));
+    const undeclared = databases.filter((db) => !declared.has(db.binding));
+    if (undeclared.length)
+      throw new Error(
+        `wrangler.toml declares no binding for ${undeclared.map((db) => `${db.name} (${db.binding})`).join(", ")}: add the store first (npm run store:add)`,
+      );
+    // Fresh local databases: drop their state, re-apply the migrations, load the rows.
     // The product stock objects go too: their counts belong to the data being replaced,
-    // and they reload from the restored book on first use.
+    // and they reload from the restored stock levels on first use.
     await local.dispose();
     rmSync(path.join(STATE_DIR, "d1"), { recursive: true, force: true });
     rmSync(path.join(STATE_DIR, "do"), { recursive: true, force: true });
-    await applyLocalMigrations();
-    local = await openLocalBindings();
-    const loaded = await restoreBackup(local.files, local.db, manifest, (table, rows) =>
-      console.log(`  ${table.padEnd(20)} ${rows} rows`),
+    await applyLocalChainMigrations();
+    local = await openLocalChain();
+    const targets = Object.fromEntries(databases.map((db) => [db.name, local.databases[db.binding]]));
+    const loaded = await restoreBackup(local.files, manifest, targets, {
+      onTable: (database, table, rows) => console.log(`  ${database.padEnd(16)} ${table.padEnd(20)} ${rows} rows`),
+    });
+    const mismatched = manifest.tables.filter((t) => loaded[t.database]?.[t.table] !== t.rows);
+    if (mismatched.length)
+      throw new Error(`row counts differ: ${mismatched.map((t) => `${t.database} ${t.table}`).join(", ")}`);
+    console.log(
+      `restored backup ${id} (${databases.map((d) => d.name).join(", ")}); product stock objects reload from the restored stock levels on first use`,
     );
-    const expected = Object.fromEntries(manifest.tables.map((t) => [t.table, t.rows]));
-    const mismatched = Object.entries(expected).filter(([table, rows]) => loaded[table] !== rows);
-    if (mismatched.length) throw new Error(`row counts differ: ${JSON.stringify(mismatched)}`);
-    console.log(`restored backup ${id}; product stock objects reload from the restored book on first use`);
   }
 } finally {
   await local.dispose().catch(() => undefined);

@@ -1,6 +1,6 @@
 /**
- * What the backup reads and the restore writes: every table, by name, as
- * raw rows. Raw SQL because the tables are named at run time (from
+ * What the backup reads and the restore writes: every table of one database
+ * (the head office's or a store's), by name, as raw rows. Raw SQL because the tables are named at run time (from
  * sqlite_master) and the rows are copied as D1 stores them, column names and
  * all; names are quoted as identifiers, and values are bound, except in
  * `insertRowSql`, which writes a SQL file for `wrangler d1 execute`.
@@ -59,13 +59,24 @@ export async function rowsAfter(
   return results.map(({ __rowid, ...row }) => ({ rowid: __rowid, row }));
 }
 
-/** One multi-row INSERT of `rows` (values in `columns` order, missing ones NULL) into `table`. */
-export function insertRows(d1: D1Database, table: string, columns: string[], rows: StoredRow[]): D1PreparedStatement {
+/**
+ * One multi-row INSERT of `rows` (values in `columns` order, missing ones
+ * NULL) into `table`; with `replace`, a row with the same key is replaced (a
+ * row the migrations made, such as the first store, gives way to the backup's).
+ */
+export function insertRows(
+  d1: D1Database,
+  table: string,
+  columns: string[],
+  rows: StoredRow[],
+  replace = false,
+): D1PreparedStatement {
   const placeholders = rows
     .map((_, r) => `(${columns.map((_, c) => `?${r * columns.length + c + 1}`).join(", ")})`)
     .join(", ");
+  const verb = replace ? "INSERT OR REPLACE" : "INSERT";
   return d1
-    .prepare(`INSERT INTO ${quoteId(table)} (${columns.map(quoteId).join(", ")}) VALUES ${placeholders}`)
+    .prepare(`${verb} INTO ${quoteId(table)} (${columns.map(quoteId).join(", ")}) VALUES ${placeholders}`)
     .bind(...rows.flatMap((row) => columns.map((c) => row[c] ?? null)));
 }
 
@@ -76,6 +87,9 @@ const literal = (value: unknown) =>
       ? String(value)
       : `'${String(value).replace(/'/g, "''")}'`;
 
-/** One row as a self-contained INSERT statement (values inlined as SQL literals), for a SQL file to load elsewhere. */
-export const insertRowSql = (table: string, row: StoredRow): string =>
-  `INSERT INTO ${quoteId(table)} (${Object.keys(row).map(quoteId).join(", ")}) VALUES (${Object.values(row).map(literal).join(", ")});`;
+/**
+ * One row as a self-contained INSERT statement (values inlined as SQL
+ * literals), for a SQL file to load elsewhere; `replace` as in `insertRows`.
+ */
+export const insertRowSql = (table: string, row: StoredRow, replace = false): string =>
+  `${replace ? "INSERT OR REPLACE" : "INSERT"} INTO ${quoteId(table)} (${Object.keys(row).map(quoteId).join(", ")}) VALUES (${Object.values(row).map(literal).join(", ")});`;

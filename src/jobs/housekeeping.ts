@@ -1,19 +1,24 @@
 /**
  * Hourly housekeeping: removes rows that only ever grow and that nothing
- * needs any more.
+ * needs any more, in every database of the chain.
  *
- * - `login_attempts` whose counting window has passed and that lock nothing;
- * - `idempotency_keys` older than IDEMPOTENCY_RETENTION_HOURS (at least 24 h:
- *   a key must outlive any client's retries, or a late retry makes a second
- *   order);
- * - `refresh_tokens` past their expiry (their JWT no longer verifies, so the
+ * - head office: `login_attempts` whose counting window has passed and that
+ *   lock nothing;
+ * - every store: `idempotency_keys` older than IDEMPOTENCY_RETENTION_HOURS (at
+ *   least 24 h: a key must outlive any client's retries, or a late retry
+ *   makes a second order);
+ * - head office: `refresh_tokens` past their expiry (their JWT no longer verifies, so the
  *   row can neither sign anyone in nor detect a reuse). Spent tokens are kept
  *   until then on purpose: presenting one is how a stolen token is detected.
  *
- * Work per run is bounded: each table loses at most `maxRounds × chunk` rows,
- * each round one DELETE of at most `chunk` rows, so a backlog (a first run on
- * an old database) drains over several runs instead of one long one.
+ * Work per run is bounded: each table of each database loses at most
+ * `maxRounds × chunk` rows, each round one DELETE of at most `chunk` rows, so
+ * a backlog (a first run on an old database) drains over several runs
+ * instead of one long one. The counts are per table, summed over the stores;
+ * `stores` says how many store databases were swept.
  */
+
+import type { AppDatabase } from "../db/client";
 import {
   deleteSome,
   keysCreatedBefore,
@@ -24,6 +29,7 @@ import {
 import type { Bindings } from "../env";
 import type { AppConfig } from "../lib/config";
 import { createServiceContext } from "../services/context";
+import { storeScopes } from "./stores";
 
 export interface HousekeepingLimits {
   chunk: number;
@@ -32,34 +38,51 @@ export interface HousekeepingLimits {
 
 export const HOUSEKEEPING_LIMITS: HousekeepingLimits = { chunk: 500, maxRounds: 10 };
 
-/** What may go at `now`, by table (the table's name keys the run's counts). */
-export function sweeps(config: AppConfig, now: Date): Record<string, Sweep> {
+/** What may go at `now`, by table (the table's name keys the run's counts), in each kind of database. */
+export function sweeps(
+  config: AppConfig,
+  now: Date,
+): { headOffice: Record<string, Sweep>; store: Record<string, Sweep> } {
   const windowMs = config.loginThrottle.lockoutSeconds * 1000;
   const keysKeptMs = config.idempotencyRetentionHours * 3_600_000;
   return {
-    // The counting window is over and no lock lies ahead.
-    login_attempts: spentLoginCounters(now.getTime() - windowMs, now.getTime()),
-    idempotency_keys: keysCreatedBefore(new Date(now.getTime() - keysKeptMs).toISOString()),
-    refresh_tokens: refreshTokensExpiredBefore(now.toISOString()),
+    headOffice: {
+      // The counting window is over and no lock lies ahead.
+      login_attempts: spentLoginCounters(now.getTime() - windowMs, now.getTime()),
+      refresh_tokens: refreshTokensExpiredBefore(now.toISOString()),
+    },
+    store: {
+      idempotency_keys: keysCreatedBefore(new Date(now.getTime() - keysKeptMs).toISOString()),
+    },
   };
 }
 
-/** Deletes what the sweeps select, at most `maxRounds × chunk` rows per table; returns the counts. */
+/** Deletes what `sweep` selects in `db`, at most `maxRounds × chunk` rows; how many. */
+async function sweepTable(db: AppDatabase, sweep: Sweep, limits: HousekeepingLimits): Promise<number> {
+  let total = 0;
+  for (let round = 0; round < limits.maxRounds; round++) {
+    const changes = await deleteSome(db, sweep, limits.chunk);
+    total += changes;
+    if (changes < limits.chunk) break;
+  }
+  return total;
+}
+
+/** Deletes what the sweeps select in the head office and in every store; returns the counts per table. */
 export async function runHousekeeping(
   env: Bindings,
   now = new Date(),
   limits: HousekeepingLimits = HOUSEKEEPING_LIMITS,
 ): Promise<Record<string, number>> {
   const ctx = createServiceContext(env, { now: () => now });
+  const { headOffice, store } = sweeps(ctx.config, ctx.now());
   const deleted: Record<string, number> = {};
-  for (const [table, sweep] of Object.entries(sweeps(ctx.config, ctx.now()))) {
-    let total = 0;
-    for (let round = 0; round < limits.maxRounds; round++) {
-      const changes = await deleteSome(ctx.db, sweep, limits.chunk);
-      total += changes;
-      if (changes < limits.chunk) break;
-    }
-    deleted[table] = total;
+  for (const [table, sweep] of Object.entries(headOffice)) deleted[table] = await sweepTable(ctx.hq.db, sweep, limits);
+  const stores = await storeScopes(env, "all");
+  for (const [table, sweep] of Object.entries(store)) {
+    deleted[table] = 0;
+    for (const scope of stores) deleted[table] += await sweepTable(scope.db, sweep, limits);
   }
+  deleted.stores = stores.length;
   return deleted;
 }
