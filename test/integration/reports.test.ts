@@ -1,16 +1,20 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
+import { idBase } from "../../src/db/stores";
 import { buckets, rangeInstants } from "../../src/domain/report-range";
-import { guardD1 } from "../../src/lib/d1-guard";
 import * as reports from "../../src/services/reports";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createCategory, createProduct } from "../helpers/catalog";
 import { testContext } from "../helpers/context";
+import { settleStoreEvents } from "../helpers/outbox";
+import { atStore, MAIN_STORE, SECOND_STORE, storeDb } from "../helpers/stores";
 
 /**
- * A hand-made history written straight into D1, so every expected figure
- * below can be worked out on paper.
+ * A hand-made history written straight into a store's database, so every
+ * expected figure below can be worked out on paper. Ids come from the
+ * store's range, and lines carry the catalog facts a sale copies, as the
+ * order service writes them.
  */
 interface FixtureOrder {
   number: string;
@@ -24,31 +28,62 @@ interface FixtureOrder {
   pay?: { method: string; at?: string; refund?: { cents: number; at: string } };
 }
 
-async function insertOrders(orders: FixtureOrder[]) {
+/** `INSERT … (id, …) SELECT next id in the store's range, …`: the id the store's database would hand out. */
+const nextId = (table: string, base: number) => `(SELECT COALESCE(MAX(id), ${base}) + 1 FROM ${table})`;
+
+async function insertOrders(orders: FixtureOrder[], storeId: number = MAIN_STORE.id) {
+  const db = storeDb(storeId);
+  const base = idBase(storeId);
   for (const o of orders) {
     const subtotal = o.lines.reduce((s, [, q, u]) => s + q * u, 0);
     const total = subtotal + (o.tax ?? 0) - (o.discount ?? 0);
-    const paid = o.status === "completed" ? total - (o.pay?.refund?.cents ?? 0) : o.status === "refunded" ? 0 : 0;
-    const row = await env.DB.prepare(
-      `INSERT INTO orders (order_number, customer_id, user_id, status, subtotal, tax, discount, total, paid_amount, refunded_amount, created_at, updated_at)
-       VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, 0, 0, ?8, ?8) RETURNING id`,
-    )
+    const paid = o.status === "completed" ? total - (o.pay?.refund?.cents ?? 0) : 0;
+    const row = await db
+      .prepare(
+        `INSERT INTO orders (id, order_number, customer_id, user_id, status, subtotal, tax, discount, total, paid_amount, refunded_amount, created_at, updated_at)
+         VALUES (${nextId("orders", base)}, ?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, 0, 0, ?8, ?8) RETURNING id`,
+      )
       .bind(o.number, o.customerId ?? null, o.userId, subtotal, o.tax ?? 0, o.discount ?? 0, total, o.at)
       .first<{ id: number }>();
     const id = row?.id as number;
     for (const [productId, qty, unit] of o.lines) {
-      await env.DB.prepare(
-        `INSERT INTO order_items (order_id, product_id, product_name, product_sku, quantity, unit_price, discount, subtotal)
-         SELECT ?1, id, name, sku, ?2, ?3, 0, ?4 FROM products WHERE id = ?5`,
+      // What a sale copies from the catalog (head office) onto its line.
+      const product = await env.DB.prepare(
+        "SELECT p.name, p.sku, p.category_id, c.name AS category_name, p.cost_price FROM products p LEFT JOIN categories c ON c.id = p.category_id WHERE p.id = ?1",
       )
-        .bind(id, qty, unit, qty * unit, productId)
+        .bind(productId)
+        .first<{
+          name: string;
+          sku: string;
+          category_id: number | null;
+          category_name: string | null;
+          cost_price: number;
+        }>();
+      await db
+        .prepare(
+          `INSERT INTO order_items (order_id, product_id, product_name, product_sku, category_id, category_name, unit_cost, quantity, unit_price, discount, subtotal)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)`,
+        )
+        .bind(
+          id,
+          productId,
+          product?.name,
+          product?.sku,
+          product?.category_id ?? null,
+          product?.category_name ?? null,
+          product?.cost_price ?? 0,
+          qty,
+          unit,
+          qty * unit,
+        )
         .run();
     }
     if (o.pay) {
-      const pay = await env.DB.prepare(
-        `INSERT INTO payments (order_id, payment_method, status, amount, refunded_amount, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id`,
-      )
+      const pay = await db
+        .prepare(
+          `INSERT INTO payments (id, order_id, payment_method, status, amount, refunded_amount, created_at, updated_at)
+           VALUES (${nextId("payments", base)}, ?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id`,
+        )
         .bind(
           id,
           o.pay.method,
@@ -59,33 +94,37 @@ async function insertOrders(orders: FixtureOrder[]) {
         )
         .first<{ id: number }>();
       if (o.pay.refund) {
-        await env.DB.prepare(
-          "INSERT INTO refunds (payment_id, order_id, amount, reason, created_at) VALUES (?1, ?2, ?3, 'fixture', ?4)",
-        )
+        await db
+          .prepare(
+            `INSERT INTO refunds (id, payment_id, order_id, amount, reason, created_at)
+             VALUES (${nextId("refunds", base)}, ?1, ?2, ?3, 'fixture', ?4)`,
+          )
           .bind(pay?.id, id, o.pay.refund.cents, o.pay.refund.at)
           .run();
       }
     }
     if (o.status !== "pending") {
-      // Bypass the status trigger's completion effects by writing the final state directly.
-      await env.DB.prepare("UPDATE orders SET paid_amount = ?2, refunded_amount = ?3 WHERE id = ?1")
+      // Write the final state directly (the status trigger allows these steps).
+      await db
+        .prepare("UPDATE orders SET paid_amount = ?2, refunded_amount = ?3 WHERE id = ?1")
         .bind(id, paid, o.pay?.refund?.cents ?? 0)
         .run();
       if (o.status === "completed" || o.status === "refunded") {
-        await env.DB.prepare("UPDATE orders SET status = 'completed', completed_at = created_at WHERE id = ?1")
+        await db
+          .prepare("UPDATE orders SET status = 'completed', completed_at = created_at WHERE id = ?1")
           .bind(id)
           .run();
       }
       if (o.status === "refunded")
-        await env.DB.prepare("UPDATE orders SET status = 'refunded' WHERE id = ?1").bind(id).run();
+        await db.prepare("UPDATE orders SET status = 'refunded' WHERE id = ?1").bind(id).run();
       if (o.status === "cancelled")
-        await env.DB.prepare("UPDATE orders SET status = 'cancelled' WHERE id = ?1").bind(id).run();
+        await db.prepare("UPDATE orders SET status = 'cancelled' WHERE id = ?1").bind(id).run();
     }
   }
 }
 
-// Services called directly get the D1 limits guard the Worker gives them.
-const ctx = testContext({ d1: guardD1(env.DB) });
+// Services called directly act on MAIN through its guarded database, as the Worker gives them.
+const ctx = await testContext();
 
 describe("reports in a time zone with DST (services on real D1)", () => {
   it("puts sales on the right local day and nets refunds on theirs", async ({ expect }) => {
@@ -272,6 +311,8 @@ describe("reports over HTTP", () => {
     expect(sales.data.at(-1)).toMatchObject({ orders: 1, total_sales: 11 });
     expect(sales.data.slice(0, 6).every((d) => d.orders === 0 && d.total_sales === 0)).toBe(true);
 
+    // Points travel through the store's outbox to the head office.
+    await settleStoreEvents();
     const customers = await expectJson<{
       data: { customer_id: number; total_spent: number; order_count: number; loyalty_points: number }[];
     }>(call("GET", "/api/v1/reports/customers?limit=5", { token: manager.token }), 200);
@@ -354,9 +395,11 @@ describe("reports over HTTP", () => {
       },
     ]);
     // LEG-B redeemed 100 points' worth: a discount kept apart from the manual one.
-    await env.DB.prepare(
-      "UPDATE orders SET points_redeemed = 100, points_discount = 100, total = total - 100, paid_amount = paid_amount - 100 WHERE order_number = 'LEG-B'",
-    ).run();
+    await storeDb(MAIN_STORE.id)
+      .prepare(
+        "UPDATE orders SET points_redeemed = 100, points_discount = 100, total = total - 100, paid_amount = paid_amount - 100 WHERE order_number = 'LEG-B'",
+      )
+      .run();
 
     const path = "/api/v1/reports/sales?start_date=2025-06-01&end_date=2025-06-03";
     const report = await expectJson<Record<string, unknown>>(call("GET", path, { token: manager.token }), 200);
@@ -518,5 +561,185 @@ describe("reports over HTTP", () => {
     const text = await svg.text();
     expect(text).toMatch(/^<svg/);
     expect(text.match(/<rect x=/g)).toHaveLength(14);
+  });
+});
+
+describe("reports per store", () => {
+  it("counts each store's own orders, in each store's own local days", async ({ expect }) => {
+    const { admin, manager, cashier } = await accounts();
+    const p = await createProduct(admin.token, { price: 1, cost_price: 0.25, stock_quantity: 100 });
+    const customer = await expectJson<{ id: number }>(
+      call("POST", "/api/v1/customers", { token: cashier.token, body: { first_name: "Two", last_name: "Stores" } }),
+      201,
+    );
+    // 03:00 UTC on 10 March 2026 is 23:00 on the 9th in New York (EDT, UTC−4): EAST's 9th, MAIN's (UTC) 10th.
+    await insertOrders(
+      [
+        {
+          number: "ST-M1",
+          at: "2026-03-10T03:00:00.000Z",
+          status: "completed",
+          lines: [[p.id, 10, 100]],
+          userId: cashier.id,
+          customerId: customer.id,
+          pay: { method: "cash" },
+        },
+      ],
+      MAIN_STORE.id,
+    );
+    await insertOrders(
+      [
+        {
+          number: "ST-E1",
+          at: "2026-03-10T03:00:00.000Z",
+          status: "completed",
+          lines: [[p.id, 2, 100]],
+          userId: cashier.id,
+          customerId: customer.id,
+          pay: { method: "credit_card" },
+        },
+        {
+          number: "ST-E2",
+          at: "2026-03-10T15:00:00.000Z",
+          status: "completed",
+          lines: [[p.id, 3, 100]],
+          userId: cashier.id,
+          pay: { method: "cash" },
+        },
+      ],
+      SECOND_STORE.id,
+    );
+    const range = "start_date=2026-03-09&end_date=2026-03-10";
+    type Sales = { data: { period: string; orders: number; total_sales: number }[]; time_zone: string };
+    const main = await expectJson<Sales>(call("GET", `/api/v1/reports/sales?${range}`, { token: admin.token }), 200);
+    expect(main.time_zone).toBe("UTC");
+    expect(main.data.map((d) => [d.period, d.orders, d.total_sales])).toEqual([
+      ["2026-03-09", 0, 0],
+      ["2026-03-10", 1, 10],
+    ]);
+    const east = await expectJson<Sales>(
+      call("GET", `/api/v1/reports/sales?${range}`, { token: admin.token, headers: atStore(SECOND_STORE.id) }),
+      200,
+    );
+    expect(east.time_zone).toBe(SECOND_STORE.timeZone);
+    expect(east.data.map((d) => [d.period, d.orders, d.total_sales])).toEqual([
+      ["2026-03-09", 1, 2],
+      ["2026-03-10", 1, 3],
+    ]);
+    // The same store named by the query's store_id.
+    const byQuery = await expectJson<Sales>(
+      call("GET", `/api/v1/reports/sales?${range}&store_id=${SECOND_STORE.id}`, { token: admin.token }),
+      200,
+    );
+    expect(byQuery.data).toEqual(east.data);
+
+    const summary = await expectJson<{ data: { total_orders: number; total_sales: number }; time_zone: string }>(
+      call("GET", "/api/v1/reports/daily-summary?date=2026-03-09", {
+        token: admin.token,
+        headers: atStore(SECOND_STORE.id),
+      }),
+      200,
+    );
+    expect(summary).toMatchObject({ time_zone: SECOND_STORE.timeZone, data: { total_orders: 1, total_sales: 2 } });
+
+    type ProductsSales = { data: { top_by_units: { product_id: number; units_sold: number; cost: number }[] } };
+    const eastProducts = await expectJson<ProductsSales>(
+      call("GET", `/api/v1/reports/products-sales?${range}`, { token: admin.token, headers: atStore(SECOND_STORE.id) }),
+      200,
+    );
+    // Cost is what each line was sold at (its copied unit cost): 5 units × 0.25.
+    expect(eastProducts.data.top_by_units).toEqual([
+      expect.objectContaining({ product_id: p.id, units_sold: 5, cost: 1.25 }),
+    ]);
+
+    // Spend per store, names from the head office.
+    type Customers = { data: { customer_id: number; name: string; total_spent: number; order_count: number }[] };
+    const mainCustomers = await expectJson<Customers>(
+      call("GET", "/api/v1/reports/customers", { token: admin.token }),
+      200,
+    );
+    expect(mainCustomers.data.find((c) => c.customer_id === customer.id)).toEqual(
+      expect.objectContaining({ name: "Two Stores", total_spent: 10, order_count: 1 }),
+    );
+    const eastCustomers = await expectJson<Customers>(
+      call("GET", "/api/v1/reports/customers", { token: admin.token, headers: atStore(SECOND_STORE.id) }),
+      200,
+    );
+    expect(eastCustomers.data).toEqual([
+      expect.objectContaining({ customer_id: customer.id, name: "Two Stores", total_spent: 2, order_count: 1 }),
+    ]);
+
+    // The chart is in the store's currency; a manager of MAIN is nobody at EAST.
+    const chart = await call("GET", `/api/v1/reports/sales?${range}&format=svg`, {
+      token: admin.token,
+      headers: atStore(SECOND_STORE.id),
+    });
+    expect(await chart.text()).toContain("€");
+    expect(
+      (await call("GET", "/api/v1/reports/sales", { token: manager.token, headers: atStore(SECOND_STORE.id) })).status,
+    ).toBe(403);
+  });
+
+  it("values a store's own stock at catalog cost and counts the products it has no stock row for", async ({
+    expect,
+  }) => {
+    const { admin } = await accounts();
+    type Inventory = {
+      data: {
+        total_products: number;
+        products_not_stocked: number;
+        low_stock_count: number;
+        out_of_stock_count: number;
+        units_on_hand: number;
+        total_inventory_value: number;
+        value_at_retail: number;
+      };
+    };
+    const eastInventory = () =>
+      expectJson<Inventory>(
+        call("GET", "/api/v1/reports/inventory", { token: admin.token, headers: atStore(SECOND_STORE.id) }),
+        200,
+      );
+    const mainInventory = () =>
+      expectJson<Inventory>(call("GET", "/api/v1/reports/inventory", { token: admin.token }), 200);
+    const mainBefore = await mainInventory();
+    const eastBefore = await eastInventory();
+    // Stocked at MAIN only (the acting store of its creation).
+    const p = await createProduct(admin.token, { price: 3, cost_price: 1.5, stock_quantity: 10, min_stock_level: 5 });
+    const mainAfter = await mainInventory();
+    expect(mainAfter.data.total_products).toBe(mainBefore.data.total_products + 1);
+    expect(mainAfter.data.products_not_stocked).toBe(mainBefore.data.products_not_stocked);
+    expect(mainAfter.data.units_on_hand).toBe(mainBefore.data.units_on_hand + 10);
+    expect(mainAfter.data.total_inventory_value).toBeCloseTo(mainBefore.data.total_inventory_value + 15, 2);
+
+    const eastUnstocked = await eastInventory();
+    expect(eastUnstocked.data).toMatchObject({
+      total_products: eastBefore.data.total_products + 1,
+      products_not_stocked: eastBefore.data.products_not_stocked + 1,
+      out_of_stock_count: eastBefore.data.out_of_stock_count + 1,
+      low_stock_count: eastBefore.data.low_stock_count + 1,
+      units_on_hand: eastBefore.data.units_on_hand,
+      total_inventory_value: eastBefore.data.total_inventory_value,
+    });
+    // EAST takes 4 in (below its minimum of 5), and sells it at its own price of 4.00.
+    await storeDb(SECOND_STORE.id)
+      .prepare("INSERT INTO stock_levels (product_id, quantity, min_stock_level, updated_at) VALUES (?1, 4, 5, ?2)")
+      .bind(p.id, new Date().toISOString())
+      .run();
+    await env.DB.prepare(
+      "INSERT INTO product_store_prices (product_id, store_id, price, updated_at) VALUES (?1, ?2, 400, ?3)",
+    )
+      .bind(p.id, SECOND_STORE.id, new Date().toISOString())
+      .run();
+    const eastStocked = await eastInventory();
+    expect(eastStocked.data).toMatchObject({
+      total_products: eastUnstocked.data.total_products,
+      products_not_stocked: eastUnstocked.data.products_not_stocked - 1,
+      out_of_stock_count: eastUnstocked.data.out_of_stock_count - 1,
+      low_stock_count: eastUnstocked.data.low_stock_count,
+      units_on_hand: eastUnstocked.data.units_on_hand + 4,
+    });
+    expect(eastStocked.data.total_inventory_value).toBeCloseTo(eastUnstocked.data.total_inventory_value + 6, 2);
+    expect(eastStocked.data.value_at_retail).toBeCloseTo(eastUnstocked.data.value_at_retail + 16, 2);
   });
 });
