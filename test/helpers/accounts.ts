@@ -57,3 +57,45 @@ export const accounts = () => {
   cached ??= create();
   return cached;
 };
+
+/** A role at a store other than the home store, as the API speaks it. */
+export interface StoreRoleGrant {
+  store_id: number;
+  role: Role;
+}
+
+/**
+ * Registers one more account that works at given stores (as the admin whose
+ * token is given) and signs it in: `homeStoreId` (its `role` is the role
+ * there) and `storeRoles` at other stores.
+ */
+export async function userAtStores(
+  adminToken: string,
+  username: string,
+  placement: { role: Role; homeStoreId: number; storeRoles?: StoreRoleGrant[] },
+): Promise<Account> {
+  const password = `${username}-pass-123`;
+  const user = await expectJson<{ id: number }>(
+    call("POST", "/api/v1/auth/register", {
+      token: adminToken,
+      body: {
+        username,
+        email: `${username}@example.com`,
+        password,
+        role: placement.role,
+        home_store_id: placement.homeStoreId,
+        store_roles: placement.storeRoles ?? [],
+      },
+    }),
+    201,
+  );
+  const tokens = await login(username, password);
+  return { id: user.id, username, password, token: tokens.access_token, refresh: tokens.refresh_token };
+}
+
+/** Replaces a user's roles at other stores (as the admin whose token is given). */
+export const grantStoreRoles = (adminToken: string, userId: number, storeRoles: StoreRoleGrant[]) =>
+  expectJson<{ store_roles: StoreRoleGrant[] }>(
+    call("PUT", `/api/v1/users/${userId}`, { token: adminToken, body: { store_roles: storeRoles } }),
+    200,
+  );

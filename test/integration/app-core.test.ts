@@ -150,9 +150,31 @@ describe("headers", () => {
 });
 
 describe("system routes", () => {
-  it("names the API at / and checks D1 at /health", async ({ expect }) => {
+  it("names the API at / and checks every D1 database at /health", async ({ expect }) => {
     expect(await expectJson(call("GET", "/"), 200)).toMatchObject({ name: "POS API", version: expect.any(String) });
-    expect(await expectJson(call("GET", "/health"), 200)).toMatchObject({ status: "ok", database: "ok" });
+    expect(await expectJson(call("GET", "/health"), 200)).toMatchObject({
+      status: "ok",
+      database: "ok",
+      databases: { head_office: "ok", stores: { MAIN: "ok", EAST: "ok" } },
+    });
+  });
+
+  it("reports a store whose database binding is missing as unavailable (503)", async ({ expect }) => {
+    await env.DB.prepare(
+      `INSERT INTO stores (id, code, name, address_lines, time_zone, currency, status, binding, database_name, version, created_at, updated_at)
+       VALUES (90, 'GONE', 'Gone', '[]', 'UTC', 'USD', 'active', 'STORE_GONE', 'pos-store-gone', 1, '2026-01-01', '2026-01-01')`,
+    ).run();
+    try {
+      const res = await call("GET", "/health");
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({
+        status: "degraded",
+        database: "ok",
+        databases: { head_office: "ok", stores: { MAIN: "ok", EAST: "ok", GONE: "unavailable" } },
+      });
+    } finally {
+      await env.DB.prepare("DELETE FROM stores WHERE id = 90").run();
+    }
   });
 });
 

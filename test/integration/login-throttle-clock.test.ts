@@ -22,7 +22,7 @@ const T0 = Date.UTC(2026, 10, 30, 9, 0, 0);
 /** 0 when admitted, else the 429's Retry-After. */
 async function admit(username: string, address: string, now: number): Promise<number> {
   try {
-    const ctx = testContext({ d1: guardD1(env.DB), now: () => new Date(now) });
+    const ctx = await testContext({ hq: guardD1(env.DB), now: () => new Date(now) });
     await admitAttempt(ctx, throttleKeys(username, address), config);
     return 0;
   } catch (error) {
@@ -86,7 +86,7 @@ describe("login throttle over time", () => {
 
   it("gives back an attempt that was never judged, and a good password forgives", async ({ expect }) => {
     const keys = throttleKeys("forgiven", "10.4.0.1");
-    const ctx = testContext({ d1: guardD1(env.DB) });
+    const ctx = await testContext({ hq: guardD1(env.DB) });
     for (let i = 0; i < config.maxFailuresPerUser; i++) {
       expect(await admit("forgiven", "10.4.0.1", T0)).toBe(0);
       await forgiveUnjudged(ctx, keys);

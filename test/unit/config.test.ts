@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { appConfig, ConfigError, parseConfig, storeTimeZone } from "../../src/lib/config";
+import { appConfig, ConfigError, parseConfig } from "../../src/lib/config";
 
 const secrets = {
   JWT_SECRET: "a-jwt-secret-that-is-long-enough-0123456789",
@@ -20,8 +20,7 @@ function problems(raw: Record<string, string>): string[] {
 
 describe("config", () => {
   it("gives a fresh checkout's defaults when settings are absent or blank", ({ expect }) => {
-    const config = parseConfig({ ...secrets, STORE_TIMEZONE: "", ACCESS_TOKEN_TTL_SECONDS: " " });
-    expect(config.timeZone).toBe("UTC");
+    const config = parseConfig({ ...secrets, ACCESS_TOKEN_TTL_SECONDS: " " });
     expect(config.auth.accessTtlSeconds).toBe(3600);
     expect(config.loginThrottle).toEqual({
       maxFailuresPerUser: 5,
@@ -40,20 +39,33 @@ describe("config", () => {
   it("keeps real values, trims lists and URLs, caps link lifetimes", ({ expect }) => {
     const config = parseConfig({
       ...secrets,
-      STORE_TIMEZONE: "Europe/Berlin",
       CORS_ORIGINS: " https://till.example.com , http://localhost:5173",
       PUBLIC_BASE_URL: "https://pos.example.com/",
       LINK_TTL_SECONDS: "99999999",
       LOYALTY_POINTS_PER_UNIT: "0.5",
       LOYALTY_POINT_VALUE: "0.05",
-      SHOP_ADDRESS: "1 Main St| Town ",
     });
-    expect(config.timeZone).toBe("Europe/Berlin");
     expect(config.corsOrigins).toEqual(["https://till.example.com", "http://localhost:5173"]);
     expect(config.publicBaseUrl).toBe("https://pos.example.com");
     expect(config.documents.linkTtlSeconds).toBe(7 * 24 * 3600);
     expect(config.loyalty).toEqual({ pointsPerUnit: 0.5, pointValueCents: 5 });
-    expect(config.documents.shopAddress).toEqual(["1 Main St", "Town"]);
+  });
+
+  it("reads no shop settings any more: they are each store's fields (a stale one is ignored, not fatal)", ({
+    expect,
+  }) => {
+    const config = parseConfig({
+      ...secrets,
+      STORE_TIMEZONE: "Europe/Berlni",
+      STORE_CURRENCY: "dollars",
+      SHOP_NAME: "Old Shop",
+      SHOP_ADDRESS: "1 Main St| Town",
+    });
+    expect(JSON.stringify(config)).not.toMatch(/Berlni|dollars|Old Shop|1 Main St/);
+    expect(config).not.toHaveProperty("timeZone");
+    expect(config.documents).not.toHaveProperty("shopName");
+    expect(config.documents).not.toHaveProperty("shopAddress");
+    expect(config.documents).not.toHaveProperty("currency");
   });
 
   it("caps manual loyalty adjustments at LOYALTY_MAX_MANUAL_ADJUSTMENT, 10 000 unless set", ({ expect }) => {
@@ -87,8 +99,6 @@ describe("config", () => {
       ACCESS_TOKEN_TTL_SECONDS: "15m",
       LOGIN_MAX_FAILURES_PER_USER: "0",
       LOGIN_USER_BACKOFF_MAX_SECONDS: "1m",
-      STORE_TIMEZONE: "Europe/Berlni",
-      STORE_CURRENCY: "dollars",
       LOG_LEVEL: "verbose",
       EMAIL_TRANSPORT: "smtp",
       PUBLIC_BASE_URL: "pos.example.com",
@@ -100,8 +110,6 @@ describe("config", () => {
       "ACCESS_TOKEN_TTL_SECONDS",
       "LOGIN_MAX_FAILURES_PER_USER",
       "LOGIN_USER_BACKOFF_MAX_SECONDS",
-      'STORE_TIMEZONE is not an IANA time zone such as Europe/Berlin (got "Europe/Berlni")',
-      "STORE_CURRENCY",
       "LOG_LEVEL",
       "EMAIL_TRANSPORT",
       "PUBLIC_BASE_URL",
@@ -111,7 +119,7 @@ describe("config", () => {
     ]) {
       expect(found.some((problem) => problem.startsWith(name))).toBe(true);
     }
-    expect(found).toHaveLength(11);
+    expect(found).toHaveLength(9);
   });
 
   it("refuses missing or short secrets without printing them", ({ expect }) => {
@@ -136,6 +144,5 @@ describe("config", () => {
 
   it("parses the Worker's own settings once and hands out the same object", ({ expect }) => {
     expect(appConfig(env)).toBe(appConfig(env));
-    expect(storeTimeZone(env)).toBe(appConfig(env).timeZone);
   });
 });
