@@ -115,7 +115,9 @@ export function reverseRefund(
   e: CustomerEvent & { amount: number; points: number; reversesSpend: boolean },
 ): D1PreparedStatement[] {
   // Written before the update, from the balance it will take the points from.
-  const taken = "MIN(c.loyalty_points, ?5)";
+  // D1 binds numbers as REAL: cast, or the reason would print "90.0 points".
+  const points = "CAST(?5 AS INTEGER)";
+  const taken = `MIN(c.loyalty_points, ${points})`;
   const ledger =
     e.points > 0
       ? [
@@ -125,8 +127,9 @@ export function reverseRefund(
             {
               delta: `-${taken}`,
               balanceAfter: `c.loyalty_points - ${taken}`,
-              reason: `'Reversed: refund on ' || ?6 || CASE WHEN c.loyalty_points < ?5
-                THEN ' (' || (?5 - c.loyalty_points) || ' of ' || ?5 || ' points not reversed: already spent)' ELSE '' END`,
+              reason: `'Reversed: refund on ' || ?6 || CASE WHEN c.loyalty_points < ${points}
+                THEN ' (' || (${points} - c.loyalty_points) || ' of ' || ${points} || ' points not reversed: already spent)'
+                ELSE '' END`,
             },
             e.points,
             e.orderNumber,

@@ -1,32 +1,55 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { accounts } from "../helpers/accounts";
+import { storeOfId } from "../../src/db/stores";
+import { accounts, userAtStores } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
-import { customerRow, type Order, orderRow, type PaymentResult, pay, type Refund, sale } from "../helpers/money";
+import {
+  customerRow,
+  dbOfId,
+  type Order,
+  orderRow,
+  type PaymentResult,
+  pay,
+  paymentCount,
+  type Refund,
+  sale,
+} from "../helpers/money";
+import { settleStoreEvents } from "../helpers/outbox";
+import { atStore, MAIN_STORE, SECOND_STORE, storeDb } from "../helpers/stores";
 
 describe("payments", () => {
   it("takes the contract's sample body and completes the order", async ({ expect }) => {
     const { admin, cashier } = await accounts();
     const product = await createProduct(admin.token, { price: 750, stock_quantity: 10 });
     const order = await sale(cashier.token, [{ product_id: product.id, quantity: 2 }]);
-    expect(order.id).toBe(1);
+    // Store 1's first order and first payment: ids from its range, no store named anywhere.
+    expect(order.id).toBe(2 ** 32 + 1);
     const paid = await expectJson<PaymentResult>(
-      pay(cashier.token, { order_id: 1, payment_method: "credit_card", amount: 1500.0, transaction_id: "TXN-001" }),
+      pay(cashier.token, {
+        order_id: order.id,
+        payment_method: "credit_card",
+        amount: 1500.0,
+        transaction_id: "TXN-001",
+      }),
       201,
     );
     expect(paid).toMatchObject({ amount: 1500, status: "completed", order_status: "completed", remaining_amount: 0 });
-    expect(await orderRow(1)).toMatchObject({ status: "completed", paid_amount: 150000 });
-    const status = await expectJson(call("GET", "/api/v1/payments/order/1/status", { token: cashier.token }), 200);
+    expect(paid.id).toBe(2 ** 32 + 1);
+    expect(await orderRow(order.id)).toMatchObject({ status: "completed", paid_amount: 150000 });
+    const status = await expectJson(
+      call("GET", `/api/v1/payments/order/${order.id}/status`, { token: cashier.token }),
+      200,
+    );
     expect(status).toEqual({
-      order_id: 1,
+      order_id: order.id,
       order_total: 1500,
       paid_amount: 1500,
       remaining_amount: 0,
       is_fully_paid: true,
     });
 
-    const duplicate = await pay(admin.token, { order_id: 1, payment_method: "cash", amount: 1 });
+    const duplicate = await pay(admin.token, { order_id: order.id, payment_method: "cash", amount: 1 });
     expect(duplicate.status).toBe(409);
   });
 
@@ -97,7 +120,16 @@ describe("payments", () => {
     ]);
     expect([a?.status, b?.status]).toEqual([201, 201]);
     expect(await orderRow(order.id)).toMatchObject({ status: "completed", paid_amount: 10000 });
-    // Completed once: one "earned" ledger row and total_spent counted once.
+    // Completed once: one outbox event, one "earned" ledger row and total_spent counted once.
+    expect(
+      await dbOfId(order.id)
+        .prepare(
+          "SELECT event_id FROM outbox WHERE type = 'order.completed' AND json_extract(payload, '$.order_id') = ?1",
+        )
+        .bind(order.id)
+        .all(),
+    ).toMatchObject({ results: [{ event_id: `order.completed:${order.id}` }] });
+    await settleStoreEvents();
     const earned = await env.DB.prepare("SELECT COUNT(*) AS n FROM loyalty_ledger WHERE order_id = ?1 AND delta > 0")
       .bind(order.id)
       .first();
@@ -113,9 +145,7 @@ describe("payments", () => {
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     // The losers see either the overpay refusal or the completed order.
     expect(statuses.filter((s) => s !== 201).every((s) => s === 400 || s === 409)).toBe(true);
-    expect(
-      await env.DB.prepare("SELECT COUNT(*) AS n FROM payments WHERE order_id = ?1").bind(second.id).first(),
-    ).toEqual({ n: 1 });
+    expect(await paymentCount(second.id)).toBe(1);
 
     expect(await orderRow(second.id)).toMatchObject({ status: "completed", paid_amount: 10000 });
   });
@@ -128,9 +158,7 @@ describe("payments", () => {
     const res = await pay(cashier.token, { order_id: order.id, payment_method: "cash", amount: 5 });
     expect(res.status).toBe(409);
     expect(await res.json()).toMatchObject({ code: "INVALID_STATE", status: "cancelled" });
-    expect(
-      await env.DB.prepare("SELECT COUNT(*) AS n FROM payments WHERE order_id = ?1").bind(order.id).first(),
-    ).toEqual({ n: 0 });
+    expect(await paymentCount(order.id)).toBe(0);
   });
 
   it("moves a pending payment to completed once and refuses other transitions", async ({ expect }) => {
@@ -202,7 +230,10 @@ describe("payments", () => {
         ["completed", rival].map((status) => call("PUT", path, { token: cashier.token, body: { status } })),
       );
       expect(answers.map((r) => r.status).sort(), rival).toEqual([200, 409]);
-      const stored = await env.DB.prepare("SELECT status FROM payments WHERE id = ?1").bind(pending.id).first();
+      const stored = await dbOfId(pending.id)
+        .prepare("SELECT status FROM payments WHERE id = ?1")
+        .bind(pending.id)
+        .first();
       // The order holds exactly what the payment's final state says it took.
       const took = stored?.status === "completed" ? 3000 : 0;
       expect(await orderRow(order.id), `${rival}: payment ${stored?.status}`).toMatchObject({
@@ -210,6 +241,62 @@ describe("payments", () => {
         paid_amount: took,
       });
     }
+  });
+});
+
+describe("payments at stores", () => {
+  it("live in the order's store, whatever store the caller names; strangers to that store find nothing", async ({
+    expect,
+  }) => {
+    const { admin, cashier, manager } = await accounts();
+    const product = await createProduct(admin.token, { price: 12, stock_quantity: 10 });
+    await storeDb(SECOND_STORE.id)
+      .prepare("INSERT INTO stock_levels (product_id, quantity, min_stock_level, updated_at) VALUES (?1, 10, 0, ?2)")
+      .bind(product.id, new Date().toISOString())
+      .run();
+    const east = await userAtStores(admin.token, "eastcashier", { role: "cashier", homeStoreId: SECOND_STORE.id });
+    const order = await sale(east.token, [{ product_id: product.id, quantity: 1 }]);
+    expect(storeOfId(order.id)).toBe(SECOND_STORE.id);
+
+    // Strangers to store 2 (a manager and a cashier of store 1) cannot pay it, nor see that it exists.
+    for (const stranger of [cashier, manager]) {
+      const refused = await pay(stranger.token, { order_id: order.id, payment_method: "cash", amount: 12 });
+      expect(refused.status).toBe(404);
+      expect(await refused.json()).toMatchObject({ detail: "Order not found" });
+    }
+    // Naming store 1 does not move the payment there: the order's id says where it lives.
+    const paid = await expectJson<PaymentResult>(
+      pay(east.token, { order_id: order.id, payment_method: "cash", amount: 20 }, atStore(MAIN_STORE.id)),
+      201,
+    );
+    expect(paid).toMatchObject({ amount: 12, change_due: 8, order_status: "completed" });
+    expect(storeOfId(paid.id)).toBe(SECOND_STORE.id);
+    expect(await paymentCount(order.id)).toBe(1);
+    expect(
+      await storeDb(MAIN_STORE.id).prepare("SELECT COUNT(*) AS n FROM payments WHERE id = ?1").bind(paid.id).first(),
+    ).toEqual({ n: 0 });
+
+    for (const path of [`/api/v1/payments/${paid.id}`, `/api/v1/payments/order/${order.id}/status`]) {
+      expect((await call("GET", path, { token: manager.token })).status, path).toBe(404);
+      expect((await call("GET", path, { token: admin.token })).status, path).toBe(200);
+    }
+    const refund = await call("POST", `/api/v1/payments/${paid.id}/refund`, {
+      token: manager.token,
+      body: { reason: "not yours" },
+    });
+    expect(refund.status).toBe(404);
+    expect(await refund.json()).toMatchObject({ detail: "Payment not found" });
+
+    // The list is the acting store's: store 1's by default, store 2's when named.
+    const listed = async (headers: Record<string, string>) =>
+      (
+        await expectJson<{ data: { id: number }[] }>(
+          call("GET", "/api/v1/payments?limit=100", { token: admin.token, headers }),
+          200,
+        )
+      ).data.map((p) => p.id);
+    expect(await listed({})).not.toContain(paid.id);
+    expect(await listed(atStore(SECOND_STORE.id))).toContain(paid.id);
   });
 });
 
@@ -228,6 +315,7 @@ describe("loyalty points", () => {
     const first = await sale(cashier.token, [{ product_id: product.id, quantity: 2 }], { customer_id: customer.id });
     expect(first.points_earned).toBe(100);
     await expectJson(pay(cashier.token, { order_id: first.id, payment_method: "cash", amount: 100 }), 201);
+    await settleStoreEvents();
     expect(await customerRow(customer.id)).toEqual({ loyalty_points: 100, total_spent: 10000 });
 
     // Redeem: 80 points at 0.01 = 0.80 off.
@@ -253,6 +341,7 @@ describe("loyalty points", () => {
 
     // Cancel gives the redeemed points back.
     await expectJson(call("POST", `/api/v1/orders/${redeemed.id}/cancel`, { token: manager.token }), 200);
+    await settleStoreEvents();
     expect((await customerRow(customer.id))?.loyalty_points).toBe(100);
 
     // Spend most points, then refund the first order in full: only what is left can be taken back.
@@ -261,15 +350,30 @@ describe("loyalty points", () => {
       redeem_points: 90,
     });
     expect((await customerRow(customer.id))?.loyalty_points).toBe(10);
-    const payment = await env.DB.prepare("SELECT id FROM payments WHERE order_id = ?1")
+    const payment = await dbOfId(first.id)
+      .prepare("SELECT id FROM payments WHERE order_id = ?1")
       .bind(first.id)
       .first<{ id: number }>();
     const refund = await expectJson<Refund>(
       call("POST", `/api/v1/payments/${payment?.id}/refund`, { token: manager.token, body: { reason: "full refund" } }),
       201,
     );
-    expect(refund).toMatchObject({ points_reversed: 10, points_unreversed: 90, order_status: "refunded" });
+    // The store asks for the 100 points the refunded money earned; the head office takes what is left.
+    expect(refund).toMatchObject({ points_reversed: 100, points_unreversed: 0, order_status: "refunded" });
+    await settleStoreEvents();
     expect(await customerRow(customer.id)).toEqual({ loyalty_points: 0, total_spent: 0 });
+    const reversal = await env.DB.prepare(
+      "SELECT delta, balance_after, reason FROM loyalty_ledger WHERE order_id = ?1 AND delta <= 0",
+    )
+      .bind(first.id)
+      .all();
+    expect(reversal.results).toEqual([
+      {
+        delta: -10,
+        balance_after: 0,
+        reason: `Reversed: refund on ${first.order_number} (90 of 100 points not reversed: already spent)`,
+      },
+    ]);
     const ledger = await env.DB.prepare("SELECT SUM(delta) AS s FROM loyalty_ledger WHERE customer_id = ?1")
       .bind(customer.id)
       .first();

@@ -1,9 +1,18 @@
-import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
-import { customerRow, orderRow, type PaymentResult, pay, type Refund, sale } from "../helpers/money";
+import {
+  customerRow,
+  dbOfId,
+  orderRow,
+  type PaymentResult,
+  pay,
+  paymentCount,
+  type Refund,
+  sale,
+} from "../helpers/money";
+import { settleStoreEvents } from "../helpers/outbox";
 import { bookStock, gate, logSum } from "../helpers/stock";
 
 describe("refunds", () => {
@@ -19,7 +28,8 @@ describe("refunds", () => {
       pay(cashier.token, { order_id: order.id, payment_method: "credit_card", amount: 100 }),
       201,
     );
-    expect(await customerRow(customer.id)).toMatchObject({ loyalty_points: 100 });
+    await settleStoreEvents();
+    expect(await customerRow(customer.id)).toMatchObject({ loyalty_points: 100, total_spent: 10000 });
     const refund = (paymentId: number, body: Record<string, unknown>) =>
       call("POST", `/api/v1/payments/${paymentId}/refund`, { token: manager.token, body });
 
@@ -40,7 +50,8 @@ describe("refunds", () => {
 
     const partial = await expectJson<Refund>(refund(paid.id, { reason: "part", amount: 40 }), 201);
     expect(partial).toMatchObject({ amount: 40, points_reversed: 40 });
-    expect(await customerRow(customer.id)).toMatchObject({ loyalty_points: 60 });
+    await settleStoreEvents();
+    expect(await customerRow(customer.id)).toEqual({ loyalty_points: 60, total_spent: 6000 });
 
     const other = await sale(cashier.token, [{ product_id: product.id, quantity: 1 }]);
     const pending = await expectJson<PaymentResult>(
@@ -65,12 +76,16 @@ describe("refunds", () => {
       call("POST", path, { token: admin.token, body: { amount: 40, reason: "race B" } }),
     ]);
     expect(results.map((r) => r.status).sort()).toEqual([201, 400]);
-    const sum = await env.DB.prepare("SELECT SUM(amount) AS s FROM refunds WHERE payment_id = ?1")
+    const sum = await dbOfId(payment.id)
+      .prepare("SELECT SUM(amount) AS s FROM refunds WHERE payment_id = ?1")
       .bind(payment.id)
       .first<{ s: number }>();
     expect(sum?.s).toBe(4000);
     expect(
-      await env.DB.prepare("SELECT refunded_amount, status FROM payments WHERE id = ?1").bind(payment.id).first(),
+      await dbOfId(payment.id)
+        .prepare("SELECT refunded_amount, status FROM payments WHERE id = ?1")
+        .bind(payment.id)
+        .first(),
     ).toEqual({
       refunded_amount: 4000,
       status: "partially_refunded",
@@ -145,9 +160,10 @@ describe("refunds", () => {
     expect(await bookStock(back.id)).toBe(9);
     expect(await bookStock(kept.id)).toBe(8);
     expect(await logSum(back.id)).toBe(9);
-    const returns = await env.DB.prepare(
-      "SELECT product_id, quantity_change, quantity_before, quantity_after FROM inventory_logs WHERE action = 'return' AND product_id IN (?1, ?2)",
-    )
+    const returns = await dbOfId(order.id)
+      .prepare(
+        "SELECT product_id, quantity_change, quantity_before, quantity_after FROM inventory_logs WHERE action = 'return' AND product_id IN (?1, ?2)",
+      )
       .bind(kept.id, back.id)
       .all();
     expect(returns.results).toEqual([
@@ -171,9 +187,7 @@ describe("refunds", () => {
     const again = await pay(cashier.token, body, { "Idempotency-Key": "pay-once" });
     expect(again.headers.get("Idempotent-Replayed")).toBe("true");
     expect(await expectJson(again, 201)).toEqual(first);
-    expect(
-      await env.DB.prepare("SELECT COUNT(*) AS n FROM payments WHERE order_id = ?1").bind(order.id).first(),
-    ).toEqual({ n: 1 });
+    expect(await paymentCount(order.id)).toBe(1);
 
     const path = `/api/v1/payments/${first.id}/refund`;
     expect((await call("POST", path, { token: cashier.token, body: { reason: "no" } })).status).toBe(403);
@@ -186,7 +200,7 @@ describe("refunds", () => {
     expect(r2.headers.get("Idempotent-Replayed")).toBe("true");
     expect((await expectJson<Refund>(r2, 201)).id).toBe(r1.id);
     expect(
-      await env.DB.prepare("SELECT COUNT(*) AS n FROM refunds WHERE payment_id = ?1").bind(first.id).first(),
+      await dbOfId(first.id).prepare("SELECT COUNT(*) AS n FROM refunds WHERE payment_id = ?1").bind(first.id).first(),
     ).toEqual({ n: 1 });
   });
 });

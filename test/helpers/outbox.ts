@@ -1,0 +1,62 @@
+/**
+ * Customers' points and total spent lag a sale until the store's outbox is
+ * applied at the head office (README "Stores"). Tests that assert them call
+ * `settleStoreEvents()` first: it applies every store's outbox rows through
+ * the consumer's own function, as the queue would, and marks them sent.
+ */
+import { env } from "cloudflare:workers";
+import { type ApplyOutcome, applyStoreEvent } from "../../src/outbox/apply";
+import type { StoreEventMessage } from "../../src/outbox/send";
+import { MAIN_STORE, SECOND_STORE, storeDb } from "./stores";
+
+interface OutboxRow {
+  id: number;
+  event_id: string;
+  type: string;
+  payload: string;
+  created_at: string;
+  sent_at: string | null;
+}
+
+/** A store's outbox rows, oldest first (sent or not). */
+export const outboxRows = async (storeId: number): Promise<OutboxRow[]> =>
+  (await storeDb(storeId).prepare("SELECT * FROM outbox ORDER BY id").all<OutboxRow>()).results;
+
+/** An outbox row as the queue carries it. */
+export const asMessage = (storeId: number, row: OutboxRow): StoreEventMessage => ({
+  event_id: row.event_id,
+  type: row.type,
+  store_id: storeId,
+  payload: JSON.parse(row.payload) as Record<string, unknown>,
+  created_at: row.created_at,
+});
+
+/** Applies every outbox row of `storeId` (idempotent by event id); returns each row's outcome. */
+export async function applyStoreOutbox(storeId: number): Promise<Map<string, ApplyOutcome>> {
+  const outcomes = new Map<string, ApplyOutcome>();
+  let rows = await outboxRows(storeId);
+  const lastRead = rows.at(-1)?.id ?? 0;
+  // Oldest first, so an order's completion comes before its refunds; a second
+  // pass takes what still waited (there should be none).
+  for (let pass = 0; pass < 2 && rows.length; pass++) {
+    const waiting: OutboxRow[] = [];
+    for (const row of rows) {
+      const outcome = await applyStoreEvent(env.DB, asMessage(storeId, row));
+      outcomes.set(row.event_id, outcome);
+      if (outcome === "waiting") waiting.push(row);
+    }
+    rows = waiting;
+  }
+  if (rows.length) throw new Error(`store ${storeId} events still waiting: ${rows.map((r) => r.event_id).join(", ")}`);
+  await storeDb(storeId)
+    // Only what was applied: a row written meanwhile stays for the next call (or the queue).
+    .prepare("UPDATE outbox SET sent_at = ?1 WHERE sent_at IS NULL AND id <= ?2")
+    .bind(new Date().toISOString(), lastRead)
+    .run();
+  return outcomes;
+}
+
+/** Applies every store's outbox to the head office (MAIN and EAST), as the events queue would. */
+export async function settleStoreEvents(): Promise<void> {
+  for (const storeId of [MAIN_STORE.id, SECOND_STORE.id]) await applyStoreOutbox(storeId);
+}
