@@ -27,6 +27,7 @@ import wranglerToml from "../../wrangler.toml?raw";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
+import { atStore, MAIN_STORE, SECOND_STORE, storeDb, storeScope } from "../helpers/stores";
 
 const message = (key: string, to = "someone@example.com"): EmailMessage => ({
   kind: "password_changed",
@@ -246,12 +247,14 @@ describe("emails produced by the API", () => {
     const count = async () =>
       (
         await env.DB.prepare("SELECT COUNT(*) AS n FROM email_log WHERE dedupe_key LIKE ?1 AND status = 'sent'")
-          .bind(`low_stock:${product.id}:%`)
+          .bind(`low_stock:${MAIN_STORE.code}:${product.id}:%`)
           .first<{ n: number }>()
       )?.n;
     await expect.poll(count, { timeout: 20_000, interval: 250 }).toBe(managers?.n);
     // Three sales took it to or below the minimum; each alert still exists once.
-    const outbox = await env.FILES.list({ prefix: `outbox/${encodeURIComponent(`low_stock:${product.id}:`)}` });
+    const outbox = await env.FILES.list({
+      prefix: `outbox/${encodeURIComponent(`low_stock:${MAIN_STORE.code}:${product.id}:`)}`,
+    });
     expect(outbox.objects).toHaveLength(managers?.n ?? -1);
   });
 
@@ -268,56 +271,95 @@ describe("emails produced by the API", () => {
         },
       } as unknown as Queue,
     };
-    await notifyLowStock(capture, [above.id]);
+    const main = await storeScope(MAIN_STORE.id);
+    await notifyLowStock(capture, main, [above.id]);
     expect(sent).toEqual([]);
-    await notifyLowStock(capture, [above.id, at.id]);
+    await notifyLowStock(capture, main, [above.id, at.id]);
     const managers = await env.DB.prepare(
       "SELECT COUNT(*) AS n FROM users WHERE is_active = 1 AND role IN ('admin', 'manager')",
     ).first<{ n: number }>();
     expect(sent).toHaveLength(managers?.n ?? -1);
-    expect(sent.every((m) => m.kind === "low_stock" && m.dedupe_key.startsWith(`low_stock:${at.id}:`))).toBe(true);
+    expect(sent.every((m) => m.kind === "low_stock" && m.dedupe_key.startsWith(`low_stock:MAIN:${at.id}:`))).toBe(true);
+    expect(sent[0]?.data).toMatchObject({ store: { code: "MAIN" }, stock: 4, minimum: 4 });
+    // The same product has no stock at EAST: nothing to alert there (it never stocked it).
+    sent.length = 0;
+    await notifyLowStock(capture, await storeScope(SECOND_STORE.id), [at.id]);
+    expect(sent).toEqual([]);
   });
 });
 
 describe("cron jobs", () => {
-  it("stores the daily report once, with the fixture's numbers, on the right local day", async ({ expect }) => {
-    const { cashier, manager } = await accounts();
-    const p = await createProduct((await accounts()).admin.token, { price: 1, stock_quantity: 100 });
-    // 23:30 on 9 November in New York is 04:30 UTC on the 10th.
-    const insert = (n: string, at: string, total: number, status: string) =>
-      env.DB.prepare(
-        `INSERT INTO orders (order_number, user_id, status, subtotal, tax, discount, total, paid_amount, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 0, 0, ?4, ?5, ?6, ?6)`,
-      )
-        .bind(n, cashier.id, status, total, status === "completed" ? total : 0, at)
+  it("stores one daily report per store, each for its own yesterday, once", async ({ expect }) => {
+    const { admin, cashier, manager } = await accounts();
+    const p = await createProduct(admin.token, { price: 1, stock_quantity: 100 });
+    const insert = (storeId: number, n: string, at: string, total: number, status: string) =>
+      storeDb(storeId)
+        .prepare(
+          `INSERT INTO orders (id, order_number, user_id, status, subtotal, tax, discount, total, paid_amount, created_at, updated_at)
+           VALUES ((SELECT COALESCE(MAX(id), ?7) + 1 FROM orders), ?1, ?2, ?3, ?4, 0, 0, ?4, ?5, ?6, ?6)`,
+        )
+        .bind(n, cashier.id, status, total, status === "completed" ? total : 0, at, storeId * 2 ** 32)
         .run();
-    await insert("DR-1", "2026-11-10T04:30:00.000Z", 2500, "completed");
-    await insert("DR-2", "2026-11-10T05:30:00.000Z", 9900, "completed");
-    await insert("DR-3", "2026-11-09T15:00:00.000Z", 700, "pending");
-    await env.DB.prepare(
-      "INSERT INTO order_items (order_id, product_id, product_name, product_sku, quantity, unit_price, discount, subtotal) SELECT id, ?1, 'P', 'P', 25, 100, 0, 2500 FROM orders WHERE order_number = 'DR-1'",
-    )
+    // MAIN (UTC): the 9th has DR-1 and DR-2; DR-3 is on the 10th.
+    await insert(MAIN_STORE.id, "DR-1", "2026-11-09T04:30:00.000Z", 2500, "completed");
+    await insert(MAIN_STORE.id, "DR-2", "2026-11-09T15:00:00.000Z", 700, "pending");
+    await insert(MAIN_STORE.id, "DR-3", "2026-11-10T01:00:00.000Z", 9900, "completed");
+    await storeDb(MAIN_STORE.id)
+      .prepare(
+        "INSERT INTO order_items (order_id, product_id, product_name, product_sku, quantity, unit_price, discount, subtotal) SELECT id, ?1, 'P', 'P', 25, 100, 0, 2500 FROM orders WHERE order_number = 'DR-1'",
+      )
       .bind(p.id)
       .run();
-    const nyEnv = { ...guarded, STORE_TIMEZONE: "America/New_York" };
-    const scheduled = Date.parse("2026-11-10T10:00:00.000Z");
-    // A run that fails after claiming the day gives it back; the next one does it all.
+    // EAST (New York): 04:30 UTC on the 9th is 23:30 on the 8th there; 06:00 UTC is the 9th.
+    await insert(SECOND_STORE.id, "DE-1", "2026-11-09T04:30:00.000Z", 1200, "completed");
+    await insert(SECOND_STORE.id, "DE-2", "2026-11-09T06:00:00.000Z", 5000, "completed");
+
+    // 03:00 UTC on the 10th: MAIN's yesterday is the 9th, EAST's (22:00 on the 9th there) the 8th.
+    const scheduled = Date.parse("2026-11-10T03:00:00.000Z");
+    const reportRows = () => env.DB.prepare("SELECT store_id, date FROM daily_reports ORDER BY store_id").all();
+    // A run that fails after claiming a day gives it back; the next one does it all.
     const failingQueue = {
-      ...nyEnv,
+      ...guarded,
       EMAIL_QUEUE: { sendBatch: async () => Promise.reject(new Error("queue down")) } as unknown as Queue,
     };
     await expect(runDailyReport(failingQueue, scheduled)).rejects.toThrow("queue down");
-    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM daily_reports").first()).toEqual({ n: 0 });
-    expect(await runDailyReport(nyEnv, scheduled)).toEqual({ date: "2026-11-09", created: true });
-    expect(await runDailyReport(nyEnv, scheduled)).toEqual({ date: "2026-11-09", created: false });
-    const emailed = await env.DB.prepare("SELECT emailed FROM daily_reports WHERE date = '2026-11-09'").first();
-    expect(emailed).toEqual({ emailed: 2 }); // the admin and the manager
-    const mail = `outbox/${encodeURIComponent(`daily_report:2026-11-09:${manager.id}`)}.json`;
+    expect((await reportRows()).results).toEqual([]);
+    const published = [
+      { store: "MAIN", date: "2026-11-09", created: true },
+      { store: "EAST", date: "2026-11-08", created: true },
+    ];
+    expect(await runDailyReport(guarded, scheduled)).toEqual({ reports: published });
+    expect(await runDailyReport(guarded, scheduled)).toEqual({
+      reports: published.map((r) => ({ ...r, created: false })),
+    });
+    expect((await reportRows()).results).toEqual([
+      { store_id: MAIN_STORE.id, date: "2026-11-09" },
+      { store_id: SECOND_STORE.id, date: "2026-11-08" },
+    ]);
+    // MAIN's managers are the admin and the manager (home store MAIN); EAST has only the admin.
+    const emailed = await env.DB.prepare("SELECT store_id, emailed FROM daily_reports ORDER BY store_id").all();
+    expect(emailed.results).toEqual([
+      { store_id: MAIN_STORE.id, emailed: 2 },
+      { store_id: SECOND_STORE.id, emailed: 1 },
+    ]);
+    const mail = `outbox/${encodeURIComponent(`daily_report:MAIN:2026-11-09:${manager.id}`)}.json`;
     await expect.poll(async () => (await env.FILES.head(mail)) !== null, { timeout: 20_000, interval: 250 }).toBe(true);
+    expect(await env.FILES.head("reports/daily/MAIN/2026-11-09.json")).not.toBeNull();
+    expect(await env.FILES.head("reports/daily/EAST/2026-11-08.json")).not.toBeNull();
 
-    const stored = await expectJson<{
-      data: { summary: Record<string, number>; top_products: { units_sold: number }[] };
-    }>(call("GET", "/api/v1/reports/daily/2026-11-09", { token: manager.token }), 200);
+    type Stored = {
+      data: {
+        store: { code: string };
+        time_zone: string;
+        summary: Record<string, number>;
+        top_products: { units_sold: number }[];
+      };
+    };
+    const stored = await expectJson<Stored>(
+      call("GET", "/api/v1/reports/daily/2026-11-09", { token: manager.token }),
+      200,
+    );
+    expect(stored.data.store.code).toBe("MAIN");
     expect(stored.data.summary).toMatchObject({
       total_orders: 2,
       completed_orders: 1,
@@ -325,12 +367,26 @@ describe("cron jobs", () => {
       pending_amount: 7,
     });
     expect(stored.data.top_products[0]?.units_sold).toBe(25);
-    expect(await env.FILES.head("reports/daily/2026-11-09.json")).not.toBeNull();
-    const list = await expectJson<{ total: number }>(
-      call("GET", "/api/v1/reports/daily", { token: manager.token }),
+    const east = await expectJson<Stored>(
+      call("GET", "/api/v1/reports/daily/2026-11-08", { token: admin.token, headers: atStore(SECOND_STORE.id) }),
       200,
     );
-    expect(list.total).toBe(1);
+    expect(east.data).toMatchObject({
+      store: { code: "EAST" },
+      time_zone: SECOND_STORE.timeZone,
+      summary: { total_orders: 1, total_sales: 12 },
+    });
+    // Each store lists and reads its own reports only.
+    for (const [headers, date] of [
+      [{}, "2026-11-09"],
+      [atStore(SECOND_STORE.id), "2026-11-08"],
+    ] as const) {
+      const list = await expectJson<{ total: number; data: { date: string; store_id: number }[] }>(
+        call("GET", "/api/v1/reports/daily", { token: admin.token, headers }),
+        200,
+      );
+      expect(list.data.map((r) => r.date)).toEqual([date]);
+    }
     expect((await call("GET", "/api/v1/reports/daily/2026-11-08", { token: manager.token })).status).toBe(404);
     expect((await call("GET", "/api/v1/reports/daily/2026-11-09", { token: cashier.token })).status).toBe(403);
   });
@@ -344,9 +400,14 @@ describe("cron jobs", () => {
       await worker.scheduled(controller, env, ctx);
       await waitOnExecutionContext(ctx);
     }
-    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM daily_reports WHERE date = '2026-11-19'").first()).toEqual({
-      n: 1,
-    });
+    // One report per store, each for its own yesterday (EAST's is the 18th: 21:30 on the 19th in New York).
+    const reports = await env.DB.prepare(
+      "SELECT store_id, date FROM daily_reports WHERE date IN ('2026-11-18', '2026-11-19') ORDER BY store_id",
+    ).all();
+    expect(reports.results).toEqual([
+      { store_id: MAIN_STORE.id, date: "2026-11-19" },
+      { store_id: SECOND_STORE.id, date: "2026-11-18" },
+    ]);
     const manifests = await env.FILES.list({ prefix: "backups/2026-11-20T02-30/manifest" });
     expect(manifests.objects).toHaveLength(1);
   });
@@ -357,19 +418,22 @@ describe("cron jobs", () => {
       ?.match(/"[^"]+"/g)
       ?.map((c) => c.slice(1, -1));
     expect(crons?.sort()).toEqual(Object.keys(CRON_JOBS).sort());
-    const controller = createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" });
+    const controller = createScheduledController({ scheduledTime: Date.now(), cron: "0 0 31 2 *" });
     const ctx = createExecutionContext();
     await worker.scheduled(controller, env, ctx);
     await expect(waitOnExecutionContext(ctx)).rejects.toThrow(/no job for cron/);
   });
 
-  it("restores a backup into an empty database with identical rows", async ({ expect }) => {
+  it("backs up every database under one manifest and restores each into an empty one with identical rows", async ({
+    expect,
+  }) => {
     const { admin, cashier } = await accounts();
     const product = await createProduct(admin.token, {
       price: 4.5,
       stock_quantity: 30,
       description: 'Quotes "and" commas, ünïcode',
     });
+    // MAIN: a sale through the API.
     const order = await expectJson<{ id: number; total: number }>(
       call("POST", "/api/v1/orders", {
         token: cashier.token,
@@ -384,6 +448,37 @@ describe("cron jobs", () => {
       }),
       201,
     );
+    // EAST: stock, an order with a line and a payment, in its own id range.
+    const east = storeDb(SECOND_STORE.id);
+    const next = await east
+      .prepare("SELECT COALESCE(MAX(id), ?1) + 1 AS id FROM orders")
+      .bind(SECOND_STORE.id * 2 ** 32)
+      .first<{ id: number }>();
+    const eastId = next?.id as number;
+    const now = "2026-11-19T12:00:00.000Z";
+    await east.batch([
+      east
+        .prepare("INSERT INTO stock_levels (product_id, quantity, min_stock_level, updated_at) VALUES (?1, 7, 2, ?2)")
+        .bind(product.id, now),
+      east
+        .prepare(
+          `INSERT INTO orders (id, order_number, user_id, status, subtotal, tax, discount, total, paid_amount, created_at, updated_at)
+           VALUES (?1, 'ORD-EAST-20261119-0000BEEF', ?2, 'pending', 900, 0, 0, 900, 0, ?3, ?3)`,
+        )
+        .bind(eastId, cashier.id, now),
+      east
+        .prepare(
+          `INSERT INTO order_items (order_id, product_id, product_name, product_sku, quantity, unit_price, discount, subtotal)
+           VALUES (?1, ?2, 'Ünïcode "name"', 'SKU-E', 2, 450, 0, 900)`,
+        )
+        .bind(eastId, product.id),
+      east
+        .prepare(
+          `INSERT INTO payments (id, order_id, payment_method, status, amount, created_at, updated_at)
+           VALUES ((SELECT COALESCE(MAX(id), ?3) + 1 FROM payments), ?1, 'cash', 'completed', 900, ?2, ?2)`,
+        )
+        .bind(eastId, now, SECOND_STORE.id * 2 ** 32),
+    ]);
 
     const backup = await expectJson<{
       id: string;
@@ -397,10 +492,38 @@ describe("cron jobs", () => {
     );
     expect(listed.data.map((b) => b.id)).toContain(backup.id);
 
+    // One manifest, every database: the head office and both stores, each file under the run's prefix.
     const manifest = await readManifest(env.FILES, backup.id);
+    expect(manifest.databases.map((d) => [d.name, d.kind, d.store_code, d.binding])).toEqual([
+      ["head-office", "head_office", null, "DB"],
+      ["store-MAIN", "store", "MAIN", "STORE_MAIN"],
+      ["store-EAST", "store", "EAST", "STORE_EAST"],
+    ]);
+    expect(manifest.tables.every((t) => t.key.startsWith(`backups/${backup.id}/${t.database}/`))).toBe(true);
+    const rowsOf = (database: string, table: string) =>
+      manifest.tables.find((t) => t.database === database && t.table === table)?.rows;
+    const count = async (db: D1Database, table: string) =>
+      (await db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first<{ n: number }>())?.n;
+    expect(rowsOf("store-MAIN", "orders")).toBe(await count(env.STORE_MAIN, "orders"));
+    expect(rowsOf("store-EAST", "orders")).toBe(await count(env.STORE_EAST, "orders"));
+    expect(rowsOf("store-EAST", "orders")).toBeGreaterThan(0);
+    expect(rowsOf("head-office", "stores")).toBe(2);
+    expect(rowsOf("head-office", "orders")).toBeUndefined();
     await verifyBackup(env.FILES, manifest);
+
     await applyD1Migrations(env.RESTORE_DB, env.TEST_MIGRATIONS);
-    const loaded = await restoreBackup(env.FILES, guardD1(env.RESTORE_DB), manifest);
+    await applyD1Migrations(env.RESTORE_STORE_DB, env.TEST_STORE_MIGRATIONS);
+    const targets = { "head-office": guardD1(env.RESTORE_DB), "store-EAST": guardD1(env.RESTORE_STORE_DB) };
+    // Every database of the manifest needs a target: without one for MAIN nothing is written.
+    await expect(restoreBackup(env.FILES, manifest, targets)).rejects.toThrow(
+      "No target database for store-MAIN (backed up from binding STORE_MAIN)",
+    );
+    expect(await env.RESTORE_DB.prepare("SELECT COUNT(*) AS n FROM users").first()).toEqual({ n: 0 });
+
+    // The test pool has two empty databases (vitest.config.ts): the head office, and EAST standing for
+    // every store. Each store database is loaded by the same loop over the manifest (its files by
+    // database name, tables by name), so a second store would only run it again.
+    const loaded = await restoreBackup(env.FILES, manifest, targets, { only: ["head-office", "store-EAST"] });
 
     const digest = async (db: D1Database, table: string) => {
       const { results } = await db.prepare(`SELECT * FROM "${table}" ORDER BY rowid`).all();
@@ -412,21 +535,41 @@ describe("cron jobs", () => {
           .join(""),
       ];
     };
-    for (const file of manifest.tables) {
-      expect(loaded[file.table], file.table).toBe(file.rows);
-      expect(await digest(env.RESTORE_DB, file.table), file.table).toEqual(await digest(env.DB, file.table));
+    const compared: [database: string, restored: D1Database, source: D1Database][] = [
+      ["head-office", env.RESTORE_DB, env.DB],
+      ["store-EAST", env.RESTORE_STORE_DB, env.STORE_EAST],
+    ];
+    for (const [database, restored, source] of compared) {
+      const files = manifest.tables.filter((t) => t.database === database);
+      expect(files.length, database).toBeGreaterThan(5);
+      for (const file of files) {
+        expect(loaded[database]?.[file.table], `${database} ${file.table}`).toBe(file.rows);
+        expect(await digest(restored, file.table), `${database} ${file.table}`).toEqual(
+          await digest(source, file.table),
+        );
+      }
     }
-    expect(manifest.tables.map((t) => t.table)).toEqual(
-      expect.arrayContaining(["orders", "order_items", "payments", "products", "users"]),
+    expect(manifest.tables.filter((t) => t.database === "head-office").map((t) => t.table)).toEqual(
+      expect.arrayContaining(["products", "users", "stores", "customers"]),
     );
+    expect(manifest.tables.filter((t) => t.database === "store-EAST").map((t) => t.table)).toEqual(
+      expect.arrayContaining(["orders", "order_items", "payments", "stock_levels", "outbox"]),
+    );
+    expect(await env.RESTORE_STORE_DB.prepare("SELECT product_name FROM order_items").first()).toEqual({
+      product_name: 'Ünïcode "name"',
+    });
     // The restored catalog is searchable: the FTS index was rebuilt by its triggers.
     const found = await env.RESTORE_DB.prepare(
       "SELECT rowid FROM products_fts WHERE products_fts MATCH 'quotes'",
     ).all();
     expect(found.results).toHaveLength(1);
+    // A target that is no longer empty is refused.
+    await expect(restoreBackup(env.FILES, manifest, targets, { only: ["store-EAST"] })).rejects.toThrow(
+      "The target for store-EAST is not empty",
+    );
 
     // A tampered file fails verification.
-    const victim = manifest.tables.find((t) => t.rows > 0);
+    const victim = manifest.tables.find((t) => t.database === "store-EAST" && t.rows > 0);
     await env.FILES.put(victim?.key ?? "", "tampered");
     await expect(verifyBackup(env.FILES, manifest)).rejects.toThrow(/mismatch/);
     expect(
