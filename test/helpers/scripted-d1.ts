@@ -4,8 +4,10 @@
  * connection can drop just after it, so a test places an interleaving or an
  * unknown outcome exactly instead of hoping a race falls that way.
  */
-import { env } from "cloudflare:workers";
+import { dbFor } from "../../src/db/client";
 import { guardD1 } from "../../src/lib/d1-guard";
+import type { StoreScope } from "../../src/stores/scope";
+import { MAIN_STORE, storeDb, storeScope } from "./stores";
 
 export interface D1Script {
   /** The batch (1-based) the script acts on: reads that use a batch count too. */
@@ -18,14 +20,20 @@ export interface D1Script {
    * ("read-back": a probe sees the write, reading it back fails).
    */
   lose?: "everything" | "read-back";
+  /** The batch is never sent: the connection drops first (with `lose`, nothing answers after). */
+  unsent?: boolean;
 }
 
 const lostError = () => new Error("D1_ERROR: Network connection lost.");
 
-export function scriptedD1(script: D1Script): { d1: D1Database; reached: () => boolean } {
+/** Scripts a batch of `over` (default: store 1's database, where orders, payments and refunds live). */
+export function scriptedD1(
+  script: D1Script,
+  over: D1Database = storeDb(MAIN_STORE.id),
+): { d1: D1Database; reached: () => boolean } {
   let batches = 0;
   let lost = false;
-  const d1 = new Proxy(guardD1(env.DB), {
+  const d1 = new Proxy(guardD1(over), {
     get(target, key) {
       if (key === "batch") {
         return async (statements: D1PreparedStatement[]) => {
@@ -33,6 +41,10 @@ export function scriptedD1(script: D1Script): { d1: D1Database; reached: () => b
           batches += 1;
           if (batches !== script.at) return target.batch(statements);
           await script.before?.();
+          if (script.unsent) {
+            if (script.lose) lost = true;
+            throw lostError();
+          }
           const results = await target.batch(statements);
           if (!script.lose) return results;
           lost = true;
@@ -61,4 +73,9 @@ export function scriptedD1(script: D1Script): { d1: D1Database; reached: () => b
     },
   });
   return { d1, reached: () => batches >= script.at };
+}
+
+/** A store's scope whose database is `d1` (a scripted one), for `testContext({ store })`. */
+export async function storeOver(d1: D1Database, storeId: number = MAIN_STORE.id): Promise<StoreScope> {
+  return { ...(await storeScope(storeId)), d1, db: dbFor(d1) };
 }
