@@ -1,6 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { storeOfId } from "../../src/db/stores";
+import type { PendingUserCheck } from "../../src/lib/auth/middleware";
+import { guardEnv } from "../../src/lib/d1-guard";
+import { createServiceContext } from "../../src/services/context";
+import { takePayment } from "../../src/services/payments";
 import { accounts, userAtStores } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
@@ -16,6 +20,7 @@ import {
   sale,
 } from "../helpers/money";
 import { settleStoreEvents } from "../helpers/outbox";
+import { callLog, sequentialDepth, timedD1 } from "../helpers/round-trips";
 import { atStore, MAIN_STORE, SECOND_STORE, storeDb } from "../helpers/stores";
 
 describe("payments", () => {
@@ -297,6 +302,62 @@ describe("payments at stores", () => {
       ).data.map((p) => p.id);
     expect(await listed({})).not.toContain(paid.id);
     expect(await listed(atStore(SECOND_STORE.id))).toContain(paid.id);
+  });
+});
+
+describe("round trips", () => {
+  it("takes a payment in two sequential remote round trips: caller check, order and key in parallel, then the batch", async ({
+    expect,
+  }) => {
+    const { admin, cashier } = await accounts();
+    const product = await createProduct(admin.token, { price: 3, stock_quantity: 20 });
+    // The claims the token carries, as requirePermissionInBatch hands them to the payment.
+    const claims = JSON.parse(atob((cashier.token.split(".")[1] ?? "").replace(/-/g, "+").replace(/_/g, "/")));
+    const pending: PendingUserCheck = {
+      claims: {
+        userId: cashier.id,
+        tokenVersion: claims.tv,
+        role: claims.role,
+        sessionId: claims.sid,
+        homeStoreId: claims.hs,
+      },
+      permission: "payments:create",
+      asked: {},
+    };
+    const guarded = guardEnv(env);
+    const log = callLog();
+    const timedEnv = {
+      ...guarded,
+      DB: timedD1(guarded.DB, "head office", log),
+      STORE_MAIN: timedD1(guarded.STORE_MAIN, "store", log),
+    } as typeof guarded;
+    // The first payment fills the per-isolate store directory; the second is the steady state measured.
+    for (const round of [1, 2]) {
+      const order = await sale(cashier.token, [{ product_id: product.id, quantity: 1 }]);
+      const idem = {
+        userId: cashier.id,
+        key: `timed-${round}`,
+        method: "POST",
+        path: "/api/v1/payments",
+        requestHash: "x",
+      };
+      const ctx = createServiceContext(timedEnv, { waitUntil: () => undefined });
+      log.clear();
+      const answer = await takePayment(ctx, pending, { order_id: order.id, payment_method: "cash", amount: 300 }, idem);
+      expect(answer).toMatchObject({ kind: "taken", taken: { completedOrder: true } });
+      if (round === 1) continue;
+      // The outbox send starts at the commit but is deferred: the answer does not wait for it.
+      const awaited = log.calls.filter((call) => !(call.sql ?? "").includes("FROM outbox"));
+      expect(log.calls.length - awaited.length).toBe(1);
+      expect(sequentialDepth(awaited), JSON.stringify(awaited)).toBe(2);
+      const phase = (depth: number) =>
+        awaited
+          .filter((call) => call.depth === depth)
+          .map((call) => call.what)
+          .sort();
+      expect(phase(1)).toEqual(["head office all", "store raw", "store raw"]);
+      expect(phase(2)).toEqual(["store batch"]);
+    }
   });
 });
 
