@@ -17,6 +17,7 @@ import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
 import { bookStock, count, gate } from "../helpers/stock";
+import { MAIN_STORE } from "../helpers/stores";
 
 const db = () => guardD1(env.DB);
 const marks = (n: number) => Array.from({ length: n }, () => "?").join(", ");
@@ -212,7 +213,7 @@ describe("Durable Object SQL", () => {
   it("caps ctx.storage.sql.exec at 100 parameters, and ProductStock uses the capped handle", async ({ expect }) => {
     const { admin } = await accounts();
     const product = await createProduct(admin.token);
-    const stub = env.PRODUCT_STOCK.get(env.PRODUCT_STOCK.idFromName(stockObjectName(product.id)));
+    const stub = env.PRODUCT_STOCK.get(env.PRODUCT_STOCK.idFromName(stockObjectName(MAIN_STORE.id, product.id)));
     await runInDurableObject(stub, (instance, state) => {
       const sql = guardSql(state.storage.sql, env);
       expect(sql.exec(`SELECT COUNT(*) AS n WHERE 1 IN (${marks(100)})`, ...values(100)).one()).toEqual({ n: 1 });
@@ -234,6 +235,10 @@ describe("activation", () => {
     expect(guarded.DB).not.toBe(env.DB);
     expect(guarded.DB).toBe(guardD1(env.DB));
     expect(guarded.RESTORE_DB).toBe(guardD1(env.RESTORE_DB));
+    // Every store's database too (each kind of database is held to the same limits).
+    expect(guarded.STORE_MAIN).toBe(guardD1(env.STORE_MAIN));
+    expect(guarded.STORE_EAST).toBe(guardD1(env.STORE_EAST));
+    expect(guarded.RESTORE_STORE_DB).toBe(guardD1(env.RESTORE_STORE_DB));
     expect(guarded.FILES).toBe(env.FILES);
     const off = { DB: env.DB, D1_ENFORCE_PRODUCTION_LIMITS: "false" };
     expect(guardEnv(off)).toBe(off);

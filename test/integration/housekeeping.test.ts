@@ -5,24 +5,28 @@ import worker from "../../src/index";
 import { CRON_HOUSEKEEPING } from "../../src/jobs/crons";
 import { runHousekeeping } from "../../src/jobs/housekeeping";
 import { accounts } from "../helpers/accounts";
+import { MAIN_STORE, SECOND_STORE, storeDb } from "../helpers/stores";
 
 const NOW = new Date("2026-11-30T12:00:00.000Z");
 const HOUR = 3_600_000;
 const iso = (msAgo: number) => new Date(NOW.getTime() - msAgo).toISOString();
 
-async function keys(table: string, column: string): Promise<string[]> {
-  const { results } = await env.DB.prepare(`SELECT ${column} AS k FROM ${table} ORDER BY ${column}`).all<{
+/** A table's keys, in the head office or (idempotency keys) a store's database. */
+async function keys(table: string, column: string, db: D1Database = env.DB): Promise<string[]> {
+  const { results } = await db.prepare(`SELECT ${column} AS k FROM ${table} ORDER BY ${column}`).all<{
     k: string;
   }>();
   return results.map((row) => row.k);
 }
 
+const idempotencyKey = (storeId: number) =>
+  storeDb(storeId).prepare(
+    "INSERT INTO idempotency_keys (user_id, key, method, path, request_hash, resource_type, resource_ref, created_at) VALUES (?1, ?2, 'POST', '/api/v1/orders', 'h', 'order', '1', ?3)",
+  );
+
 async function seed(userId: number) {
   const attempt = env.DB.prepare(
     "INSERT INTO login_attempts (key, failures, window_started_at, locked_until) VALUES (?1, 3, ?2, ?3)",
-  );
-  const idem = env.DB.prepare(
-    "INSERT INTO idempotency_keys (user_id, key, method, path, request_hash, resource_type, resource_ref, created_at) VALUES (?1, ?2, 'POST', '/api/v1/orders', 'h', 'order', '1', ?3)",
   );
   const token = env.DB.prepare(
     "INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at, created_at, used_at) VALUES (?1, ?2, 'fam', ?1, ?3, ?4, ?5)",
@@ -35,14 +39,23 @@ async function seed(userId: number) {
     attempt.bind("current", NOW.getTime() - 1000, null),
     // An old window whose lock still lies ahead must stay until the lock ends.
     attempt.bind("locked-ahead", NOW.getTime() - windowMs - 1, NOW.getTime() + 30_000),
-    idem.bind(userId, "old-a", iso(73 * HOUR)),
-    idem.bind(userId, "old-b", iso(100 * HOUR)),
-    idem.bind(userId, "recent", iso(71 * HOUR)),
     token.bind("expired-spent", userId, iso(1000), iso(15 * 24 * HOUR), iso(14 * 24 * HOUR)),
     token.bind("expired", userId, iso(1), iso(14 * 24 * HOUR), null),
     // Spent but not expired: kept, it is how a replayed stolen token is detected.
     token.bind("spent-live", userId, iso(-HOUR), iso(HOUR), iso(HOUR / 2)),
     token.bind("live", userId, iso(-24 * HOUR), iso(HOUR), null),
+  ]);
+  // Idempotency keys live with what they guard, in each store's database.
+  const main = idempotencyKey(MAIN_STORE.id);
+  await storeDb(MAIN_STORE.id).batch([
+    main.bind(userId, "old-a", iso(73 * HOUR)),
+    main.bind(userId, "old-b", iso(100 * HOUR)),
+    main.bind(userId, "recent", iso(71 * HOUR)),
+  ]);
+  const east = idempotencyKey(SECOND_STORE.id);
+  await storeDb(SECOND_STORE.id).batch([
+    east.bind(userId, "east-old", iso(80 * HOUR)),
+    east.bind(userId, "east-recent", iso(HOUR)),
   ]);
 }
 
@@ -54,14 +67,16 @@ describe("housekeeping cron", () => {
 
     // Two rounds of two rows each: three old login counters need a second run.
     const first = await runHousekeeping(env, NOW, { chunk: 2, maxRounds: 1 });
-    expect(first).toEqual({ login_attempts: 2, idempotency_keys: 2, refresh_tokens: 2 });
+    // Idempotency keys: two at MAIN (one round's chunk) and EAST's one, summed over the two stores.
+    expect(first).toEqual({ login_attempts: 2, idempotency_keys: 3, refresh_tokens: 2, stores: 2 });
     expect((await keys("login_attempts", "key")).filter((k) => k.startsWith("old"))).toHaveLength(1);
 
     const second = await runHousekeeping(env, NOW, { chunk: 2, maxRounds: 1 });
-    expect(second).toEqual({ login_attempts: 1, idempotency_keys: 0, refresh_tokens: 0 });
+    expect(second).toEqual({ login_attempts: 1, idempotency_keys: 0, refresh_tokens: 0, stores: 2 });
 
     expect(await keys("login_attempts", "key")).toEqual(["current", "locked-ahead"]);
-    expect(await keys("idempotency_keys", "key")).toEqual(["recent"]);
+    expect(await keys("idempotency_keys", "key", storeDb(MAIN_STORE.id))).toEqual(["recent"]);
+    expect(await keys("idempotency_keys", "key", storeDb(SECOND_STORE.id))).toEqual(["east-recent"]);
     const tokens = await keys("refresh_tokens", "id");
     expect(tokens).toEqual(expect.arrayContaining(["live", "spent-live"]));
     expect(tokens).not.toContain("expired");
@@ -70,15 +85,11 @@ describe("housekeeping cron", () => {
 
   it("runs from its cron schedule", async ({ expect }) => {
     const { cashier } = await accounts();
-    await env.DB.prepare(
-      "INSERT INTO idempotency_keys (user_id, key, method, path, request_hash, resource_type, resource_ref, created_at) VALUES (?1, 'ancient', 'POST', '/api/v1/orders', 'h', 'order', '1', '2020-01-01T00:00:00.000Z')",
-    )
-      .bind(cashier.id)
-      .run();
+    await idempotencyKey(SECOND_STORE.id).bind(cashier.id, "ancient", "2020-01-01T00:00:00.000Z").run();
     const controller = createScheduledController({ scheduledTime: Date.now(), cron: CRON_HOUSEKEEPING });
     const ctx = createExecutionContext();
     await worker.scheduled(controller, env, ctx);
     await waitOnExecutionContext(ctx);
-    expect(await keys("idempotency_keys", "key")).not.toContain("ancient");
+    expect(await keys("idempotency_keys", "key", storeDb(SECOND_STORE.id))).not.toContain("ancient");
   });
 });
