@@ -59,9 +59,7 @@ export async function withStoreRoles(db: AppDatabase, rows: UserRecord[]): Promi
 /** Statements that give the user (`userId`: an id or a subquery finding one) these store roles, when `when` holds. */
 const grantStoreRoles = (db: AppDatabase, userId: SQL, roles: StoreRoleEntry[], when: SQL = sql`1`) =>
   roles.map((entry) =>
-    db.run(
-      sql`INSERT INTO store_roles (user_id, store_id, role) SELECT ${userId}, ${entry.storeId}, ${entry.role} WHERE ${when}`,
-    ),
+    db.insert(storeRoles).select(sql`SELECT ${userId}, ${entry.storeId}, ${entry.role} WHERE ${when}`),
   );
 
 export const userById = (db: AppDatabase, id: number): Promise<UserRecord | undefined> =>
