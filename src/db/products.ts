@@ -23,11 +23,18 @@ export type Product = Row<typeof products>;
  */
 export type ProductWithCategory = Product & { category_name: string | null; store_price: number | null };
 
+/** The store's own prices `sp`, for the store whose id is bound at `storeParam`. */
+const storePriceJoin = (storeParam: string) =>
+  `LEFT JOIN product_store_prices sp ON sp.product_id = p.id AND sp.store_id = ${storeParam}`;
+
 /** The SELECT of a catalog read for the store whose id is bound at `storeParam` ("?2"). */
-const selectProduct = (storeParam: string) =>
+const selectProduct = (storeParam: string, priceJoin = true) =>
   `SELECT p.*, c.name AS category_name, sp.price AS store_price FROM products p
    LEFT JOIN categories c ON c.id = p.category_id
-   LEFT JOIN product_store_prices sp ON sp.product_id = p.id AND sp.store_id = ${storeParam}`;
+   ${priceJoin ? storePriceJoin(storeParam) : ""}`;
+
+/** The price a store sells at: its own, else the catalog's. */
+const STORE_PRICE = "COALESCE(sp.price, p.price)";
 
 const decodeProduct = (raw: unknown) => decodeRow<typeof products, ProductWithCategory>(products, raw);
 
@@ -96,7 +103,7 @@ export const sortsByStock = (sort: ProductSort): boolean => sort === "stock" || 
 const SORT_COLUMNS = {
   id: "p.id",
   name: "p.name",
-  price: "p.price",
+  price: STORE_PRICE,
   // The store's quantity; no row at the store is none.
   stock: "COALESCE(s.qty, 0)",
   created_at: "p.created_at",
@@ -127,23 +134,33 @@ function orderFor(sort: ProductSort): string {
 const levelsJoin = (param: string) =>
   `LEFT JOIN (SELECT value ->> 0 AS id, value ->> 1 AS qty, value ->> 2 AS min FROM json_each(${param})) s ON s.id = p.id`;
 
+/**
+ * A page of the catalog as one store sees it. Price filters and the price
+ * sort use the store's price, so the COUNT joins its overrides too; the
+ * other lists join them in the page's SELECT only.
+ */
 export function productPage(d1: D1Database, filter: ProductFilter): Promise<Page<ProductWithCategory>> {
   const where = new Where();
-  let join = "";
+  const byPrice =
+    filter.minPrice !== undefined || filter.maxPrice !== undefined || filter.sort.replace(/^-/, "") === "price";
+  const storeParam = byPrice ? where.bind(filter.storeId) : undefined;
+  let join = storeParam ? storePriceJoin(storeParam) : "";
   if (sortsByStock(filter.sort)) {
     if (filter.levels === undefined) throw new Error("a stock sort needs the store's levels");
-    join = levelsJoin(where.bind(filter.levels));
+    join += ` ${levelsJoin(where.bind(filter.levels))}`;
   }
   if (filter.active !== "all") where.and((p) => `p.is_active = ${p}`, filter.active ? 1 : 0);
   if (filter.categoryId !== undefined) where.and((p) => `p.category_id = ${p}`, filter.categoryId);
-  if (filter.minPrice !== undefined) where.and((p) => `p.price >= ${p}`, filter.minPrice);
-  if (filter.maxPrice !== undefined) where.and((p) => `p.price <= ${p}`, filter.maxPrice);
+  if (filter.minPrice !== undefined) where.and((p) => `${STORE_PRICE} >= ${p}`, filter.minPrice);
+  if (filter.maxPrice !== undefined) where.and((p) => `${STORE_PRICE} <= ${p}`, filter.maxPrice);
   if (filter.match !== undefined) {
     where.and((p) => `p.id IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ${p})`, filter.match);
   }
   return readPage(d1, {
-    select: `${selectProduct(`?${where.params.length + 1}`)} ${join}`,
-    selectParams: [filter.storeId],
+    select: storeParam
+      ? `${selectProduct(storeParam, false)} ${join}`
+      : `${selectProduct(`?${where.params.length + 1}`)} ${join}`,
+    selectParams: storeParam ? [] : [filter.storeId],
     from: `FROM products p ${join}`,
     where,
     orderBy: orderFor(filter.sort),

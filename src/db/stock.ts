@@ -290,7 +290,7 @@ export async function levelRowsJson(d1: D1Database, rowsPerChunk = 1_000_000_000
   const { results } = await d1
     .prepare(
       `SELECT json_group_array(json_array(product_id, quantity, min_stock_level)) AS levels
-       FROM (SELECT product_id, quantity, min_stock_level, (row_number() OVER (ORDER BY product_id) - 1) / ?1 AS part
+       FROM (SELECT product_id, quantity, min_stock_level, (row_number() OVER (ORDER BY product_id) - 1) / CAST(?1 AS INTEGER) AS part
              FROM stock_levels)
        GROUP BY part ORDER BY part`,
     )

@@ -196,8 +196,11 @@ export interface StockOnHand {
  * chunks, each one JSON parameter). An active product the store has no row
  * for holds nothing there: out of stock, and low (0 ≤ any minimum).
  */
-export async function stockOnHand(ctx: Pick<ServiceContext, "hq" | "store">): Promise<StockOnHand> {
-  const chunks = await levelRowsJson(ctx.store.d1, 20_000);
+export async function stockOnHand(
+  ctx: Pick<ServiceContext, "hq" | "store">,
+  rowsPerChunk = 20_000,
+): Promise<StockOnHand> {
+  const chunks = await levelRowsJson(ctx.store.d1, rowsPerChunk);
   const { active, parts } = stockValueStatements(ctx.hq.d1, ctx.store.id, chunks);
   const batch = new Batch(ctx.hq.d1);
   const activeCount = batch.add(active);

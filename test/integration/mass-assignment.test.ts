@@ -7,7 +7,8 @@ import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
-import { createProduct } from "../helpers/catalog";
+import { createProduct, storeStock } from "../helpers/catalog";
+import { storeDb } from "../helpers/stores";
 
 const FORGED = {
   id: 424_242,
@@ -44,7 +45,8 @@ describe("mass assignment", () => {
     expect(order.order_number).not.toBe("ORD-FORGED");
     expect(order.payments_summary).toMatchObject({ paid_amount: 0, remaining_amount: 25 });
     expect(order.order_items).toEqual([expect.objectContaining({ product_name: product.name, subtotal: 25 })]);
-    const stored = await env.DB.prepare("SELECT total, paid_amount, status, user_id FROM orders WHERE id = ?1")
+    const stored = await storeDb(1)
+      .prepare("SELECT total, paid_amount, status, user_id FROM orders WHERE id = ?1")
       .bind(order.id)
       .first();
     expect(stored).toEqual({ total: 2500, paid_amount: 0, status: "pending", user_id: cashier.id });
@@ -116,8 +118,7 @@ describe("mass assignment", () => {
       body: { stock_quantity: 1_000 },
     });
     expect(update.status).toBe(422);
-    const row = await env.DB.prepare("SELECT stock_quantity FROM products WHERE id = ?1").bind(product.id).first();
-    expect(row).toEqual({ stock_quantity: 3 });
+    expect(await storeStock(product.id)).toBe(3);
 
     const customer = await expectJson<Record<string, unknown>>(
       call("POST", "/api/v1/customers", {

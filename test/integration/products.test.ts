@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
-import { createCategory, createProduct, type ProductOut } from "../helpers/catalog";
+import { createCategory, createProduct, type ProductOut, stockRow } from "../helpers/catalog";
+import { atStore, storeDb } from "../helpers/stores";
 
 interface Page {
   total: number;
@@ -45,10 +46,14 @@ describe("products", () => {
       version: 1,
       is_active: true,
     });
-    expect(await dbRow(product.id)).toMatchObject({ price: 99999, cost_price: 60000 });
-    const logs = await env.DB.prepare(
-      "SELECT action, quantity_change, quantity_before, quantity_after, user_id FROM inventory_logs WHERE product_id = ?",
-    )
+    expect(await dbRow(product.id)).toMatchObject({ price: 99999, cost_price: 60000, min_stock_level: 5 });
+    // The stock is the creating store's (the caller's home store, MAIN): its row and its log.
+    expect(await stockRow(product.id)).toEqual({ quantity: 50, min_stock_level: 5 });
+    expect(await stockRow(product.id, 2)).toBeNull();
+    const logs = await storeDb(1)
+      .prepare(
+        "SELECT action, quantity_change, quantity_before, quantity_after, user_id FROM inventory_logs WHERE product_id = ?",
+      )
       .bind(product.id)
       .all();
     expect(logs.results).toEqual([
@@ -74,10 +79,15 @@ describe("products", () => {
     expect(barcode.status).toBe(409);
     expect(await barcode.json()).toMatchObject({ code: "DUPLICATE", field: "barcode" });
     expect(await count()).toBe(before);
-    const orphanLogs = await env.DB.prepare(
-      "SELECT COUNT(*) AS n FROM inventory_logs l LEFT JOIN products p ON p.id = l.product_id WHERE p.id IS NULL",
-    ).first<{ n: number }>();
-    expect(orphanLogs?.n).toBe(0);
+    // The refused product never reached the store: no stock row and no log row for an id the catalog lacks.
+    const known = (await env.DB.prepare("SELECT id FROM products").all<{ id: number }>()).results.map((r) => r.id);
+    for (const table of ["stock_levels", "inventory_logs"]) {
+      const orphans = await storeDb(1)
+        .prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE product_id NOT IN (SELECT value FROM json_each(?1))`)
+        .bind(JSON.stringify(known))
+        .first<{ n: number }>();
+      expect(orphans?.n, table).toBe(0);
+    }
   });
 
   it("validates money, barcodes and references", async ({ expect }) => {
@@ -262,7 +272,7 @@ describe("products", () => {
       loc: ["body", "stock_quantity"],
       msg: expect.stringContaining("/api/v1/inventory/"),
     });
-    expect((await dbRow(product.id))?.stock_quantity).toBe(10);
+    expect(await stockRow(product.id)).toEqual({ quantity: 10, min_stock_level: 0 });
     expect((await call("PUT", "/api/v1/products/999999", { token: admin.token, body: { name: "x" } })).status).toBe(
       404,
     );
@@ -290,5 +300,84 @@ describe("products", () => {
     );
     expect(withInactive.data.map((p) => p.id)).toEqual([product.id]);
     await expectJson(call("GET", `/api/v1/products/${product.id}`, { token: cashier.token }), 200);
+  });
+
+  it("prices a product at one store without changing it at the others", async ({ expect }) => {
+    const { admin, manager, cashier } = await accounts();
+    const product = await createProduct(admin.token, { name: "Harbour tea", price: 4, barcode: "4006381333955" });
+    const setEast = await expectJson<ProductOut>(
+      call("PUT", `/api/v1/products/${product.id}/store-price`, {
+        token: admin.token,
+        headers: atStore(2),
+        body: { price: "4.75" },
+      }),
+      200,
+    );
+    expect(setEast).toMatchObject({ id: product.id, price: 4.75, version: product.version });
+    expect(await env.DB.prepare("SELECT product_id, store_id, price FROM product_store_prices").all()).toMatchObject({
+      results: [{ product_id: product.id, store_id: 2, price: 475 }],
+    });
+
+    const seen = async (path: string, storeId: number) =>
+      expectJson<ProductOut>(call("GET", path, { token: admin.token, headers: atStore(storeId) }), 200);
+    expect((await seen(`/api/v1/products/${product.id}`, 2)).price).toBe(4.75);
+    expect((await seen(`/api/v1/products/${product.id}`, 1)).price).toBe(4);
+    expect((await seen("/api/v1/products/barcode/4006381333955", 2)).price).toBe(4.75);
+    expect((await seen("/api/v1/products/barcode/4006381333955", 1)).price).toBe(4);
+    // A client that names no store is at its home store (MAIN): the catalog's price.
+    expect(
+      (await expectJson<ProductOut>(call("GET", `/api/v1/products/${product.id}`, { token: cashier.token }), 200))
+        .price,
+    ).toBe(4);
+    const listed = async (storeId: number, query: string) =>
+      (
+        await expectJson<Page>(
+          call("GET", `/api/v1/products?${query}`, { token: admin.token, headers: atStore(storeId) }),
+          200,
+        )
+      ).data.find((p) => p.id === product.id)?.price;
+    expect(await listed(2, "search=harbour")).toBe(4.75);
+    expect(await listed(1, "search=harbour")).toBe(4);
+    // Price filters use the store's price.
+    expect(await listed(2, "min_price=4.5&limit=1000")).toBe(4.75);
+    expect(await listed(1, "min_price=4.5&limit=1000")).toBeUndefined();
+
+    // A catalog price change leaves EAST's own price in place.
+    await expectJson(call("PUT", `/api/v1/products/${product.id}`, { token: admin.token, body: { price: 5 } }), 200);
+    expect((await seen(`/api/v1/products/${product.id}`, 2)).price).toBe(4.75);
+    expect((await seen(`/api/v1/products/${product.id}`, 1)).price).toBe(5);
+
+    // A MAIN manager has no role at EAST; bad prices and unknown products write nothing.
+    const foreign = await call("PUT", `/api/v1/products/${product.id}/store-price`, {
+      token: manager.token,
+      body: { price: 1, store_id: 2 },
+    });
+    expect(foreign.status).toBe(403);
+    const cashierSets = await call("PUT", `/api/v1/products/${product.id}/store-price`, {
+      token: cashier.token,
+      body: { price: 1 },
+    });
+    expect(cashierSets.status).toBe(403);
+    for (const price of [-1, "abc", 1.001]) {
+      const bad = await call("PUT", `/api/v1/products/${product.id}/store-price`, {
+        token: admin.token,
+        headers: atStore(2),
+        body: { price },
+      });
+      expect(bad.status, String(price)).toBe(422);
+    }
+    const missing = await call("PUT", "/api/v1/products/999999/store-price", {
+      token: admin.token,
+      body: { price: 1 },
+    });
+    expect(missing.status).toBe(404);
+    expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM product_store_prices").first())?.n).toBe(1);
+
+    const cleared = await expectJson<ProductOut>(
+      call("DELETE", `/api/v1/products/${product.id}/store-price`, { token: admin.token, headers: atStore(2) }),
+      200,
+    );
+    expect(cleared.price).toBe(5);
+    expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM product_store_prices").first())?.n).toBe(0);
   });
 });
