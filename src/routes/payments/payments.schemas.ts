@@ -5,7 +5,7 @@ import { paginatedSchema } from "../../lib/http/openapi";
 
 export const CreatePaymentSchema = z
   .object({
-    order_id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({ example: 1 }),
+    order_id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({ example: 4294967297 }),
     payment_method: z.enum(PAYMENT_METHODS).openapi({ example: "credit_card" }),
     amount: MoneySchema.openapi({ example: 1500.0 }),
     amount_tendered: MoneySchema.optional().openapi({ description: "Cash handed over (change is returned)" }),
@@ -87,8 +87,18 @@ export const RefundResultSchema = z
     amount: z.number(),
     reason: z.string(),
     user_id: z.number().int().nullable(),
-    points_reversed: z.number().int(),
-    points_unreversed: z.number().int().openapi({ description: "Points already spent that could not be taken back" }),
+    points_reversed: z
+      .number()
+      .int()
+      .openapi({
+        description:
+          "Loyalty points the refunded money earned, to be taken back from the customer. The head office takes them " +
+          "shortly after (through the store's outbox), as far as the customer still has them; the loyalty ledger " +
+          "records any already spent",
+      }),
+    points_unreversed: z.number().int().openapi({
+      description: "Kept for older clients: 0 (points that could not be taken back are recorded in the loyalty ledger)",
+    }),
     items: z.array(
       z.object({
         order_item_id: z.number().int(),
