@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import type { Role } from "../../src/db/schema";
-import { type Account, accounts, createAccount } from "../helpers/accounts";
-import { call, expectJson } from "../helpers/api";
+import { type Account, accounts, createAccount, grantStoreRoles, userAtStores } from "../helpers/accounts";
+import { call, expectJson, login } from "../helpers/api";
+import { atStore, MAIN_STORE, SECOND_STORE } from "../helpers/stores";
 
 type Target = "self" | "other";
 interface Cell {
@@ -200,5 +201,233 @@ describe("user administration", () => {
     });
     expect(extra.status).toBe(422);
     expect((await call("GET", "/api/v1/users/999999", { token: admin.token })).status).toBe(404);
+  });
+});
+
+interface UserAnswer {
+  id: number;
+  username: string;
+  role: string;
+  home_store_id: number;
+  store_roles: { store_id: number; role: string }[];
+}
+
+describe("users at stores: home store and store roles", () => {
+  it("shows every user's home store and store roles; the first admin and the seeded accounts are at MAIN", async ({
+    expect,
+  }) => {
+    const { admin, cashier } = await accounts();
+    const me = await expectJson<UserAnswer>(call("GET", "/api/v1/auth/me", { token: admin.token }), 200);
+    expect(me).toMatchObject({ role: "admin", home_store_id: MAIN_STORE.id, store_roles: [] });
+    const listed = await expectJson<{ data: UserAnswer[] }>(call("GET", "/api/v1/users", { token: admin.token }), 200);
+    expect(listed.data.find((user) => user.id === cashier.id)).toMatchObject({
+      home_store_id: MAIN_STORE.id,
+      store_roles: [],
+    });
+  });
+
+  it("creates a user with a home store and store roles, through either route, and they act there", async ({
+    expect,
+  }) => {
+    const { admin } = await accounts();
+    const roamer = await userAtStores(admin.token, "roamer", {
+      role: "cashier",
+      homeStoreId: SECOND_STORE.id,
+      storeRoles: [{ store_id: MAIN_STORE.id, role: "manager" }],
+    });
+    const me = await expectJson<UserAnswer>(call("GET", "/api/v1/auth/me", { token: roamer.token }), 200);
+    expect(me).toMatchObject({
+      role: "cashier",
+      home_store_id: SECOND_STORE.id,
+      store_roles: [{ store_id: MAIN_STORE.id, role: "manager" }],
+    });
+    // A cashier at home (EAST), a manager at MAIN: reading users needs a manager.
+    expect((await call("GET", "/api/v1/users", { token: roamer.token })).status).toBe(403);
+    expect((await call("GET", "/api/v1/users", { token: roamer.token, headers: atStore(MAIN_STORE.id) })).status).toBe(
+      200,
+    );
+
+    const created = await expectJson<UserAnswer>(
+      call("POST", "/api/v1/users", {
+        token: admin.token,
+        body: {
+          username: "viausers",
+          email: "viausers@example.com",
+          password: "viausers-pass-1",
+          role: "inventory_officer",
+          home_store_id: SECOND_STORE.id,
+        },
+      }),
+      201,
+    );
+    expect(created).toMatchObject({ home_store_id: SECOND_STORE.id, store_roles: [] });
+  });
+
+  it("makes the admin's acting store the new user's home store when none is given", async ({ expect }) => {
+    const { admin } = await accounts();
+    const atHome = await expectJson<UserAnswer>(
+      call("POST", "/api/v1/users", {
+        token: admin.token,
+        body: { username: "defaulthome", email: "defaulthome@example.com", password: "default-pass-1" },
+      }),
+      201,
+    );
+    expect(atHome.home_store_id).toBe(MAIN_STORE.id);
+    const atEast = await expectJson<UserAnswer>(
+      call("POST", "/api/v1/auth/register", {
+        token: admin.token,
+        headers: atStore(SECOND_STORE.id),
+        body: { username: "easthome", email: "easthome@example.com", password: "easthome-pass-1" },
+      }),
+      201,
+    );
+    expect(atEast).toMatchObject({ role: "cashier", home_store_id: SECOND_STORE.id });
+  });
+
+  it("refuses unknown stores, the home store twice, a store listed twice and store roles for admins; writes nothing", async ({
+    expect,
+  }) => {
+    const { admin, cashier } = await accounts();
+    const before = await env.DB.prepare(
+      "SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM store_roles) AS roles",
+    ).first();
+    const user = (extra: Record<string, unknown>, n: number) => ({
+      username: `refused${n}`,
+      email: `refused${n}@example.com`,
+      password: "refused-pass-1",
+      ...extra,
+    });
+    const bad: [Record<string, unknown>, (string | number)[]][] = [
+      [{ home_store_id: 99 }, ["body", "home_store_id"]],
+      [{ store_roles: [{ store_id: 99, role: "cashier" }] }, ["body", "store_roles", 0, "store_id"]],
+      [{ home_store_id: 2, store_roles: [{ store_id: 2, role: "manager" }] }, ["body", "store_roles", 0, "store_id"]],
+      [
+        {
+          store_roles: [
+            { store_id: 2, role: "manager" },
+            { store_id: 2, role: "cashier" },
+          ],
+        },
+        ["body", "store_roles", 1, "store_id"],
+      ],
+      [{ role: "admin", store_roles: [{ store_id: 2, role: "manager" }] }, ["body", "store_roles"]],
+      [{ store_roles: [{ store_id: 2, role: "owner" }] }, ["body", "store_roles", 0, "role"]],
+    ];
+    for (const [index, [extra, loc]] of bad.entries()) {
+      const res = await call("POST", "/api/v1/users", { token: admin.token, body: user(extra, index) });
+      expect(res.status, JSON.stringify(extra)).toBe(422);
+      const answer = (await res.json()) as { detail: { loc: (string | number)[] }[] };
+      expect(answer.detail[0]?.loc, JSON.stringify(answer)).toEqual(loc);
+    }
+    const update = await call("PUT", `/api/v1/users/${cashier.id}`, {
+      token: admin.token,
+      body: { store_roles: [{ store_id: 1, role: "manager" }] },
+    });
+    expect(update.status).toBe(422);
+    const adminRoles = await call("PUT", `/api/v1/users/${admin.id}`, {
+      token: admin.token,
+      body: { store_roles: [{ store_id: 2, role: "manager" }] },
+    });
+    expect(adminRoles.status).toBe(422);
+    const after = await env.DB.prepare(
+      "SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM store_roles) AS roles",
+    ).first();
+    expect(after).toEqual(before);
+  });
+
+  it("lets only admins change where someone works", async ({ expect }) => {
+    const { manager, cashier } = await accounts();
+    for (const body of [{ home_store_id: 2 }, { store_roles: [{ store_id: 2, role: "manager" }] }]) {
+      const res = await call("PUT", `/api/v1/users/${manager.id}`, { token: manager.token, body });
+      expect(res.status, JSON.stringify(body)).toBe(403);
+      const other = await call("PUT", `/api/v1/users/${cashier.id}`, { token: manager.token, body });
+      expect(other.status).toBe(403);
+    }
+    const row = await env.DB.prepare("SELECT home_store_id FROM users WHERE id = ?1").bind(manager.id).first();
+    expect(row).toEqual({ home_store_id: 1 });
+  });
+
+  it("replaces the store roles as a set, moves the home store, and clears roles on promotion to admin", async ({
+    expect,
+  }) => {
+    const { admin } = await accounts();
+    const mover = await userAtStores(admin.token, "mover", { role: "manager", homeStoreId: MAIN_STORE.id });
+    const granted = await grantStoreRoles(admin.token, mover.id, [{ store_id: 2, role: "cashier" }]);
+    expect(granted.store_roles).toEqual([{ store_id: 2, role: "cashier" }]);
+    const replaced = await grantStoreRoles(admin.token, mover.id, []);
+    expect(replaced.store_roles).toEqual([]);
+    await grantStoreRoles(admin.token, mover.id, [{ store_id: 2, role: "cashier" }]);
+
+    // Moving home to EAST: the role there is now `role`; the EAST store role is dropped.
+    const moved = await expectJson<UserAnswer>(
+      call("PUT", `/api/v1/users/${mover.id}`, { token: admin.token, body: { home_store_id: 2 } }),
+      200,
+    );
+    expect(moved).toMatchObject({ home_store_id: 2, role: "manager", store_roles: [] });
+    // Requests naming no store now act on EAST, with the same token.
+    expect((await call("GET", "/api/v1/users", { token: mover.token })).status).toBe(200);
+    expect((await call("GET", "/api/v1/users", { token: mover.token, headers: atStore(1) })).status).toBe(403);
+
+    await grantStoreRoles(admin.token, mover.id, [{ store_id: 1, role: "cashier" }]);
+    const promoted = await expectJson<UserAnswer>(
+      call("PUT", `/api/v1/users/${mover.id}`, { token: admin.token, body: { role: "admin" } }),
+      200,
+    );
+    expect(promoted).toMatchObject({ role: "admin", store_roles: [] });
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM store_roles WHERE user_id = ?1")
+      .bind(mover.id)
+      .first();
+    expect(rows).toEqual({ n: 0 });
+    await expectJson(call("PUT", `/api/v1/users/${mover.id}`, { token: admin.token, body: { role: "manager" } }), 200);
+  });
+
+  it("shows a manager the users of the store they act on, and refreshed tokens keep the home store", async ({
+    expect,
+  }) => {
+    const { admin, manager } = await accounts();
+    const eastOnly = await userAtStores(admin.token, "eastonly", { role: "cashier", homeStoreId: 2 });
+    const both = await userAtStores(admin.token, "eastmanager", {
+      role: "manager",
+      homeStoreId: 2,
+      storeRoles: [{ store_id: 1, role: "manager" }],
+    });
+    const mainList = await expectJson<{ total: number; data: UserAnswer[] }>(
+      call("GET", "/api/v1/users?limit=1000", { token: manager.token }),
+      200,
+    );
+    const mainIds = mainList.data.map((user) => user.id);
+    expect(mainIds).toContain(manager.id);
+    expect(mainIds).toContain(both.id); // a manager at MAIN through a store role
+    expect(mainIds).not.toContain(eastOnly.id);
+    const expectedMain = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM users u WHERE u.home_store_id = 1 OR EXISTS (SELECT 1 FROM store_roles r WHERE r.user_id = u.id AND r.store_id = 1)",
+    ).first<{ n: number }>();
+    expect(mainList.total).toBe(expectedMain?.n);
+    expect((await call("GET", `/api/v1/users/${eastOnly.id}`, { token: manager.token })).status).toBe(404);
+    // A MAIN manager is nobody at EAST.
+    expect((await call("GET", "/api/v1/users", { token: manager.token, headers: atStore(2) })).status).toBe(403);
+
+    const eastList = await expectJson<{ data: UserAnswer[] }>(
+      call("GET", "/api/v1/users?limit=1000", { token: both.token }),
+      200,
+    );
+    expect(eastList.data.map((user) => user.id)).toContain(eastOnly.id);
+    expect(eastList.data.map((user) => user.id)).not.toContain(manager.id);
+    await expectJson(call("GET", `/api/v1/users/${eastOnly.id}`, { token: both.token }), 200);
+    // Admins see everyone, wherever they act.
+    const all = await expectJson<{ data: UserAnswer[] }>(
+      call("GET", "/api/v1/users?limit=1000", { token: admin.token }),
+      200,
+    );
+    expect(all.data.map((user) => user.id)).toEqual(expect.arrayContaining([eastOnly.id, manager.id, both.id]));
+
+    const refreshed = await expectJson<{ access_token: string }>(
+      call("POST", "/api/v1/auth/refresh", { body: { refresh_token: both.refresh } }),
+      200,
+    );
+    const claims = JSON.parse(atob((refreshed.access_token.split(".")[1] ?? "").replace(/-/g, "+").replace(/_/g, "/")));
+    expect(claims.hs).toBe(2);
+    const relogged = await login("eastmanager", both.password);
+    expect(relogged.access_token).toBeTruthy();
   });
 });
