@@ -8,6 +8,7 @@ import { BASE, call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
 import { testContext } from "../helpers/context";
 import { pdfText } from "../helpers/pdf-text";
+import { atStore } from "../helpers/stores";
 
 interface Link {
   url: string;
@@ -279,5 +280,31 @@ describe("barcodes and labels", () => {
     for (let i = 0; i < 26; i++) expect(all.match(new RegExp(`Label product ${i}\\b`, "g"))).toHaveLength(1);
     expect((await call("GET", "/api/v1/products/labels.pdf?ids=1,x", { token: cashier.token })).status).toBe(422);
     expect((await call("GET", "/api/v1/products/labels.pdf?ids=999999", { token: cashier.token })).status).toBe(404);
+  });
+
+  it("prints a store's labels at that store's price and in its currency", async ({ expect }) => {
+    const { admin } = await accounts();
+    const product = await createProduct(admin.token, { name: "Store priced", price: 3 });
+    await expectJson(
+      call("PUT", `/api/v1/products/${product.id}/store-price`, {
+        token: admin.token,
+        headers: atStore(2),
+        body: { price: 4.5 },
+      }),
+      200,
+    );
+    const sheet = async (storeId: number) => {
+      const res = await call("GET", `/api/v1/products/labels.pdf?ids=${product.id}`, {
+        token: admin.token,
+        headers: atStore(storeId),
+      });
+      expect(res.status).toBe(200);
+      return (await pdfText(await res.arrayBuffer())).text.join("\n");
+    };
+    const main = await sheet(1);
+    expect(main).toContain("$3.00");
+    const east = await sheet(2); // EAST sells in EUR
+    expect(east).toContain("4.50");
+    expect(east).not.toContain("$");
   });
 });
