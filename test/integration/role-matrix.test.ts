@@ -7,9 +7,10 @@
  */
 import { describe, it } from "vitest";
 import type { Role } from "../../src/db/schema";
-import { accounts } from "../helpers/accounts";
+import { accounts, grantStoreRoles, userAtStores } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
+import { atStore, MAIN_STORE, SECOND_STORE } from "../helpers/stores";
 
 const ROLES: Role[] = ["admin", "manager", "cashier", "inventory_officer"];
 const SELLERS: Role[] = ["admin", "manager", "cashier"];
@@ -186,4 +187,51 @@ describe("role matrix: orders, payments, inventory, reports, admin", () => {
       });
     }
   }
+});
+
+/**
+ * Roles are per store: the matrix above is every role at its home store
+ * (MAIN). A manager of MAIN is nobody at EAST until an admin gives them a
+ * role there; an admin acts on both. Checked on manager-only reads that need
+ * no fixture (users, backups, the sales report).
+ */
+describe("role matrix: per store", () => {
+  const MANAGER_READS = ["/api/v1/users", "/api/v1/admin/backups", "/api/v1/reports/sales?days=2"];
+
+  it("refuses a MAIN manager at EAST until an admin gives them the manager role there", async ({ expect }) => {
+    const { admin } = await accounts();
+    const manager = await userAtStores(admin.token, "mainmanager", { role: "manager", homeStoreId: MAIN_STORE.id });
+    for (const path of MANAGER_READS) {
+      const atHome = await call("GET", path, { token: manager.token });
+      expect([401, 403], `${path} at MAIN`).not.toContain(atHome.status);
+      const atEast = await call("GET", path, { token: manager.token, headers: atStore(SECOND_STORE.id) });
+      expect(atEast.status, `${path} at EAST`).toBe(403);
+      expect(await atEast.json()).toMatchObject({ detail: `You have no role at store ${SECOND_STORE.code}` });
+    }
+    await grantStoreRoles(admin.token, manager.id, [{ store_id: SECOND_STORE.id, role: "manager" }]);
+    for (const path of MANAGER_READS) {
+      const atEast = await call("GET", path, { token: manager.token, headers: atStore(SECOND_STORE.id) });
+      expect([401, 403], `${path} at EAST after the grant`).not.toContain(atEast.status);
+      expect(atEast.status).toBeLessThan(500);
+    }
+    expect(
+      (await call("GET", "/api/v1/users", { token: manager.token, headers: atStore(SECOND_STORE.id) })).status,
+    ).toBe(200);
+    // A cashier role at EAST is not a manager's.
+    await grantStoreRoles(admin.token, manager.id, [{ store_id: SECOND_STORE.id, role: "cashier" }]);
+    const asCashier = await call("GET", "/api/v1/users", { token: manager.token, headers: atStore(SECOND_STORE.id) });
+    expect(asCashier.status).toBe(403);
+    expect(await asCashier.json()).toMatchObject({ detail: "Your role (cashier) may not do this" });
+  });
+
+  it("lets an admin act on both stores, and refuses a store that does not exist", async ({ expect }) => {
+    const { admin } = await accounts();
+    for (const store of [MAIN_STORE.id, SECOND_STORE.id]) {
+      expect((await call("GET", "/api/v1/users", { token: admin.token, headers: atStore(store) })).status).toBe(200);
+      expect((await call("GET", "/api/v1/admin/emails", { token: admin.token, headers: atStore(store) })).status).toBe(
+        200,
+      );
+    }
+    expect((await call("GET", "/api/v1/users", { token: admin.token, headers: atStore(77) })).status).toBe(404);
+  });
 });
