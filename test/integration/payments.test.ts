@@ -5,7 +5,7 @@ import type { PendingUserCheck } from "../../src/lib/auth/middleware";
 import { guardEnv } from "../../src/lib/d1-guard";
 import { createServiceContext } from "../../src/services/context";
 import { takePayment } from "../../src/services/payments";
-import { accounts, userAtStores } from "../helpers/accounts";
+import { accounts, createAccount, userAtStores } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
 import {
@@ -205,6 +205,26 @@ describe("payments", () => {
     );
     expect(b.id).not.toBe(a.id);
     expect(await orderRow(theirs.id)).toMatchObject({ status: "completed", paid_amount: 1000 });
+  });
+
+  it("confirms the caller before replaying a payment: a signed-out till gets 401, not the earlier answer", async ({
+    expect,
+  }) => {
+    const { admin } = await accounts();
+    const till = await createAccount(admin.token, "replaytill", "cashier");
+    const product = await createProduct(admin.token, { price: 7, stock_quantity: 10 });
+    const order = await sale(till.token, [{ product_id: product.id, quantity: 1 }]);
+    const key = { "Idempotency-Key": "replay-after-logout" };
+    const body = { order_id: order.id, payment_method: "cash", amount: 7 };
+    const first = await expectJson<PaymentResult>(pay(till.token, body, key), 201);
+    const replay = await pay(till.token, body, key);
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(await expectJson(replay, 201)).toEqual(first);
+    // Another body with the same key: refused, nothing taken.
+    expect((await pay(till.token, { ...body, amount: 6 }, key)).status).toBe(422);
+    await expectJson(call("POST", "/api/v1/auth/logout", { token: till.token }), 200);
+    expect((await pay(till.token, body, key)).status).toBe(401);
+    expect(await paymentCount(order.id)).toBe(1);
   });
 
   it("refuses cash tendered below the amount it settles", async ({ expect }) => {
