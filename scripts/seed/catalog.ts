@@ -1,5 +1,12 @@
-/** Demo catalog: categories, products (some low on stock, some with EAN-13s) and their opening-stock logs. */
+/**
+ * Demo catalog (head office): categories and products (some with EAN-13s);
+ * then each store's opening stock (its own database: stock levels and
+ * opening-stock log rows), some products low or out in one store and not
+ * the other.
+ */
 import type { D1Database, D1PreparedStatement } from "@cloudflare/workers-types";
+import { openingStock } from "../../src/db/stock";
+import { idBase } from "../../src/db/stores";
 import { gs1CheckDigit } from "../../src/domain/barcode";
 
 export const SEED_CATEGORIES = [
@@ -51,7 +58,7 @@ export const seedEan13 = (n: number) => {
   return `${body}${gs1CheckDigit(body)}`;
 };
 
-export async function seedCatalog(db: D1Database, now: string, adminId: number) {
+export async function seedCatalog(db: D1Database, now: string) {
   const categoryInsert = db.prepare(
     "INSERT INTO categories (name, description, is_active, version, created_at, updated_at) VALUES (?1, ?2, 1, 1, ?3, ?3) RETURNING id",
   );
@@ -62,30 +69,60 @@ export async function seedCatalog(db: D1Database, now: string, adminId: number) 
   }
 
   const statements: D1PreparedStatement[] = [];
-  PRODUCTS.forEach(([name, category, price, cost, stock, min, description], index) => {
+  PRODUCTS.forEach(([name, category, price, cost, _stock, min, description], index) => {
     const sku = `SKU-${String(index + 1).padStart(4, "0")}`;
     // Every other product carries a scannable EAN-13.
     const barcode = index % 2 === 0 ? seedEan13(index + 1) : null;
     statements.push(
       db
         .prepare(
-          `INSERT INTO products (sku, name, description, barcode, price, cost_price, stock_quantity, min_stock_level,
+          `INSERT INTO products (sku, name, description, barcode, price, cost_price, min_stock_level,
              is_active, category_id, version, created_at, updated_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, 1, ?10, ?10)`,
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, 1, ?9, ?9)`,
         )
-        .bind(sku, name, description, barcode, price, cost, stock, min, categoryIds[category] ?? null, now),
+        .bind(sku, name, description, barcode, price, cost, min, categoryIds[category] ?? null, now),
     );
-    if (stock > 0) {
-      statements.push(
-        db
-          .prepare(
-            `INSERT INTO inventory_logs (product_id, user_id, action, quantity_change, quantity_before, quantity_after, notes, created_at)
-             SELECT id, ?2, 'stock_in', ?3, 0, ?3, 'Opening stock', ?4 FROM products WHERE sku = ?1`,
-          )
-          .bind(sku, adminId, stock, now),
-      );
-    }
   });
   await db.batch(statements);
   return { categories: categoryIds.length, products: PRODUCTS.length };
+}
+
+/**
+ * A store's opening stock: MAIN gets the list's quantities; other stores a
+ * different mix (what is low at MAIN is plentiful there and the other way
+ * round), so the two stores' stock, low-stock lists and reports differ.
+ */
+export async function seedStoreStock(
+  hq: D1Database,
+  store: { id: number; db: D1Database },
+  now: string,
+  userId: number,
+) {
+  const products = (
+    await hq.prepare("SELECT id, sku, min_stock_level FROM products ORDER BY id").all<{
+      id: number;
+      sku: string;
+      min_stock_level: number;
+    }>()
+  ).results;
+  const quantities = new Map(
+    PRODUCTS.map(([, , , , stock], index) => [`SKU-${String(index + 1).padStart(4, "0")}`, stock]),
+  );
+  let units = 0;
+  const statements: D1PreparedStatement[] = [];
+  for (const [index, product] of products.entries()) {
+    const listed = quantities.get(product.sku) ?? 0;
+    const quantity = store.id === 1 ? listed : listed > 20 ? Math.round(listed / 3) : 40 + ((index * 7) % 30);
+    units += quantity;
+    // Each opening gives the next log id of the store's range (SELECT MAX inside): one batch per product keeps them in order.
+    for (const step of openingStock(
+      store.db as unknown as globalThis.D1Database,
+      { id: product.id, minStockLevel: product.min_stock_level },
+      { userId, quantity, now, idBase: idBase(store.id) },
+    )) {
+      statements.push(step.prepared as unknown as D1PreparedStatement);
+    }
+  }
+  for (let i = 0; i < statements.length; i += 50) await store.db.batch(statements.slice(i, i + 50));
+  return units;
 }

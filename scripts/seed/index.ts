@@ -1,22 +1,80 @@
-/** Fills an empty local database with demo data. Each area adds its own part. */
+/**
+ * Fills an empty local chain with demo data: the head office (accounts with
+ * home stores, catalog, customers) and each seeded store (opening stock and
+ * a month of sales). Each area adds its own part.
+ */
 import type { D1Database } from "@cloudflare/workers-types";
+import type { Store } from "../../src/db/stores";
 import { seedAccounts } from "./accounts";
-import { seedCatalog } from "./catalog";
+import { seedCatalog, seedStoreStock } from "./catalog";
 import { seedCustomers } from "./customers";
-import { seedOrders } from "./orders";
+import { type SeedChain, seedOrders } from "./orders";
+import { SEED_STORES } from "./stores";
 
 export async function isEmpty(db: D1Database): Promise<boolean> {
   const row = await db.prepare("SELECT COUNT(*) AS n FROM users").first<{ n: number }>();
   return (row?.n ?? 0) === 0;
 }
 
-export async function seedAll(db: D1Database) {
+/** Who sells and who manages at each seeded store. */
+const STAFF: Record<string, { cashiers: string[]; manager: string }> = {
+  [SEED_STORES.main.code]: { cashiers: ["cashier1"], manager: "manager1" },
+  [SEED_STORES.east.code]: { cashiers: ["cashier2"], manager: "manager2" },
+};
+
+export async function seedAll(chain: SeedChain) {
+  const hq = chain.databases.DB;
+  if (!hq) throw new Error("wrangler.toml has no DB binding");
   const now = new Date().toISOString();
-  const users = await seedAccounts(db, now);
-  const admin = await db.prepare("SELECT id FROM users WHERE username = 'admin'").first<{ id: number }>();
+  const users = await seedAccounts(hq, now);
+  const admin = await hq.prepare("SELECT id FROM users WHERE username = 'admin'").first<{ id: number }>();
   const adminId = admin?.id ?? 1;
-  const catalog = await seedCatalog(db, now, adminId);
-  const customers = await seedCustomers(db, now, adminId);
-  const sales = await seedOrders(db);
-  return { users, ...catalog, customers, ...sales };
+  const catalog = await seedCatalog(hq, now);
+  const customers = await seedCustomers(hq, now, adminId);
+  const stores = (await hq.prepare("SELECT * FROM stores ORDER BY id").all<Record<string, unknown>>()).results.map(
+    (raw) => ({ ...raw, addressLines: JSON.parse(String(raw.address_lines)) }) as unknown as RawStore,
+  );
+  const perStore: Record<string, { units: number; orders: number }> = {};
+  for (const raw of stores) {
+    const staff = STAFF[raw.code];
+    const storeDb = chain.databases[raw.binding];
+    if (!staff || !storeDb) continue;
+    const units = await seedStoreStock(hq, { id: raw.id, db: storeDb }, now, adminId);
+    const sales = await seedOrders(chain, toStore(raw), staff, 11 + raw.id * 7);
+    perStore[raw.code] = { units, orders: sales.orders };
+  }
+  return { users, ...catalog, customers, stores: perStore };
 }
+
+interface RawStore {
+  id: number;
+  code: string;
+  name: string;
+  addressLines: string[];
+  phone: string | null;
+  time_zone: string;
+  currency: string;
+  status: "active" | "inactive";
+  binding: string;
+  database_name: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A stores row as the services take it (camel-cased). */
+const toStore = (raw: RawStore): Store => ({
+  id: raw.id,
+  code: raw.code,
+  name: raw.name,
+  addressLines: raw.addressLines,
+  phone: raw.phone,
+  timeZone: raw.time_zone,
+  currency: raw.currency,
+  status: raw.status,
+  binding: raw.binding,
+  databaseName: raw.database_name,
+  version: raw.version,
+  createdAt: raw.created_at,
+  updatedAt: raw.updated_at,
+});

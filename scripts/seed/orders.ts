@@ -1,12 +1,13 @@
 /**
- * Demo sales history over the last 30 days, written through the same
- * services the API uses (so totals, stock, logs, payments, loyalty and
- * refunds all follow the real rules). The stock gate is a pass-through: at
- * seed time no product's Durable Object exists yet, and each will load its
- * count from D1 on first use.
+ * Demo sales history over the last 30 days in each store, written through
+ * the same services the API uses (so totals, stock, logs, payments, loyalty
+ * outbox rows and refunds all follow the real rules). The stock gate is a
+ * pass-through: at seed time no stock object exists yet, and each loads its
+ * count from the store's database on first use.
  */
 import type { D1Database } from "@cloudflare/workers-types";
 import type { Role } from "../../src/db/schema";
+import type { Store } from "../../src/db/stores";
 import type { Bindings } from "../../src/env";
 import { createServiceContext, type ServiceContext } from "../../src/services/context";
 import { cancelOrder } from "../../src/services/orders-cancel";
@@ -14,6 +15,7 @@ import { createOrder } from "../../src/services/orders-create";
 import { createPayment } from "../../src/services/payments";
 import { refundPayment } from "../../src/services/refunds";
 import type { StockGate } from "../../src/stock/client";
+import { scopeOf } from "../../src/stores/scope";
 
 const passThroughGate: StockGate = {
   reserve: async (_productId, ref) => ({ ok: true, ref, available: 0, replayed: false }),
@@ -24,38 +26,60 @@ const passThroughGate: StockGate = {
   resync: async () => ({ ok: true, available: null }),
 };
 
+/** The local chain as the services see it: the head office and every store database by binding. */
+export interface SeedChain {
+  databases: Record<string, D1Database>;
+}
+
 /**
- * The services' context at seed time: the local D1, the pass-through gate, a
- * clock fixed at `at`, no emails. The seed signs nothing: placeholder secrets
- * satisfy the config's checks.
+ * The services' context at seed time, acting on `store`: the local
+ * databases, the pass-through gate, a clock fixed at `at`, no emails and no
+ * queue sends (the store's outbox rows wait for the cron sweep). The seed
+ * signs nothing: placeholder secrets satisfy the config's checks, and the
+ * stock namespace is never reached (the gate above stands in).
  */
-function seedContext(d1: D1Database, at: Date): ServiceContext {
-  const env = { DB: d1, JWT_SECRET: "seed".repeat(8), FILE_SIGNING_SECRET: "seed".repeat(8) };
-  return createServiceContext(env as unknown as Bindings, {
+function seedContext(chain: SeedChain, store: Store, at: Date): ServiceContext {
+  const env = {
+    ...chain.databases,
+    PRODUCT_STOCK: {},
+    JWT_SECRET: "seed".repeat(8),
+    FILE_SIGNING_SECRET: "seed".repeat(8),
+  } as unknown as Bindings;
+  return createServiceContext(env, {
+    store: scopeOf(env, store),
     stock: passThroughGate,
     now: () => at,
-    notify: { orderCompleted: () => undefined, lowStock: () => undefined },
+    notify: { orderCompleted: () => undefined, lowStock: () => undefined, storeEvents: () => undefined },
   });
 }
 
 const METHODS = ["cash", "credit_card", "debit_card", "mobile_payment", "cash", "credit_card"] as const;
 
-export async function seedOrders(db: D1Database) {
+/** Sales at `store` by its staff (`cashiers`, `manager`: usernames). */
+export async function seedOrders(
+  chain: SeedChain,
+  store: Store,
+  staff: { cashiers: string[]; manager: string },
+  salt = 11,
+) {
+  const hq = chain.databases.DB;
+  const storeDb = chain.databases[store.binding];
+  if (!hq || !storeDb) return { orders: 0 };
   const users = (
-    await db.prepare("SELECT id, username, role FROM users").all<{ id: number; username: string; role: Role }>()
+    await hq.prepare("SELECT id, username, role FROM users").all<{ id: number; username: string; role: Role }>()
   ).results;
-  const by = (name: string) => users.find((u) => u.username === name) ?? users[0];
-  const cashiers = [by("cashier1"), by("cashier2")].filter((u) => u !== undefined);
-  const manager = by("manager1");
+  const by = (name: string) => users.find((u) => u.username === name);
+  const cashiers = staff.cashiers.map(by).filter((u) => u !== undefined);
+  const manager = by(staff.manager);
   const products = (
-    await db
-      .prepare("SELECT id, stock_quantity FROM products WHERE stock_quantity > 20 ORDER BY id")
-      .all<{ id: number }>()
+    await storeDb.prepare("SELECT product_id AS id FROM stock_levels WHERE quantity > 20 ORDER BY product_id").all<{
+      id: number;
+    }>()
   ).results;
-  const customers = (await db.prepare("SELECT id FROM customers ORDER BY id").all<{ id: number }>()).results;
+  const customers = (await hq.prepare("SELECT id FROM customers ORDER BY id").all<{ id: number }>()).results;
   if (!manager || cashiers.length === 0 || products.length === 0) return { orders: 0 };
 
-  let seed = 11;
+  let seed = salt;
   const random = (n: number) => {
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
     // High bits: the low bits of this generator repeat with a short period.
@@ -63,9 +87,15 @@ export async function seedOrders(db: D1Database) {
   };
   let created = 0;
   const start = Date.now() - 30 * 24 * 3600_000;
+  const asActor = (u: { id: number; username: string; role: Role }) => ({
+    id: u.id,
+    username: u.username,
+    role: u.role,
+    homeStoreId: store.id,
+  });
   for (let i = 0; i < 45; i++) {
     const at = new Date(start + (i * (30 * 24 * 3600_000)) / 45 + random(3600_000));
-    const ctx = seedContext(db, at);
+    const ctx = seedContext(chain, store, at);
     const cashier = cashiers[i % cashiers.length] ?? cashiers[0];
     if (!cashier) break;
     const lines = new Map<number, number>();
@@ -76,7 +106,7 @@ export async function seedOrders(db: D1Database) {
     const customer = random(3) > 0 ? customers[random(customers.length)]?.id : undefined;
     const order = await createOrder(
       ctx,
-      { id: cashier.id, username: cashier.username, role: cashier.role },
+      asActor(cashier),
       {
         customer_id: customer ?? null,
         order_items: [...lines].map(([product_id, quantity]) => ({ product_id, quantity })),
@@ -87,15 +117,16 @@ export async function seedOrders(db: D1Database) {
     created += 1;
     const roll = random(20);
     if (roll === 0) {
-      await cancelOrder(ctx, { id: manager.id, username: manager.username, role: manager.role }, order.id);
+      await cancelOrder(ctx, asActor(manager), order.id);
       continue;
     }
     if (roll === 1) continue; // left pending
     const total = Math.round(order.total * 100);
     const method = METHODS[random(METHODS.length)] ?? "cash";
     const split = roll === 2 ? Math.floor(total / 2) : total;
-    const actor = { id: cashier.id, username: cashier.username, role: cashier.role };
-    const first = await createPayment(ctx, actor, { order_id: order.id, payment_method: method, amount: split }, null);
+    const actor = asActor(cashier);
+    const first = (await createPayment(ctx, actor, { order_id: order.id, payment_method: method, amount: split }, null))
+      .result;
     if (split < total)
       await createPayment(
         ctx,
@@ -106,8 +137,8 @@ export async function seedOrders(db: D1Database) {
     if (roll === 3) {
       const refundAt = new Date(at.getTime() + 3600_000);
       await refundPayment(
-        seedContext(db, refundAt),
-        { id: manager.id, username: manager.username, role: manager.role },
+        seedContext(chain, store, refundAt),
+        asActor(manager),
         {
           payment_id: first.id,
           amount: Math.min(500, Math.round(first.amount * 100)),
