@@ -218,7 +218,12 @@ async function sellAt(
     actor = confirmed;
   }
   if (keyRow && lookup) {
-    const earlier = await lookup.answer(keyRow).catch(refuse);
+    let earlier: OrderView | null;
+    try {
+      earlier = await lookup.answer(keyRow);
+    } catch (error) {
+      return refuse(error);
+    }
     if (earlier !== null) {
       await undo();
       return new Replayed(earlier);

@@ -8,9 +8,10 @@ import { describe, expect, it } from "vitest";
 import { Batch, returningRow, returningRows, statement } from "../../src/db/batch";
 import { LAST_INSERTED } from "../../src/db/idempotency-keys";
 import { decodeRow } from "../../src/db/rows";
-import { categories, customers } from "../../src/db/schema";
+import { categories, customers, outbox } from "../../src/db/schema";
 import { ApiError } from "../../src/lib/errors";
 import { KeyCollision } from "../../src/lib/idempotency";
+import { MAIN_STORE, storeDb } from "../helpers/stores";
 
 const NOW = "2026-11-30T10:00:00.000Z";
 
@@ -63,24 +64,33 @@ describe("Batch", () => {
   });
 
   it("claims the key with the row just inserted, and a twin's batch is a KeyCollision", async () => {
-    const winner = new Batch(env.DB);
-    const made = winner.add(insertCategory("keyed"));
-    winner.claimKey(idem("batch-key"), { type: "category", ref: LAST_INSERTED }, NOW);
+    // Keys live in a store's database, with the effects they name.
+    const store = storeDb(MAIN_STORE.id);
+    const insertEvent = (eventId: string) =>
+      returningRow(
+        outbox,
+        store
+          .prepare("INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?1, 'test', '{}', ?2) RETURNING *")
+          .bind(eventId, NOW),
+      );
+    const winner = new Batch(store);
+    const made = winner.add(insertEvent("keyed"));
+    winner.claimKey(idem("batch-key"), { type: "event", ref: LAST_INSERTED }, NOW);
     await winner.commit();
-    const key = await env.DB.prepare("SELECT resource_ref FROM idempotency_keys WHERE key = 'batch-key'").first<{
+    const key = await store.prepare("SELECT resource_ref FROM idempotency_keys WHERE key = 'batch-key'").first<{
       resource_ref: string;
     }>();
     expect(key?.resource_ref).toBe(String(made.value?.id));
 
-    const twin = new Batch(env.DB);
-    twin.add(insertCategory("keyed-twin"));
-    twin.claimKey(idem("batch-key"), { type: "category", ref: LAST_INSERTED }, NOW);
+    const twin = new Batch(store);
+    twin.add(insertEvent("keyed-twin"));
+    twin.claimKey(idem("batch-key"), { type: "event", ref: LAST_INSERTED }, NOW);
     twin.refuseOn(
       () => true,
       () => new ApiError("CONFLICT", "the key mapping comes first"),
     );
     await expect(twin.commit()).rejects.toBeInstanceOf(KeyCollision);
-    const twins = await env.DB.prepare("SELECT COUNT(*) AS n FROM categories WHERE name = 'keyed-twin'").first<{
+    const twins = await store.prepare("SELECT COUNT(*) AS n FROM outbox WHERE event_id = 'keyed-twin'").first<{
       n: number;
     }>();
     expect(twins?.n).toBe(0);

@@ -9,41 +9,23 @@ import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct, type ProductOut } from "../helpers/catalog";
 import { testContext } from "../helpers/context";
+import { scriptedD1, storeOver } from "../helpers/scripted-d1";
 import { bookStock, count, gate, logSum } from "../helpers/stock";
+import { MAIN_STORE, storeDb } from "../helpers/stores";
 
 const order = (token: string, body: unknown, headers: Record<string, string> = {}) =>
   call("POST", "/api/v1/orders", { token, body, headers });
 
-const stub = (productId: number) => env.PRODUCT_STOCK.get(env.PRODUCT_STOCK.idFromName(stockObjectName(productId)));
+const stub = (productId: number) =>
+  env.PRODUCT_STOCK.get(env.PRODUCT_STOCK.idFromName(stockObjectName(MAIN_STORE.id, productId)));
 
 /**
- * A D1 binding whose write batch (the second batch of an order: the first
- * reads the cart's facts) fails the way a dropped connection does.
+ * Store 1's database, whose sale batch (its first batch: the sale's reads are
+ * at the head office) fails the way a dropped connection does: before it was
+ * sent (nothing written, D1 still answers), or after it landed (nothing answers).
  */
-function flakyD1(mode: "before" | "after"): D1Database {
-  let lost = false;
-  let batches = 0;
-  return {
-    prepare: (query: string) => {
-      if (lost) {
-        // After the connection dropped, nothing answers.
-        return {
-          bind: () => ({ first: async () => Promise.reject(new Error("D1_ERROR: Network connection lost.")) }),
-        } as unknown as D1PreparedStatement;
-      }
-      return env.DB.prepare(query);
-    },
-    batch: async (statements: D1PreparedStatement[]) => {
-      batches += 1;
-      if (batches === 1) return env.DB.batch(statements);
-      if (mode === "after") {
-        await env.DB.batch(statements);
-        lost = true;
-      }
-      throw new Error("D1_ERROR: Network connection lost.");
-    },
-  } as unknown as D1Database;
-}
+const flakyD1 = (mode: "before" | "after"): D1Database =>
+  scriptedD1(mode === "before" ? { at: 1, unsent: true } : { at: 1, lose: "everything" }).d1;
 
 async function idemFor(userId: number, key: string, body: unknown): Promise<IdempotencyContext> {
   return {
@@ -69,8 +51,11 @@ describe("idempotent order creation", () => {
     expect(other.status).toBe(422);
     expect(await other.json()).toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED" });
     expect(await bookStock(product.id)).toBe(8);
+    // The replay and the refused reuse reserved in parallel with their key lookup, and gave the units back.
+    await expect.poll(async () => (await gate().view(product.id)).open_entries).toBe(0);
+    expect((await gate().view(product.id)).available).toBe(8);
     expect(
-      await env.DB.prepare("SELECT COUNT(*) AS n FROM orders WHERE user_id = ?1").bind(cashier.id).first(),
+      await storeDb().prepare("SELECT COUNT(*) AS n FROM orders WHERE user_id = ?1").bind(cashier.id).first(),
     ).toEqual({ n: 1 });
   });
 
@@ -83,7 +68,7 @@ describe("idempotent order creation", () => {
     );
     const bodies = await Promise.all(results.map((r) => expectJson<{ id: number }>(r, 201)));
     expect(new Set(bodies.map((b) => b.id)).size).toBe(1);
-    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM orders WHERE notes = 'burst'").first()).toEqual({ n: 1 });
+    expect(await storeDb().prepare("SELECT COUNT(*) AS n FROM orders WHERE notes = 'burst'").first()).toEqual({ n: 1 });
     expect(await bookStock(product.id)).toBe(99);
     await expect.poll(async () => (await gate().view(product.id)).open_entries).toBe(0);
     expect((await gate().view(product.id)).available).toBe(99);
@@ -91,7 +76,7 @@ describe("idempotent order creation", () => {
 });
 
 describe("faults around the D1 batch", () => {
-  const deps = (d1: D1Database) => testContext({ d1 });
+  const deps = async (d1: D1Database) => testContext({ store: await storeOver(d1) });
 
   it("releases the reservations and writes nothing when the batch fails", async ({ expect }) => {
     const { admin, cashier } = await accounts();
@@ -99,7 +84,12 @@ describe("faults around the D1 batch", () => {
     const before = await count("orders");
     const actor = { id: cashier.id, username: cashier.username, role: "cashier" as const };
     await expect(
-      createOrder(deps(flakyD1("before")), actor, { order_items: [{ product_id: product.id, quantity: 2 }] }, null),
+      createOrder(
+        await deps(flakyD1("before")),
+        actor,
+        { order_items: [{ product_id: product.id, quantity: 2 }] },
+        null,
+      ),
     ).rejects.toThrow();
     expect(await count("orders")).toBe(before);
     expect(await bookStock(product.id)).toBe(5);
@@ -116,7 +106,7 @@ describe("faults around the D1 batch", () => {
     const actor = { id: cashier.id, username: cashier.username, role: "cashier" as const };
     const idem = await idemFor(cashier.id, "lost-connection-1", body);
 
-    await expect(createOrder(deps(flakyD1("after")), actor, body, idem)).rejects.toMatchObject({
+    await expect(createOrder(await deps(flakyD1("after")), actor, body, idem)).rejects.toMatchObject({
       code: "SERVICE_UNAVAILABLE",
     });
     // D1 has the sale; the object still holds the units, outcome unknown to it.
@@ -172,9 +162,8 @@ describe("cancelling", () => {
     expect(await logSum(product.id)).toBe(10);
     await expect.poll(async () => (await gate().view(product.id)).open_entries).toBe(0);
     expect((await gate().view(product.id)).available).toBe(10);
-    const returns = await env.DB.prepare(
-      "SELECT COUNT(*) AS n FROM inventory_logs WHERE product_id = ?1 AND action = 'return'",
-    )
+    const returns = await storeDb()
+      .prepare("SELECT COUNT(*) AS n FROM inventory_logs WHERE product_id = ?1 AND action = 'return'")
       .bind(product.id)
       .first();
     expect(returns).toEqual({ n: 1 });
@@ -203,7 +192,10 @@ describe("cancelling", () => {
       // Exactly one of them wins, whichever order they commit in.
       expect([cancel.status === 200, payment.status === 201].filter(Boolean), `round ${round}`).toHaveLength(1);
       expect(cancel.status === 200 ? payment.status : cancel.status, `round ${round}`).toBe(409);
-      const row = await env.DB.prepare("SELECT status, paid_amount FROM orders WHERE id = ?1").bind(created.id).first();
+      const row = await storeDb()
+        .prepare("SELECT status, paid_amount FROM orders WHERE id = ?1")
+        .bind(created.id)
+        .first();
       expect(row, `round ${round}`).toEqual(
         cancel.status === 200 ? { status: "cancelled", paid_amount: 0 } : { status: "pending", paid_amount: 300 },
       );

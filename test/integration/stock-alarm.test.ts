@@ -13,10 +13,12 @@ import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
 import { testContext } from "../helpers/context";
-import { scriptedD1 } from "../helpers/scripted-d1";
+import { scriptedD1, storeOver } from "../helpers/scripted-d1";
 import { bookStock, gate, logSum } from "../helpers/stock";
+import { MAIN_STORE, storeDb } from "../helpers/stores";
 
-const stub = (productId: number) => env.PRODUCT_STOCK.get(env.PRODUCT_STOCK.idFromName(stockObjectName(productId)));
+const stub = (productId: number) =>
+  env.PRODUCT_STOCK.get(env.PRODUCT_STOCK.idFromName(stockObjectName(MAIN_STORE.id, productId)));
 
 const alarmAt = (productId: number) =>
   runInDurableObject(stub(productId), (_instance, state) => state.storage.getAlarm());
@@ -52,8 +54,8 @@ describe("ProductStock alarm", () => {
 
     // Two holds whose outcome the object never hears: a sale whose batch landed
     // while the connection dropped, and a till that vanished before writing.
-    // The sale's write batch (its second; the first reads the cart) lands, then the connection drops for good.
-    const deps = testContext({ d1: scriptedD1({ at: 2, lose: "everything" }).d1 });
+    // The sale's store batch (its first in the store's database) lands, then the connection drops for good.
+    const deps = await testContext({ store: await storeOver(scriptedD1({ at: 1, lose: "everything" }).d1) });
     const actor = { id: cashier.id, username: cashier.username, role: "cashier" as const };
     await expect(
       createOrder(deps, actor, { order_items: [{ product_id: product.id, quantity: 2 }] }, null),
@@ -94,15 +96,17 @@ describe("ProductStock alarm", () => {
     }
     // Every other sale's batch landed (its log row and stock update), then the till vanished.
     const landed = refs.filter((_, i) => i % 2 === 0);
-    await env.DB.batch([
-      env.DB.prepare(
-        `INSERT INTO inventory_logs (product_id, action, quantity_change, quantity_before, quantity_after, stock_ref, created_at)
-         SELECT ?1, 'sale', -1, 0, 0, value, '2026-11-30T00:00:00.000Z' FROM json_each(?2)`,
-      ).bind(product.id, JSON.stringify(landed)),
-      env.DB.prepare("UPDATE products SET stock_quantity = stock_quantity - ?2 WHERE id = ?1").bind(
-        product.id,
-        landed.length,
-      ),
+    const store = storeDb(MAIN_STORE.id);
+    await store.batch([
+      store
+        .prepare(
+          `INSERT INTO inventory_logs (product_id, action, quantity_change, quantity_before, quantity_after, stock_ref, created_at)
+           SELECT ?1, 'sale', -1, 0, 0, value, '2026-11-30T00:00:00.000Z' FROM json_each(?2)`,
+        )
+        .bind(product.id, JSON.stringify(landed)),
+      store
+        .prepare("UPDATE stock_levels SET quantity = quantity - ?2 WHERE product_id = ?1")
+        .bind(product.id, landed.length),
     ]);
     await runInDurableObject(stub(product.id), (_instance, state) => {
       state.storage.sql.exec("UPDATE entries SET expires_at = 0 WHERE state = 'held'");
@@ -121,7 +125,7 @@ describe("ProductStock alarm", () => {
       state.storage.sql.exec("UPDATE entries SET expires_at = 0 WHERE state = 'held'");
     });
     // The lookup table is gone for the alarm's run: D1 answers with an error.
-    await env.DB.prepare("ALTER TABLE inventory_logs RENAME TO inventory_logs_away").run();
+    await storeDb(MAIN_STORE.id).prepare("ALTER TABLE inventory_logs RENAME TO inventory_logs_away").run();
     try {
       const before = Date.now();
       expect(await runDurableObjectAlarm(stub(product.id))).toBe(true);
@@ -131,7 +135,7 @@ describe("ProductStock alarm", () => {
       expect(retry).toBeLessThanOrEqual(Date.now() + ALARM_RETRY_MS);
       expect(await gate().view(product.id)).toMatchObject({ available: 3, open_entries: 1 });
     } finally {
-      await env.DB.prepare("ALTER TABLE inventory_logs_away RENAME TO inventory_logs").run();
+      await storeDb(MAIN_STORE.id).prepare("ALTER TABLE inventory_logs_away RENAME TO inventory_logs").run();
     }
     // A new hold still gets an alarm at its own expiry at the latest.
     await gate().reserve(product.id, "ORD-OUTAGE-2", 1);

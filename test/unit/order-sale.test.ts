@@ -2,7 +2,7 @@ import { describe, it } from "vitest";
 import { planSale, type SaleFacts, type SaleRequest, type SaleRules } from "../../src/domain/order-sale";
 
 const products: SaleFacts["products"] = new Map([
-  [1, { name: "Pen", sku: "PEN", price: 250, isActive: true }],
+  [1, { name: "Pen", sku: "PEN", price: 250, isActive: true, categoryId: 4, categoryName: "Office", costPrice: 90 }],
   [2, { name: "Ink", sku: "INK", price: 1_000, isActive: true }],
   [3, { name: "Quill", sku: "QUILL", price: 5_000, isActive: false }],
 ]);
@@ -29,8 +29,31 @@ describe("planning a sale", () => {
       ok: true,
       plan: {
         lines: [
-          { productId: 1, quantity: 2, unitPrice: 250, discount: 0, subtotal: 500, name: "Pen", sku: "PEN" },
-          { productId: 2, quantity: 1, unitPrice: 1_000, discount: 0, subtotal: 1_000, name: "Ink", sku: "INK" },
+          // What the catalog said is copied onto the line (a product with no category or cost: none, 0).
+          {
+            productId: 1,
+            quantity: 2,
+            unitPrice: 250,
+            discount: 0,
+            subtotal: 500,
+            name: "Pen",
+            sku: "PEN",
+            categoryId: 4,
+            categoryName: "Office",
+            unitCost: 90,
+          },
+          {
+            productId: 2,
+            quantity: 1,
+            unitPrice: 1_000,
+            discount: 0,
+            subtotal: 1_000,
+            name: "Ink",
+            sku: "INK",
+            categoryId: null,
+            categoryName: null,
+            unitCost: 0,
+          },
         ],
         subtotal: 1_500,
         tax: 150,

@@ -94,8 +94,8 @@ describe("order totals (property)", () => {
       ok: false,
       reason: "conflicting_unit_price",
     });
-    expect(newOrderNumber(new Date("2026-11-25T10:00:00Z"), new Uint8Array([0x7f, 0x3a, 0x9c, 0x21]))).toBe(
-      "ORD-20261125-7F3A9C21",
+    expect(newOrderNumber(new Date("2026-11-25T10:00:00Z"), "MAIN", new Uint8Array([0x7f, 0x3a, 0x9c, 0x21]))).toBe(
+      "ORD-MAIN-20261125-7F3A9C21",
     );
   });
 });

@@ -67,7 +67,7 @@ export async function idempotent<T>(c: Context<AppEnv>, body: unknown, spec: Ide
     idem && inRun
       ? {
           find: (db) => findKey(db, idem.userId, idem.key),
-          answer: (row) => fromReplay(replayOf(row, idem)),
+          answer: async (row) => fromReplay(replayOf(row, idem)),
         }
       : null;
   try {
