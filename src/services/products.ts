@@ -29,13 +29,17 @@ import {
 } from "../db/products";
 import { products } from "../db/schema";
 import { levelRowsJson, levelsOf, openingStock, type StoreLevel, setMinStockLevel } from "../db/stock";
+import { userCheckStatement } from "../db/users";
 import { updateVersioned } from "../db/versioned";
 import { gs1CheckDigit } from "../domain/barcode";
 import { toFtsQuery } from "../domain/search";
 import type { AuthUser } from "../lib/auth/current-user";
+import { type PendingUserCheck, settleUserCheck } from "../lib/auth/middleware";
 import { uniqueViolation } from "../lib/db-errors";
 import { ApiError, invalidField, notFound } from "../lib/errors";
 import { isoNow } from "../lib/time";
+import { storeIdentity } from "../stores/directory";
+import { scopeOf, storeDatabase } from "../stores/scope";
 import type { ServiceContext } from "./context";
 import { type ProductView, toProductView } from "./products-view";
 
@@ -229,15 +233,6 @@ export async function searchProducts(
   return { q: query.q, total: data.length, data };
 }
 
-/** Scanner lookup: exact barcode, active or not (the till shows an inactive one as not for sale). */
-export async function findByBarcode(ctx: CatalogContext, code: string): Promise<ProductView> {
-  const row = await runAlone(productByBarcode(ctx.hq.d1, code, ctx.store.id));
-  if (!row) throw notFound("Product with this barcode");
-  const [view] = await viewsAtStore(ctx, [row]);
-  if (!view) throw new Error("unreachable: one row, one view");
-  return view;
-}
-
 /**
  * Active products at or below the acting store's minimum, the emptiest
  * first: the store's levels are read, then the catalog is paged with them.
@@ -353,4 +348,94 @@ export async function assignInStoreEan13(ctx: ServiceContext, id: number): Promi
     }
   }
   throw new ApiError("CONFLICT", "Could not find a free in-store barcode; try again");
+}
+
+/** Which product a one-product read asks for. */
+export type ProductKey = { id: number } | { barcode: string };
+
+/**
+ * Barcode → product id, as last read, per head office and isolate: with it,
+ * a scan reads the store's level in parallel with the catalog instead of
+ * after it. A stale entry (a barcode moved to another product) only costs
+ * the second read; the catalog's answer always decides which product it is.
+ */
+const BARCODE_IDS_MAX = 20_000;
+const barcodeIds = new WeakMap<D1Database, Map<string, number>>();
+
+function knownBarcode(hq: D1Database, code: string): number | undefined {
+  return barcodeIds.get(hq)?.get(code);
+}
+
+function rememberBarcode(hq: D1Database, code: string, id: number) {
+  let ids = barcodeIds.get(hq);
+  if (!ids) {
+    ids = new Map();
+    barcodeIds.set(hq, ids);
+  }
+  if (ids.size >= BARCODE_IDS_MAX) ids.delete(ids.keys().next().value as string);
+  ids.set(code, id);
+}
+
+/**
+ * One product as the caller's store sees it, in one round trip: the caller
+ * check (`pending`, from requirePermissionInBatch) and the catalog row go to
+ * the head office in one batch while the store's level is read at the same
+ * time, from the store the request names or the token's home store. The
+ * check decides before anything is answered; the acting store is the one it
+ * confirms. Without a pending check (the caller is already confirmed), the
+ * same reads run on `ctx.store`.
+ */
+export async function readProduct(
+  ctx: ServiceContext,
+  key: ProductKey,
+  pending: PendingUserCheck | undefined,
+): Promise<{ view: ProductView; caller?: AuthUser }> {
+  const notFoundError = () => notFound("id" in key ? "Product" : "Product with this barcode");
+  const directory = ctx.env.DB;
+  const guessId = "id" in key ? key.id : knownBarcode(directory, key.barcode);
+  const catalogRead = (storeId: number) =>
+    "id" in key ? productById(ctx.hq.d1, key.id, storeId) : productByBarcode(ctx.hq.d1, key.barcode, storeId);
+
+  let caller: AuthUser | undefined;
+  let row: ProductWithCategory | undefined;
+  let levels: Map<number, StoreLevel> | undefined;
+  const storeId = pending ? (pending.asked.id ?? pending.claims.homeStoreId) : ctx.store.id;
+  const identity = pending && storeId !== undefined ? await storeIdentity(directory, storeId) : undefined;
+  if (pending && identity) {
+    const batch = new Batch(ctx.hq.d1);
+    const check = batch.add(userCheckStatement(ctx.hq.d1, pending.claims, pending.asked));
+    const product = batch.add(catalogRead(identity.id));
+    const [, early] = await Promise.all([
+      batch.commit(),
+      guessId === undefined ? undefined : levelsOf(storeDatabase(ctx.env, identity), [guessId]),
+    ]);
+    const { store, ...confirmed } = settleUserCheck(pending, check.value);
+    ctx.actOn(scopeOf(ctx.env, store));
+    caller = confirmed;
+    // The check confirms the store asked for; should it be another, its own reads decide.
+    if (store.id === identity.id) {
+      row = product.value;
+      levels = early;
+    } else row = await runAlone(catalogRead(store.id));
+  } else {
+    if (pending) {
+      // A store this isolate does not know, or a token from before home stores: confirm first.
+      const { store, ...confirmed } = settleUserCheck(
+        pending,
+        await runAlone(userCheckStatement(ctx.hq.d1, pending.claims, pending.asked)),
+      );
+      ctx.actOn(scopeOf(ctx.env, store));
+      caller = confirmed;
+    }
+    const [found, early] = await Promise.all([
+      runAlone(catalogRead(ctx.store.id)),
+      guessId === undefined ? undefined : levelsOf(ctx.store.d1, [guessId]),
+    ]);
+    row = found;
+    levels = early;
+  }
+  if (!row) throw notFoundError();
+  if ("barcode" in key) rememberBarcode(directory, key.barcode, row.id);
+  if (guessId !== row.id || !levels) levels = await levelsOf(ctx.store.d1, [row.id]);
+  return { view: toProductView(row, levels.get(row.id)), ...(caller ? { caller } : {}) };
 }

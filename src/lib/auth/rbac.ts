@@ -14,6 +14,8 @@ export const PERMISSIONS = {
   "users:manage": ["admin"],
   /** Create and change stores (every staff member reads the stores they work at). */
   "stores:manage": ["admin"],
+  /** Read products (every role: tills scan, officers count). */
+  "catalog:read": ["admin", "manager", "cashier", "inventory_officer"],
   "catalog:write": ["admin", "manager", "inventory_officer"],
   "inventory:write": ["admin", "manager", "inventory_officer"],
   "inventory:read": ["admin", "manager", "inventory_officer"],

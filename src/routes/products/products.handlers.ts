@@ -1,4 +1,5 @@
 import type { RouteHandler } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { AppEnv } from "../../env";
 import { expectedVersion } from "../../lib/http/fields";
 import * as service from "../../services/products";
@@ -31,11 +32,18 @@ export const search: RouteHandler<SearchRoute, AppEnv> = async (c) =>
 export const lowStock: RouteHandler<LowStockRoute, AppEnv> = async (c) =>
   c.json(await service.lowStock(c.var.ctx, c.req.valid("query")), 200);
 
+/** One product read, confirming the caller in the same round trip (requirePermissionInBatch). */
+const readOne = async (c: Context<AppEnv>, key: service.ProductKey) => {
+  const { view, caller } = await service.readProduct(c.var.ctx, key, c.var.pendingUserCheck);
+  if (caller) c.set("user", caller);
+  return view;
+};
+
 export const byBarcode: RouteHandler<ByBarcodeRoute, AppEnv> = async (c) =>
-  c.json(await service.findByBarcode(c.var.ctx, c.req.valid("param").code), 200);
+  c.json(await readOne(c, { barcode: c.req.valid("param").code }), 200);
 
 export const get: RouteHandler<GetRoute, AppEnv> = async (c) =>
-  c.json(await service.getProductView(c.var.ctx, c.req.valid("param").id), 200);
+  c.json(await readOne(c, { id: c.req.valid("param").id }), 200);
 
 export const update: RouteHandler<UpdateRoute, AppEnv> = async (c) => {
   const { version, stock_quantity: _refused, ...change } = c.req.valid("json");

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireAuth, requirePermission } from "../../lib/auth/middleware";
+import { requireAuth, requirePermission, requirePermissionInBatch } from "../../lib/auth/middleware";
 import { IfMatchHeaderSchema } from "../../lib/http/fields";
 import {
   AUTHED_ERRORS,
@@ -75,9 +75,10 @@ export const byBarcode = createRoute({
   method: "get",
   path: "/barcode/{code}",
   tags,
-  summary: "Scanner lookup by exact barcode",
+  summary: "Scanner lookup by exact barcode (the acting store's stock, minimum and price)",
   security,
-  middleware: [requireAuth()],
+  // The caller is confirmed in the catalog read's own batch: a scan is one round trip.
+  middleware: [requirePermissionInBatch("catalog:read")],
   request: { params: BarcodeParamSchema },
   responses: { 200: jsonContent(ProductSchema, "The product"), ...errorResponses(...AUTHED_ERRORS, 404) },
 });
@@ -86,9 +87,10 @@ export const get = createRoute({
   method: "get",
   path: "/{id}",
   tags,
-  summary: "Read a product",
+  summary: "Read a product (the acting store's stock, minimum and price)",
   security,
-  middleware: [requireAuth()],
+  // The caller is confirmed in the catalog read's own batch: one round trip.
+  middleware: [requirePermissionInBatch("catalog:read")],
   request: { params: IdParamSchema },
   responses: { 200: jsonContent(ProductSchema, "The product"), ...errorResponses(...AUTHED_ERRORS, 404) },
 });
