@@ -6,7 +6,7 @@ import { BASE, call, expectJson } from "../helpers/api";
 interface OpenApiDoc {
   openapi: string;
   paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown[] }>>;
-  components: { securitySchemes: Record<string, { type: string }> };
+  components: { securitySchemes: Record<string, { type: string }>; schemas?: Record<string, unknown> };
 }
 
 const PUBLIC_OPERATIONS = new Set([
@@ -42,6 +42,18 @@ describe("OpenAPI document", () => {
 
     const operations = registeredOperations();
     expect(operations.length).toBeGreaterThanOrEqual(14);
+    // The stores area (README "Stores") is registered and documented like the others.
+    expect(operations).toEqual(
+      expect.arrayContaining([
+        "get /api/v1/stores",
+        "post /api/v1/stores",
+        "get /api/v1/stores/{id}",
+        "put /api/v1/stores/{id}",
+      ]),
+    );
+    expect(Object.keys(doc.components.schemas ?? {})).toEqual(
+      expect.arrayContaining(["Store", "StoreCreate", "StoreUpdate", "StoreRole"]),
+    );
     for (const operation of operations) {
       const [method = "", path = ""] = operation.split(" ");
       const entry = doc.paths[path]?.[method];
