@@ -6,7 +6,8 @@
  * when every admin is locked out. The password comes from ADMIN_PASSWORD or
  * is read from standard input (never from the command line, which shell
  * history and `ps` keep). Locally it writes the database `wrangler dev` uses;
- * with --remote it runs `wrangler d1 execute DB --remote`.
+ * with --remote it runs `wrangler d1 execute DB --remote`. The admin's home
+ * store is the chain's first store (admin is a role at every store).
  */
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
@@ -52,8 +53,8 @@ const fullName = args["full-name"] ?? null;
 if (args.remote) {
   // wrangler d1 execute takes SQL text, not bound values: quote every string.
   const quote = (value: string | null) => (value === null ? "NULL" : `'${value.replaceAll("'", "''")}'`);
-  const sql = `INSERT INTO users (username, email, password_hash, full_name, role, is_active, is_verified, token_version, created_at, updated_at)
-VALUES (${quote(username)}, ${quote(email)}, ${quote(hash)}, ${quote(fullName)}, 'admin', 1, 1, 0, ${quote(now)}, ${quote(now)})`;
+  const sql = `INSERT INTO users (username, email, password_hash, full_name, role, is_active, is_verified, token_version, home_store_id, created_at, updated_at)
+VALUES (${quote(username)}, ${quote(email)}, ${quote(hash)}, ${quote(fullName)}, 'admin', 1, 1, 0, (SELECT MIN(id) FROM stores), ${quote(now)}, ${quote(now)})`;
   const code = await wrangler(["d1", "execute", "DB", "--remote", "--command", sql]);
   if (code !== 0) fail(`wrangler d1 execute exited with ${code}`);
 } else {
@@ -61,8 +62,8 @@ VALUES (${quote(username)}, ${quote(email)}, ${quote(hash)}, ${quote(fullName)},
   try {
     await db
       .prepare(
-        `INSERT INTO users (username, email, password_hash, full_name, role, is_active, is_verified, token_version, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 'admin', 1, 1, 0, ?5, ?5)`,
+        `INSERT INTO users (username, email, password_hash, full_name, role, is_active, is_verified, token_version, home_store_id, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, 'admin', 1, 1, 0, (SELECT MIN(id) FROM stores), ?5, ?5)`,
       )
       .bind(username, email, hash, fullName, now)
       .run();

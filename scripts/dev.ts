@@ -1,9 +1,12 @@
 /**
  * `npm run dev`: everything a fresh checkout needs to serve the API locally.
  * 1. .dev.vars from .dev.vars.example when missing (JWT_SECRET for local use)
- * 2. local D1 migrations
- * 3. seed when the database is empty
- * 4. `wrangler dev` on port 8787 (its [build] step copies the docs assets)
+ * 2. local D1 migrations of every database: the head office's folder to DB,
+ *    the store folder to each STORE_* binding of wrangler.toml
+ * 3. the second seeded store's row (EAST, store 2) when missing
+ * 4. seed when the head office has no users (accounts with home stores,
+ *    catalog, customers, and stock and sales in both stores)
+ * 5. `wrangler dev` on port 8787 (its [build] step copies the docs assets)
  */
 import { appendFileSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 import path from "node:path";

@@ -1,7 +1,9 @@
 /**
- * `npm run reset`: wipes every local binding's state (D1, Durable Objects,
- * R2, queues) under .wrangler/state, re-applies migrations and re-seeds.
- * `--empty` leaves the database empty instead.
+ * `npm run reset`: wipes every local binding's state (every D1 database of
+ * the chain, Durable Objects, R2, queues) under .wrangler/state, re-applies
+ * every database's migrations and re-seeds (both stores).
+ * `--empty` leaves the databases empty instead (the head office still has
+ * MAIN, from its first migration).
  */
 import { wipeLocalState } from "./lib/local-d1";
 import { applyLocalMigrations } from "./lib/wrangler";

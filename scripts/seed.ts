@@ -1,23 +1,34 @@
 /**
- * `npm run seed`: applies local migrations, then fills the local database
- * (the one `wrangler dev` uses) with demo data if it holds no users yet.
+ * `npm run seed`: applies local migrations (every database), makes sure the
+ * seeded stores exist, then fills the local chain (the databases `wrangler
+ * dev` uses) with demo data if the head office holds no users yet.
  * `--force` wipes first (same as `npm run reset`).
  */
-import { openLocalD1, wipeLocalState } from "./lib/local-d1";
+import { openLocalChain } from "./lib/local-chain";
+import { wipeLocalState } from "./lib/local-d1";
 import { applyLocalMigrations } from "./lib/wrangler";
 import { SEED_ACCOUNTS } from "./seed/accounts";
 import { isEmpty, seedAll } from "./seed/index";
+import { ensureSeedStores } from "./seed/stores";
 
+/** The EAST store's row (idempotent), then the demo data when the chain is empty. */
 export async function seedIfEmpty(): Promise<boolean> {
-  const { db, dispose } = await openLocalD1();
+  const chain = await openLocalChain();
   try {
-    if (!(await isEmpty(db))) return false;
-    const summary = await seedAll(db);
+    const databases = chain.databases as unknown as Parameters<typeof seedAll>[0]["databases"];
+    const hq = databases.DB;
+    if (!hq) throw new Error("wrangler.toml has no DB binding");
+    await ensureSeedStores(hq);
+    if (!(await isEmpty(hq))) return false;
+    const summary = await seedAll({ databases });
     console.log(`seeded: ${JSON.stringify(summary)}`);
-    console.log("accounts:", SEED_ACCOUNTS.map((a) => `${a.username}/${a.password} (${a.role})`).join(", "));
+    console.log(
+      "accounts:",
+      SEED_ACCOUNTS.map((a) => `${a.username}/${a.password} (${a.role}, store ${a.homeStoreId})`).join(", "),
+    );
     return true;
   } finally {
-    await dispose();
+    await chain.dispose();
   }
 }
 

@@ -24,7 +24,20 @@ export function wrangler(args: string[], options: { inherit?: boolean } = {}): P
   });
 }
 
-export async function applyLocalMigrations() {
-  const code = await wrangler(["d1", "migrations", "apply", "DB", "--local"]);
-  if (code !== 0) throw new Error(`wrangler d1 migrations apply exited with ${code}`);
+/**
+ * Applies the migrations of every database of wrangler.toml to its local
+ * copy: the head office's folder to DB, the store folder to each STORE_*
+ * binding (`wrangler d1 migrations apply <BINDING> --local`, or `--remote`).
+ */
+export async function applyMigrations(where: "--local" | "--remote" = "--local", only?: string[]) {
+  // Imported here: local-chain.ts runs wrangler through this module.
+  const { d1Entries } = await import("./local-chain");
+  for (const { binding } of d1Entries()) {
+    if (only && !only.includes(binding)) continue;
+    const code = await wrangler(["d1", "migrations", "apply", binding, where]);
+    if (code !== 0) throw new Error(`wrangler d1 migrations apply ${binding} ${where} exited with ${code}`);
+  }
 }
+
+/** Every local database's migrations (head office and each store). */
+export const applyLocalMigrations = () => applyMigrations("--local");
