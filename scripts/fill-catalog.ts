@@ -1,13 +1,16 @@
 /**
- * `npm run fill:catalog -- [--count 100000] [--state DIR]`: adds bulk products
- * (with their opening-stock log rows) to a local database, for measuring
+ * `npm run fill:catalog -- [--count 100000] [--state DIR] [--store STORE_MAIN]`:
+ * adds bulk products to the local head office, with their opening stock (and
+ * its log rows) in one store's database, for measuring
  * search, scanning and listing at catalog scale. Shows progress as it goes.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { D1Database } from "@cloudflare/workers-types";
+import { idBase } from "../src/db/stores";
 import { gs1CheckDigit } from "../src/domain/barcode";
-import { openLocalD1, ROOT, STATE_DIR } from "./lib/local-d1";
+import { openLocalChain } from "./lib/local-chain";
+import { ROOT, STATE_DIR } from "./lib/local-d1";
 import { progress } from "./lib/progress";
 
 const WORDS = [
@@ -69,7 +72,16 @@ export function bulkProduct(n: number) {
   };
 }
 
-export async function fillCatalog(db: D1Database, count: number, onProgress: (done: number) => void) {
+/**
+ * `count` bulk products in the head office's catalog, with opening stock (and
+ * its log rows) in `store`'s database.
+ */
+export async function fillCatalog(
+  db: D1Database,
+  store: { d1: D1Database; idBase: number },
+  count: number,
+  onProgress: (done: number) => void,
+) {
   const existing = await db
     .prepare("SELECT COUNT(*) AS n FROM products WHERE sku LIKE 'BULK-%'")
     .first<{ n: number }>();
@@ -77,6 +89,7 @@ export async function fillCatalog(db: D1Database, count: number, onProgress: (do
   const now = new Date().toISOString();
   const category = await db.prepare("SELECT id FROM categories ORDER BY id LIMIT 1").first<{ id: number }>();
   if (start >= count) return;
+  const firstNew = await db.prepare("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM products").first<{ id: number }>();
   // Indexing row by row through the FTS trigger is most of a bulk fill's time:
   // the trigger is set aside, and the new rows are indexed in one statement.
   await repairSearchIndex(db);
@@ -95,27 +108,57 @@ export async function fillCatalog(db: D1Database, count: number, onProgress: (do
       .bind(before?.id ?? 0)
       .run();
   }
-  // Opening stock, logged so that start + Σ log changes = stock holds for bulk rows too.
-  await db
-    .prepare(
-      `INSERT INTO inventory_logs (product_id, user_id, action, quantity_change, quantity_before, quantity_after, notes, created_at)
-       SELECT p.id, NULL, 'stock_in', p.stock_quantity, 0, p.stock_quantity, 'Opening stock (bulk)', p.created_at
-       FROM products p WHERE p.sku LIKE 'BULK-%' AND p.stock_quantity > 0
-         AND NOT EXISTS (SELECT 1 FROM inventory_logs l WHERE l.product_id = p.id)`,
-    )
-    .run();
+  await fillStoreStock(store, firstNew?.id ?? 1, start, count, now);
+}
+
+/**
+ * The store's opening stock of the new bulk products (ids from `firstId`, in
+ * the order they were inserted), logged so that start + Σ log changes = stock
+ * holds for bulk rows too; log ids from the store's range.
+ */
+async function fillStoreStock(
+  store: { d1: D1Database; idBase: number },
+  firstId: number,
+  start: number,
+  count: number,
+  now: string,
+) {
+  for (let from = start; from < count; from += ROWS_PER_STATEMENT) {
+    const rows = [];
+    for (let n = from; n < Math.min(from + ROWS_PER_STATEMENT, count); n++) {
+      const product = bulkProduct(n);
+      rows.push({ id: firstId + (n - start), stock: product.stock, min: product.min });
+    }
+    await store.d1.batch([
+      store.d1
+        .prepare(
+          `INSERT INTO stock_levels (product_id, quantity, min_stock_level, updated_at)
+           SELECT r.value ->> '$.id', r.value ->> '$.stock', r.value ->> '$.min', ?2 FROM json_each(?1) r WHERE true
+           ON CONFLICT (product_id) DO NOTHING`,
+        )
+        .bind(JSON.stringify(rows), now),
+      store.d1
+        .prepare(
+          `INSERT INTO inventory_logs (id, product_id, user_id, action, quantity_change, quantity_before, quantity_after, notes, created_at)
+           SELECT (SELECT COALESCE(MAX(id), ?3) FROM inventory_logs) + r.key + 1, r.value ->> '$.id', NULL, 'stock_in',
+             r.value ->> '$.stock', 0, r.value ->> '$.stock', 'Opening stock (bulk)', ?2
+           FROM json_each(?1) r WHERE r.value ->> '$.stock' > 0`,
+        )
+        .bind(JSON.stringify(rows), now, store.idBase),
+    ]);
+  }
 }
 
 const FTS_INSERT_TRIGGER = "products_fts_after_insert";
 
-/** The trigger's SQL as migration 0002 creates it (one source of truth). */
+/** The trigger's SQL as the head office's first migration creates it (one source of truth). */
 function ftsInsertTriggerSql(): string {
-  const migration = readFileSync(path.join(ROOT, "migrations/0002_product_search_fts.sql"), "utf8");
+  const migration = readFileSync(path.join(ROOT, "migrations/head-office/0000_init.sql"), "utf8");
   const statement = migration
     .split("--> statement-breakpoint")
     .map((part) => part.replace(/^\s*--.*$/gm, "").trim())
     .find((part) => part.includes(`CREATE TRIGGER \`${FTS_INSERT_TRIGGER}\``));
-  if (!statement) throw new Error(`migration 0002 no longer creates ${FTS_INSERT_TRIGGER}`);
+  if (!statement) throw new Error(`the head office's first migration no longer creates ${FTS_INSERT_TRIGGER}`);
   return statement;
 }
 
@@ -153,10 +196,10 @@ async function insertBulkRows(
     for (let n = from; n < Math.min(from + ROWS_PER_STATEMENT, count); n++) rows.push(bulkProduct(n));
     await db
       .prepare(
-        `INSERT INTO products (sku, name, description, barcode, price, cost_price, stock_quantity, min_stock_level,
+        `INSERT INTO products (sku, name, description, barcode, price, cost_price, min_stock_level,
            is_active, category_id, version, created_at, updated_at)
          SELECT r.value ->> '$.sku', r.value ->> '$.name', r.value ->> '$.description', r.value ->> '$.barcode',
-           r.value ->> '$.price', r.value ->> '$.cost', r.value ->> '$.stock', r.value ->> '$.min',
+           r.value ->> '$.price', r.value ->> '$.cost', r.value ->> '$.min',
            1, ?2, 1, ?3, ?3
          FROM json_each(?1) r`,
       )
@@ -172,9 +215,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     return i >= 0 ? process.argv[i + 1] : undefined;
   };
   const count = Number(arg("--count") ?? 100_000);
-  const { db, dispose } = await openLocalD1(arg("--state") ?? STATE_DIR);
+  const storeBinding = arg("--store") ?? "STORE_MAIN";
+  const { databases, dispose } = await openLocalChain(arg("--state") ?? STATE_DIR);
+  const hq = databases.DB;
+  const store = await hq
+    ?.prepare("SELECT id FROM stores WHERE binding = ?1")
+    .bind(storeBinding)
+    .first<{ id: number }>();
+  const storeDb = databases[storeBinding];
+  if (!hq || !store || !storeDb) throw new Error(`no local database or stores row for ${storeBinding}`);
   const started = Date.now();
-  await fillCatalog(db, count, progress("products", count));
+  await fillCatalog(hq, { d1: storeDb, idBase: idBase(store.id) }, count, progress("products", count));
   console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   await dispose();
 }

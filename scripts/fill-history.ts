@@ -1,6 +1,7 @@
 /**
- * `npm run fill:history -- [--lines 1000000] [--state DIR]`: adds two years
- * of realistic sales to a local database for measuring reports: orders of
+ * `npm run fill:history -- [--lines 1000000] [--state DIR] [--store STORE_MAIN]`:
+ * adds two years of realistic sales to a local store's database for
+ * measuring reports: orders of
  * 1–5 lines over the catalog, four cashiers, most paid by card or cash, some
  * cancelled, pending or refunded. Rows are written in large multi-row INSERTs
  * with literal values (all generated here, nothing user-supplied), each under
@@ -9,9 +10,11 @@
  * reports, not for stock.
  */
 import type { D1Database } from "@cloudflare/workers-types";
+import { idBase } from "../src/db/stores";
 import { hashPassword } from "../src/lib/auth/password";
 import { D1_LIMITS } from "../src/lib/d1-guard";
-import { openLocalD1, STATE_DIR } from "./lib/local-d1";
+import { openLocalChain } from "./lib/local-chain";
+import { STATE_DIR } from "./lib/local-d1";
 import { progress } from "./lib/progress";
 
 const METHODS = ["credit_card", "credit_card", "debit_card", "cash", "cash", "mobile_payment", "bank_transfer"];
@@ -26,8 +29,8 @@ async function ensureCashiers(db: D1Database): Promise<number[]> {
       const now = new Date().toISOString();
       row = await db
         .prepare(
-          `INSERT INTO users (username, email, password_hash, full_name, role, is_active, is_verified, token_version, created_at, updated_at)
-           VALUES (?1, ?2, ?3, ?4, 'cashier', 1, 1, 0, ?5, ?5) RETURNING id`,
+          `INSERT INTO users (username, email, password_hash, full_name, role, is_active, is_verified, token_version, home_store_id, created_at, updated_at)
+           VALUES (?1, ?2, ?3, ?4, 'cashier', 1, 1, 0, 1, ?5, ?5) RETURNING id`,
         )
         .bind(username, `${username}@pos.local`, await hashPassword("history-cashier"), `History Cashier ${i}`, now)
         .first<{ id: number }>();
@@ -56,7 +59,18 @@ function inserts(head: string, rows: string[]): string[] {
   return statements;
 }
 
-export async function fillHistory(db: D1Database, targetLines: number, onProgress: (done: number) => void) {
+/**
+ * History in `store`'s database (orders, lines, payments, refunds, ids from
+ * the store's range), over the head office's catalog, customers and four
+ * history cashiers (`hq`).
+ */
+export async function fillHistory(
+  hq: D1Database,
+  store: { d1: D1Database; idBase: number },
+  targetLines: number,
+  onProgress: (done: number) => void,
+) {
+  const db = store.d1;
   const existing = await db
     .prepare(
       "SELECT COUNT(*) AS n FROM order_items i JOIN orders o ON o.id = i.order_id WHERE o.order_number LIKE 'HIST-%'",
@@ -64,19 +78,32 @@ export async function fillHistory(db: D1Database, targetLines: number, onProgres
     .first<{ n: number }>();
   let lines = existing?.n ?? 0;
   if (lines >= targetLines) return lines;
-  const cashiers = await ensureCashiers(db);
+  const cashiers = await ensureCashiers(hq);
   const products = (
-    await db
-      .prepare("SELECT id, name, sku, price FROM products WHERE is_active = 1 ORDER BY id LIMIT 5000")
-      .all<{ id: number; name: string; sku: string; price: number }>()
+    await hq
+      .prepare(
+        `SELECT p.id, p.name, p.sku, p.price, p.cost_price, p.category_id, c.name AS category_name
+         FROM products p LEFT JOIN categories c ON c.id = p.category_id WHERE p.is_active = 1 ORDER BY p.id LIMIT 5000`,
+      )
+      .all<{
+        id: number;
+        name: string;
+        sku: string;
+        price: number;
+        cost_price: number;
+        category_id: number | null;
+        category_name: string | null;
+      }>()
   ).results;
-  const customers = (await db.prepare("SELECT id FROM customers ORDER BY id").all<{ id: number }>()).results.map(
+  const customers = (await hq.prepare("SELECT id FROM customers ORDER BY id").all<{ id: number }>()).results.map(
     (c) => c.id,
   );
-  let nextOrder =
-    ((await db.prepare("SELECT COALESCE(MAX(id), 0) AS m FROM orders").first<{ m: number }>())?.m ?? 0) + 1;
-  let nextPayment =
-    ((await db.prepare("SELECT COALESCE(MAX(id), 0) AS m FROM payments").first<{ m: number }>())?.m ?? 0) + 1;
+  const next = async (table: string) =>
+    ((await db.prepare(`SELECT COALESCE(MAX(id), ?1) AS m FROM ${table}`).bind(store.idBase).first<{ m: number }>())
+      ?.m ?? store.idBase) + 1;
+  let nextOrder = await next("orders");
+  let nextPayment = await next("payments");
+  let nextRefund = await next("refunds");
   const end = Date.now();
   const span = 730 * 24 * 3600_000;
   let seed = 424242 + lines;
@@ -105,8 +132,9 @@ export async function fillHistory(db: D1Database, targetLines: number, onProgres
         used.add(product.id);
         const qty = 1 + rand(3);
         subtotal += product.price * qty;
+        const category = product.category_name === null ? "NULL" : q(product.category_name);
         itemRows.push(
-          `(${id}, ${product.id}, ${q(product.name)}, ${q(product.sku)}, ${qty}, ${product.price}, 0, ${product.price * qty})`,
+          `(${id}, ${product.id}, ${q(product.name)}, ${q(product.sku)}, ${product.category_id ?? "NULL"}, ${category}, ${product.cost_price}, ${qty}, ${product.price}, 0, ${product.price * qty})`,
         );
         lines += 1;
       }
@@ -131,7 +159,7 @@ export async function fillHistory(db: D1Database, targetLines: number, onProgres
         );
         if (refunded > 0) {
           const later = new Date(at.getTime() + 86_400_000 * (1 + rand(5))).toISOString();
-          refundRows.push(`(${pid}, ${id}, ${refunded}, 'Returned', '${later}')`);
+          refundRows.push(`(${nextRefund++}, ${pid}, ${id}, ${refunded}, 'Returned', '${later}')`);
         }
       }
     }
@@ -141,14 +169,17 @@ export async function fillHistory(db: D1Database, targetLines: number, onProgres
         orderRows,
       ),
       ...inserts(
-        "INSERT INTO order_items (order_id, product_id, product_name, product_sku, quantity, unit_price, discount, subtotal) VALUES ",
+        "INSERT INTO order_items (order_id, product_id, product_name, product_sku, category_id, category_name, unit_cost, quantity, unit_price, discount, subtotal) VALUES ",
         itemRows,
       ),
       ...inserts(
         "INSERT INTO payments (id, order_id, payment_method, status, amount, refunded_amount, user_id, created_at, updated_at) VALUES ",
         paymentRows,
       ),
-      ...inserts("INSERT INTO refunds (payment_id, order_id, amount, reason, created_at) VALUES ", refundRows),
+      ...inserts("INSERT INTO refunds (id, payment_id, order_id, amount, reason, created_at) VALUES ", refundRows),
+      // History is for reports: its refunds' outbox rows (the refunds trigger)
+      // must not reach customers that never had those orders' spend.
+      "DELETE FROM outbox WHERE type = 'refund.created' AND json_extract(payload, '$.order_number') LIKE 'HIST-%'",
     ];
     await db.batch(statements.map((sql) => db.prepare(sql)));
     onProgress(lines);
@@ -162,9 +193,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     return i >= 0 ? process.argv[i + 1] : undefined;
   };
   const target = Number(arg("--lines") ?? 1_000_000);
-  const { db, dispose } = await openLocalD1(arg("--state") ?? STATE_DIR);
+  const storeBinding = arg("--store") ?? "STORE_MAIN";
+  const { databases, dispose } = await openLocalChain(arg("--state") ?? STATE_DIR);
+  const hq = databases.DB;
+  const store = await hq
+    ?.prepare("SELECT id FROM stores WHERE binding = ?1")
+    .bind(storeBinding)
+    .first<{ id: number }>();
+  const storeDb = databases[storeBinding];
+  if (!hq || !store || !storeDb) throw new Error(`no local database or stores row for ${storeBinding}`);
   const started = Date.now();
-  await fillHistory(db, target, progress("order lines", target));
+  await fillHistory(hq, { d1: storeDb, idBase: idBase(store.id) }, target, progress("order lines", target));
   console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   await dispose();
 }

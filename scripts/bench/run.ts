@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ROOT } from "../lib/local-d1";
+import { edgeLatency, printEdgeTable } from "./edge";
 import { clientEncoding, type LoadResult, runLoad } from "./load";
 
 import { loadCheck } from "./load-check";
@@ -26,6 +27,9 @@ const products = quick ? 20_000 : 100_000;
 const historyArg = process.argv.find((arg) => arg.startsWith("--history="))?.slice("--history=".length);
 const historyLines = historyArg ? Number(historyArg) : quick ? 50_000 : 1_000_000;
 const seconds = quick ? 1 : 6;
+const rttArg = process.argv.find((arg) => arg.startsWith("--rtt="))?.slice("--rtt=".length);
+const rtt = rttArg === undefined ? 0 : Number(rttArg);
+if (!Number.isFinite(rtt) || rtt < 0) throw new Error(`--rtt takes a number of milliseconds, not "${rttArg}"`);
 
 export interface BenchContext {
   url: string;
@@ -55,7 +59,7 @@ await buildBundle();
 const stateDir = process.env.BENCH_STATE_DIR ?? (await prepareState(products, historyLines));
 
 console.log(`${at()} worker built, database ready`);
-const { mf, url } = await startWorker(stateDir);
+const { mf, url } = await startWorker(stateDir, rtt > 0 ? { SIMULATED_RTT_MS: String(rtt) } : {});
 try {
   const ctx: BenchContext = {
     url,
@@ -66,6 +70,22 @@ try {
     quick,
   };
   const selling = await withStateDb(stateDir, (db) => sellingProductIds(db, 500));
+  if (rtt > 0) {
+    // --rtt measures round trips only (README "Speed at the edge"); the usual table is a run without it.
+    const figures = await edgeLatency(ctx, selling, rtt);
+    printEdgeTable(figures, rtt);
+    const out = path.join(ROOT, "bench/out/results-rtt.json");
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), rtt_ms: rtt, figures }, null, 2)}\n`);
+    console.log(`results written to ${path.relative(ROOT, out)}`);
+  }
+  if (rtt === 0) await usualTable(ctx, selling);
+} finally {
+  await mf.dispose();
+}
+
+/** The usual run: every scenario under load, the load-without-loss check, the table, results.json. */
+async function usualTable(ctx: BenchContext, selling: number[]) {
   // Setup only for the scenarios --only selects (matched on their names, as the filter below).
   const selects = (name: string) => !only || name.includes(only);
   const wantInvoices = selects("invoice render (30 lines)") || selects("invoice (stored, reused)");
@@ -126,6 +146,4 @@ try {
     `${JSON.stringify({ date: new Date().toISOString(), mode: quick ? "quick" : "full", machine, products, history_lines: historyLines, accept_encoding: clientEncoding ?? "none", results: rows, load }, null, 2)}\n`,
   );
   console.log(`results written to ${path.relative(ROOT, out)}`);
-} finally {
-  await mf.dispose();
 }

@@ -5,7 +5,8 @@
  */
 import path from "node:path";
 import { Miniflare } from "miniflare";
-import { databaseId, ROOT } from "../lib/local-d1";
+import { d1Entries } from "../lib/local-chain";
+import { ROOT } from "../lib/local-d1";
 import { wrangler } from "../lib/wrangler";
 import { readWranglerBasics } from "../lib/wrangler-config";
 
@@ -41,13 +42,14 @@ export async function startWorker(
       LOG_LEVEL: "warn",
       ...extraVars,
     },
-    d1Databases: { DB: databaseId() },
+    // The head office and every store of wrangler.toml, as `wrangler dev` binds them.
+    d1Databases: Object.fromEntries(d1Entries().map((entry) => [entry.binding, entry.databaseId])),
     d1Persist: path.join(stateDir, "d1"),
     // Objects start empty each run and load their counts from D1 on first use.
     durableObjects: { PRODUCT_STOCK: { className: "ProductStock", useSQLite: true } },
     r2Buckets: ["FILES"],
     r2Persist: path.join(stateDir, "r2"),
-    queueProducers: { EMAIL_QUEUE: { queueName: "pos-email" } },
+    queueProducers: { EMAIL_QUEUE: { queueName: "pos-email" }, EVENTS_QUEUE: { queueName: "pos-events" } },
     // wrangler.toml's sign-in rate limit, with a ceiling the login scenario never reaches:
     // the benchmark measures argon2 and D1, not 429s.
     ratelimits: { AUTH_RATE_LIMITER: { namespace_id: "1001", simple: { limit: 1_000_000, period: 60 } } },

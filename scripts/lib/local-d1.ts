@@ -88,12 +88,13 @@ export function wipeLocalState() {
 }
 
 /**
- * Applies migrations/*.sql in order to a database opened here (wrangler is
- * used for the dev database; this serves throwaway ones such as the bench's).
+ * Applies a migrations folder's *.sql in order (default the head office's) to
+ * a database opened here (wrangler is used for the dev databases; this serves
+ * throwaway ones such as the bench's).
  */
-export async function applyMigrationsDirect(db: D1Database) {
+export async function applyMigrationsDirect(db: D1Database, folder = "migrations/head-office") {
   const { readdirSync } = await import("node:fs");
-  const dir = path.join(ROOT, "migrations");
+  const dir = path.join(ROOT, folder);
   await db
     .prepare(
       "CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TEXT)",

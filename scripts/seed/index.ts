@@ -5,6 +5,7 @@
  */
 import type { D1Database } from "@cloudflare/workers-types";
 import type { Store } from "../../src/db/stores";
+import { applyStoreEvent } from "../../src/outbox/apply";
 import { seedAccounts } from "./accounts";
 import { seedCatalog, seedStoreStock } from "./catalog";
 import { seedCustomers } from "./customers";
@@ -43,7 +44,31 @@ export async function seedAll(chain: SeedChain) {
     const sales = await seedOrders(chain, toStore(raw), staff, 11 + raw.id * 7);
     perStore[raw.code] = { units, orders: sales.orders };
   }
-  return { users, ...catalog, customers, stores: perStore };
+  const events = await applySeedOutboxes(hq, stores, chain);
+  return { users, ...catalog, customers, stores: perStore, events };
+}
+
+/**
+ * The seed's sales completed, cancelled and refunded orders, whose effects on
+ * customers (points, total spent) wait in each store's outbox: applied here
+ * through the consumer's own function, as the events queue would, so the
+ * seeded customers show them at once.
+ */
+async function applySeedOutboxes(hq: D1Database, stores: RawStore[], chain: SeedChain): Promise<number> {
+  let applied = 0;
+  for (const store of stores) {
+    const db = chain.databases[store.binding];
+    if (!db) continue;
+    const { results } = await db
+      .prepare("SELECT event_id, type, payload, created_at FROM outbox WHERE sent_at IS NULL ORDER BY id")
+      .all<{ event_id: string; type: string; payload: string; created_at: string }>();
+    for (const row of results) {
+      const event = { ...row, store_id: store.id, payload: JSON.parse(row.payload) as Record<string, unknown> };
+      if ((await applyStoreEvent(hq, event)) === "applied") applied += 1;
+    }
+    await db.prepare("UPDATE outbox SET sent_at = ?1 WHERE sent_at IS NULL").bind(new Date().toISOString()).run();
+  }
+  return applied;
 }
 
 interface RawStore {

@@ -9,6 +9,7 @@
 import { dbFor } from "../db/client";
 import { claimEmail, emailStatus, markEmailFailed, markEmailRetrying, markEmailSent } from "../db/email-log";
 import type { Bindings } from "../env";
+import { backoffSeconds } from "../lib/backoff";
 import { log } from "../lib/log";
 import type { EmailMessage } from "./email-messages";
 import { type RenderedEmail, renderEmail } from "./email-render";
@@ -29,8 +30,7 @@ export const emailDeps = (env: Bindings): EmailDeps => ({
   render: (message) => renderEmail(env, message),
 });
 
-/** Seconds to wait before attempt n+1: 10, 20, 40 … capped at an hour. */
-export const backoffSeconds = (attempts: number) => Math.min(3600, 10 * 2 ** Math.max(0, attempts - 1));
+export { backoffSeconds };
 
 type Claim = "claimed" | "already_sent" | "busy";
 

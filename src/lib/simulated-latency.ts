@@ -68,17 +68,25 @@ function delayedDatabase(d1: D1Database | D1DatabaseSession, ms: number): D1Data
   }) as D1Database;
 }
 
+/**
+ * A stub whose every method call waits first. A plain object, not a Proxy
+ * over the stub: an RPC stub's methods are resolved by the runtime at call
+ * time (`stub.reserve(...)`), so each call is made on the stub itself.
+ */
 function delayedStub(stub: object, ms: number): object {
-  return new Proxy(stub, {
-    get(target, key) {
-      const value = Reflect.get(target, key);
-      if (typeof value !== "function" || typeof key === "symbol") return value;
-      return async (...args: unknown[]) => {
-        await sleep(ms);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
+  const methods = stub as Record<string, (...a: unknown[]) => unknown>;
+  return new Proxy(
+    {},
+    {
+      get(_target, key) {
+        if (typeof key === "symbol" || key === "then") return undefined;
+        return async (...args: unknown[]) => {
+          await sleep(ms);
+          return methods[key]?.(...args);
+        };
+      },
     },
-  });
+  );
 }
 
 function delayedNamespace(namespace: DurableObjectNamespace, ms: number): DurableObjectNamespace {

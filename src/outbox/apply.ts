@@ -16,7 +16,7 @@
 import { recordApplied, wasApplied } from "../db/applied-events";
 import { type CustomerEvent, creditCompletedOrder, returnCancelledRedemption, reverseRefund } from "../db/loyalty";
 import type { Bindings } from "../env";
-import { backoffSeconds } from "../jobs/email-consumer";
+import { backoffSeconds } from "../lib/backoff";
 import { log } from "../lib/log";
 import type { StoreEventMessage } from "./send";
 
