@@ -4,11 +4,12 @@
  * do not exist (same status, same body), so walking the ids reveals nothing
  * and changes nothing.
  */
-import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
+import { idBase } from "../../src/db/stores";
 import { type Account, accounts, createAccount } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
+import { MAIN_STORE, storeDb } from "../helpers/stores";
 
 interface Order {
   id: number;
@@ -23,15 +24,20 @@ async function errorShape(res: Response) {
   return { status: res.status, ...rest };
 }
 
-const tableState = async () =>
-  JSON.stringify(
-    await env.DB.batch([
-      env.DB.prepare(
-        "SELECT id, status, paid_amount, notes, customer_id, tax, discount, total FROM orders ORDER BY id",
-      ),
-      env.DB.prepare("SELECT id, status, amount, reference_number, notes FROM payments ORDER BY id"),
-    ]).then((rs) => rs.map((r) => r.results)),
+// Orders and payments live in the store's database.
+const tableState = async () => {
+  const store = storeDb();
+  return JSON.stringify(
+    await store
+      .batch([
+        store.prepare(
+          "SELECT id, status, paid_amount, notes, customer_id, tax, discount, total FROM orders ORDER BY id",
+        ),
+        store.prepare("SELECT id, status, amount, reference_number, notes FROM payments ORDER BY id"),
+      ])
+      .then((rs) => rs.map((r) => r.results)),
   );
+};
 
 describe("a cashier and another cashier's orders", () => {
   it("finds, pays, edits and prints only their own; the rest is indistinguishable from absent", async ({ expect }) => {
@@ -109,10 +115,14 @@ describe("a cashier and another cashier's orders", () => {
     );
     expect(paymentList.data).toEqual([]);
 
-    // Walking every id: exactly the cashier's own order answers.
+    // Walking every id of the store's range (and the first ids of no store and of
+    // another store): exactly the cashier's own order answers.
+    const first = idBase(MAIN_STORE.id) + 1;
     const maxId = Math.max(theirs.id, mine.id, managers.id) + 3;
+    const walked = [1, 2, 3, idBase(2) + 1, idBase(2) + 2];
+    for (let id = first; id <= maxId; id++) walked.push(id);
     const found: number[] = [];
-    for (let id = 1; id <= maxId; id++) {
+    for (const id of walked) {
       const res = await call("GET", `/api/v1/orders/${id}`, { token: other.token });
       if (res.status === 200) found.push(id);
       else expect(res.status).toBe(404);

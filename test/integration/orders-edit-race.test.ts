@@ -5,7 +5,6 @@
  * refused edit is run once more from a fresh read; refused again, it is a 409
  * that wrote nothing. Never a lost update.
  */
-import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { d1Faults } from "../../src/lib/d1-guard";
 import { updateOrder } from "../../src/services/orders-edit";
@@ -13,7 +12,9 @@ import { type Account, accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
 import { testContext } from "../helpers/context";
+import { storeOver } from "../helpers/scripted-d1";
 import { bookStock } from "../helpers/stock";
+import { storeDb } from "../helpers/stores";
 
 interface Order {
   id: number;
@@ -37,18 +38,18 @@ const edit = (token: string, id: number, body: Record<string, unknown>) =>
   call("PUT", `/api/v1/orders/${id}`, { token, body });
 
 const row = (id: number) =>
-  env.DB.prepare("SELECT * FROM orders WHERE id = ?1").bind(id).first<Record<string, unknown>>();
+  storeDb().prepare("SELECT * FROM orders WHERE id = ?1").bind(id).first<Record<string, unknown>>();
 
 /** The statement of an edit's batch that writes the order's fields. */
 const EDIT_WRITE = "UPDATE orders SET customer_id";
 
 /**
- * env.DB, except that `hook` runs just before each batch that writes an
- * edit, up to `times` times.
+ * Store 1's database (where orders are), except that `hook` runs just
+ * before each batch that writes an edit, up to `times` times.
  */
 function interposingD1(hook: (n: number) => Promise<void>, times: number) {
   let fired = 0;
-  const d1 = new Proxy(env.DB, {
+  const d1 = new Proxy(storeDb(), {
     get(target, key) {
       if (key === "batch") {
         return async (statements: D1PreparedStatement[]) => {
@@ -109,7 +110,7 @@ describe("editing an order while it changes", () => {
     const { d1, fired } = interposingD1(async () => {
       await expectJson(edit(manager.token, order.id, { tax: 2.5 }), 200);
     }, 1);
-    const deps = testContext({ d1 });
+    const deps = await testContext({ store: await storeOver(d1) });
     const view = await updateOrder(deps, asManager(manager), order.id, { notes: "only notes" });
     expect(fired()).toBe(1);
     expect(view).toMatchObject({ tax: 2.5, total: 12.5, notes: "only notes", status: "pending" });
@@ -123,7 +124,7 @@ describe("editing an order while it changes", () => {
     const { d1, fired } = interposingD1(async (n) => {
       await expectJson(edit(manager.token, order.id, { tax: n, notes: `other ${n}` }), 200);
     }, 2);
-    const deps = testContext({ d1 });
+    const deps = await testContext({ store: await storeOver(d1) });
     const attempt = updateOrder(deps, asManager(manager), order.id, { discount: 1, notes: "mine" });
     await expect(attempt).rejects.toMatchObject({
       code: "CONFLICT",
@@ -170,7 +171,7 @@ describe("editing an order while it changes", () => {
         201,
       );
     }, 1);
-    const deps = testContext({ d1 });
+    const deps = await testContext({ store: await storeOver(d1) });
     await expect(updateOrder(deps, asManager(manager), order.id, { discount: 200 })).rejects.toMatchObject({
       code: "CONFLICT",
       // Decided by the second try's read: the payment is named.
