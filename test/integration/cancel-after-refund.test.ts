@@ -12,8 +12,9 @@ import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
 import { testContext } from "../helpers/context";
-import { scriptedD1 } from "../helpers/scripted-d1";
+import { scriptedD1, storeOver } from "../helpers/scripted-d1";
 import { bookStock, gate, logSum } from "../helpers/stock";
+import { MAIN_STORE, storeDb } from "../helpers/stores";
 
 interface OrderOut {
   id: number;
@@ -88,9 +89,10 @@ describe("cancel after refunds", () => {
     const cancelled = await expectJson<OrderOut>(cancel(manager.token, order.id), 200);
     expect(cancelled.status).toBe("cancelled");
     expect(await expectStockInStep(expect, product.id, 10)).toBe(10);
-    const returns = await env.DB.prepare(
-      "SELECT notes, quantity_change FROM inventory_logs WHERE product_id = ?1 AND action = 'return' ORDER BY id",
-    )
+    const returns = await storeDb()
+      .prepare(
+        "SELECT notes, quantity_change FROM inventory_logs WHERE product_id = ?1 AND action = 'return' ORDER BY id",
+      )
       .bind(product.id)
       .all();
     expect(returns.results).toEqual([{ notes: "Refund: returned", quantity_change: 10 }]);
@@ -125,12 +127,12 @@ describe("cancel after refunds", () => {
     );
     const item = order.order_items[0];
     if (!item) throw new Error("no item");
-    // Batch 2 is the cancel's write (batch 1 reads the order).
+    // Batch 2 is the cancel's write in the store's database (batch 1 reads the order).
     const { d1, reached: interposed } = scriptedD1({
       at: 2,
       before: () => payThenRefundDamaged(cashier.token, manager.token, order.id, item.id, 10),
     });
-    const deps = testContext({ d1 });
+    const deps = await testContext({ store: await storeOver(d1) });
     const actor = { id: manager.id, username: manager.username, role: "manager" as const };
     const view = await cancelOrder(deps, actor, order.id);
     expect(interposed()).toBe(true);
@@ -152,13 +154,13 @@ describe("cancel after refunds", () => {
     if (!item) throw new Error("no item");
     // The cancel reads 10 out and announces them; before its batch 4 are
     // refunded as damaged; the batch lands (6 back) and the connection drops.
-    // Batch 2 is the cancel's write (batch 1 reads the order).
+    // Batch 2 is the cancel's write in the store's database (batch 1 reads the order).
     const { d1, reached: interposed } = scriptedD1({
       at: 2,
       before: () => payThenRefundDamaged(cashier.token, manager.token, order.id, item.id, 4),
       lose: "everything",
     });
-    const deps = testContext({ d1 });
+    const deps = await testContext({ store: await storeOver(d1) });
     const actor = { id: manager.id, username: manager.username, role: "manager" as const };
     await expect(cancelOrder(deps, actor, order.id)).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE" });
     expect(interposed()).toBe(true);
@@ -166,7 +168,7 @@ describe("cancel after refunds", () => {
     expect(await gate().view(product.id)).toMatchObject({ available: 0, open_entries: 1, held_give: 10 });
 
     // The hold expires; the alarm finds the cancel's log row and credits its 6, not the 10 announced.
-    const stub = env.PRODUCT_STOCK.get(env.PRODUCT_STOCK.idFromName(stockObjectName(product.id)));
+    const stub = env.PRODUCT_STOCK.get(env.PRODUCT_STOCK.idFromName(stockObjectName(MAIN_STORE.id, product.id)));
     await runInDurableObject(stub, (_instance, state) => {
       state.storage.sql.exec("UPDATE entries SET expires_at = 0 WHERE state = 'held'");
     });
@@ -187,13 +189,15 @@ describe("cancel after refunds", () => {
     // The write batch lands and its answer is lost; the probe (first) still answers, the read-back (all) does not.
     const { d1, reached } = scriptedD1({ at: 2, lose: "read-back" });
     const actor = { id: manager.id, username: manager.username, role: "manager" as const };
-    await expect(cancelOrder(testContext({ d1 }), actor, order.id)).rejects.toMatchObject({
-      code: "SERVICE_UNAVAILABLE",
-    });
+    await expect(cancelOrder(await testContext({ store: await storeOver(d1) }), actor, order.id)).rejects.toMatchObject(
+      {
+        code: "SERVICE_UNAVAILABLE",
+      },
+    );
     expect(reached()).toBe(true);
     // The cancel did land: the book has the units back, and the hold waits for the alarm.
     expect(await bookStock(product.id)).toBe(10);
-    const object = env.PRODUCT_STOCK.get(env.PRODUCT_STOCK.idFromName(stockObjectName(product.id)));
+    const object = env.PRODUCT_STOCK.get(env.PRODUCT_STOCK.idFromName(stockObjectName(MAIN_STORE.id, product.id)));
     await runInDurableObject(object, (_instance, state) => {
       state.storage.sql.exec("UPDATE entries SET expires_at = 0 WHERE state = 'held'");
     });

@@ -14,11 +14,13 @@ import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
 import { testContext } from "../helpers/context";
-import { scriptedD1 } from "../helpers/scripted-d1";
+import { settleStoreEvents } from "../helpers/outbox";
+import { scriptedD1, storeOver } from "../helpers/scripted-d1";
 import { gate } from "../helpers/stock";
+import { storeDb } from "../helpers/stores";
 
 const orderRow = (id: number) =>
-  env.DB.prepare("SELECT status, total, paid_amount FROM orders WHERE id = ?1").bind(id).first();
+  storeDb().prepare("SELECT status, total, paid_amount FROM orders WHERE id = ?1").bind(id).first();
 
 describe("money decided from a stale read", () => {
   it("refuses cash change worked out from a balance an edit moved meanwhile, then takes it right", async ({
@@ -43,7 +45,7 @@ describe("money decided from a stale read", () => {
     });
     await expect(
       createPayment(
-        testContext({ d1 }),
+        await testContext({ store: await storeOver(d1) }),
         actor,
         { order_id: order.id, payment_method: "cash", amount: 450, amount_tendered: 450 },
         null,
@@ -52,7 +54,7 @@ describe("money decided from a stale read", () => {
     // Nothing taken, no change handed out: the order owes 3.50 and is still open.
     expect(await orderRow(order.id)).toEqual({ status: "pending", total: 350, paid_amount: 0 });
     expect(
-      await env.DB.prepare("SELECT COUNT(*) AS n FROM payments WHERE order_id = ?1").bind(order.id).first(),
+      await storeDb().prepare("SELECT COUNT(*) AS n FROM payments WHERE order_id = ?1").bind(order.id).first(),
     ).toEqual({ n: 0 });
 
     // Sent again, the same cash settles the new balance with the right change.
@@ -107,18 +109,25 @@ describe("money decided from a stale read", () => {
         ),
     });
     await expect(
-      refundPayment(testContext({ d1, stock: gate() }), actor, { payment_id: deposit.id, reason: "race" }, null),
+      refundPayment(
+        await testContext({ store: await storeOver(d1), stock: gate() }),
+        actor,
+        { payment_id: deposit.id, reason: "race" },
+        null,
+      ),
     ).rejects.toMatchObject({ code: "CONFLICT", status: 409 });
-    // The completion's effects stand untouched, and nothing was refunded.
+    // The completion's effects stand untouched (once its outbox event is applied), and nothing was refunded.
     expect(await orderRow(order.id)).toEqual({ status: "completed", total: 10_000, paid_amount: 10_000 });
+    await settleStoreEvents();
     expect(await customerRow()).toEqual({ loyalty_points: 100, total_spent: 10_000 });
-    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM refunds").first()).toEqual({ n: 0 });
+    expect(await storeDb().prepare("SELECT COUNT(*) AS n FROM refunds").first()).toEqual({ n: 0 });
 
     // Sent again, the refund is judged on the completed order: spend and points come back.
     await expectJson(
       call("POST", `/api/v1/payments/${deposit.id}/refund`, { token: manager.token, body: { reason: "again" } }),
       201,
     );
+    await settleStoreEvents();
     expect(await customerRow()).toEqual({ loyalty_points: 90, total_spent: 9_000 });
   });
 });
