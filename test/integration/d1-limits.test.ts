@@ -4,11 +4,13 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
+import { idBase } from "../../src/db/stores";
 import { runBackup } from "../../src/jobs/backup";
 import { guardEnv, inInvocation, watchD1Limits } from "../../src/lib/d1-guard";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
+import { storeDb } from "../helpers/stores";
 
 interface OrderPage {
   total: number;
@@ -48,17 +50,21 @@ describe("limits the guard found", () => {
     const { admin } = await accounts();
     await createProduct(admin.token);
     // 1200 log rows: with one-row pages the old backup needed a query per row.
-    await env.DB.prepare(
-      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200)
-       INSERT INTO inventory_logs (product_id, user_id, action, quantity_change, quantity_before, quantity_after, notes, created_at)
-       SELECT (SELECT MIN(id) FROM products), NULL, 'adjustment', 0, 10, 10, 'filler ' || i, '2026-01-01T00:00:00.000Z' FROM n`,
-    ).run();
+    // In store 1's database, where inventory logs live.
+    await storeDb()
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200)
+         INSERT INTO inventory_logs (id, product_id, user_id, action, quantity_change, quantity_before, quantity_after, notes, created_at)
+         SELECT ?1 + 1000 + i, 1, NULL, 'adjustment', 0, 10, 10, 'filler ' || i, '2026-01-01T00:00:00.000Z' FROM n`,
+      )
+      .bind(idBase(1))
+      .run();
     const watch = watchD1Limits();
     const result = await inInvocation("cron backup (test)", () =>
       runBackup(guardEnv(env), new Date("2026-02-01T02:30:00Z"), { minPageRows: 1 }),
     );
     expect(result.created).toBe(true);
-    const logs = result.manifest?.tables.find((t) => t.table === "inventory_logs");
+    const logs = result.manifest?.tables.find((t) => t.database === "store-MAIN" && t.table === "inventory_logs");
     expect(logs?.rows).toBeGreaterThanOrEqual(1200);
     watch.stop();
     const { count, invocation } = watch.stats.maxQueries;
