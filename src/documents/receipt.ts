@@ -26,6 +26,7 @@ export function renderReceipt(
     center(shop.name),
     ...shop.address.map(center),
     ...(shop.phone ? [center(`Tel. ${shop.phone}`)] : []),
+    ...(shop.currency ? [center(`Amounts in ${shop.currency}`)] : []),
     rule,
     row("Order", order.order_number),
     row("Date", when.format(new Date(order.created_at))),
@@ -41,7 +42,7 @@ export function renderReceipt(
   lines.push(rule, row("Subtotal", m(order.subtotal)));
   if (order.discount) lines.push(row("Discount", `-${m(order.discount)}`));
   if (order.points_discount) lines.push(row(`Points (${order.points_redeemed})`, `-${m(order.points_discount)}`));
-  lines.push(row("Tax", m(order.tax)), row(shop.currency ? `TOTAL ${shop.currency}` : "TOTAL", m(order.total)), rule);
+  lines.push(row("Tax", m(order.tax)), row("TOTAL", m(order.total)), rule);
   for (const p of payments) {
     lines.push(row(p.payment_method.replace("_", " ").toUpperCase(), m(p.amount)));
     if (p.amount_tendered !== null && p.change_due) {

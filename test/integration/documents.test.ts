@@ -1,14 +1,13 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { hasValidCheckDigit } from "../../src/domain/barcode";
-import { guardD1 } from "../../src/lib/d1-guard";
 import { invoiceLink } from "../../src/services/order-documents";
 import { accounts } from "../helpers/accounts";
 import { BASE, call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
 import { testContext } from "../helpers/context";
 import { pdfText } from "../helpers/pdf-text";
-import { atStore } from "../helpers/stores";
+import { atStore, storeScope } from "../helpers/stores";
 
 interface Link {
   url: string;
@@ -93,14 +92,11 @@ describe("invoices", () => {
     expect(refunded.text.join("\n")).toContain("refund");
     expect(await env.FILES.head(first.key)).not.toBeNull();
 
-    // Anything else printed changes the document too, e.g. the shop's currency.
+    // Anything else printed changes the document too, e.g. the store's currency (its row, not config).
     const actor = { id: manager.id, username: manager.username, role: "manager" as const };
-    const shopIn = (currency: string) => {
-      const ctx = testContext({ d1: guardD1(env.DB) });
-      return { ...ctx, config: { ...ctx.config, documents: { ...ctx.config.documents, currency } } };
-    };
-    const usd = await invoiceLink(shopIn("USD"), actor, order.id, { origin: BASE });
-    const eur = await invoiceLink(shopIn("EUR"), actor, order.id, { origin: BASE });
+    const shopIn = async (currency: string) => testContext({ store: { ...(await storeScope(1)), currency } });
+    const usd = await invoiceLink(await shopIn("USD"), actor, order.id, { origin: BASE });
+    const eur = await invoiceLink(await shopIn("EUR"), actor, order.id, { origin: BASE });
     expect(usd.key).toBe(afterRefund.key);
     expect(eur).toMatchObject({ rendered: true });
     expect(eur.key).not.toBe(usd.key);
