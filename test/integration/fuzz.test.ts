@@ -12,6 +12,7 @@ import { describe, it } from "vitest";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
+import { MAIN_STORE, SECOND_STORE, storeDb } from "../helpers/stores";
 
 interface Operation {
   method: string;
@@ -110,23 +111,27 @@ const pathValue = fc.oneof(
   fc.string({ maxLength: 30 }).map(encodeURIComponent),
 );
 
+/** Row counts of the head office and of every store's database, and each store's total stock. */
 async function snapshot() {
-  const counts = await env.DB.batch(
-    [
-      "users",
-      "products",
-      "orders",
-      "order_items",
-      "payments",
-      "refunds",
-      "inventory_logs",
-      "customers",
-      "categories",
-      "loyalty_ledger",
-    ].map((t) => env.DB.prepare(`SELECT '${t}' AS t, COUNT(*) AS n FROM ${t}`)),
-  );
-  const stock = await env.DB.prepare("SELECT COALESCE(SUM(stock_quantity), 0) AS s FROM products").first();
-  return JSON.stringify([counts.map((c) => c.results[0]), stock]);
+  const count = (d1: D1Database, tables: string[]) =>
+    d1.batch(tables.map((t) => d1.prepare(`SELECT '${t}' AS t, COUNT(*) AS n FROM ${t}`)));
+  const headOffice = await count(env.DB, [
+    "users",
+    "products",
+    "customers",
+    "categories",
+    "loyalty_ledger",
+    "points_holds",
+    "stores",
+  ]);
+  const stores = [];
+  for (const storeId of [MAIN_STORE.id, SECOND_STORE.id]) {
+    const d1 = storeDb(storeId);
+    const counts = await count(d1, ["orders", "order_items", "payments", "refunds", "inventory_logs", "outbox"]);
+    const stock = await d1.prepare("SELECT COALESCE(SUM(quantity), 0) AS s FROM stock_levels").first();
+    stores.push([counts.map((c) => c.results[0]), stock]);
+  }
+  return JSON.stringify([headOffice.map((c) => c.results[0]), stores]);
 }
 
 describe("fuzzing every documented operation", () => {
