@@ -35,7 +35,9 @@ import { stockObjectName } from "../../src/stock/client";
 import { type Accounts, accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
+import { settleStoreEvents } from "../helpers/outbox";
 import { gate } from "../helpers/stock";
+import { storeDb } from "../helpers/stores";
 
 // ---------------------------------------------------------------- settings
 
@@ -781,10 +783,27 @@ async function checkInvariants(m: Model, r: Real, expire = false) {
   const customerIds = m.customers.map((c) => c.id);
   const inProducts = productIds.map(() => "?").join(",");
   const runOrders = `SELECT DISTINCT order_id FROM order_items WHERE product_id IN (${inProducts})`;
-  const q = (sql: string, ...binds: number[]) => env.DB.prepare(sql).bind(...binds);
-  const [products, logs, orders, paymentRows, refundRows, items, customers, ledger, stuck, money] = (
+  // Stock, orders and money are in store 1's database; customers and their ledger at the head office,
+  // where a sale's effects arrive through the store's outbox (applied here first).
+  await settleStoreEvents();
+  const store = storeDb();
+  const q = (sql: string, ...binds: number[]) => store.prepare(sql).bind(...binds);
+  const hq = (sql: string, ...binds: number[]) => env.DB.prepare(sql).bind(...binds);
+  const [customers, ledger] = (
     await env.DB.batch([
-      q(`SELECT id, stock_quantity FROM products WHERE id IN (${inProducts})`, ...productIds),
+      hq(`SELECT id, loyalty_points, total_spent FROM customers WHERE id IN (?, ?)`, ...customerIds),
+      hq(
+        "SELECT customer_id, SUM(delta) AS s, MIN(balance_after) AS low FROM loyalty_ledger WHERE customer_id IN (?, ?) GROUP BY customer_id",
+        ...customerIds,
+      ),
+    ])
+  ).map((result) => (result.results ?? []) as Row[]);
+  const [products, logs, orders, paymentRows, refundRows, items, stuck, money] = (
+    await store.batch([
+      q(
+        `SELECT product_id AS id, quantity AS stock_quantity FROM stock_levels WHERE product_id IN (${inProducts})`,
+        ...productIds,
+      ),
       q(
         `SELECT product_id, SUM(quantity_change) AS s FROM inventory_logs WHERE product_id IN (${inProducts}) GROUP BY product_id`,
         ...productIds,
@@ -802,11 +821,6 @@ async function checkInvariants(m: Model, r: Real, expire = false) {
         ...productIds,
       ),
       q(`SELECT id, refunded_quantity FROM order_items WHERE order_id IN (${runOrders})`, ...productIds),
-      q(`SELECT id, loyalty_points, total_spent FROM customers WHERE id IN (?, ?)`, ...customerIds),
-      q(
-        "SELECT customer_id, SUM(delta) AS s, MIN(balance_after) AS low FROM loyalty_ledger WHERE customer_id IN (?, ?) GROUP BY customer_id",
-        ...customerIds,
-      ),
       // States no path leaves (orders of this run: an earlier run's failure must not fail this one).
       q(
         `SELECT id, status, total, paid_amount, refunded_amount FROM orders
