@@ -92,12 +92,12 @@ const realStatement = (s: D1PreparedStatement): D1PreparedStatement =>
   (s as unknown as Record<symbol, D1PreparedStatement | undefined>)[REAL] ?? s;
 
 /** The stock objects' namespace with every call to an object logged ("stock reserve", "stock commit", …). */
-export function timedStockNamespace<T extends DurableObjectNamespace>(namespace: T, log: CallLog): T {
+export function timedStockNamespace<T extends object>(namespace: T, log: CallLog): T {
   return new Proxy(namespace, {
     get(target, key) {
       if (key === "get")
         return (id: DurableObjectId) => {
-          const stub = target.get(id) as unknown as Record<string, unknown>;
+          const stub = (target as unknown as DurableObjectNamespace).get(id) as unknown as Record<string, unknown>;
           return new Proxy(stub, {
             get(s, method) {
               const value = Reflect.get(s, method);

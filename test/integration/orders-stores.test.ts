@@ -359,7 +359,7 @@ describe("round trips", () => {
       DB: timedD1(guarded.DB, "head office", log),
       STORE_MAIN: timedD1(guarded.STORE_MAIN, "store", log),
       PRODUCT_STOCK: timedStockNamespace(guarded.PRODUCT_STOCK, log),
-    } as typeof guarded;
+    } as unknown as typeof guarded;
     const body = {
       customer_id: customerId,
       redeem_points: 5,

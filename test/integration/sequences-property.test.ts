@@ -37,7 +37,7 @@ import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
 import { settleStoreEvents } from "../helpers/outbox";
 import { gate } from "../helpers/stock";
-import { storeDb } from "../helpers/stores";
+import { MAIN_STORE, storeDb } from "../helpers/stores";
 
 // ---------------------------------------------------------------- settings
 
@@ -747,7 +747,8 @@ function fail(r: Real, message: string): never {
 // ---------------------------------------------------------------- invariants
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const stub = (productId: number) => env.PRODUCT_STOCK.get(env.PRODUCT_STOCK.idFromName(stockObjectName(productId)));
+const stub = (productId: number) =>
+  env.PRODUCT_STOCK.get(env.PRODUCT_STOCK.idFromName(stockObjectName(MAIN_STORE.id, productId)));
 
 /**
  * Waits for the stock objects to settle (commits are sent after the answer).
