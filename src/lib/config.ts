@@ -10,7 +10,6 @@
 import { z } from "zod";
 import type { LoyaltyRates } from "../domain/loyalty";
 import { parseMoney } from "../domain/money";
-import { isValidTimeZone } from "../domain/time-zone";
 
 export const MAX_LINK_TTL_SECONDS = 7 * 24 * 3600;
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;

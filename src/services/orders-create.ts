@@ -157,7 +157,7 @@ function actingStore(ctx: ServiceContext): SaleStore {
 async function assumedStore(ctx: ServiceContext, check: PendingUserCheck): Promise<SaleStore | undefined> {
   const id = check.asked.id ?? check.claims.homeStoreId;
   if (id === undefined || id === null) return undefined;
-  const identity = await storeIdentity(ctx.hq.d1, id);
+  const identity = await storeIdentity(ctx.env.DB, id);
   if (!identity) return undefined;
   const d1 = storeDatabase(ctx.env, identity);
   return {

@@ -5,6 +5,8 @@
  * and which store they act on, and needs the store's database and code for
  * that. A store not in the cache reloads it (one head-office query); the
  * per-request check then confirms the store and the caller's role there.
+ * Pass the head office's binding (`env.DB`), not a request's D1 session:
+ * the cache is kept per binding, and a session is new on every request.
  */
 
 import { dbFor } from "../db/client";
