@@ -7,9 +7,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { D1Database } from "@cloudflare/workers-types";
-import { idBase } from "../src/db/stores";
 import { gs1CheckDigit } from "../src/domain/barcode";
-import { openLocalChain } from "./lib/local-chain";
+import { chainStore, openLocalChain } from "./lib/local-chain";
 import { ROOT, STATE_DIR } from "./lib/local-d1";
 import { progress } from "./lib/progress";
 
@@ -215,17 +214,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     return i >= 0 ? process.argv[i + 1] : undefined;
   };
   const count = Number(arg("--count") ?? 100_000);
-  const storeBinding = arg("--store") ?? "STORE_MAIN";
-  const { databases, dispose } = await openLocalChain(arg("--state") ?? STATE_DIR);
-  const hq = databases.DB;
-  const store = await hq
-    ?.prepare("SELECT id FROM stores WHERE binding = ?1")
-    .bind(storeBinding)
-    .first<{ id: number }>();
-  const storeDb = databases[storeBinding];
-  if (!hq || !store || !storeDb) throw new Error(`no local database or stores row for ${storeBinding}`);
+  const chain = await openLocalChain(arg("--state") ?? STATE_DIR);
+  const { hq, store } = await chainStore(chain, arg("--store") ?? "STORE_MAIN");
   const started = Date.now();
-  await fillCatalog(hq, { d1: storeDb, idBase: idBase(store.id) }, count, progress("products", count));
+  await fillCatalog(hq, store, count, progress("products", count));
   console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  await dispose();
+  await chain.dispose();
 }

@@ -10,10 +10,9 @@
  * reports, not for stock.
  */
 import type { D1Database } from "@cloudflare/workers-types";
-import { idBase } from "../src/db/stores";
 import { hashPassword } from "../src/lib/auth/password";
 import { D1_LIMITS } from "../src/lib/d1-guard";
-import { openLocalChain } from "./lib/local-chain";
+import { chainStore, openLocalChain } from "./lib/local-chain";
 import { STATE_DIR } from "./lib/local-d1";
 import { progress } from "./lib/progress";
 
@@ -193,17 +192,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     return i >= 0 ? process.argv[i + 1] : undefined;
   };
   const target = Number(arg("--lines") ?? 1_000_000);
-  const storeBinding = arg("--store") ?? "STORE_MAIN";
-  const { databases, dispose } = await openLocalChain(arg("--state") ?? STATE_DIR);
-  const hq = databases.DB;
-  const store = await hq
-    ?.prepare("SELECT id FROM stores WHERE binding = ?1")
-    .bind(storeBinding)
-    .first<{ id: number }>();
-  const storeDb = databases[storeBinding];
-  if (!hq || !store || !storeDb) throw new Error(`no local database or stores row for ${storeBinding}`);
+  const chain = await openLocalChain(arg("--state") ?? STATE_DIR);
+  const { hq, store } = await chainStore(chain, arg("--store") ?? "STORE_MAIN");
   const started = Date.now();
-  await fillHistory(hq, { d1: storeDb, idBase: idBase(store.id) }, target, progress("order lines", target));
+  await fillHistory(hq, store, target, progress("order lines", target));
   console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  await dispose();
+  await chain.dispose();
 }

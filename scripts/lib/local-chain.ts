@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Miniflare } from "miniflare";
+import { idBase } from "../../src/db/stores";
 import { guardD1 } from "../../src/lib/d1-guard";
 import { ROOT, STATE_DIR } from "./local-d1";
 import { wrangler } from "./wrangler";
@@ -73,4 +74,16 @@ export async function applyLocalChainMigrations() {
     const code = await wrangler(["d1", "migrations", "apply", binding, "--local"]);
     if (code !== 0) throw new Error(`wrangler d1 migrations apply ${binding} exited with ${code}`);
   }
+}
+
+/** The head office and one store's database (by binding) of an open chain, with the store's id base. */
+export async function chainStore(
+  chain: LocalChain,
+  binding: string,
+): Promise<{ hq: D1Database; store: { d1: D1Database; idBase: number } }> {
+  const hq = chain.databases.DB;
+  const row = await hq?.prepare("SELECT id FROM stores WHERE binding = ?1").bind(binding).first<{ id: number }>();
+  const d1 = chain.databases[binding];
+  if (!hq || !row || !d1) throw new Error(`no local database or stores row for ${binding}`);
+  return { hq, store: { d1, idBase: idBase(row.id) } };
 }

@@ -10,12 +10,12 @@
  * sale's inserts, the edit's and cancel's writes, guards) is raw SQL typed by
  * the batch's statement factories.
  */
-import { and, asc, count, eq, getTableColumns, isNotNull, sql } from "drizzle-orm";
+import { asc, count, eq, getTableColumns, sql } from "drizzle-orm";
 import { returningRow, returningRows, type Statement, statement } from "./batch";
 import { type AppDatabase, preparedPerDatabase } from "./client";
 import { type Page, readPage, Where } from "./paging";
 import { decodeRow, type Row } from "./rows";
-import { customers, orderItems, orders, payments } from "./schema";
+import { orderItems, orders, payments } from "./schema";
 import { chunk } from "./stock";
 
 export type Order = Row<typeof orders>;
@@ -435,18 +435,3 @@ export const addRefundedQuantity = (d1: D1Database, orderItemId: number, quantit
       .prepare("UPDATE order_items SET refunded_quantity = refunded_quantity + ?2 WHERE id = ?1")
       .bind(orderItemId, quantity),
   );
-
-const receiptAddressById = preparedPerDatabase((db) =>
-  db
-    .select({ orderNumber: orders.orderNumber, email: customers.email })
-    .from(orders)
-    .innerJoin(customers, eq(customers.id, orders.customerId))
-    .where(and(eq(orders.id, sql.placeholder("id")), isNotNull(customers.email)))
-    .prepare(),
-);
-
-/**
- * The order's number and its customer's email, or undefined when it has no
- * customer with an email. Read after every sale or payment that completes an order.
- */
-export const receiptAddress = (db: AppDatabase, orderId: number) => receiptAddressById(db).get({ id: orderId });

@@ -1,3 +1,4 @@
+import type { PendingUserCheck } from "../../src/lib/auth/middleware";
 /**
  * Counts sequential remote round trips: D1 bindings and the stock objects'
  * namespace wrapped so every call records when it started and ended, as
@@ -111,4 +112,27 @@ export function timedStockNamespace<T extends object>(namespace: T, log: CallLog
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+}
+
+/**
+ * The pending check a route with `requirePermissionInBatch` hands its
+ * service: the claims of `token` (decoded here, as the middleware verified
+ * them), the permission, and no store named.
+ */
+export function pendingCheckOf(
+  account: { id: number; token: string },
+  permission: PendingUserCheck["permission"],
+): PendingUserCheck {
+  const claims = JSON.parse(atob((account.token.split(".")[1] ?? "").replace(/-/g, "+").replace(/_/g, "/")));
+  return {
+    claims: {
+      userId: account.id,
+      tokenVersion: claims.tv,
+      role: claims.role,
+      sessionId: claims.sid,
+      homeStoreId: claims.hs,
+    },
+    permission,
+    asked: {},
+  };
 }

@@ -9,7 +9,6 @@ import { describe, it } from "vitest";
 import type { AppDatabase } from "../../src/db/client";
 import { findKey } from "../../src/db/idempotency-keys";
 import { STORE_ID_SPAN } from "../../src/db/schema";
-import type { PendingUserCheck } from "../../src/lib/auth/middleware";
 import { guardEnv } from "../../src/lib/d1-guard";
 import { createServiceContext } from "../../src/services/context";
 import { createOrder, sell } from "../../src/services/orders-create";
@@ -18,7 +17,14 @@ import { accounts, createAccount } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
 import { testContext } from "../helpers/context";
-import { callLog, type RemoteCall, sequentialDepth, timedD1, timedStockNamespace } from "../helpers/round-trips";
+import {
+  callLog,
+  pendingCheckOf,
+  type RemoteCall,
+  sequentialDepth,
+  timedD1,
+  timedStockNamespace,
+} from "../helpers/round-trips";
 import { scriptedD1, storeOver } from "../helpers/scripted-d1";
 import { bookStock, gate } from "../helpers/stock";
 import { atStore, MAIN_STORE, SECOND_STORE, storeDb } from "../helpers/stores";
@@ -338,20 +344,8 @@ describe("round trips", () => {
     const { admin, cashier } = await accounts();
     const product = await createProduct(admin.token, { price: 3, stock_quantity: 20 });
     const customerId = await customerWithPoints(admin.token, 50, "Timed");
-    // The claims the token carries, as requirePermissionInBatch hands them to the sale.
-    const claims = JSON.parse(atob((cashier.token.split(".")[1] ?? "").replace(/-/g, "+").replace(/_/g, "/")));
-    expect(claims.hs).toBe(MAIN_STORE.id);
-    const check: PendingUserCheck = {
-      claims: {
-        userId: cashier.id,
-        tokenVersion: claims.tv,
-        role: claims.role,
-        sessionId: claims.sid,
-        homeStoreId: claims.hs,
-      },
-      permission: "orders:create",
-      asked: {},
-    };
+    const check = pendingCheckOf(cashier, "orders:create");
+    expect(check.claims.homeStoreId).toBe(MAIN_STORE.id);
     const guarded = guardEnv(env);
     const log = callLog();
     const timedEnv = {

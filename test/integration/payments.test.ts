@@ -1,7 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { storeOfId } from "../../src/db/stores";
-import type { PendingUserCheck } from "../../src/lib/auth/middleware";
 import { guardEnv } from "../../src/lib/d1-guard";
 import { createServiceContext } from "../../src/services/context";
 import { takePayment } from "../../src/services/payments";
@@ -20,7 +19,7 @@ import {
   sale,
 } from "../helpers/money";
 import { settleStoreEvents } from "../helpers/outbox";
-import { callLog, sequentialDepth, timedD1 } from "../helpers/round-trips";
+import { callLog, pendingCheckOf, sequentialDepth, timedD1 } from "../helpers/round-trips";
 import { atStore, MAIN_STORE, SECOND_STORE, storeDb } from "../helpers/stores";
 
 describe("payments", () => {
@@ -331,19 +330,7 @@ describe("round trips", () => {
   }) => {
     const { admin, cashier } = await accounts();
     const product = await createProduct(admin.token, { price: 3, stock_quantity: 20 });
-    // The claims the token carries, as requirePermissionInBatch hands them to the payment.
-    const claims = JSON.parse(atob((cashier.token.split(".")[1] ?? "").replace(/-/g, "+").replace(/_/g, "/")));
-    const pending: PendingUserCheck = {
-      claims: {
-        userId: cashier.id,
-        tokenVersion: claims.tv,
-        role: claims.role,
-        sessionId: claims.sid,
-        homeStoreId: claims.hs,
-      },
-      permission: "payments:create",
-      asked: {},
-    };
+    const pending = pendingCheckOf(cashier, "payments:create");
     const guarded = guardEnv(env);
     const log = callLog();
     const timedEnv = {
