@@ -4,17 +4,21 @@ export interface CancelledOrder {
   status: "pending" | "completed" | "cancelled" | "refunded";
   total: number;
   paidAmount: number;
+  refundedAmount: number;
 }
 
 export type CancelCheck = { ok: true } | { ok: false; reason: "not_pending" | "has_payments" };
 
 /**
  * A pending order without payments may be cancelled; so may a completed one
- * that totals 0 and holds no money (it completed when it was made, taking no
- * payment): that is how goods sold at 0 come back.
+ * that totals 0 and never moved money (it completed when it was made, taking
+ * no payment): that is how goods sold at 0 come back. One that was paid,
+ * refunded and then edited down to 0 moved money: the status trigger refuses
+ * its cancel, and so does this check, before any batch.
  */
 export function checkCancel(order: CancelledOrder): CancelCheck {
-  const completedAtZero = order.status === "completed" && order.total === 0 && order.paidAmount === 0;
+  const completedAtZero =
+    order.status === "completed" && order.total === 0 && order.paidAmount === 0 && order.refundedAmount === 0;
   if (order.status !== "pending" && !completedAtZero) return { ok: false, reason: "not_pending" };
   if (order.paidAmount > 0) return { ok: false, reason: "has_payments" };
   return { ok: true };

@@ -583,8 +583,9 @@ function predict(m: Model, req: Req): Prediction {
       if (amount > refundable) return refused(400, "BAD_REQUEST");
       const completed = o.status === "completed";
       const customer = o.customer === null ? null : (m.customers[o.customer] as MCustomer);
+      // The refund says what it takes back; the head office takes back what the
+      // customer still has when the store event arrives (the rest is noted on the ledger).
       const points = completed && customer && o.total > 0 ? Math.floor((o.pointsEarned * amount) / o.total) : 0;
-      const reversed = customer && points > 0 ? Math.min(points, customer.points) : 0;
       const orderStatus = completed && o.paid - amount === 0 ? "refunded" : o.status;
       return {
         expected: {
@@ -594,8 +595,8 @@ function predict(m: Model, req: Req): Prediction {
             payment_status: p.refunded + amount >= p.amount ? "refunded" : "partially_refunded",
             order_status: orderStatus,
             refundable_amount: num(refundable - amount),
-            points_reversed: reversed,
-            points_unreversed: points - reversed,
+            points_reversed: points,
+            points_unreversed: 0,
           },
         },
         apply: (model) => {
@@ -612,7 +613,7 @@ function predict(m: Model, req: Req): Prediction {
           }
           if (completed && order.customer !== null) {
             const c = model.customers[order.customer] as MCustomer;
-            c.points -= reversed;
+            c.points -= Math.min(points, c.points);
             c.spent = Math.max(0, c.spent - amount);
           }
         },
