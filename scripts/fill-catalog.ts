@@ -126,13 +126,14 @@ async function fillStoreStock(
     const rows = [];
     for (let n = from; n < Math.min(from + ROWS_PER_STATEMENT, count); n++) {
       const product = bulkProduct(n);
-      rows.push({ id: firstId + (n - start), stock: product.stock, min: product.min });
+      rows.push({ id: firstId + (n - start), stock: product.stock, min: product.min, barcode: product.barcode });
     }
     await store.d1.batch([
       store.d1
         .prepare(
-          `INSERT INTO stock_levels (product_id, quantity, min_stock_level, updated_at)
-           SELECT r.value ->> '$.id', r.value ->> '$.stock', r.value ->> '$.min', ?2 FROM json_each(?1) r WHERE true
+          `INSERT INTO stock_levels (product_id, quantity, min_stock_level, barcode, updated_at)
+           SELECT r.value ->> '$.id', r.value ->> '$.stock', r.value ->> '$.min', r.value ->> '$.barcode', ?2
+           FROM json_each(?1) r WHERE true
            ON CONFLICT (product_id) DO NOTHING`,
         )
         .bind(JSON.stringify(rows), now),

@@ -99,9 +99,10 @@ export async function seedStoreStock(
   userId: number,
 ) {
   const products = (
-    await hq.prepare("SELECT id, sku, min_stock_level FROM products ORDER BY id").all<{
+    await hq.prepare("SELECT id, sku, barcode, min_stock_level FROM products ORDER BY id").all<{
       id: number;
       sku: string;
+      barcode: string | null;
       min_stock_level: number;
     }>()
   ).results;
@@ -117,7 +118,7 @@ export async function seedStoreStock(
     // Each opening gives the next log id of the store's range (SELECT MAX inside): one batch per product keeps them in order.
     for (const step of openingStock(
       store.db as unknown as globalThis.D1Database,
-      { id: product.id, minStockLevel: product.min_stock_level },
+      { id: product.id, minStockLevel: product.min_stock_level, barcode: product.barcode },
       { userId, quantity, now, idBase: idBase(store.id) },
     )) {
       statements.push(step.prepared as unknown as D1PreparedStatement);

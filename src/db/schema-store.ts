@@ -36,10 +36,18 @@ export const stockLevels = sqliteTable(
     productId: integer("product_id").primaryKey(),
     quantity: integer("quantity").notNull().default(0),
     minStockLevel: integer("min_stock_level").notNull().default(0),
+    /**
+     * A copy of the catalog's barcode, so a till's scan reads the store's
+     * level in the same round trip as the head office's product. Only a hint:
+     * the read that finds it missing or stale (the catalog row says which
+     * product the barcode is) reads by product id and corrects it.
+     */
+    barcode: text("barcode"),
     updatedAt: text("updated_at").notNull(),
   },
   (t) => [
     index("stock_levels_low_idx").on(t.quantity, t.minStockLevel),
+    index("stock_levels_barcode_idx").on(t.barcode),
     // The last line of defence against overselling: a batch that would take
     // stock below zero fails as a whole.
     check("stock_levels_non_negative", sql`${t.quantity} >= 0`),

@@ -172,16 +172,16 @@ export function orderReturns(
  */
 export function openingStock(
   d1: D1Database,
-  product: { id: number; minStockLevel: number },
+  product: { id: number; minStockLevel: number; barcode?: string | null | undefined },
   opening: { userId: number; quantity: number; now: string; idBase: number },
 ): Statement<D1Result>[] {
   const row = statement(
     d1
       .prepare(
-        `INSERT INTO stock_levels (product_id, quantity, min_stock_level, updated_at) VALUES (?1, ?2, ?3, ?4)
+        `INSERT INTO stock_levels (product_id, quantity, min_stock_level, barcode, updated_at) VALUES (?1, ?2, ?3, ?5, ?4)
          ON CONFLICT (product_id) DO NOTHING`,
       )
-      .bind(product.id, opening.quantity, product.minStockLevel, opening.now),
+      .bind(product.id, opening.quantity, product.minStockLevel, opening.now, product.barcode ?? null),
   );
   if (opening.quantity <= 0) return [row];
   const log = statement(
@@ -270,6 +270,36 @@ export const levelsStatement = (d1: D1Database, ids: number[]): Statement<StoreL
       )
       .bind(JSON.stringify(ids)),
   );
+
+/**
+ * The store's levels whose barcode copy is `barcode` (normally one; more when
+ * a barcode moved between products and a copy is stale): read beside the
+ * head office's product by barcode, before anyone knows the product's id.
+ */
+export const levelsByBarcodeStatement = (d1: D1Database, barcode: string): Statement<StoreLevel[]> =>
+  returningRows<typeof stockLevels, StoreLevel>(
+    stockLevels,
+    d1
+      .prepare("SELECT product_id, quantity, min_stock_level FROM stock_levels WHERE barcode = ?1 LIMIT 10")
+      .bind(barcode),
+  );
+
+/** The store's levels carrying the barcode copy `barcode`, by product id. */
+export async function levelsByBarcode(d1: D1Database, barcode: string): Promise<Map<number, StoreLevel>> {
+  const rows = await runAlone(levelsByBarcodeStatement(d1, barcode));
+  return new Map(rows.map((row) => [row.productId, row]));
+}
+
+/**
+ * Puts the catalog's barcode on the product's level row (and takes it off any
+ * other row still carrying it), after a scan found the copy missing or stale.
+ */
+export const copyBarcode = (d1: D1Database, productId: number, barcode: string): D1PreparedStatement[] => [
+  d1.prepare("UPDATE stock_levels SET barcode = NULL WHERE barcode = ?2 AND product_id <> ?1").bind(productId, barcode),
+  d1
+    .prepare("UPDATE stock_levels SET barcode = ?2 WHERE product_id = ?1 AND barcode IS NOT ?2")
+    .bind(productId, barcode),
+];
 
 /** The store's levels of `ids`, by product id (none asked: no query). */
 export async function levelsOf(d1: D1Database, ids: number[]): Promise<Map<number, StoreLevel>> {

@@ -28,7 +28,15 @@ import {
   sortsByStock,
 } from "../db/products";
 import { products } from "../db/schema";
-import { levelRowsJson, levelsOf, openingStock, type StoreLevel, setMinStockLevel } from "../db/stock";
+import {
+  copyBarcode,
+  levelRowsJson,
+  levelsByBarcode,
+  levelsOf,
+  openingStock,
+  type StoreLevel,
+  setMinStockLevel,
+} from "../db/stock";
 import { userCheckStatement } from "../db/users";
 import { updateVersioned } from "../db/versioned";
 import { gs1CheckDigit } from "../domain/barcode";
@@ -153,7 +161,7 @@ export async function createProduct(ctx: ServiceContext, actor: AuthUser, input:
   const atStore = new Batch(ctx.store.d1);
   for (const statement of openingStock(
     ctx.store.d1,
-    { id: row.id, minStockLevel },
+    { id: row.id, minStockLevel, barcode: row.barcode },
     { userId: actor.id, quantity: stock, now, idBase: ctx.store.idBase },
   )) {
     atStore.add(statement);
@@ -395,6 +403,15 @@ export async function readProduct(
   const guessId = "id" in key ? key.id : knownBarcode(directory, key.barcode);
   const catalogRead = (storeId: number) =>
     "id" in key ? productById(ctx.hq.d1, key.id, storeId) : productByBarcode(ctx.hq.d1, key.barcode, storeId);
+  // The store's level, read beside the catalog row: by id when the id is
+  // known, else by the store's copy of the barcode (checked against the
+  // catalog's answer below).
+  const earlyLevels = (store: D1Database) =>
+    guessId !== undefined
+      ? levelsOf(store, [guessId])
+      : "barcode" in key
+        ? levelsByBarcode(store, key.barcode)
+        : undefined;
 
   let caller: AuthUser | undefined;
   let row: ProductWithCategory | undefined;
@@ -405,10 +422,7 @@ export async function readProduct(
     const batch = new Batch(ctx.hq.d1);
     const check = batch.add(userCheckStatement(ctx.hq.d1, pending.claims, pending.asked));
     const product = batch.add(catalogRead(identity.id));
-    const [, early] = await Promise.all([
-      batch.commit(),
-      guessId === undefined ? undefined : levelsOf(storeDatabase(ctx.env, identity), [guessId]),
-    ]);
+    const [, early] = await Promise.all([batch.commit(), earlyLevels(storeDatabase(ctx.env, identity))]);
     const { store, ...confirmed } = settleUserCheck(pending, check.value);
     ctx.actOn(scopeOf(ctx.env, store));
     caller = confirmed;
@@ -427,15 +441,32 @@ export async function readProduct(
       ctx.actOn(scopeOf(ctx.env, store));
       caller = confirmed;
     }
-    const [found, early] = await Promise.all([
-      runAlone(catalogRead(ctx.store.id)),
-      guessId === undefined ? undefined : levelsOf(ctx.store.d1, [guessId]),
-    ]);
+    const [found, early] = await Promise.all([runAlone(catalogRead(ctx.store.id)), earlyLevels(ctx.store.d1)]);
     row = found;
     levels = early;
   }
   if (!row) throw notFoundError();
   if ("barcode" in key) rememberBarcode(directory, key.barcode, row.id);
-  if (guessId !== row.id || !levels) levels = await levelsOf(ctx.store.d1, [row.id]);
-  return { view: toProductView(row, levels.get(row.id)), ...(caller ? { caller } : {}) };
+  // Read for this product: by its id (the store may have no row: none), or by
+  // a barcode copy that led to it. Otherwise (a stale id or copy, or no copy
+  // yet) read it by id now.
+  const answered = levels !== undefined && (guessId !== undefined ? guessId === row.id : levels.has(row.id));
+  const level = answered ? levels?.get(row.id) : await levelByIdMendingCopy(ctx, row.id, key);
+  return { view: toProductView(row, level), ...(caller ? { caller } : {}) };
+}
+
+/**
+ * The store's level of the product by its id; after a scan, the store's
+ * barcode copy is put right (after the response) so the next first scan of
+ * it reads the level in the same round trip as the catalog.
+ */
+async function levelByIdMendingCopy(
+  ctx: ServiceContext,
+  productId: number,
+  key: ProductKey,
+): Promise<StoreLevel | undefined> {
+  const store = ctx.store.d1;
+  const level = (await levelsOf(store, [productId])).get(productId);
+  if (level && "barcode" in key) ctx.defer(store.batch(copyBarcode(store, productId, key.barcode)));
+  return level;
 }

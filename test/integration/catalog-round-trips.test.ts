@@ -73,7 +73,19 @@ const slowEnv = {
   STORE_EAST: slowD1(env.STORE_EAST, "EAST", 20, log),
 };
 
-async function slowContext(token: string, storeId?: number) {
+/**
+ * Another isolate's env: the same databases, slowed and logged in the same
+ * `log`, with its own per-isolate caches (the barcode ids and the store
+ * directory are kept per head-office binding object).
+ */
+const coldEnv = () => ({
+  ...env,
+  DB: slowD1(env.DB, "hq", 20, log),
+  STORE_MAIN: slowD1(env.STORE_MAIN, "MAIN", 20, log),
+  STORE_EAST: slowD1(env.STORE_EAST, "EAST", 20, log),
+});
+
+async function slowContext(token: string, storeId?: number, isolateEnv: typeof slowEnv = slowEnv) {
   log.calls = [];
   log.done = 0;
   const claims = await verifyAccessToken(authConfig(env), token);
@@ -88,7 +100,7 @@ async function slowContext(token: string, storeId?: number) {
     permission: "catalog:read",
     asked: storeId ? { id: storeId } : {},
   };
-  const ctx = createServiceContext(slowEnv, { waitUntil: () => undefined });
+  const ctx = createServiceContext(isolateEnv, { waitUntil: () => undefined });
   return { ctx, pending, log };
 }
 
@@ -141,7 +153,59 @@ describe("product reads at the edge", () => {
       id: other.id,
       stock_quantity: 9,
     });
-    expect(moved.log.calls.map((c) => c.wave)).toEqual([0, 0, 2]);
+    // (A later call, if logged, is the store's barcode copy being mended after the answer.)
+    expect(moved.log.calls.slice(0, 3).map((c) => c.wave)).toEqual([0, 0, 2]);
+  });
+
+  it("scans a barcode no isolate has seen in one round trip, through the store's copy, which a stale scan mends", async ({
+    expect,
+  }) => {
+    const { admin, cashier } = await accounts();
+    const code = "5901234123457";
+    const first = await createProduct(admin.token, { barcode: code, stock_quantity: 4 });
+    // A new isolate that has served a request (its store directory is loaded) but never saw this barcode.
+    const isolate = async () => {
+      const fresh = coldEnv();
+      const warm = await slowContext(cashier.token, undefined, fresh);
+      await readProduct(warm.ctx, { id: first.id }, warm.pending);
+      return slowContext(cashier.token, undefined, fresh);
+    };
+    // Created at MAIN with its barcode: MAIN's stock row carries the copy.
+    const scan = await isolate();
+    const { view } = await readProduct(scan.ctx, { barcode: code }, scan.pending);
+    expect(view).toMatchObject({ id: first.id, stock_quantity: 4 });
+    expect(scan.log.calls.map((c) => c.wave)).toEqual([0, 0]);
+
+    // The barcode moves to a product whose row has no copy: the copy on the old row is stale.
+    const second = await createProduct(admin.token, { stock_quantity: 2 });
+    for (const [id, barcode] of [
+      [first.id, null],
+      [second.id, code],
+    ] as const) {
+      await expectJson(call("PUT", `/api/v1/products/${id}`, { token: admin.token, body: { barcode } }), 200);
+    }
+    const stale = await isolate();
+    expect((await readProduct(stale.ctx, { barcode: code }, stale.pending)).view).toMatchObject({
+      id: second.id,
+      stock_quantity: 2,
+    });
+    expect(stale.log.calls.slice(0, 3).map((c) => c.wave)).toEqual([0, 0, 2]);
+    // After the answer, the store's copy is put right: moved to the new product's row, off the old one.
+    const copies = async () =>
+      (
+        await env.STORE_MAIN.prepare(
+          "SELECT product_id, barcode FROM stock_levels WHERE product_id IN (?1, ?2) ORDER BY product_id",
+        )
+          .bind(first.id, second.id)
+          .all()
+      ).results;
+    await expect.poll(copies).toEqual([
+      { product_id: first.id, barcode: null },
+      { product_id: second.id, barcode: code },
+    ]);
+    const mended = await isolate();
+    expect((await readProduct(mended.ctx, { barcode: code }, mended.pending)).view.id).toBe(second.id);
+    expect(mended.log.calls.map((c) => c.wave)).toEqual([0, 0]);
   });
 
   it("still refuses a caller with no role at the store asked for, answering nothing", async ({ expect }) => {
