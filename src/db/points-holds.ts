@@ -126,6 +126,3 @@ export const expiredHolds = (db: AppDatabase, now: string, limit: number): Promi
     .where(and(eq(pointsHolds.status, "pending"), lte(pointsHolds.expiresAt, now)))
     .orderBy(asc(pointsHolds.expiresAt))
     .limit(limit);
-
-export const findHold = (db: AppDatabase, ref: string): Promise<PointsHold | undefined> =>
-  db.select().from(pointsHolds).where(eq(pointsHolds.ref, ref)).get();

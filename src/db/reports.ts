@@ -185,53 +185,6 @@ const tuples = (r: D1Result): StockLevelTuple[] =>
     row.min_stock_level,
   ]);
 
-/** Every stock level of the store, as compact tuples (one per product it has a row for). (store) */
-export const stockLevelTuples = (d1: D1Database): Statement<StockLevelTuple[]> => ({
-  prepared: d1.prepare("SELECT product_id, quantity, min_stock_level FROM stock_levels ORDER BY product_id"),
-  decode: tuples,
-});
-
-/** Active catalog products: how many (the products a store may stock). (head office) */
-export const activeProductCount = (d1: D1Database): Statement<{ n: number }[]> =>
-  returningShape(d1.prepare("SELECT COUNT(*) AS n FROM products WHERE is_active = 1"));
-
-/** A store's stock of active products valued at catalog cost and at the store's price (cents), one row. */
-export interface StockValueRow {
-  stocked: number;
-  low: number;
-  out: number;
-  units: number;
-  at_cost: number;
-  at_retail: number;
-}
-
-/**
- * Values a chunk of the store's stock levels (a JSON array of tuples, one
- * parameter) against the catalog: active products only, cost price × the
- * store's quantity, and the store's own price where it has one. (head office)
- */
-export const valueStockLevels = (
-  d1: D1Database,
-  storeId: number,
-  levels: StockLevelTuple[],
-): Statement<StockValueRow[]> =>
-  returningShape(
-    d1
-      .prepare(
-        `WITH s(id, q, m) AS (
-           SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?1))
-         SELECT COUNT(*) AS stocked,
-                COALESCE(SUM(CASE WHEN s.q <= s.m THEN 1 ELSE 0 END), 0) AS low,
-                COALESCE(SUM(CASE WHEN s.q = 0 THEN 1 ELSE 0 END), 0) AS out,
-                COALESCE(SUM(s.q), 0) AS units,
-                COALESCE(SUM(s.q * p.cost_price), 0) AS at_cost,
-                COALESCE(SUM(s.q * COALESCE(sp.price, p.price)), 0) AS at_retail
-         FROM s JOIN products p ON p.id = s.id AND p.is_active = 1
-         LEFT JOIN product_store_prices sp ON sp.product_id = p.id AND sp.store_id = ?2`,
-      )
-      .bind(JSON.stringify(levels), storeId),
-  );
-
 /**
  * Stock levels at or below their minimum, the emptiest first: all of them, or
  * those of `ids` (one JSON parameter, any number of ids). (store)

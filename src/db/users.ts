@@ -235,25 +235,6 @@ export const writeRehash = async (db: AppDatabase, id: number, passwordHash: str
 };
 
 /**
- * Active managers and admins: who hears about stock and the daily report.
- * With `storeId`: the admins and that store's managers (home store manager,
- * or a manager role there).
- */
-export const activeManagers = (db: AppDatabase, storeId?: number): Promise<Pick<UserRecord, "id" | "email">[]> =>
-  db
-    .select({ id: users.id, email: users.email })
-    .from(users)
-    .where(
-      and(
-        eq(users.isActive, true),
-        storeId === undefined
-          ? inArray(users.role, ["admin", "manager"])
-          : sql`(${users.role} = 'admin' OR (${users.homeStoreId} = ${storeId} AND ${users.role} = 'manager') OR EXISTS (SELECT 1 FROM store_roles sr WHERE sr.user_id = ${users.id} AND sr.store_id = ${storeId} AND sr.role = 'manager'))`,
-      ),
-    )
-    .orderBy(users.id);
-
-/**
  * The per-request user check's row: the caller's row, whether the access
  * token's sign-in is still live (`session_live`, computed, 1 while the
  * sign-in still has a refresh token that is not revoked), the store the

@@ -181,6 +181,8 @@ export async function getLog(ctx: ServiceContext, id: number): Promise<LogView> 
 export interface StockOnHand {
   /** Active products in the catalog. */
   total_products: number;
+  /** Active products the store has no stock row for: none on hand, counted as out of stock and low. */
+  not_stocked: number;
   units_on_hand: number;
   /** Cents. */
   at_cost: number;
@@ -216,6 +218,7 @@ export async function stockOnHand(
   const withoutRow = Math.max(0, total - sum.stocked);
   return {
     total_products: total,
+    not_stocked: withoutRow,
     units_on_hand: sum.units_on_hand,
     at_cost: sum.at_cost,
     at_retail: sum.at_retail,

@@ -19,7 +19,9 @@
  * acts on: it assumes the store named by the request, else the token's home
  * store (`hs` claim). When the check says otherwise (the home store moved),
  * what was held is released and the sale runs again once on the right store.
- * A token with no `hs` (issued before stores) confirms the caller first.
+ * A token with no `hs` (issued before stores) confirms the caller first, and
+ * a store this isolate's directory does not know yet is read from the head
+ * office first: one more round trip in those cases.
  */
 
 import { Batch, type Handle, runAlone } from "../db/batch";

@@ -18,7 +18,8 @@
  *
  * POST /payments makes two sequential remote round trips: the caller's check
  * (head office) in parallel with the store's reads (the order's money, the
- * Idempotency-Key), then the store's batch (`takePayment`).
+ * Idempotency-Key), then the store's batch (`takePayment`); one more when
+ * this isolate's store directory does not know the order's store yet.
  */
 
 import { Batch, type Handle, runAlone } from "../db/batch";

@@ -11,7 +11,6 @@
  */
 import { Batch, runAlone } from "../db/batch";
 import {
-  activeProductCount,
   activeProductNames,
   type CashierSalesRow,
   type CustomerSpendRow,
@@ -28,30 +27,27 @@ import {
   refundsByCashier,
   refundsByMethod,
   type SalesBucketRow,
-  type StockLevelTuple,
-  type StockValueRow,
   salesByBucket,
   salesByCashier,
   salesByCategory,
   staffNames,
-  stockLevelTuples,
   topProducts,
   topSpenders,
-  valueStockLevels,
 } from "../db/reports";
 import { PAYMENT_METHODS } from "../db/schema";
 import { toDecimal } from "../domain/money";
 import { type Bucket, rangeInstants } from "../domain/report-range";
 import type { ServiceContext } from "./context";
+import { stockOnHand } from "./inventory";
 
 /** A report reads the acting store's database, and the head office for names and catalog prices. */
 type Ctx = Pick<ServiceContext, "store" | "hq">;
 
 /**
- * Stock levels valued per head-office statement: a JSON parameter of this
- * many tuples stays far below D1's 2 MB value limit (a tuple is ~20 bytes).
+ * Low-stock ids named per head-office statement: a JSON parameter of this
+ * many ids stays far below D1's 2 MB value limit.
  */
-const LEVELS_PER_VALUATION = 20_000;
+const IDS_PER_LOOKUP = 20_000;
 
 /** Sum ÷ count in cents, rounded, as money (0 when there is nothing to divide). */
 const average = (sum: number, count: number) => (count ? toDecimal(Math.round(sum / count)) : 0);
@@ -144,56 +140,6 @@ export async function paymentMethodsReport(ctx: Ctx, period: Instants) {
   });
 }
 
-/** The store's stock of active products, in cents: what the inventory report and summary show. */
-export interface StockOnHand {
-  /** Active catalog products (every one a store may stock). */
-  total_products: number;
-  /** Active products the store has no stock row for: none on hand, counted as out of stock and low. */
-  not_stocked: number;
-  low_stock_count: number;
-  out_of_stock_count: number;
-  units_on_hand: number;
-  /** Σ store quantity × catalog cost price. */
-  at_cost: number;
-  /** Σ store quantity × the store's price (its override, else the catalog's). */
-  at_retail: number;
-}
-
-/**
- * The acting store's stock valued against the catalog: the store's levels
- * (one store query, in parallel with the count of active products), then one
- * head-office statement per 20,000 levels in one batch, which joins them to
- * the catalog's cost prices and the store's price overrides. Levels of
- * inactive or unknown products are left out, as the catalog leaves them out.
- */
-export async function stockOnHand(ctx: Ctx): Promise<StockOnHand> {
-  const [levels, [active]] = await Promise.all([
-    runAlone(stockLevelTuples(ctx.store.d1)),
-    runAlone(activeProductCount(ctx.hq.d1)),
-  ]);
-  const chunks: StockLevelTuple[][] = [];
-  for (let i = 0; i < levels.length; i += LEVELS_PER_VALUATION) chunks.push(levels.slice(i, i + LEVELS_PER_VALUATION));
-  const sum: StockValueRow = { stocked: 0, low: 0, out: 0, units: 0, at_cost: 0, at_retail: 0 };
-  if (chunks.length) {
-    const batch = new Batch(ctx.hq.d1);
-    const valued = batch.addEach(chunks.map((part) => valueStockLevels(ctx.hq.d1, ctx.store.id, part)));
-    await batch.commit();
-    for (const row of valued.value) for (const k of Object.keys(sum) as (keyof StockValueRow)[]) sum[k] += row[k];
-  }
-  const total = active?.n ?? 0;
-  const notStocked = Math.max(0, total - sum.stocked);
-  return {
-    total_products: total,
-    not_stocked: notStocked,
-    // A product with no row has nothing on hand, which is at or below any minimum.
-    low_stock_count: sum.low + notStocked,
-    out_of_stock_count: sum.out + notStocked,
-    units_on_hand: sum.units,
-    at_cost: sum.at_cost,
-    at_retail: sum.at_retail,
-  };
-}
-
 /** Stock on hand of active products at the acting store: counts, and value at cost and at retail. */
 export async function inventoryReport(ctx: Ctx) {
   const r = await stockOnHand(ctx);
@@ -221,8 +167,8 @@ export async function lowStockAtStore(ctx: Ctx, limit: number) {
   if (levels.length === 0) return { total: 0, data: [] };
   const names = new Map<number, { name: string; sku: string }>();
   const chunks: number[][] = [];
-  for (let i = 0; i < levels.length; i += LEVELS_PER_VALUATION)
-    chunks.push(levels.slice(i, i + LEVELS_PER_VALUATION).map(([id]) => id));
+  for (let i = 0; i < levels.length; i += IDS_PER_LOOKUP)
+    chunks.push(levels.slice(i, i + IDS_PER_LOOKUP).map(([id]) => id));
   const batch = new Batch(ctx.hq.d1);
   const found = batch.addEach(chunks.map((ids) => activeProductNames(ctx.hq.d1, ids)));
   await batch.commit();
