@@ -7,6 +7,7 @@ const kind = process.env.DB_KIND === "store" ? "store" : "head-office";
 
 export default defineConfig({
   dialect: "sqlite",
-  schema: `./src/db/schema-${kind}.ts`,
+  // The head office's tables are in two files: its own and those spanning the chain.
+  schema: kind === "store" ? "./src/db/schema-store.ts" : ["./src/db/schema-head-office.ts", "./src/db/schema-chain.ts"],
   out: `./migrations/${kind}`,
 });

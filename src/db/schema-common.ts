@@ -22,7 +22,18 @@ export const PAYMENT_METHODS = [
   "other",
 ] as const;
 export const PAYMENT_STATUSES = ["pending", "completed", "failed", "refunded", "partially_refunded"] as const;
-export const INVENTORY_ACTIONS = ["stock_in", "stock_out", "adjustment", "damage", "return", "sale"] as const;
+export const INVENTORY_ACTIONS = [
+  "stock_in",
+  "stock_out",
+  "adjustment",
+  "damage",
+  "return",
+  "sale",
+  // Written only by transfers: stock leaving for another store, arriving from one, or coming back on a cancel.
+  "transfer_out",
+  "transfer_in",
+  "transfer_return",
+] as const;
 
 export const STORE_STATUSES = ["active", "inactive"] as const;
 export type StoreStatus = (typeof STORE_STATUSES)[number];

@@ -304,3 +304,24 @@ export const refundItems = sqliteTable(
     check("refund_items_quantity_positive", sql`${t.quantity} > 0`),
   ],
 );
+
+/**
+ * A transfer step's stock movement at this store (its stock ref is
+ * `TRF-<transfer>-<step key>`), written in the step's batch. The head office
+ * holds the step until `expires_at`; the hand-written deadline trigger
+ * refuses the batch after that, so a step the head office settled as never
+ * written cannot land later.
+ */
+export const transferMoves = sqliteTable(
+  "transfer_moves",
+  {
+    stockRef: text("stock_ref").primaryKey(),
+    transferId: integer("transfer_id").notNull(),
+    stepKey: text("step_key").notNull(),
+    kind: text("kind").notNull(),
+    /** Epoch milliseconds. */
+    expiresAt: integer("expires_at").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("transfer_moves_transfer_idx").on(t.transferId)],
+);

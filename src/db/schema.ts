@@ -3,5 +3,6 @@
  * head office's (schema-head-office.ts) and a store's (schema-store.ts).
  */
 export * from "./schema-common";
+export * from "./schema-chain";
 export * from "./schema-head-office";
 export * from "./schema-store";

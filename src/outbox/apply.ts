@@ -43,7 +43,8 @@ export function asStoreEvent(body: unknown): StoreEventMessage | null {
   const { event_id, type, store_id, payload, created_at } = body;
   if (typeof event_id !== "string" || typeof type !== "string" || typeof store_id !== "number") return null;
   if (!isRecord(payload) || typeof created_at !== "string") return null;
-  return { event_id, type, store_id, payload, created_at };
+  const seq = typeof body.seq === "number" && Number.isSafeInteger(body.seq) ? body.seq : undefined;
+  return { event_id, type, store_id, payload, created_at, ...(seq === undefined ? {} : { seq }) };
 }
 
 function integer(payload: Record<string, unknown>, field: string): number {

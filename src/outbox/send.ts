@@ -15,6 +15,12 @@ export interface StoreEventMessage {
   store_id: number;
   payload: Record<string, unknown>;
   created_at: string;
+  /**
+   * The outbox row's id: increasing in commit order within its store, so the
+   * head office can tell the newer of two snapshots of one order. Absent from
+   * messages sent before it existed.
+   */
+  seq?: number;
 }
 
 /** Rows per send: a queue batch takes at most 100 messages. */
@@ -48,6 +54,7 @@ export async function sendOutbox(
         store_id: store.id,
         payload: JSON.parse(row.payload) as Record<string, unknown>,
         created_at: row.created_at,
+        seq: row.id,
       } satisfies StoreEventMessage,
       contentType: "json" as const,
     })),
