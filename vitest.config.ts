@@ -19,8 +19,10 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          // Empty databases for the backup → restore round trip (a head office and a store).
-          d1Databases: ["RESTORE_DB", "RESTORE_STORE_DB"],
+          // Empty databases for the backup → restore round trip (a head office and a store),
+          // and a third store's database (migrated, no store row: a test that needs
+          // three stores adds WEST itself, test/helpers/stores.ts addThirdStore).
+          d1Databases: ["RESTORE_DB", "RESTORE_STORE_DB", "STORE_WEST"],
           bindings: {
             TEST_MIGRATIONS: headOfficeMigrations,
             TEST_STORE_MIGRATIONS: storeMigrations,

@@ -9,6 +9,8 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       TEST_STORE_MIGRATIONS: D1Migration[];
       RESTORE_STORE_DB: D1Database;
+      /** A third store's database, migrated but without a store row (addThirdStore). */
+      STORE_WEST: D1Database;
       JWT_SECRET: string;
       FILE_SIGNING_SECRET: string;
       RESTORE_DB: D1Database;

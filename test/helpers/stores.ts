@@ -24,6 +24,45 @@ export const SECOND_STORE = {
   databaseName: "pos-store-east",
 } as const;
 
+/**
+ * A third store (WEST, store 3, Europe/Lisbon, USD like MAIN), whose database every
+ * test file has migrated but whose row only files that call `addThirdStore` make:
+ * most tests see two stores.
+ */
+export const THIRD_STORE = {
+  id: 3,
+  code: "WEST",
+  name: "West End Shop",
+  addressLines: ["3 Quay Street"],
+  phone: "+351 555 0103",
+  timeZone: "Europe/Lisbon",
+  currency: "USD",
+  binding: "STORE_WEST",
+  databaseName: "pos-store-west",
+} as const;
+
+/** Makes the third store's row (once per test file; idempotent). */
+export async function addThirdStore(): Promise<void> {
+  const s = THIRD_STORE;
+  await env.DB.prepare(
+    `INSERT OR IGNORE INTO stores (id, code, name, address_lines, phone, time_zone, currency, status, binding, database_name, version, created_at, updated_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active', ?8, ?9, 1, ?10, ?10)`,
+  )
+    .bind(
+      s.id,
+      s.code,
+      s.name,
+      JSON.stringify(s.addressLines),
+      s.phone,
+      s.timeZone,
+      s.currency,
+      s.binding,
+      s.databaseName,
+      "2026-01-01T00:00:00.000Z",
+    )
+    .run();
+}
+
 /** A store's scope as the Worker builds it (its guarded database and stock gate), for calling services directly. */
 export async function storeScope(id: number = MAIN_STORE.id): Promise<StoreScope> {
   const guarded = guardEnv(env);
@@ -33,7 +72,8 @@ export async function storeScope(id: number = MAIN_STORE.id): Promise<StoreScope
 }
 
 /** A store's database by store id (for asserting what it holds). */
-export const storeDb = (id: number = MAIN_STORE.id): D1Database => (id === 2 ? env.STORE_EAST : env.STORE_MAIN);
+export const storeDb = (id: number = MAIN_STORE.id): D1Database =>
+  id === 3 ? env.STORE_WEST : id === 2 ? env.STORE_EAST : env.STORE_MAIN;
 
 /** Headers that make a request act on `storeId`. */
 export const atStore = (storeId: number): Record<string, string> => ({ "X-Store-Id": String(storeId) });

@@ -10,6 +10,7 @@ import { SECOND_STORE } from "../helpers/stores";
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
 await applyD1Migrations(env.STORE_MAIN, env.TEST_STORE_MIGRATIONS);
 await applyD1Migrations(env.STORE_EAST, env.TEST_STORE_MIGRATIONS);
+await applyD1Migrations(env.STORE_WEST, env.TEST_STORE_MIGRATIONS);
 await env.DB.prepare(
   `INSERT OR IGNORE INTO stores (id, code, name, address_lines, phone, time_zone, currency, status, binding, database_name, version, created_at, updated_at)
    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active', ?8, ?9, 1, ?10, ?10)`,
