@@ -1,6 +1,6 @@
 /**
  * `npm run fill:history -- [--lines 1000000] [--state DIR] [--store STORE_MAIN]`:
- * adds two years of realistic sales to a local store's database for
+ * adds two years (or `days` from code) of realistic sales to a local store's database for
  * measuring reports: orders of
  * 1–5 lines over the catalog, four cashiers, most paid by card or cash, some
  * cancelled, pending or refunded. Rows are written in large multi-row INSERTs
@@ -68,6 +68,8 @@ export async function fillHistory(
   store: { d1: D1Database; idBase: number },
   targetLines: number,
   onProgress: (done: number) => void,
+  /** How far back the history reaches (the chain bench fills one year per store). */
+  options: { days?: number } = {},
 ) {
   const db = store.d1;
   const existing = await db
@@ -104,7 +106,7 @@ export async function fillHistory(
   let nextPayment = await next("payments");
   let nextRefund = await next("refunds");
   const end = Date.now();
-  const span = 730 * 24 * 3600_000;
+  const span = (options.days ?? 730) * 24 * 3600_000;
   let seed = 424242 + lines;
   const rand = (n: number) => {
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -176,9 +178,11 @@ export async function fillHistory(
         paymentRows,
       ),
       ...inserts("INSERT INTO refunds (id, payment_id, order_id, amount, reason, created_at) VALUES ", refundRows),
-      // History is for reports: its refunds' outbox rows (the refunds trigger)
-      // must not reach customers that never had those orders' spend.
-      "DELETE FROM outbox WHERE type = 'refund.created' AND json_extract(payload, '$.order_number') LIKE 'HIST-%'",
+      // History is for reports: the outbox rows its inserts made (the orders'
+      // and refunds' triggers) must not reach customers that never had those
+      // orders' spend, nor wait as a backlog every request's send would drain.
+      // `npm run orders:reindex` puts history in the head office's order index.
+      "DELETE FROM outbox WHERE json_extract(payload, '$.order_number') LIKE 'HIST-%'",
     ];
     await db.batch(statements.map((sql) => db.prepare(sql)));
     onProgress(lines);
