@@ -25,6 +25,10 @@ export const storeCodeOfOrderNumber = (orderNumber: string): string | null =>
 
 const STORE_ID = /^[1-9]\d{0,8}$/;
 
+/** `store_id=all`: a chain-wide report (services/reports-chain.ts), allowed on these paths only. */
+export const ALL_STORES = "all";
+const CHAIN_WIDE_REPORT = /\/reports\/(sales|products-sales|payment-methods|inventory|daily-summary|customers|cashiers)$/;
+
 function parseStoreId(value: unknown, where: string): number {
   const text = typeof value === "number" ? String(value) : value;
   if (typeof text !== "string" || !STORE_ID.test(text)) {
@@ -58,9 +62,20 @@ export async function storeAsked(c: Context<AppEnv>, from?: StoreFromPath): Prom
       return { id: storeOfId(Number(value)) || null };
     }
   }
+  const query = c.req.query("store_id");
+  if (query === ALL_STORES) {
+    // A chain-wide report acts as the home store (its permission, time zone); the report picks the stores.
+    if (c.req.method !== "GET" || !CHAIN_WIDE_REPORT.test(c.req.path)) {
+      throw new ApiError("VALIDATION_ERROR", "store_id=all is only for the reports (GET /reports/...)");
+    }
+    if (c.req.header("X-Store-Id")) {
+      throw new ApiError("VALIDATION_ERROR", "store_id=all names every store: drop X-Store-Id");
+    }
+    return {};
+  }
   const named: Array<[string, unknown]> = [
     ["X-Store-Id", c.req.header("X-Store-Id")],
-    ["store_id (query)", c.req.query("store_id")],
+    ["store_id (query)", query],
     ["store_id (body)", await bodyStoreId(c)],
   ];
   let id: number | undefined;

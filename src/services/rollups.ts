@@ -1,0 +1,218 @@
+/**
+ * Daily rollups: a store's local day of figures kept at the head office for
+ * the chain-wide reports (services/reports-chain.ts). A rollup is always
+ * rebuilt whole from the store's database (db/rollups.ts reads it with the
+ * reports' own statements over the day's instants, so it says what the live
+ * report of that day says) and written in ONE head-office batch that replaces
+ * the store-day's rows in the five tables: rebuilding is idempotent.
+ *
+ * Who writes them: the daily job (each store's yesterday), `npm run
+ * rollups:rebuild` (any range), and `refreshClosedDays` when the head office
+ * applies a store event that changes a day that already has a rollup (a late
+ * payment, cancel or refund of an order from a closed day).
+ *
+ * Two rebuilds of one day may race (a late event's refresh and the job): each
+ * notes the store's newest outbox row when it read, and after writing looks
+ * for newer rows about that day; if there are, it reads and writes again, so
+ * the last write is never older than the last event about the day.
+ */
+import { runAlone } from "../db/batch";
+import { dbFor } from "../db/client";
+import {
+  laterEventsOfDay,
+  readStoreFigures,
+  replaceRollupStatements,
+  rollupDatesAmong,
+  type StoreDayRollup,
+  type StoreFigures,
+} from "../db/rollups";
+import { findStore } from "../db/stores";
+import { buckets, rangeInstants } from "../domain/report-range";
+import { addDays, localDate } from "../domain/time-zone";
+import type { Bindings } from "../env";
+import type { StoreEventMessage } from "../outbox/send";
+import { scopeOf } from "../stores/scope";
+
+/** What a rollup needs of a store: its database, time zone and currency. */
+export interface RollupStore {
+  id: number;
+  code: string;
+  timeZone: string;
+  currency: string;
+  d1: D1Database;
+}
+
+/** Reads and writes at most this many times when events about the day keep arriving meanwhile. */
+const MAX_ATTEMPTS = 3;
+
+/** A store's figures of one local day as the rollup tables hold them. */
+export function rollupOfFigures(store: RollupStore, date: string, f: StoreFigures, computedAt: string): StoreDayRollup {
+  const sold = f.sales[0] ?? { orders: 0, gross: 0, discounts: 0, tax: 0, total: 0 };
+  const methods = new Map<string, [string, number, number, number, number]>();
+  const method = (name: string) => {
+    let row = methods.get(name);
+    if (!row) methods.set(name, (row = [name, 0, 0, 0, 0]));
+    return row;
+  };
+  for (const m of f.methodsTaken) {
+    const row = method(m.payment_method);
+    row[1] = m.count;
+    row[2] = m.amount;
+  }
+  for (const m of f.methodsRefunded) {
+    const row = method(m.payment_method);
+    row[3] = m.count;
+    row[4] = m.amount;
+  }
+  const cashiers = new Map<number, [number, number, number, number, number]>();
+  const cashier = (id: number) => {
+    let row = cashiers.get(id);
+    if (!row) cashiers.set(id, (row = [id, 0, 0, 0, 0]));
+    return row;
+  };
+  for (const c of f.cashierSales) {
+    const row = cashier(c.user_id);
+    row[1] = c.orders;
+    row[2] = c.sales;
+  }
+  for (const c of f.cashierRefunds) {
+    const row = cashier(c.user_id);
+    row[3] = c.count;
+    row[4] = c.amount;
+  }
+  return {
+    storeId: store.id,
+    date,
+    currency: store.currency,
+    computedAt,
+    totals: {
+      orders: f.outcomes.total_orders,
+      soldOrders: sold.orders,
+      cancelledOrders: f.outcomes.cancelled_orders,
+      gross: sold.gross,
+      discounts: sold.discounts,
+      tax: sold.tax,
+      sales: sold.total,
+      pendingAmount: f.outcomes.pending_amount,
+      taken: f.taken,
+      refunds: f.refunds,
+      refundCount: f.methodsRefunded.reduce((n, m) => n + m.count, 0),
+    },
+    products: f.products.map((p) => [p.product_id, p.name, p.sku, p.categoryId, p.units, p.revenue, p.cost]),
+    categories: f.categories.map((c) => [c.categoryId ?? 0, c.category, c.units, c.revenue, c.cost]),
+    methods: [...methods.values()],
+    cashiers: [...cashiers.values()],
+  };
+}
+
+/** A store's figures of local day `date` read from its database (one store batch). */
+export async function readStoreDay(store: RollupStore, date: string) {
+  const range = { start_date: date, end_date: date };
+  const day = rangeInstants(range, store.timeZone);
+  const figures = await readStoreFigures(store.d1, day, buckets(range, "day", store.timeZone));
+  return { day, figures };
+}
+
+/**
+ * Builds (or rebuilds) the rollup of a store's local day `date` and writes it
+ * at the head office in one batch; returns what was written.
+ */
+export async function rebuildRollup(
+  hq: D1Database,
+  store: RollupStore,
+  date: string,
+  now: () => Date = () => new Date(),
+): Promise<StoreDayRollup> {
+  for (let attempt = 1; ; attempt++) {
+    const { day, figures } = await readStoreDay(store, date);
+    const rollup = rollupOfFigures(store, date, figures, now().toISOString());
+    await hq.batch(replaceRollupStatements(hq, rollup).map((s) => s.prepared));
+    const [later] = await runAlone(laterEventsOfDay(store.d1, figures.outboxSeq, day));
+    if (!later?.n || attempt >= MAX_ATTEMPTS) return rollup;
+  }
+}
+
+/** Every local date from `from` to `to`, both included. */
+export function datesBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
+  return out;
+}
+
+/**
+ * The store's local dates an event is about: the day its order was created
+ * (order events carry `created_at`) and the day it happened (`at`: a payment,
+ * a cancel, a refund), in the store's time zone.
+ */
+export function eventDates(event: StoreEventMessage, timeZone: string): string[] {
+  return [...new Set(eventInstants(event).map((t) => localDate(new Date(t), timeZone)))];
+}
+
+/** The instants an event names: its order's creation, when it happened, when the store wrote it. */
+function eventInstants(event: StoreEventMessage): string[] {
+  const p = event.payload;
+  return [p.created_at, p.at, event.created_at].filter(
+    (v): v is string => typeof v === "string" && !Number.isNaN(Date.parse(v)),
+  );
+}
+
+/** Local dates a UTC instant can fall on in any time zone (UTC−12 … UTC+14). */
+const possibleDates = (t: string) => {
+  const ms = Date.parse(t);
+  return [localDate(new Date(ms - 12 * 3_600_000), "UTC"), localDate(new Date(ms + 14 * 3_600_000), "UTC")];
+};
+
+/**
+ * After the head office applied `event`: rebuilds the rollups of the days it
+ * changed that already have one (a closed day). Days without a rollup are
+ * left alone: the job or a report's live read will see the event anyway.
+ * Returns the dates rebuilt. Safe to call again for the same event.
+ */
+export async function refreshClosedDays(env: Bindings, event: StoreEventMessage): Promise<string[]> {
+  if (!event.type.startsWith("order.") && !event.type.startsWith("refund.")) return [];
+  const candidates = [...new Set(eventInstants(event).flatMap(possibleDates))];
+  if (candidates.length === 0) return [];
+  // The store's row (its time zone) and which candidate dates have a rollup, in parallel: one round trip.
+  const [store, held] = await Promise.all([
+    findStore(dbFor(env.DB), event.store_id),
+    runAlone(rollupDatesAmong(env.DB, event.store_id, candidates)),
+  ]);
+  if (!store || held.length === 0) return [];
+  const closed = new Set(held.map((r) => r.date));
+  const dates = eventDates(event, store.timeZone).filter((d) => closed.has(d));
+  const scope = scopeOf(env, store);
+  for (const date of dates) await rebuildRollup(env.DB, scope, date);
+  return dates;
+}
+
+/** What a range rebuild did, per store. */
+export interface RebuildSummary {
+  store: string;
+  days: number;
+  orders: number;
+}
+
+/**
+ * Rebuilds every store's rollups for the local dates `from`..`to` (the
+ * `rollups:rebuild` script, a bench filling history): one store-day after
+ * another, each in its own head-office batch. `onDay` hears of each.
+ */
+export async function rebuildRollups(
+  hq: D1Database,
+  stores: RollupStore[],
+  range: { from: string; to: string },
+  onDay?: (store: RollupStore, date: string, rollup: StoreDayRollup) => void,
+): Promise<RebuildSummary[]> {
+  const dates = datesBetween(range.from, range.to);
+  const out: RebuildSummary[] = [];
+  for (const store of stores) {
+    let orders = 0;
+    for (const date of dates) {
+      const rollup = await rebuildRollup(hq, store, date);
+      orders += rollup.totals.orders;
+      onDay?.(store, date, rollup);
+    }
+    out.push({ store: store.code, days: dates.length, orders });
+  }
+  return out;
+}
