@@ -10,11 +10,15 @@
  *   refund.created   points the refund takes back (as far as the customer
  *                    still has them; the ledger says what could not be) and,
  *                    when the order had completed, the money off total_spent
+ *   order.created,   the order's row in the order index (db/order-index.ts),
+ *   order.changed    every order's, with or without a customer; a snapshot
+ *                    older (by `seq`) than the row's leaves it as it is
  *
- * An event without a customer changes nothing but is recorded all the same.
+ * Any other event without a customer changes nothing but is recorded all the same.
  */
 import { recordApplied, wasApplied } from "../db/applied-events";
 import { type CustomerEvent, creditCompletedOrder, returnCancelledRedemption, reverseRefund } from "../db/loyalty";
+import { orderSnapshotOf, upsertOrderSnapshots } from "../db/order-index";
 import type { Bindings } from "../env";
 import { backoffSeconds } from "../lib/backoff";
 import { log } from "../lib/log";
@@ -62,7 +66,16 @@ interface Effects {
   after?: string;
 }
 
+/** The order index's row for an order event's snapshot (a message without seq: 0, so any later snapshot wins). */
+function indexEffects(hq: D1Database, event: StoreEventMessage, now: string): Effects {
+  const snapshot = orderSnapshotOf(event.payload, event.store_id, event.seq ?? 0);
+  if ("problem" in snapshot) throw new MalformedEvent(snapshot.problem);
+  return { statements: [upsertOrderSnapshots(hq, [snapshot], now)] };
+}
+
 function effectsOf(hq: D1Database, event: StoreEventMessage, now: string): Effects {
+  // Indexed for every order; the loyalty effects below are for orders with a customer.
+  if (event.type === "order.created" || event.type === "order.changed") return indexEffects(hq, event, now);
   const p = event.payload;
   if (p.customer_id === null || p.customer_id === undefined) return { statements: [] };
   const customer: CustomerEvent = {

@@ -2,13 +2,14 @@
  * Reading orders: one with everything a till or manager needs, and filtered
  * lists. Orders are in the acting store's database (`ctx.store`); the names
  * an order's view shows (its customer, its cashier) are head-office rows,
- * read in a second round trip (no SQL joins the two kinds).
+ * read in a second round trip (no SQL joins the two kinds). Reads that cross
+ * stores (a customer's orders, an order by number from elsewhere) are in
+ * ./orders-chain.ts.
  */
 
-import { runAlone } from "../db/batch";
 import { itemsOfOrders, type Order, type OrderItem, type OrderKey, orderPage, readOrder } from "../db/orders";
 import { mapPage, type Page } from "../db/paging";
-import { orderPeople, saleCustomer } from "../db/sale-facts";
+import { orderPeople } from "../db/sale-facts";
 import { canSeeOrder } from "../domain/order-access";
 import { localDayBounds } from "../domain/report-range";
 import type { AuthUser } from "../lib/auth/current-user";
@@ -77,20 +78,4 @@ export async function listOrders(
     else byOrder.set(item.orderId, [item]);
   }
   return mapPage(page, (order) => toOrderView(order, byOrder.get(order.id) ?? []));
-}
-
-/** A customer's orders at the acting store (404 when there is no such customer). */
-export async function listCustomerOrders(
-  ctx: ServiceContext,
-  actor: AuthUser,
-  customerId: number,
-  paging: { skip: number; limit: number },
-): Promise<Page<OrderView>> {
-  // The customer (head office) and the page (store) are independent: both in flight at once.
-  const [customer, page] = await Promise.all([
-    runAlone(saleCustomer(ctx.hq.d1, customerId)),
-    listOrders(ctx, actor, { skip: paging.skip, limit: paging.limit, customer_id: customerId }),
-  ]);
-  if (!customer) throw notFound("Customer");
-  return page;
 }

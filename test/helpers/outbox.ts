@@ -22,13 +22,14 @@ interface OutboxRow {
 export const outboxRows = async (storeId: number): Promise<OutboxRow[]> =>
   (await storeDb(storeId).prepare("SELECT * FROM outbox ORDER BY id").all<OutboxRow>()).results;
 
-/** An outbox row as the queue carries it. */
+/** An outbox row as the queue carries it (src/outbox/send.ts). */
 export const asMessage = (storeId: number, row: OutboxRow): StoreEventMessage => ({
   event_id: row.event_id,
   type: row.type,
   store_id: storeId,
   payload: JSON.parse(row.payload) as Record<string, unknown>,
   created_at: row.created_at,
+  seq: row.id,
 });
 
 /**

@@ -3,9 +3,10 @@ import type { AppEnv } from "../../env";
 import { idempotent } from "../../lib/http/idempotent";
 import { invoiceLink, receiptText } from "../../services/order-documents";
 import { cancelOrder } from "../../services/orders-cancel";
+import { getOrderByNumberChain, listCustomerOrdersChain } from "../../services/orders-chain";
 import { sell } from "../../services/orders-create";
 import { updateOrder } from "../../services/orders-edit";
-import { getOrderFor, listCustomerOrders, listOrders, loadOrder } from "../../services/orders-read";
+import { getOrderFor, listOrders, loadOrder } from "../../services/orders-read";
 import type { OrderView } from "../../services/orders-view";
 import type {
   ByCustomerRoute,
@@ -36,10 +37,13 @@ export const list: RouteHandler<ListRoute, AppEnv> = async (c) =>
   c.json(await listOrders(c.var.ctx, c.var.user, c.req.valid("query")), 200);
 
 export const byNumber: RouteHandler<ByNumberRoute, AppEnv> = async (c) =>
-  c.json((await getOrderFor(c.var.ctx, c.var.user, { number: c.req.valid("param").order_number })).view, 200);
+  c.json((await getOrderByNumberChain(c.var.ctx, c.var.user, c.req.valid("param").order_number)).view, 200);
 
 export const byCustomer: RouteHandler<ByCustomerRoute, AppEnv> = async (c) =>
-  c.json(await listCustomerOrders(c.var.ctx, c.var.user, c.req.valid("param").customer_id, c.req.valid("query")), 200);
+  c.json(
+    await listCustomerOrdersChain(c.var.ctx, c.var.user, c.req.valid("param").customer_id, c.req.valid("query")),
+    200,
+  );
 
 export const get: RouteHandler<GetRoute, AppEnv> = async (c) =>
   c.json((await getOrderFor(c.var.ctx, c.var.user, { id: c.req.valid("param").id })).view, 200);

@@ -64,6 +64,8 @@ export const byNumber = createRoute({
   path: "/number/{order_number}",
   tags,
   summary: "Read an order by its number (cashiers: their own)",
+  description:
+    "A number names its store (ORD-<CODE>-…). A number from before stores (ORD-YYYYMMDD-…), or one its store does not have, is found through the head office's order index at any store where the caller may read orders.",
   security,
   middleware: [requirePermission("orders:read", ORDER_BY_NUMBER)],
   request: { params: OrderNumberParamSchema },
@@ -74,7 +76,9 @@ export const byCustomer = createRoute({
   method: "get",
   path: "/customer/{customer_id}",
   tags,
-  summary: "A customer's orders at the store, newest first (cashiers: their own)",
+  summary: "A customer's orders across the chain, newest first (cashiers: their own)",
+  description:
+    "Every store where the caller may read orders: admins all, managers where they manage orders; at a store where the caller's role is cashier, the orders they rang up there. The acting store's orders are read live; other stores' come through the head office's order index, which lags a sale by seconds.",
   security,
   middleware: read,
   request: { params: CustomerParamSchema, query: PaginationQuerySchema },
