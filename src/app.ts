@@ -26,6 +26,7 @@ import { reportsRouter } from "./routes/reports/reports.index";
 import { storesRouter } from "./routes/stores/stores.index";
 import { docsPages } from "./routes/system/docs-pages";
 import { systemRouter } from "./routes/system/system.index";
+import { transfersRouter } from "./routes/transfers/transfers.index";
 import { usersRouter } from "./routes/users/users.index";
 
 export const API_PREFIX = "/api/v1";
@@ -80,6 +81,7 @@ export function createApp() {
     ["customers", customersRouter as never],
     ["orders", ordersRouter as never],
     ["inventory", inventoryRouter as never],
+    ["transfers", transfersRouter as never],
     ["payments", paymentsRouter as never],
     ["reports", reportsRouter as never],
     ["admin", adminRouter as never],

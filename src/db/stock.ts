@@ -31,7 +31,7 @@ export interface LogMeta {
   /** The store's id base (StoreScope.idBase): log rows take ids above it. */
   idBase: number;
   userId: number | null;
-  action: "sale" | "return" | "stock_in" | "stock_out" | "adjustment" | "damage";
+  action: InventoryLog["action"];
   referenceNumber: string | null;
   notes: string | null;
   stockRef: string;

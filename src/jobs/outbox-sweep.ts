@@ -2,7 +2,8 @@
  * Every five minutes: each active store's outbox rows that no send took
  * (older than a minute, so the send after each commit is not raced) go to
  * the events queue, then points holds whose till never said how its sale
- * ended are settled (services/points-holds.ts). A store that fails is
+ * ended are settled (services/points-holds.ts), and transfer steps whose
+ * store batch's outcome was never heard (services/transfers-settle.ts). A store that fails is
  * logged and the others are still swept; the run fails at the end so the
  * cron shows it.
  */
@@ -12,6 +13,7 @@ import type { Bindings } from "../env";
 import { log } from "../lib/log";
 import { sweepOutbox } from "../outbox/sweep";
 import { settleExpiredHolds } from "../services/points-holds";
+import { settlePendingTransferSteps } from "../services/transfers-settle";
 import { scopeOf } from "../stores/scope";
 
 export async function runOutboxSweep(env: Bindings, now: Date = new Date()): Promise<Record<string, unknown>> {
@@ -27,6 +29,8 @@ export async function runOutboxSweep(env: Bindings, now: Date = new Date()): Pro
     }
   }
   const holds = await settleExpiredHolds(env, now);
+  // Transfer steps whose store batch's outcome nobody heard (services/transfers-settle.ts).
+  const transfers = await settlePendingTransferSteps(env, now);
   if (failed.length) throw new Error(`outbox sweep failed for ${failed.join(", ")}`);
-  return { sent, holds };
+  return { sent, holds, transfers };
 }

@@ -20,6 +20,8 @@ export const ERROR_STATUS = {
   VERSION_CONFLICT: 409,
   INSUFFICIENT_STOCK: 409,
   INVALID_STATE: 409,
+  /** Another step of the transfer is still settling (one at a time); retry shortly. */
+  TRANSFER_BUSY: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   VALIDATION_ERROR: 422,

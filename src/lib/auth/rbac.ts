@@ -19,6 +19,13 @@ export const PERMISSIONS = {
   "catalog:write": ["admin", "manager", "inventory_officer"],
   "inventory:write": ["admin", "manager", "inventory_officer"],
   "inventory:read": ["admin", "manager", "inventory_officer"],
+  /**
+   * Transfers between stores, checked per end (services/transfers-view.ts):
+   * read at either end; write at the source (create, send, cancel) or at the
+   * destination (receive).
+   */
+  "transfers:read": ["admin", "manager", "inventory_officer"],
+  "transfers:write": ["admin", "manager", "inventory_officer"],
   "customers:write": ["admin", "manager", "cashier"],
   /**
    * Add or remove loyalty points by hand (POST /customers/{id}/loyalty-points):
