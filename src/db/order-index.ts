@@ -219,3 +219,76 @@ export async function indexedOrderByNumber(
     .first<RefRow & { manages: number }>();
   return row ? { ...toRef(row), manages: row.manages === 1 } : undefined;
 }
+
+// ─── Backfill ───────────────────────────────────────────────────────────────
+
+/** Orders read from a store's database per chunk of a backfill (one upsert statement's worth). */
+export const REINDEX_CHUNK = SNAPSHOTS_PER_STATEMENT;
+
+interface StoreOrderRow {
+  id: number;
+  order_number: string;
+  customer_id: number | null;
+  user_id: number;
+  status: OrderStatus;
+  total: number;
+  paid_amount: number;
+  refunded_amount: number;
+  created_at: string;
+}
+
+/**
+ * Indexes every order of one store's database as it is now (`npm run
+ * orders:reindex`: orders written before the store had the order.created
+ * trigger have no event to index them). Pages through the store's orders by
+ * id, REINDEX_CHUNK at a time, one upsert each; rows are keyed by order, so
+ * running it again (or while events arrive) leaves one row per order with
+ * its newest snapshot: it is safe to repeat.
+ *
+ * The seq each snapshot gets is the store's outbox high-water mark read
+ * before the chunk (not 0): every event at or below it was committed before
+ * the rows were read, so the rows are at least as new as any of them and an
+ * older event arriving late (a queue retry) cannot move an order back, while
+ * every change after the read writes an event above it, which wins. With 0,
+ * such a late event would bring an older state back until the next event of
+ * that order.
+ */
+export async function reindexStoreOrders(
+  hq: D1Database,
+  store: { id: number; d1: D1Database },
+  options: { now: () => Date; onChunk?: (indexed: number) => void },
+): Promise<number> {
+  let after = 0;
+  let indexed = 0;
+  for (;;) {
+    const mark = await store.d1.prepare("SELECT COALESCE(MAX(id), 0) AS seq FROM outbox").first<{ seq: number }>();
+    const { results } = await store.d1
+      .prepare(
+        `SELECT id, order_number, customer_id, user_id, status, total, paid_amount, refunded_amount, created_at
+         FROM orders WHERE id > ?1 ORDER BY id LIMIT ?2`,
+      )
+      .bind(after, REINDEX_CHUNK)
+      .all<StoreOrderRow>();
+    if (results.length === 0) return indexed;
+    const seq = mark?.seq ?? 0;
+    const snapshots = results.map(
+      (row): OrderSnapshot => ({
+        orderId: row.id,
+        orderNumber: row.order_number,
+        storeId: store.id,
+        customerId: row.customer_id,
+        userId: row.user_id,
+        status: row.status,
+        total: row.total,
+        paidAmount: row.paid_amount,
+        refundedAmount: row.refunded_amount,
+        createdAt: row.created_at,
+        seq,
+      }),
+    );
+    await upsertOrderSnapshots(hq, snapshots, options.now().toISOString()).run();
+    indexed += results.length;
+    after = results.at(-1)?.id ?? after;
+    options.onChunk?.(indexed);
+  }
+}
