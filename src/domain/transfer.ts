@@ -9,8 +9,14 @@
 /** Lines on one transfer: a delivery note, and every statement stays well under D1's 100 bound parameters (lines travel as one JSON value). */
 export const MAX_TRANSFER_LINES = 100;
 
-/** A step's stock ref at its store: the objects hold its units under it, its log rows and its transfer_moves row carry it. */
-export const stepStockRef = (transferId: number, stepKey: string) => `TRF-${transferId}-${stepKey}`;
+/**
+ * A step's stock ref at its store: the objects hold its units under it, its
+ * log rows and its transfer_moves row carry it. It names the attempt (the
+ * step row's creation time), not only the step: a step undone after a
+ * refusal can be taken again, and an object never takes a ref it released.
+ */
+export const stepStockRef = (step: { transferId: number; stepKey: string; createdAt: string }) =>
+  `TRF-${step.transferId}-${step.stepKey}@${Date.parse(step.createdAt)}`;
 
 /** The key of a receipt: one per Idempotency-Key, so a retried receipt finds the one it made. */
 export const receiveStepKey = (idempotencyKey: string) => `receive:${idempotencyKey}`;

@@ -181,7 +181,7 @@ async function writeStore(
   const scope = scopeFor(ctx, store);
   const stepCtx = scope === actingStore(ctx) ? ctx : ctx.forStore(scope);
   const sign = plan.kind === "send" ? -1 : 1;
-  const ref = stepStockRef(transfer.id, plan.stepKey);
+  const ref = stepStockRef(held);
   const byProduct = new Map(transferLines.map((line) => [line.productId, line]));
   const notes =
     plan.kind === "send"

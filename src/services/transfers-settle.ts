@@ -37,7 +37,7 @@ export async function settlePendingTransferSteps(env: Bindings, now: Date): Prom
   const nowIso = now.toISOString();
   const settled: SettledSteps = { applied: 0, undone: 0, skipped: 0 };
   const skipped = new Set<string>();
-  const keyOf = (step: TransferStep) => stepStockRef(step.transferId, step.stepKey);
+  const keyOf = (step: TransferStep) => stepStockRef(step);
   for (;;) {
     const page = (await runAlone(expiredSteps(env.DB, before, SWEEP_PAGE + skipped.size))).filter(
       (step) => !skipped.has(keyOf(step)),

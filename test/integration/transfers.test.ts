@@ -67,9 +67,7 @@ async function expectNoDrift(expect: (v: unknown) => { toEqual: (x: unknown) => 
 }
 
 describe("a transfer from MAIN to EAST", () => {
-  it("is drafted, sent, received in two parts; stock moves exactly once and both logs name it", async ({
-    expect,
-  }) => {
+  it("is drafted, sent, received in two parts; stock moves exactly once and both logs name it", async ({ expect }) => {
     const [p1, p2] = [await product(20), await product(8, 3)];
     const before = [await chainTotal(p1.id, [MAIN, EAST]), await chainTotal(p2.id, [MAIN, EAST])];
 
@@ -181,7 +179,10 @@ describe("a transfer from MAIN to EAST", () => {
   }) => {
     const p = await product(10);
     const t = await draft(officerMain.token, MAIN, EAST, [{ product_id: p.id, quantity: 6 }]);
-    const [first, second] = await Promise.all([sendTransfer(officerMain.token, t.id), sendTransfer(officerMain.token, t.id)]);
+    const [first, second] = await Promise.all([
+      sendTransfer(officerMain.token, t.id),
+      sendTransfer(officerMain.token, t.id),
+    ]);
     // Two sends at once: one sends; the other sees it taken (200) or still settling (409 TRANSFER_BUSY).
     const statuses = [first.status, second.status].sort();
     expect(statuses[0]).toBe(200);
@@ -284,7 +285,10 @@ describe("refusals write nothing", () => {
     const p = await product(10);
     const inactive = await product(1);
     await expectJson(
-      call("PUT", `/api/v1/products/${inactive.id}`, { token: admin.token, body: { is_active: false, version: inactive.version } }),
+      call("PUT", `/api/v1/products/${inactive.id}`, {
+        token: admin.token,
+        body: { is_active: false, version: inactive.version },
+      }),
       200,
     );
     const count = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM transfers").first<{ n: number }>())?.n;
@@ -306,7 +310,10 @@ describe("refusals write nothing", () => {
         },
         "listed twice",
       ],
-      [{ from_store_id: MAIN, to_store_id: EAST, lines: [{ product_id: 987654, quantity: 1 }] }, "987654 does not exist"],
+      [
+        { from_store_id: MAIN, to_store_id: EAST, lines: [{ product_id: 987654, quantity: 1 }] },
+        "987654 does not exist",
+      ],
       [{ from_store_id: MAIN, to_store_id: EAST, lines: [{ product_id: inactive.id, quantity: 1 }] }, "inactive"],
       [
         {
@@ -379,7 +386,10 @@ describe("roles per store", () => {
     expect((await cancelTransfer(officerEast.token, t.id)).status).toBe(403);
     await expectJson(receiveTransfer(officerEast.token, t.id, lines, "r"), 200);
 
-    const westList = await expectJson<{ total: number }>(call("GET", "/api/v1/transfers", { token: managerWest.token }), 200);
+    const westList = await expectJson<{ total: number }>(
+      call("GET", "/api/v1/transfers", { token: managerWest.token }),
+      200,
+    );
     expect(westList.total).toBe(0);
     const eastList = await expectJson<{ data: { id: number }[] }>(
       call("GET", `/api/v1/transfers?product_id=${p.id}`, { token: officerEast.token }),
