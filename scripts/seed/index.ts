@@ -6,6 +6,7 @@
 import type { D1Database } from "@cloudflare/workers-types";
 import type { Store } from "../../src/db/stores";
 import { applyStoreEvent } from "../../src/outbox/apply";
+import { refreshClosedDays } from "../../src/services/rollups";
 import { seedAccounts } from "./accounts";
 import { seedCatalog, seedStoreStock } from "./catalog";
 import { seedCustomers } from "./customers";
@@ -64,7 +65,10 @@ async function applySeedOutboxes(hq: D1Database, stores: RawStore[], chain: Seed
       .all<{ event_id: string; type: string; payload: string; created_at: string }>();
     for (const row of results) {
       const event = { ...row, store_id: store.id, payload: JSON.parse(row.payload) as Record<string, unknown> };
-      if ((await applyStoreEvent(hq, event)) === "applied") applied += 1;
+      const outcome = await applyStoreEvent(hq, event);
+      if (outcome === "applied") applied += 1;
+      // As the queue consumer does: a day that already has a rollup is rebuilt (none on a fresh chain).
+      if (outcome !== "waiting") await refreshClosedDays({ ...chain.databases, DB: hq }, event);
     }
     await db.prepare("UPDATE outbox SET sent_at = ?1 WHERE sent_at IS NULL").bind(new Date().toISOString()).run();
   }

@@ -5,11 +5,16 @@
  * admins. One store's failure does not stop the others; the run fails after
  * all were tried, naming each store that failed (the next run retries them:
  * a published report is not published twice).
+ *
+ * The same day's rollup (services/rollups.ts) is written for the chain-wide
+ * reports, on its own: a report that fails does not keep the rollup from
+ * being written, nor the other way round; writing it again replaces it.
  */
 import { addDays, localDate } from "../domain/time-zone";
 import type { Bindings } from "../env";
 import { createServiceContext } from "../services/context";
 import { publishDailyReport } from "../services/daily-reports";
+import { rebuildRollup } from "../services/rollups";
 import { storeScopes } from "./stores";
 
 /** Runs each active store's report for its local day before `scheduledTime`. */
@@ -24,6 +29,11 @@ export async function runDailyReport(env: Bindings, scheduledTime: number) {
       reports.push(await publishDailyReport(ctx.forStore(store), date));
     } catch (error) {
       failures.push(`${store.code} ${date}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    try {
+      await rebuildRollup(ctx.hq.d1, store, date, ctx.now);
+    } catch (error) {
+      failures.push(`${store.code} ${date} rollup: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   if (failures.length) throw new Error(`daily report failed for ${failures.join("; ")}`);

@@ -22,6 +22,7 @@ import { orderSnapshotOf, upsertOrderSnapshots } from "../db/order-index";
 import type { Bindings } from "../env";
 import { backoffSeconds } from "../lib/backoff";
 import { log } from "../lib/log";
+import { refreshClosedDays } from "../services/rollups";
 import type { StoreEventMessage } from "./send";
 
 /** The queues of wrangler.toml this module consumes. */
@@ -163,15 +164,24 @@ async function recordDeadLetter(env: Bindings, message: Message<unknown>, reason
 
 const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 500);
 
-/** The events queue: each message acked once applied (or found applied), retried otherwise. */
+/**
+ * The events queue: each message acked once applied (or found applied), retried otherwise.
+ * Once applied, the closed days it changed get their rollups rebuilt
+ * (services/rollups.ts); a failed rebuild retries the message, whose second
+ * delivery finds the event applied and rebuilds again.
+ */
 export async function handleStoreEvents(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
   for (const message of batch.messages) {
     const event = asStoreEvent(message.body);
     try {
       if (!event) throw new MalformedEvent("not a store event");
       const outcome = await applyStoreEvent(env.DB, event);
-      if (outcome === "waiting") message.retry({ delaySeconds: backoffSeconds(message.attempts) });
-      else message.ack();
+      if (outcome === "waiting") {
+        message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+        continue;
+      }
+      await refreshClosedDays(env, event);
+      message.ack();
     } catch (error) {
       if (error instanceof MalformedEvent) {
         // Retrying cannot make it well formed: keep it where an admin can see it.
@@ -202,6 +212,7 @@ export async function handleDeadStoreEvents(batch: MessageBatch<unknown>, env: B
       try {
         const outcome = await applyStoreEvent(env.DB, event);
         if (outcome !== "waiting") {
+          await refreshClosedDays(env, event);
           message.ack();
           continue;
         }

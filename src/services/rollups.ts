@@ -31,7 +31,7 @@ import { buckets, rangeInstants } from "../domain/report-range";
 import { addDays, localDate } from "../domain/time-zone";
 import type { Bindings } from "../env";
 import type { StoreEventMessage } from "../outbox/send";
-import { scopeOf } from "../stores/scope";
+import { storeDatabase } from "../stores/scope";
 
 /** What a rollup needs of a store: its database, time zone and currency. */
 export interface RollupStore {
@@ -166,22 +166,28 @@ const possibleDates = (t: string) => {
  * After the head office applied `event`: rebuilds the rollups of the days it
  * changed that already have one (a closed day). Days without a rollup are
  * left alone: the job or a report's live read will see the event anyway.
+ * `env` needs the head office (`DB`) and the store's database binding.
  * Returns the dates rebuilt. Safe to call again for the same event.
  */
-export async function refreshClosedDays(env: Bindings, event: StoreEventMessage): Promise<string[]> {
+export async function refreshClosedDays(
+  env: Pick<Bindings, "DB"> | Record<string, unknown>,
+  event: StoreEventMessage,
+): Promise<string[]> {
+  const bindings = env as Bindings;
   if (!event.type.startsWith("order.") && !event.type.startsWith("refund.")) return [];
   const candidates = [...new Set(eventInstants(event).flatMap(possibleDates))];
   if (candidates.length === 0) return [];
   // The store's row (its time zone) and which candidate dates have a rollup, in parallel: one round trip.
   const [store, held] = await Promise.all([
-    findStore(dbFor(env.DB), event.store_id),
-    runAlone(rollupDatesAmong(env.DB, event.store_id, candidates)),
+    findStore(dbFor(bindings.DB), event.store_id),
+    runAlone(rollupDatesAmong(bindings.DB, event.store_id, candidates)),
   ]);
   if (!store || held.length === 0) return [];
   const closed = new Set(held.map((r) => r.date));
   const dates = eventDates(event, store.timeZone).filter((d) => closed.has(d));
-  const scope = scopeOf(env, store);
-  for (const date of dates) await rebuildRollup(env.DB, scope, date);
+  // Only the store's database is needed (the seed and scripts pass their local databases as bindings).
+  const scope: RollupStore = { ...store, d1: storeDatabase(bindings, store) };
+  for (const date of dates) await rebuildRollup(bindings.DB, scope, date);
   return dates;
 }
 

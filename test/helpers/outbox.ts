@@ -7,6 +7,7 @@
 import { env } from "cloudflare:workers";
 import { type ApplyOutcome, applyStoreEvent } from "../../src/outbox/apply";
 import type { StoreEventMessage } from "../../src/outbox/send";
+import { refreshClosedDays } from "../../src/services/rollups";
 import { MAIN_STORE, SECOND_STORE, storeDb } from "./stores";
 
 interface OutboxRow {
@@ -69,8 +70,11 @@ export async function applyStoreOutbox(storeId: number): Promise<Map<string, App
   for (let pass = 0; pass < 2 && rows.length; pass++) {
     const waiting: OutboxRow[] = [];
     for (const row of rows) {
-      const outcome = await applyStoreEvent(env.DB, asMessage(storeId, row));
+      const message = asMessage(storeId, row);
+      const outcome = await applyStoreEvent(env.DB, message);
       outcomes.set(row.event_id, outcome);
+      // As the queue consumer does: a closed day the event changed gets its rollup rebuilt.
+      if (outcome !== "waiting") await refreshClosedDays(env, message);
       if (outcome === "waiting") waiting.push(row);
     }
     rows = waiting;

@@ -4,12 +4,16 @@ import { salesChartSvg } from "../../documents/sales-chart";
 import type { AppEnv } from "../../env";
 import { toCsv } from "../../lib/http/csv";
 import * as daily from "../../services/daily-reports";
+import * as chain from "../../services/reports-chain";
 import type { SalesBucket } from "../../services/reports";
 import * as reports from "../../services/reports";
 import * as requests from "../../services/reports-requests";
 import type * as routes from "./reports.routes";
 
 type Ctx = Context<AppEnv>;
+
+/** `store_id=all`: the chain-wide report (services/reports-chain.ts) instead of the acting store's. */
+const chainWide = (q: { store_id?: string | undefined }) => q.store_id === "all";
 
 /**
  * JSON `{data, ...parameters}`, or the rows as CSV. (Typed as `never`: one
@@ -46,10 +50,13 @@ const withReplacedApiNames = (bucket: SalesBucket) => ({
 
 export const sales: RouteHandler<typeof routes.sales, AppEnv> = async (c) => {
   const q = c.req.valid("query");
-  const report = await requests.salesOverRange(c.var.ctx, q);
+  const chainReport = chainWide(q) ? await chain.chainSalesOverRange(c.var.ctx, c.var.user.id, q) : undefined;
+  const report = chainReport ?? (await requests.salesOverRange(c.var.ctx, q));
   if (q.format === "svg") {
-    const title = `Net sales by ${q.group_by}, ${report.start_date} to ${report.end_date}`;
-    return c.body(salesChartSvg(report.data, title, c.var.ctx.store.currency), 200, {
+    const scope = chainReport ? ` (${chainReport.stores.map((s) => s.code).join(", ")})` : "";
+    const title = `Net sales by ${q.group_by}, ${report.start_date} to ${report.end_date}${scope}`;
+    const currency = chainReport?.currency ?? c.var.ctx.store.currency;
+    return c.body(salesChartSvg(report.data, title, currency), 200, {
       "Content-Type": "image/svg+xml; charset=utf-8",
       "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
     }) as never;
@@ -60,7 +67,9 @@ export const sales: RouteHandler<typeof routes.sales, AppEnv> = async (c) => {
 
 export const productsSales: RouteHandler<typeof routes.productsSales, AppEnv> = async (c) => {
   const q = c.req.valid("query");
-  const report = await requests.productSalesOverRange(c.var.ctx, q);
+  const report = chainWide(q)
+    ? await chain.chainProductSalesOverRange(c.var.ctx, c.var.user.id, q)
+    : await requests.productSalesOverRange(c.var.ctx, q);
   const { data } = report;
   const csv = () => [
     ...data.top_by_units.map((row, i) => ({ list: "top_by_units", rank: i + 1, ...row })),
@@ -72,31 +81,41 @@ export const productsSales: RouteHandler<typeof routes.productsSales, AppEnv> = 
 
 export const paymentMethods: RouteHandler<typeof routes.paymentMethods, AppEnv> = async (c) => {
   const q = c.req.valid("query");
-  const report = await requests.paymentMethodsOverRange(c.var.ctx, q);
+  const report = chainWide(q)
+    ? await chain.chainPaymentMethodsOverRange(c.var.ctx, c.var.user.id, q)
+    : await requests.paymentMethodsOverRange(c.var.ctx, q);
   return answer(c, q.format, report, () => report.data, "payment-methods");
 };
 
 export const inventory: RouteHandler<typeof routes.inventory, AppEnv> = async (c) => {
   const q = c.req.valid("query");
-  const data = await reports.inventoryReport(c.var.ctx);
-  return answer(c, q.format, { data }, () => [data], "inventory");
+  const report = chainWide(q)
+    ? await chain.chainInventory(c.var.ctx, c.var.user.id, q)
+    : { data: await reports.inventoryReport(c.var.ctx) };
+  return answer(c, q.format, report, () => [report.data], "inventory");
 };
 
 export const dailySummary: RouteHandler<typeof routes.dailySummary, AppEnv> = async (c) => {
   const q = c.req.valid("query");
-  const report = await requests.dailySummaryOf(c.var.ctx, q);
+  const report = chainWide(q)
+    ? await chain.chainDailySummaryOf(c.var.ctx, c.var.user.id, q)
+    : await requests.dailySummaryOf(c.var.ctx, q);
   return answer(c, q.format, report, () => [report.data], `daily-summary-${report.date}`);
 };
 
 export const customers: RouteHandler<typeof routes.customers, AppEnv> = async (c) => {
   const q = c.req.valid("query");
-  const data = await reports.customersReport(c.var.ctx, q);
-  return answer(c, q.format, { data, limit: q.limit }, () => data, "customers");
+  const report = chainWide(q)
+    ? await chain.chainCustomers(c.var.ctx, c.var.user.id, q)
+    : { data: await reports.customersReport(c.var.ctx, q), limit: q.limit };
+  return answer(c, q.format, report, () => report.data, "customers");
 };
 
 export const cashiers: RouteHandler<typeof routes.cashiers, AppEnv> = async (c) => {
   const q = c.req.valid("query");
-  const report = await requests.cashiersOverRange(c.var.ctx, q);
+  const report = chainWide(q)
+    ? await chain.chainCashiersOverRange(c.var.ctx, c.var.user.id, q)
+    : await requests.cashiersOverRange(c.var.ctx, q);
   return answer(c, q.format, report, () => report.data, "cashiers");
 };
 

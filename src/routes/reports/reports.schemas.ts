@@ -2,7 +2,26 @@ import { z } from "@hono/zod-openapi";
 import { LocalDateQuery } from "../../lib/http/fields";
 import { PaginationQuerySchema } from "../../lib/http/openapi";
 
+/**
+ * `store_id=all`: the report over every store the caller may report on
+ * (services/reports-chain.ts); a store id (or none: the home store) for one.
+ * `currency` picks the stores in one currency when they use several.
+ */
+const ChainQueryFields = {
+  store_id: z
+    .string()
+    .regex(/^(all|[1-9]\d{0,8})$/, "A store id, or all")
+    .optional()
+    .openapi({ description: "A store id (default: your home store), or `all` for the chain (summed, one currency)" }),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, "A currency code such as USD")
+    .optional()
+    .openapi({ description: "With store_id=all: only the stores in this currency (needed when they use several)" }),
+};
+
 export const RangeQuery = z.object({
+  ...ChainQueryFields,
   days: z.coerce
     .number()
     .int()
@@ -21,14 +40,23 @@ export const SalesQuery = RangeQuery.extend({
 });
 
 export const LimitedRangeQuery = RangeQuery.extend({ limit: z.coerce.number().int().min(1).max(100).default(10) });
-export const FormatQuery = z.object({ format: z.enum(["json", "csv"]).default("json") });
+export const FormatQuery = z.object({ ...ChainQueryFields, format: z.enum(["json", "csv"]).default("json") });
 export const DailyQuery = FormatQuery.extend({
   date: LocalDateQuery.optional().openapi({ description: "Local day (default today)" }),
 });
 export const CustomersQuery = FormatQuery.extend({ limit: z.coerce.number().int().min(1).max(100).default(10) });
 
 const Money = z.number();
-const Period = { start_date: z.string(), end_date: z.string(), time_zone: z.string() };
+/** What a chain-wide answer (store_id=all) carries beside the single-store shape. */
+const ChainFields = {
+  store_id: z.literal("all").optional().openapi({ description: "Chain-wide answers only" }),
+  stores: z
+    .array(z.object({ id: z.number().int(), code: z.string() }))
+    .optional()
+    .openapi({ description: "Chain-wide: the stores summed" }),
+  currency: z.string().optional().openapi({ description: "Chain-wide: the one currency of the stores summed" }),
+};
+const Period = { start_date: z.string(), end_date: z.string(), time_zone: z.string(), ...ChainFields };
 
 export const SalesReportSchema = z
   .object({
@@ -126,6 +154,7 @@ export const InventoryReportSchema = z
           "Active catalog products this store has no stock row for (never stocked here): counted in total_products, as out of stock and as low",
       }),
     }),
+    ...ChainFields,
   })
   .openapi("InventoryReport");
 
@@ -143,6 +172,7 @@ export const DailySummarySchema = z
     }),
     date: z.string(),
     time_zone: z.string(),
+    ...ChainFields,
   })
   .openapi("DailySummary");
 
@@ -159,6 +189,7 @@ export const CustomersReportSchema = z
       }),
     ),
     limit: z.number().int(),
+    ...ChainFields,
   })
   .openapi("CustomersReport");
 
