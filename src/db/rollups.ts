@@ -79,9 +79,7 @@ export async function readStoreFigures(d1: D1Database, period: Instants, list: B
   const methodsRefunded = batch.add(refundsByMethod(d1, period));
   const cashierSales = batch.add(salesByCashier(d1, period));
   const cashierRefunds = batch.add(refundsByCashier(d1, period));
-  const seq = batch.add(
-    returningShape<{ seq: number }>(d1.prepare("SELECT COALESCE(MAX(id), 0) AS seq FROM outbox")),
-  );
+  const seq = batch.add(returningShape<{ seq: number }>(d1.prepare("SELECT COALESCE(MAX(id), 0) AS seq FROM outbox")));
   await batch.commit();
   return {
     sales: sales.value,
@@ -281,9 +279,7 @@ export const rollupCoverage = (hq: D1Database, s: ChainScope): Statement<RollupC
 /** The dates a store has a rollup for in a range (a store whose rollups have gaps). */
 export const rollupDates = (hq: D1Database, s: ChainScope): Statement<{ date: string }[]> =>
   returningShape(
-    hq
-      .prepare(`SELECT r.date FROM daily_rollups r WHERE ${IN_SCOPE} ORDER BY r.date`)
-      .bind(...scopeParams(s)),
+    hq.prepare(`SELECT r.date FROM daily_rollups r WHERE ${IN_SCOPE} ORDER BY r.date`).bind(...scopeParams(s)),
   );
 
 /** A bucket as local dates: `start` included, `end` excluded. */

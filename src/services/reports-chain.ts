@@ -121,7 +121,13 @@ export async function chainStores(
   }
   if (currencies.length > 1) {
     const byCurrency = currencies
-      .map((c) => `${c}: ${allowed.filter((s) => s.currency === c).map((s) => s.code).join(", ")}`)
+      .map(
+        (c) =>
+          `${c}: ${allowed
+            .filter((s) => s.currency === c)
+            .map((s) => s.code)
+            .join(", ")}`,
+      )
       .join("; ");
     throw invalidField(
       ["query", "currency"],
@@ -182,11 +188,7 @@ async function readLive(ctx: Pick<Ctx, "hq">, stores: StoreScope[], range: DayRa
   return mapWithConcurrency(missing, LIVE_CONCURRENCY, async ({ store, run }) => ({
     store,
     run,
-    figures: await readStoreFigures(
-      store.d1,
-      rangeInstants(run, store.timeZone),
-      buckets(run, "day", store.timeZone),
-    ),
+    figures: await readStoreFigures(store.d1, rangeInstants(run, store.timeZone), buckets(run, "day", store.timeZone)),
   }));
 }
 
@@ -340,9 +342,7 @@ export async function chainPaymentMethodsOverRange(ctx: Ctx, userId: number, que
     runAlone(chainMethods(ctx.hq.d1, scope)),
     readLive(ctx, chain.stores, range),
   ]);
-  const by = new Map(
-    PAYMENT_METHODS.map((m) => [m as string, { count: 0, amount: 0, refund_count: 0, refunds: 0 }]),
-  );
+  const by = new Map(PAYMENT_METHODS.map((m) => [m as string, { count: 0, amount: 0, refund_count: 0, refunds: 0 }]));
   for (const r of summed) {
     const m = by.get(r.method);
     if (!m) continue;
@@ -471,9 +471,7 @@ export async function chainDailySummaryOf(
 /** Stock on hand summed over the stores, read live from each (counts are per store: a product low at two counts twice). */
 export async function chainInventory(ctx: Ctx, userId: number, query: { currency?: string | undefined }) {
   const chain = await chainStores(ctx, userId, query.currency);
-  const parts = await mapWithConcurrency(chain.stores, LIVE_CONCURRENCY, (store) =>
-    stockOnHand({ hq: ctx.hq, store }),
-  );
+  const parts = await mapWithConcurrency(chain.stores, LIVE_CONCURRENCY, (store) => stockOnHand({ hq: ctx.hq, store }));
   const sum = (key: keyof (typeof parts)[number]) => parts.reduce((n, p) => n + p[key], 0);
   const data = {
     total_products: sum("total_products"),
