@@ -50,8 +50,8 @@ export function rollupOfFigures(store: RollupStore, date: string, f: StoreFigure
   const sold = f.sales[0] ?? { orders: 0, gross: 0, discounts: 0, tax: 0, total: 0 };
   const methods = new Map<string, [string, number, number, number, number]>();
   const method = (name: string) => {
-    let row = methods.get(name);
-    if (!row) methods.set(name, (row = [name, 0, 0, 0, 0]));
+    const row = methods.get(name) ?? ([name, 0, 0, 0, 0] as [string, number, number, number, number]);
+    methods.set(name, row);
     return row;
   };
   for (const m of f.methodsTaken) {
@@ -66,8 +66,8 @@ export function rollupOfFigures(store: RollupStore, date: string, f: StoreFigure
   }
   const cashiers = new Map<number, [number, number, number, number, number]>();
   const cashier = (id: number) => {
-    let row = cashiers.get(id);
-    if (!row) cashiers.set(id, (row = [id, 0, 0, 0, 0]));
+    const row = cashiers.get(id) ?? ([id, 0, 0, 0, 0] as [number, number, number, number, number]);
+    cashiers.set(id, row);
     return row;
   };
   for (const c of f.cashierSales) {

@@ -4,9 +4,9 @@ import { salesChartSvg } from "../../documents/sales-chart";
 import type { AppEnv } from "../../env";
 import { toCsv } from "../../lib/http/csv";
 import * as daily from "../../services/daily-reports";
-import * as chain from "../../services/reports-chain";
 import type { SalesBucket } from "../../services/reports";
 import * as reports from "../../services/reports";
+import * as chain from "../../services/reports-chain";
 import * as requests from "../../services/reports-requests";
 import type * as routes from "./reports.routes";
 
