@@ -19,9 +19,9 @@
  * the one-pending index, the status trigger or the lines' CHECK writing its
  * store batch anyway), every seed fails conservation, since raced steps
  * happen in each; with a receipt's Idempotency-Key ignored (a new step per
- * call), the retried receipts of seeds 51 and 79 move stock twice and fail
- * the retry check. Removing the request's own undo of a refused store batch
- * is not caught, by design: the sweep run before the checks undoes the step
+ * call), the retried receipts of five of the six seeds move stock twice (or
+ * overdraw what is in transit) and fail the retry check. Removing the
+ * request's own undo of a refused store batch is not caught, by design: the sweep run before the checks undoes the step
  * it left pending (its store never saw it), which is what the sweep is for;
  * transfers-settle.test.ts checks the request undoes it at once.
  */
