@@ -3,6 +3,7 @@
  * on Miniflare against a prepared local database, drives each scenario over
  * HTTP with autocannon after a warm-up, prints a table with each scenario's
  * ratio to GET /health from the same run, and writes bench/results.json.
+ * `--stores=N` runs the chain under load instead (chain.ts).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -48,6 +49,14 @@ async function login(url: string, username: string, password: string): Promise<s
   });
   if (!res.ok) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;
+}
+
+// --stores=N: the chain under load (chain.ts) instead of the scenarios.
+const storesArg = process.argv.find((arg) => arg.startsWith("--stores="))?.slice("--stores=".length);
+if (storesArg !== undefined) {
+  const { chainBench } = await import("./chain");
+  await chainBench(Number(storesArg), quick);
+  process.exit(0);
 }
 
 const started = Date.now();

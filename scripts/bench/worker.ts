@@ -25,11 +25,17 @@ export const BENCH_SECRET = "bench-secret-that-is-long-enough-0123456789";
 export async function startWorker(
   stateDir: string,
   extraVars: Record<string, string> = {},
-  options: { inspectorPort?: number } = {},
+  options: {
+    inspectorPort?: number;
+    d1Databases?: Record<string, string>;
+    /** The events queue's consumer (the chain bench's order index check): none by default. */
+    queueConsumers?: Record<string, { maxBatchSize?: number; maxBatchTimeout?: number }>;
+  } = {},
 ) {
+  const { d1Databases, ...miniflareOptions } = options;
   const basics = readWranglerBasics();
   const mf = new Miniflare({
-    ...options,
+    ...miniflareOptions,
 
     modules: true,
     scriptPath: path.join(BUNDLE_DIR, "index.js"),
@@ -42,8 +48,9 @@ export async function startWorker(
       LOG_LEVEL: "warn",
       ...extraVars,
     },
-    // The head office and every store of wrangler.toml, as `wrangler dev` binds them.
-    d1Databases: Object.fromEntries(d1Entries().map((entry) => [entry.binding, entry.databaseId])),
+    // The head office and every store of wrangler.toml, as `wrangler dev` binds them
+    // (the chain bench passes its own twenty stores instead: binding → database id).
+    d1Databases: d1Databases ?? Object.fromEntries(d1Entries().map((entry) => [entry.binding, entry.databaseId])),
     d1Persist: path.join(stateDir, "d1"),
     // Objects start empty each run and load their counts from D1 on first use.
     durableObjects: { PRODUCT_STOCK: { className: "ProductStock", useSQLite: true } },

@@ -46,10 +46,10 @@ export interface LocalChain {
   dispose: () => Promise<void>;
 }
 
-export async function openLocalChain(stateDir = STATE_DIR): Promise<LocalChain> {
+/** `entries`: the databases to open (default wrangler.toml's; the chain bench passes its own twenty stores). */
+export async function openLocalChain(stateDir = STATE_DIR, entries: D1Entry[] = d1Entries()): Promise<LocalChain> {
   const toml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
   const bucket = /\[\[r2_buckets\]\][^[]*?bucket_name\s*=\s*"([^"]+)"/s.exec(toml)?.[1] ?? "pos-files";
-  const entries = d1Entries();
   const mf = new Miniflare({
     modules: true,
     script: "export default { fetch() { return new Response(null, { status: 404 }); } }",

@@ -1,0 +1,101 @@
+/**
+ * Order throughput with the chain's stores against one store, same run, same
+ * machine: 50 clients creating orders (1–3 lines over each store's selling
+ * products) either all at MAIN or spread over every store by the
+ * X-Store-Id header, as the chain cashier (a role at every store). Rounds
+ * alternate (one, chain, chain, one, …) so a machine that slows down or
+ * speeds up during the run weighs on both sides alike.
+ */
+
+import type { ChainStore } from "./chain-state";
+import { type LoadResult, runLoad } from "./load";
+
+export interface ThroughputFigures {
+  one_store_rps: number;
+  chain_rps: number;
+  ratio: number;
+  rounds: { mode: "one store" | "chain"; result: LoadResult }[];
+}
+
+export const THROUGHPUT_CLIENTS = 50;
+
+/** Request k sells at store k mod S product ⌊k / S⌋ mod P (then two more): S × P requests touch every pair. */
+function orderRequests(token: string, storeIds: number[], productIds: number[]) {
+  let k = 0;
+  return () => {
+    const n = k++;
+    const store = storeIds[n % storeIds.length] ?? 1;
+    const first = Math.floor(n / storeIds.length);
+    const size = 1 + (n % 3);
+    const lines = new Map<number, number>();
+    for (let j = 0; lines.size < size && j < size * 3; j++) {
+      const id = productIds[(first + j * 17) % productIds.length];
+      if (id !== undefined) lines.set(id, 1 + (n % 2));
+    }
+    return {
+      method: "POST",
+      path: "/api/v1/orders",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", "X-Store-Id": String(store) },
+      body: JSON.stringify({ order_items: [...lines].map(([product_id, quantity]) => ({ product_id, quantity })) }),
+    };
+  };
+}
+
+export async function throughput(
+  url: string,
+  token: string,
+  stores: ChainStore[],
+  productIds: number[],
+  options: { seconds: number; rounds: number },
+  log: (line: string) => void,
+): Promise<ThroughputFigures> {
+  const modes = {
+    "one store": [1],
+    chain: stores.map((s) => s.id),
+  } as const;
+  // Warm-up: every (store, product) pair once (a product's first sale at a store
+  // creates its stock object), then a second of each mode.
+  for (const [mode, ids] of Object.entries(modes)) {
+    const request = orderRequests(token, [...ids], productIds);
+    await runLoad({
+      name: `warm-up ${mode}`,
+      url,
+      connections: THROUGHPUT_CLIENTS,
+      seconds: 1,
+      amount: ids.length * productIds.length,
+      request,
+    });
+    await runLoad({ name: `warm-up ${mode}`, url, connections: THROUGHPUT_CLIENTS, seconds: 1, request });
+  }
+  const rounds: ThroughputFigures["rounds"] = [];
+  for (let r = 0; r < options.rounds; r++) {
+    const order: ("one store" | "chain")[] = r % 2 === 0 ? ["one store", "chain"] : ["chain", "one store"];
+    for (const mode of order) {
+      const result = await runLoad({
+        name: `orders, ${mode}`,
+        url,
+        connections: THROUGHPUT_CLIENTS,
+        seconds: options.seconds,
+        request: orderRequests(token, [...modes[mode]], productIds),
+      });
+      rounds.push({ mode, result });
+      log(
+        `  ${mode}: ${result.rps} orders/s, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, non-2xx ${result.non_2xx + result.errors}`,
+      );
+    }
+  }
+  // Requests over the whole measured time of each mode (rounds are equally long).
+  const rate = (mode: string) => {
+    const picked = rounds.filter((r) => r.mode === mode).map((r) => r.result);
+    const ok = picked.reduce((sum, r) => sum + r.requests - r.non_2xx - r.errors, 0);
+    return ok / (picked.length * options.seconds);
+  };
+  const one = rate("one store");
+  const chain = rate("chain");
+  return {
+    one_store_rps: Math.round(one),
+    chain_rps: Math.round(chain),
+    ratio: one ? Number((chain / one).toFixed(3)) : 0,
+    rounds,
+  };
+}
