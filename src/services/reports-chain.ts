@@ -33,6 +33,7 @@ import {
   type LiveCategory,
   type LiveProduct,
   readStoreFigures,
+  readStoreSales,
   rollupCoverage,
   rollupDates,
   type StoreFigures,
@@ -175,20 +176,29 @@ async function missingDays(ctx: Pick<Ctx, "hq">, stores: StoreScope[], range: Da
 }
 
 /** A live run of a store's days read with the reports' statements (one store batch per run), one bucket per day. */
-interface LiveRun {
+interface LiveRun<F = StoreFigures> {
   store: StoreScope;
   run: DayRange;
-  figures: StoreFigures;
+  figures: F;
 }
 
-async function readLive(ctx: Pick<Ctx, "hq">, stores: StoreScope[], range: DayRange): Promise<LiveRun[]> {
+const readAll = (store: StoreScope, run: DayRange) =>
+  readStoreFigures(store.d1, rangeInstants(run, store.timeZone), buckets(run, "day", store.timeZone));
+
+/** The live part: every store's days without a rollup, read with `read` (every figure by default) a run at a time. */
+async function readLive<F = StoreFigures>(
+  ctx: Pick<Ctx, "hq">,
+  stores: StoreScope[],
+  range: DayRange,
+  read: (store: StoreScope, run: DayRange) => Promise<F> = readAll as (s: StoreScope, r: DayRange) => Promise<F>,
+): Promise<LiveRun<F>[]> {
   const missing = (await missingDays(ctx, stores, range)).flatMap(({ store, runs }) =>
     runs.map((run) => ({ store, run })),
   );
   return mapWithConcurrency(missing, LIVE_CONCURRENCY, async ({ store, run }) => ({
     store,
     run,
-    figures: await readStoreFigures(store.d1, rangeInstants(run, store.timeZone), buckets(run, "day", store.timeZone)),
+    figures: await read(store, run),
   }));
 }
 
@@ -246,7 +256,7 @@ export async function chainSalesOverRange(ctx: Ctx, userId: number, query: Chain
   const list = dateBuckets(range, granularity);
   const [summed, live] = await Promise.all([
     runAlone(chainSalesByBucket(ctx.hq.d1, scope, list)),
-    readLive(ctx, chain.stores, range),
+    readLive(ctx, chain.stores, range, (store, run) => readStoreSales(store.d1, buckets(run, "day", store.timeZone))),
   ]);
   const index = new Map<string, number>();
   list.forEach((b, i) => {

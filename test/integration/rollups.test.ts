@@ -171,7 +171,7 @@ describe("daily rollups", () => {
     expect(await computedAt(d2)).toBe("2026-01-01T00:00:00.000Z");
     const summary = async (d: string, chainWide: boolean) =>
       (await report(admin.token, "daily-summary", `date=${d}${chainWide ? "&store_id=all&currency=USD" : ""}`))
-        .data as Record<string, number>;
+        .data as { cancelled_orders: number; pending_amount: number; total_received: number };
     const before = await summary(d2, true);
 
     // Today, the pending order of d2 is cancelled (its payment given back first, as the service would).
