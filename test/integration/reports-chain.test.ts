@@ -236,6 +236,16 @@ describe("chain-wide reports (store_id=all)", () => {
       { id: 1, code: "MAIN" },
       { id: 3, code: "WEST" },
     ]);
+    // A cashier at home who manages WEST: WEST only (the home store's reports stay closed to them).
+    const mixedRoles = await userAtStores(admin.token, "cashier-manager", {
+      role: "cashier",
+      homeStoreId: 1,
+      storeRoles: [{ store_id: 3, role: "manager" }],
+    });
+    expect((await json(mixedRoles.token, "cashiers?store_id=all")).stores).toEqual([{ id: 3, code: "WEST" }]);
+    expect((await get(mixedRoles.token, "cashiers")).status).toBe(403);
+    const cashierDetail = await (await get(cashier.token, "sales?store_id=all")).json();
+    expect(JSON.stringify(cashierDetail)).toContain("no active store");
   });
 
   it("answer as CSV and as an SVG chart", async ({ expect }) => {
