@@ -12,6 +12,7 @@ import { seedCatalog, seedStoreStock } from "./catalog";
 import { seedCustomers } from "./customers";
 import { type SeedChain, seedOrders } from "./orders";
 import { SEED_STORES } from "./stores";
+import { seedTransfers } from "./transfers";
 
 export async function isEmpty(db: D1Database): Promise<boolean> {
   const row = await db.prepare("SELECT COUNT(*) AS n FROM users").first<{ n: number }>();
@@ -45,8 +46,12 @@ export async function seedAll(chain: SeedChain) {
     const sales = await seedOrders(chain, toStore(raw), staff, 11 + raw.id * 7);
     perStore[raw.code] = { units, orders: sales.orders };
   }
+  // Transfers between MAIN and EAST in every state, once both have stock (scripts/seed/transfers.ts).
+  const main = stores.find((s) => s.code === SEED_STORES.main.code);
+  const east = stores.find((s) => s.code === SEED_STORES.east.code);
+  const transfers = main && east ? await seedTransfers(chain.databases, toStore(main), toStore(east), adminId) : {};
   const events = await applySeedOutboxes(hq, stores, chain);
-  return { users, ...catalog, customers, stores: perStore, events };
+  return { users, ...catalog, customers, stores: perStore, transfers, events };
 }
 
 /**

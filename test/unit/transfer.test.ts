@@ -12,6 +12,8 @@ import {
   sameLines,
   stepStockRef,
 } from "../../src/domain/transfer";
+import { TRANSFER_STEP_MS } from "../../src/services/transfers-protocol";
+import { HOLD_MS } from "../../src/stock/product-stock";
 
 const line = (productId: number, sent: number, received = 0, returned = 0): LineState => ({
   productId,
@@ -41,6 +43,12 @@ describe("stepStockRef", () => {
       stepStockRef({ transferId: 12, stepKey: "send", createdAt: "2026-11-30T10:00:00.002Z" }),
     );
     expect(receiveStepKey("k-1")).toBe("receive:k-1");
+  });
+});
+
+describe("a step's deadline", () => {
+  it("falls before the stock objects' holds expire, so their alarm reads the store's final answer", () => {
+    expect(TRANSFER_STEP_MS).toBeLessThanOrEqual(HOLD_MS - 10_000);
   });
 });
 
