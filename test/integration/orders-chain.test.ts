@@ -11,8 +11,8 @@ import { reindexStoreOrders } from "../../src/db/order-index";
 import { type Account, accounts, userAtStores } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
-import { settleStoreEvents } from "../helpers/outbox";
-import { atStore, MAIN_STORE, SECOND_STORE, storeDb } from "../helpers/stores";
+import { applyStoreOutbox, settleStoreEvents } from "../helpers/outbox";
+import { addThirdStore, atStore, MAIN_STORE, SECOND_STORE, storeDb, THIRD_STORE } from "../helpers/stores";
 
 interface Order {
   id: number;
@@ -33,6 +33,7 @@ interface OrderList {
 
 const MAIN = MAIN_STORE.id;
 const EAST = SECOND_STORE.id;
+const WEST = THIRD_STORE.id;
 
 let productId: number;
 
@@ -123,6 +124,33 @@ describe("a customer's orders across the chain", () => {
         pages.push(...ids(page));
       }
       expect(pages).toEqual(ids(all));
+    }
+  });
+
+  it("reads a page whose orders sit at three stores, each store's once, in the merged order", async ({ expect }) => {
+    const { admin } = await accounts();
+    await addThirdStore();
+    await expectJson(
+      call("POST", `/api/v1/inventory/product/${productId}/adjust`, {
+        token: admin.token,
+        headers: atStore(WEST),
+        body: { action: "stock_in", quantity_change: 50, notes: "delivery" },
+      }),
+      201,
+    );
+    const customer = await newCustomer(admin.token, "Three");
+    const sold: Order[] = [];
+    for (const store of [WEST, MAIN, EAST, WEST, EAST, MAIN, WEST]) sold.push(await sellAt(admin, store, customer));
+    await settleStoreEvents();
+    await applyStoreOutbox(WEST);
+    const newestFirst = sold.map((o) => o.id).reverse();
+    for (const store of [MAIN, EAST, WEST]) {
+      const all = await customerOrders(admin, store, customer);
+      expect(all.total, `acting at ${store}`).toBe(7);
+      expect(ids(all), `acting at ${store}`).toEqual(newestFirst);
+      const middle = await customerOrders(admin, store, customer, "?skip=2&limit=3");
+      expect(ids(middle)).toEqual(newestFirst.slice(2, 5));
+      expect(middle.data.map((o) => o.order_items.length)).toEqual([1, 1, 1]);
     }
   });
 
