@@ -7,11 +7,18 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, it } from "vitest";
+import { dbFor } from "../../src/db/client";
 import { reindexStoreOrders } from "../../src/db/order-index";
+import { findStore } from "../../src/db/stores";
+import { guardEnv } from "../../src/lib/d1-guard";
+import { createServiceContext } from "../../src/services/context";
+import { listCustomerOrdersChain } from "../../src/services/orders-chain";
+import { scopeOf } from "../../src/stores/scope";
 import { type Account, accounts, userAtStores } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
 import { applyStoreOutbox, settleStoreEvents } from "../helpers/outbox";
+import { callLog, sequentialDepth, timedD1 } from "../helpers/round-trips";
 import { addThirdStore, atStore, MAIN_STORE, SECOND_STORE, storeDb, THIRD_STORE } from "../helpers/stores";
 
 interface Order {
@@ -234,6 +241,32 @@ describe("a customer's orders across the chain", () => {
     ).toBe(403);
     // MAIN's plain cashier rang up none of them.
     expect(await customerOrders(cashier, MAIN, customer)).toMatchObject({ total: 0, data: [] });
+  });
+});
+
+describe("round trips", () => {
+  it("answers a customer's chain-wide page in two sequential round trips", async ({ expect }) => {
+    const { admin } = await accounts();
+    const customer = await newCustomer(admin.token, "Timed");
+    for (const store of [MAIN, EAST, MAIN, EAST]) await sellAt(admin, store, customer);
+    await settleStoreEvents();
+    const guarded = guardEnv(env);
+    const log = callLog();
+    const timedEnv = {
+      ...guarded,
+      DB: timedD1(guarded.DB, "head office", log),
+      STORE_MAIN: timedD1(guarded.STORE_MAIN, "store MAIN", log),
+      STORE_EAST: timedD1(guarded.STORE_EAST, "store EAST", log),
+    } as unknown as typeof guarded;
+    const main = await findStore(dbFor(guarded.DB), MAIN);
+    if (!main) throw new Error("no MAIN store");
+    const ctx = createServiceContext(timedEnv, { store: scopeOf(timedEnv, main), waitUntil: () => undefined });
+    const actor = { id: admin.id, username: "admin", role: "admin" as const, sessionId: "timed" };
+    const page = await listCustomerOrdersChain(ctx, actor, customer, { skip: 0, limit: 10 });
+    expect(page.total).toBe(4);
+    // Customer, live page and index refs together; then the page's items and the other store's orders together.
+    expect(sequentialDepth(log.calls), JSON.stringify(log.calls)).toBe(2);
+    expect(log.calls.filter((c) => c.what.startsWith("store EAST")).length).toBeGreaterThan(0);
   });
 });
 
