@@ -27,7 +27,6 @@ import { runStep, StepHoldRefused, type StepPlan } from "./transfers-protocol";
 import {
   assertMayMove,
   type LoadedTransfer,
-  loadTransfer,
   type TransferView,
   toTransferView,
   visibleTransfer,
@@ -179,7 +178,12 @@ export async function receiveTransfer(
  * units still in transit go back to the source's stock (what arrived stays
  * arrived). A cancelled transfer answers as it is.
  */
-export async function cancelTransfer(ctx: ServiceContext, actor: AuthUser, id: number): Promise<TransferView> {
+export async function cancelTransfer(
+  ctx: ServiceContext,
+  actor: AuthUser,
+  id: number,
+  attempt = 1,
+): Promise<TransferView> {
   const loaded = await visibleTransfer(ctx, actor, id);
   assertMayMove(loaded, "source");
   switch (loaded.transfer.status) {
@@ -190,11 +194,9 @@ export async function cancelTransfer(ctx: ServiceContext, actor: AuthUser, id: n
     case "draft": {
       const cancelled = await runAlone(cancelDraft(ctx.hq.d1, id, actor.id, isoNow(ctx.now())));
       if (cancelled) return current(ctx, actor, id);
-      // Sent (or cancelled) meanwhile: answer as that status says.
-      const now = await loadTransfer(ctx, actor.id, id);
-      if (!now || now.transfer.status === "draft") throw busy();
-      if (now.transfer.status !== "sent") return cancelTransfer(ctx, actor, id);
-      return cancelSent(ctx, actor, now);
+      // A send took it meanwhile: cancel from where that left it (a send undone since: a draft again, try once more).
+      if (attempt >= 3) throw busy();
+      return cancelTransfer(ctx, actor, id, attempt + 1);
     }
     case "sent":
       return cancelSent(ctx, actor, loaded);
