@@ -77,6 +77,14 @@ export async function readStoreSales(d1: D1Database, list: Bucket[]) {
  */
 export async function readStoreFigures(d1: D1Database, period: Instants, list: Bucket[]): Promise<StoreFigures> {
   const batch = new Batch(d1);
+  const figures = addStoreFigures(batch, period, list);
+  await batch.commit();
+  return figures();
+}
+
+/** Adds the statements of a store's figures over `period` to `batch`; the figures are readable once it committed. */
+export function addStoreFigures(batch: Batch, period: Instants, list: Bucket[]): () => StoreFigures {
+  const d1 = batch.d1;
   const sales = batch.add(salesByBucket(d1, list));
   const refunded = batch.add(refundsByBucket(d1, list));
   const outcomes = batch.add(orderOutcomes(d1, period));
@@ -89,8 +97,7 @@ export async function readStoreFigures(d1: D1Database, period: Instants, list: B
   const cashierSales = batch.add(salesByCashier(d1, period));
   const cashierRefunds = batch.add(refundsByCashier(d1, period));
   const seq = batch.add(returningShape<{ seq: number }>(d1.prepare("SELECT COALESCE(MAX(id), 0) AS seq FROM outbox")));
-  await batch.commit();
-  return {
+  return () => ({
     sales: sales.value,
     refundsByBucket: refunded.value,
     outcomes: outcomes.value[0] ?? {
@@ -109,7 +116,7 @@ export async function readStoreFigures(d1: D1Database, period: Instants, list: B
     cashierSales: cashierSales.value,
     cashierRefunds: cashierRefunds.value,
     outboxSeq: seq.value[0]?.seq ?? 0,
-  };
+  });
 }
 
 /**
@@ -175,67 +182,100 @@ const DETAIL_TABLES = [
 ] as const;
 
 /**
- * Replaces a store-day's rollup: the statements of ONE head-office batch that
- * deletes the day's rows in the five tables and inserts the new ones, so a
- * reader sees the old day or the new one, and writing it twice leaves the
- * same rows. (head office)
+ * Replaces store-days' rollups (one store, any number of days): the
+ * statements of ONE head-office batch that deletes those days' rows in the
+ * five tables and inserts the new ones, so a reader sees the old days or the
+ * new ones, and writing them twice leaves the same rows. (head office)
  */
-export function replaceRollupStatements(hq: D1Database, r: StoreDayRollup): Statement<D1Result>[] {
-  if (!DATE.test(r.date)) throw new Error(`bad rollup date ${r.date}`);
+export function replaceRollupStatements(hq: D1Database, rollups: StoreDayRollup[]): Statement<D1Result>[] {
+  const storeId = rollups[0]?.storeId;
+  if (storeId === undefined) return [];
+  for (const r of rollups) {
+    if (!DATE.test(r.date) || r.storeId !== storeId) throw new Error(`bad rollup ${r.storeId} ${r.date}`);
+  }
+  const dates = JSON.stringify(rollups.map((r) => r.date));
   const out: Statement<D1Result>[] = [];
   for (const table of ["daily_rollups", ...DETAIL_TABLES]) {
-    out.push(statement(hq.prepare(`DELETE FROM ${table} WHERE store_id = ?1 AND date = ?2`).bind(r.storeId, r.date)));
+    out.push(
+      statement(
+        hq
+          .prepare(`DELETE FROM ${table} WHERE store_id = ?1 AND date IN (SELECT value FROM json_each(?2))`)
+          .bind(storeId, dates),
+      ),
+    );
   }
-  const t = r.totals;
-  out.push(
-    statement(
-      hq
-        .prepare(
-          `INSERT INTO daily_rollups (store_id, date, currency, orders, sold_orders, cancelled_orders, gross, discounts,
-             tax, sales, pending_amount, taken, refunds, refund_count, computed_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)`,
-        )
-        .bind(
-          r.storeId,
-          r.date,
-          r.currency,
-          t.orders,
-          t.soldOrders,
-          t.cancelledOrders,
-          t.gross,
-          t.discounts,
-          t.tax,
-          t.sales,
-          t.pendingAmount,
-          t.taken,
-          t.refunds,
-          t.refundCount,
-          r.computedAt,
-        ),
-    ),
-  );
-  const detail = (table: string, columns: string[], rows: unknown[][]) => {
+  const insert = (table: string, columns: string[], rows: unknown[][]) => {
     for (const part of chunks(rows)) {
       out.push(
         statement(
           hq
             .prepare(
-              `INSERT INTO ${table} (store_id, date, ${columns.join(", ")})
-               SELECT ?1, ?2, ${fields(columns)} FROM json_each(?3)`,
+              `INSERT INTO ${table} (store_id, ${columns.join(", ")}) SELECT ?1, ${fields(columns)} FROM json_each(?2)`,
             )
-            .bind(r.storeId, r.date, JSON.stringify(part)),
+            .bind(storeId, JSON.stringify(part)),
         ),
       );
     }
   };
-  detail(
-    "daily_rollup_products",
-    ["product_id", "product_name", "product_sku", "category_id", "units", "revenue", "cost"],
-    r.products,
+  insert(
+    "daily_rollups",
+    [
+      "date",
+      "currency",
+      "orders",
+      "sold_orders",
+      "cancelled_orders",
+      "gross",
+      "discounts",
+      "tax",
+      "sales",
+      "pending_amount",
+      "taken",
+      "refunds",
+      "refund_count",
+      "computed_at",
+    ],
+    rollups.map((r) => {
+      const t = r.totals;
+      return [
+        r.date,
+        r.currency,
+        t.orders,
+        t.soldOrders,
+        t.cancelledOrders,
+        t.gross,
+        t.discounts,
+        t.tax,
+        t.sales,
+        t.pendingAmount,
+        t.taken,
+        t.refunds,
+        t.refundCount,
+        r.computedAt,
+      ];
+    }),
   );
-  detail("daily_rollup_categories", ["category_key", "category_name", "units", "revenue", "cost"], r.categories);
-  detail("daily_rollup_methods", ["method", "count", "amount", "refund_count", "refunds"], r.methods);
-  detail("daily_rollup_cashiers", ["user_id", "orders", "sales", "refund_count", "refunds"], r.cashiers);
+  const detail = <R extends unknown[]>(r: StoreDayRollup, rows: R[]) => rows.map((row) => [r.date, ...row]);
+  insert(
+    "daily_rollup_products",
+    ["date", "product_id", "product_name", "product_sku", "category_id", "units", "revenue", "cost"],
+    rollups.flatMap((r) => detail(r, r.products)),
+  );
+  insert(
+    "daily_rollup_categories",
+    ["date", "category_key", "category_name", "units", "revenue", "cost"],
+    rollups.flatMap((r) => detail(r, r.categories)),
+  );
+  insert(
+    "daily_rollup_methods",
+    ["date", "method", "count", "amount", "refund_count", "refunds"],
+    rollups.flatMap((r) => detail(r, r.methods)),
+  );
+  insert(
+    "daily_rollup_cashiers",
+    ["date", "user_id", "orders", "sales", "refund_count", "refunds"],
+    rollups.flatMap((r) => detail(r, r.cashiers)),
+  );
   return out;
 }
 

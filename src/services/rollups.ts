@@ -16,9 +16,10 @@
  * for newer rows about that day; if there are, it reads and writes again, so
  * the last write is never older than the last event about the day.
  */
-import { runAlone } from "../db/batch";
+import { Batch, runAlone } from "../db/batch";
 import { dbFor } from "../db/client";
 import {
+  addStoreFigures,
   laterEventsOfDay,
   readStoreFigures,
   replaceRollupStatements,
@@ -126,7 +127,7 @@ export async function rebuildRollup(
   for (let attempt = 1; ; attempt++) {
     const { day, figures } = await readStoreDay(store, date);
     const rollup = rollupOfFigures(store, date, figures, now().toISOString());
-    await hq.batch(replaceRollupStatements(hq, rollup).map((s) => s.prepared));
+    await hq.batch(replaceRollupStatements(hq, [rollup]).map((s) => s.prepared));
     const [later] = await runAlone(laterEventsOfDay(store.d1, figures.outboxSeq, day));
     if (!later?.n || attempt >= MAX_ATTEMPTS) return rollup;
   }
@@ -191,6 +192,36 @@ export async function refreshClosedDays(
   return dates;
 }
 
+/** Days read in one store batch and written in one head-office batch by a range rebuild. */
+const DAYS_PER_BATCH = 7;
+
+/**
+ * Rebuilds a few consecutive days of a store at once: one store batch reads
+ * them all, one head-office batch replaces them all. When the store wrote
+ * events about those days meanwhile, each day is rebuilt again on its own
+ * (rebuildRollup's check).
+ */
+async function rebuildDays(hq: D1Database, store: RollupStore, dates: string[], now: () => Date) {
+  const batch = new Batch(store.d1);
+  const days = dates.map((date) => {
+    const range = { start_date: date, end_date: date };
+    const day = rangeInstants(range, store.timeZone);
+    return { date, day, figures: addStoreFigures(batch, day, buckets(range, "day", store.timeZone)) };
+  });
+  await batch.commit();
+  const rollups = days.map((d) => rollupOfFigures(store, d.date, d.figures(), now().toISOString()));
+  await hq.batch(replaceRollupStatements(hq, rollups).map((s) => s.prepared));
+  const first = days[0];
+  const last = days.at(-1);
+  if (!first || !last) return rollups;
+  const span = { start: first.day.start, end: last.day.end };
+  const [later] = await runAlone(laterEventsOfDay(store.d1, first.figures().outboxSeq, span));
+  if (!later?.n) return rollups;
+  const again: StoreDayRollup[] = [];
+  for (const date of dates) again.push(await rebuildRollup(hq, store, date, now));
+  return again;
+}
+
 /** What a range rebuild did, per store. */
 export interface RebuildSummary {
   store: string;
@@ -211,12 +242,14 @@ export async function rebuildRollups(
 ): Promise<RebuildSummary[]> {
   const dates = datesBetween(range.from, range.to);
   const out: RebuildSummary[] = [];
+  const now = () => new Date();
   for (const store of stores) {
     let orders = 0;
-    for (const date of dates) {
-      const rollup = await rebuildRollup(hq, store, date);
-      orders += rollup.totals.orders;
-      onDay?.(store, date, rollup);
+    for (let i = 0; i < dates.length; i += DAYS_PER_BATCH) {
+      for (const rollup of await rebuildDays(hq, store, dates.slice(i, i + DAYS_PER_BATCH), now)) {
+        orders += rollup.totals.orders;
+        onDay?.(store, rollup.date, rollup);
+      }
     }
     out.push({ store: store.code, days: dates.length, orders });
   }

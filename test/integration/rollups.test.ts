@@ -3,7 +3,7 @@ import { describe, it } from "vitest";
 import { localDayStart } from "../../src/domain/time-zone";
 import { runDailyReport } from "../../src/jobs/daily-report";
 import { guardEnv } from "../../src/lib/d1-guard";
-import { rebuildRollup } from "../../src/services/rollups";
+import { rebuildRollup, rebuildRollups } from "../../src/services/rollups";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createCategory, createProduct } from "../helpers/catalog";
@@ -224,6 +224,49 @@ describe("daily rollups", () => {
     expect(afterPay.total_received).toBe(beforePay.total_received); // the money counts today
     expect(afterPay).toEqual(await summary(d1, false));
     expect(await computedAt(d3)).toBe("2026-01-01T00:00:00.000Z");
+  });
+
+  it("rebuilt for a range (the script's batches of days) are what day-by-day rebuilds write", async ({ expect }) => {
+    await history;
+    const tables = [
+      "daily_rollups",
+      "daily_rollup_products",
+      "daily_rollup_categories",
+      "daily_rollup_methods",
+      "daily_rollup_cashiers",
+    ];
+    const all = async () => {
+      const out: Record<string, unknown[]> = {};
+      for (const table of tables) {
+        const { results } = await env.DB.prepare(`SELECT * FROM ${table} ORDER BY 1, 2, 3`).all<
+          Record<string, unknown>
+        >();
+        out[table] = results.map(({ computed_at: _c, ...rest }) => rest);
+      }
+      return out;
+    };
+    const scopes = await Promise.all(STORES.map((s) => storeScope(s.id)));
+    for (const [i, store] of STORES.entries()) {
+      for (const k of [-4, -3, -2, -1, 0]) await rebuildRollup(env.DB, scopes[i] as never, localDay(store.tz, k));
+    }
+    const dayByDay = await all();
+    for (const table of tables) await env.DB.prepare(`DELETE FROM ${table}`).run();
+    // One range for both stores: MAIN's and EAST's "today" may differ by a date; cover both.
+    const from =
+      localDay("UTC", -4) < localDay(SECOND_STORE.timeZone, -4)
+        ? localDay("UTC", -4)
+        : localDay(SECOND_STORE.timeZone, -4);
+    const summary = await rebuildRollups(env.DB, scopes, { from, to: localDay("UTC", 0) });
+    expect(summary.map((s) => s.store)).toEqual(["MAIN", "EAST"]);
+    const ranged = await all();
+    const days = (rows: unknown[] | undefined) =>
+      (rows as { store_id: number; date: string }[]).filter((r) =>
+        STORES.some((s) => s.id === r.store_id && [-4, -3, -2, -1, 0].some((k) => localDay(s.tz, k) === r.date)),
+      );
+    for (const table of tables) expect(days(ranged[table]), table).toEqual(dayByDay[table]);
+    expect(ranged.daily_rollup_products?.length).toBeGreaterThan(6);
+    await rebuildRollups(env.DB, scopes, { from, to: localDay("UTC", 0) });
+    expect(await all()).toEqual(ranged);
   });
 
   it("are written by the daily job for each store's own yesterday; running it twice changes nothing", async ({
