@@ -35,8 +35,14 @@ export interface ChainStore {
   timeZone: string;
 }
 
-/** The user who sells at every store of the bench chain (cashier at MAIN, store roles elsewhere). */
-export const CHAIN_CASHIER = { username: "chaincashier", password: "chain-cashier-123" };
+/**
+ * Each store's cashier, at home there (as a chain's staff are): one user per
+ * store, so the one-store and chain runs go through the same role check.
+ */
+export const storeCashier = (store: Pick<ChainStore, "code">) => ({
+  username: `cashier-${store.code.toLowerCase()}`,
+  password: "store-cashier-123",
+});
 
 /** How many of the first bulk products each store sells from, stocked a million deep. */
 export const CHAIN_SELLING = 50;
@@ -95,7 +101,7 @@ export async function prepareChainState(
     await ensureSeedStores(hq);
     if (await isEmpty(hq)) await seedAll({ databases });
     await addStores(hq, stores);
-    await ensureChainCashier(hq, stores);
+    await ensureStoreCashiers(hq, stores);
     const main = { d1: databases.STORE_MAIN as D1Database, idBase: idBase(1) };
     await fillCatalog(hq, main, plan.products, progress("filling catalog", plan.products));
     const sellingIds = await firstBulkIds(hq, CHAIN_SELLING);
@@ -153,28 +159,20 @@ async function addStores(hq: D1Database, stores: ChainStore[]) {
   }
 }
 
-/** A cashier at home at MAIN with a cashier's store role at every other store. */
-async function ensureChainCashier(hq: D1Database, stores: ChainStore[]) {
+/** Each store's cashier (one password hash for all: argon2 takes a while, and the salt is in the hash). */
+async function ensureStoreCashiers(hq: D1Database, stores: ChainStore[]) {
   const now = new Date().toISOString();
-  await hq
-    .prepare(
-      `INSERT OR IGNORE INTO users (username, email, password_hash, full_name, role, is_active, is_verified, token_version, home_store_id, created_at, updated_at)
-       VALUES (?1, ?2, ?3, 'Chain Cashier', 'cashier', 1, 1, 0, 1, ?4, ?4)`,
-    )
-    .bind(
-      CHAIN_CASHIER.username,
-      `${CHAIN_CASHIER.username}@pos.local`,
-      await hashPassword(CHAIN_CASHIER.password),
-      now,
-    )
-    .run();
-  await hq
-    .prepare(
-      `INSERT OR IGNORE INTO store_roles (user_id, store_id, role)
-       SELECT u.id, s.value, 'cashier' FROM users u, json_each(?2) s WHERE u.username = ?1`,
-    )
-    .bind(CHAIN_CASHIER.username, JSON.stringify(stores.filter((s) => s.id !== 1).map((s) => s.id)))
-    .run();
+  const hash = await hashPassword(storeCashier({ code: "x" }).password);
+  for (const store of stores) {
+    const { username } = storeCashier(store);
+    await hq
+      .prepare(
+        `INSERT OR IGNORE INTO users (username, email, password_hash, full_name, role, is_active, is_verified, token_version, home_store_id, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, 'cashier', 1, 1, 0, ?5, ?6, ?6)`,
+      )
+      .bind(username, `${username}@pos.local`, hash, `Cashier ${store.code}`, store.id, now)
+      .run();
+  }
 }
 
 async function firstBulkIds(hq: D1Database, count: number): Promise<number[]> {

@@ -90,6 +90,44 @@ interface TableSize {
   sampleRows: number;
 }
 
+/**
+ * The head office's share: the rollup tables per store-day (a chain report's
+ * rows) and the order index per order, from the head office's file (the one
+ * with a daily_rollups table).
+ */
+function headOffice(stateDir: string) {
+  const dir = path.join(stateDir, "d1/miniflare-D1DatabaseObject");
+  for (const name of readdirSync(dir).filter((n) => n.endsWith(".sqlite") && n !== "metadata.sqlite")) {
+    const db = new DatabaseSync(path.join(dir, name), { readOnly: true });
+    try {
+      if (!db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'daily_rollups'").get()) continue;
+      const bytesOf = (like: string) =>
+        (
+          db
+            .prepare(
+              `SELECT COALESCE(SUM(d.pgsize), 0) AS b FROM dbstat d JOIN sqlite_schema s ON s.name = d.name WHERE s.tbl_name LIKE ?1`,
+            )
+            .get(like) as { b: number }
+        ).b;
+      const count = (table: string) => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+      const storeDays = count("daily_rollups");
+      const indexed = count("order_index");
+      const rollupBytes = bytesOf("daily_rollup%");
+      const indexBytes = bytesOf("order_index");
+      return {
+        store_days: storeDays,
+        rollup_bytes: rollupBytes,
+        rollup_bytes_per_store_day: storeDays ? Math.round(rollupBytes / storeDays) : 0,
+        indexed_orders: indexed,
+        order_index_bytes_per_order: indexed ? Math.round(indexBytes / indexed) : 0,
+      };
+    } finally {
+      db.close();
+    }
+  }
+  return null;
+}
+
 export function measure(stateDir: string) {
   const files = storeFiles(stateDir);
   const sizes = new Map<string, TableSize>(SALE_TABLES.map((t) => [t.table, { bytes: 0, rows: 0, sampleRows: 0 }]));
@@ -164,6 +202,7 @@ export function measure(stateDir: string) {
     bytes_per_line: perLine,
     whole_files: { bytes: allBytes, order_lines: allLines, bytes_per_line: Math.round(allBytes / allLines) },
     projections,
+    head_office: headOffice(stateDir),
   };
 }
 
@@ -189,6 +228,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   for (const p of result.projections) {
     console.log(
       `| ${p.lines_per_day} | ${mb(p.store_bytes_per_year)} | ${gb(p.chain_bytes_per_year)} | ${p.years_to_10_gb} |`,
+    );
+  }
+  const hq = result.head_office;
+  if (hq) {
+    console.log(
+      `\nhead office: rollups ${hq.rollup_bytes_per_store_day} B per store-day (${hq.store_days} store-days, ${mb(hq.rollup_bytes)}), order index ${hq.order_index_bytes_per_order} B per order (${hq.indexed_orders} orders)`,
     );
   }
   const out = path.join(ROOT, "bench/out/sizing.json");
