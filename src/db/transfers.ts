@@ -262,14 +262,18 @@ function statusOfHold(d1: D1Database, hold: StepHold) {
            WHERE id = ?1 AND status = 'draft'`,
         )
         .bind(hold.transferId, hold.userId, hold.now);
-    case "receive":
+    case "receive": {
+      // Every receipt changes the transfer (version, updated_at); the last one also completes it.
+      const complete =
+        "NOT EXISTS (SELECT 1 FROM transfer_lines WHERE transfer_id = ?1 AND received + returned < sent)";
       return d1
         .prepare(
-          `UPDATE transfers SET status = 'received', received_at = ?2, version = version + 1, updated_at = ?2
-           WHERE id = ?1 AND status = 'sent'
-             AND NOT EXISTS (SELECT 1 FROM transfer_lines WHERE transfer_id = ?1 AND received + returned < sent)`,
+          `UPDATE transfers SET status = CASE WHEN ${complete} THEN 'received' ELSE status END,
+             received_at = CASE WHEN ${complete} THEN ?2 ELSE received_at END, version = version + 1, updated_at = ?2
+           WHERE id = ?1 AND status = 'sent'`,
         )
         .bind(hold.transferId, hold.now);
+    }
     case "cancel":
       return d1
         .prepare(
@@ -309,13 +313,18 @@ export function undoStepStatements(
     receive: "status = 'sent', received_at = NULL",
     cancel: "status = 'sent', cancelled_by = NULL, cancelled_at = NULL",
   };
-  const from: Record<TransferStepKind, string> = { send: "sent", receive: "received", cancel: "cancelled" };
+  // A pending receipt's transfer is sent, or received when the receipt completed it.
+  const from: Record<TransferStepKind, string> = {
+    send: "'sent'",
+    receive: "'sent', 'received'",
+    cancel: "'cancelled'",
+  };
   return [
     statement(
       d1
         .prepare(
           `UPDATE transfers SET ${back[step.kind]}, version = version + 1, updated_at = ?3
-           WHERE id = ?1 AND status = '${from[step.kind]}' AND ${pending}`,
+           WHERE id = ?1 AND status IN (${from[step.kind]}) AND ${pending}`,
         )
         .bind(step.transferId, step.stepKey, now),
     ),

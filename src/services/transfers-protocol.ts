@@ -247,6 +247,8 @@ async function writeStore(
     probe: () => moveByRef(scope.d1, ref).prepared.first(),
     settled,
   });
+  // Units left the source: its managers hear if that took a product to its minimum (after the response).
+  if (plan.kind === "send") stepCtx.notify.lowStock(moved.map((line) => line.product_id));
 }
 
 /** The store the context acts on, if any (a job's context acts on none). */

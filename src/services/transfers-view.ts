@@ -86,8 +86,14 @@ export async function visibleTransfer(ctx: Pick<ServiceContext, "hq">, actor: Au
 export function assertMayMove(t: LoadedTransfer, end: "source" | "destination") {
   const store = end === "source" ? t.from : t.to;
   const role = end === "source" ? t.roles.from : t.roles.to;
-  if (holds(role, "transfers:write")) return;
   const doing = end === "source" ? "send or cancel" : "receive";
+  if (holds(role, "transfers:write")) {
+    // As at the acting store: an inactive store refuses everyone but admins.
+    if (store.status !== "active" && role !== "admin") {
+      throw new ApiError("FORBIDDEN", `Store ${store.code} is inactive; only an admin may ${doing} its transfers`);
+    }
+    return;
+  }
   throw new ApiError(
     "FORBIDDEN",
     role

@@ -257,7 +257,12 @@ async function checkInvariants(seed: number, log: string[]) {
     }
   }
   for (const store of STORES) {
-    const report = await reconcileAt(admin.token, store);
+    // Drift is final; entries in flight are commits still on their way (sent after the answers): waited for.
+    let report = await reconcileAt(admin.token, store);
+    for (let i = 0; i < 50 && report.in_flight.length > 0 && report.drift.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      report = await reconcileAt(admin.token, store);
+    }
     if (report.drift.length || report.in_flight.length) {
       fail(`store ${store} reconcile: ${JSON.stringify({ drift: report.drift, in_flight: report.in_flight })}`);
     }

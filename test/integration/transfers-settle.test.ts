@@ -7,7 +7,7 @@
  * services with a scripted store database or a clock in the past.
  */
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, it } from "vitest";
+import { beforeAll, describe, type ExpectStatic, it } from "vitest";
 import { runOutboxSweep } from "../../src/jobs/outbox-sweep";
 import type { AuthUser } from "../../src/lib/auth/current-user";
 import { ApiError } from "../../src/lib/errors";
@@ -71,11 +71,19 @@ async function lostAtMain(how: "landed" | "unsent") {
   return testContext({ store: await storeOver(d1, MAIN) });
 }
 
-async function expectNoDrift(expect: (v: unknown) => { toEqual: (x: unknown) => void }, productIds: number[]) {
+async function expectNoDrift(expect: ExpectStatic, productIds: number[]) {
   for (const id of productIds) for (const store of [MAIN, EAST]) await settleObject(id, store, true);
+  // Other tests' commits go after their answers: polled until they have.
   for (const store of [MAIN, EAST]) {
-    const report = await reconcileAt(admin.token, store);
-    expect({ store, drift: report.drift, in_flight: report.in_flight }).toEqual({ store, drift: [], in_flight: [] });
+    await expect
+      .poll(
+        async () => {
+          const report = await reconcileAt(admin.token, store);
+          return { store, drift: report.drift, in_flight: report.in_flight };
+        },
+        { timeout: 10_000 },
+      )
+      .toEqual({ store, drift: [], in_flight: [] });
   }
 }
 

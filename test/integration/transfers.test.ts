@@ -6,7 +6,7 @@
  * that settles the latter, are in transfers-settle.test.ts.
  */
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, it } from "vitest";
+import { beforeAll, describe, type ExpectStatic, it } from "vitest";
 import { type Account, accounts, userAtStores } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct, type ProductOut } from "../helpers/catalog";
@@ -59,10 +59,18 @@ const settleBoth = async (ids: number[]) => {
   for (const id of ids) for (const store of [MAIN, EAST]) await settleObject(id, store);
 };
 
-async function expectNoDrift(expect: (v: unknown) => { toEqual: (x: unknown) => void }) {
+/** Both stores' objects agree with their books (commits go after the answers: polled until they have). */
+async function expectNoDrift(expect: ExpectStatic) {
   for (const store of [MAIN, EAST]) {
-    const report = await reconcileAt(admin.token, store);
-    expect({ store, drift: report.drift, in_flight: report.in_flight }).toEqual({ store, drift: [], in_flight: [] });
+    await expect
+      .poll(
+        async () => {
+          const report = await reconcileAt(admin.token, store);
+          return { store, drift: report.drift, in_flight: report.in_flight };
+        },
+        { timeout: 10_000 },
+      )
+      .toEqual({ store, drift: [], in_flight: [] });
   }
 }
 
@@ -396,6 +404,30 @@ describe("roles per store", () => {
       200,
     );
     expect(eastList.data.map((row) => row.id)).toEqual([t.id]);
+  });
+
+  it("refuses steps at an inactive store to everyone but admins", async ({ expect }) => {
+    const both = await userAtStores(admin.token, "officer_both", {
+      role: "inventory_officer",
+      homeStoreId: MAIN,
+      storeRoles: [{ store_id: EAST, role: "inventory_officer" }],
+    });
+    const p = await product(5);
+    const t = await draft(both.token, MAIN, EAST, [{ product_id: p.id, quantity: 2 }]);
+    await expectJson(sendTransfer(both.token, t.id), 200);
+    const setStatus = (status: string) =>
+      expectJson(call("PUT", `/api/v1/stores/${EAST}`, { token: admin.token, body: { status } }), 200);
+    await setStatus("inactive");
+    try {
+      const refused = await receiveTransfer(both.token, t.id, [{ product_id: p.id, quantity: 2 }], "in");
+      expect(refused.status).toBe(403);
+      expect(((await refused.json()) as { detail: string }).detail).toContain("EAST is inactive");
+      expect(await bookAt(p.id, EAST)).toBe(0);
+      await expectJson(receiveTransfer(admin.token, t.id, [{ product_id: p.id, quantity: 2 }], "in"), 200);
+    } finally {
+      await setStatus("active");
+    }
+    expect(await bookAt(p.id, EAST)).toBe(2);
   });
 
   it("lists with filters: status, ends, product", async ({ expect }) => {
