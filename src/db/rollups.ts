@@ -331,15 +331,14 @@ export const rollupDates = (hq: D1Database, s: ChainScope): Statement<{ date: st
     hq.prepare(`SELECT r.date FROM daily_rollups r WHERE ${IN_SCOPE} ORDER BY r.date`).bind(...scopeParams(s)),
   );
 
-/** A bucket as local dates: `start` included, `end` excluded. */
-export interface DateBucket {
-  start: string;
-  end: string;
-}
-
-/** One line per bucket (`i`), empty ones included: the sold orders' sums and the refunds given. */
+/**
+ * The sold orders' sums and the refunds given per date over the scope: one
+ * row per day that has rollups (the stores summed in SQL; the Worker folds
+ * days into weeks, months, years). Measured faster than joining a VALUES
+ * table of buckets: one index range scan and one GROUP BY.
+ */
 export interface ChainSalesRow {
-  i: number;
+  date: string;
   orders: number;
   gross: number;
   discounts: number;
@@ -348,25 +347,16 @@ export interface ChainSalesRow {
   refunds: number;
 }
 
-export function chainSalesByBucket(hq: D1Database, s: ChainScope, list: DateBucket[]): Statement<ChainSalesRow[]> {
-  const rows = list.map((b, i) => {
-    if (!DATE.test(b.start) || !DATE.test(b.end)) throw new Error("bad bucket date");
-    return `(${i}, '${b.start}', '${b.end}')`;
-  });
-  return returningShape(
+export const chainSalesByDate = (hq: D1Database, s: ChainScope): Statement<ChainSalesRow[]> =>
+  returningShape(
     hq
       .prepare(
-        `WITH b(i, s, e) AS (VALUES ${rows.join(", ")})
-         SELECT b.i AS i, COALESCE(SUM(r.sold_orders), 0) AS orders, COALESCE(SUM(r.gross), 0) AS gross,
-                COALESCE(SUM(r.discounts), 0) AS discounts, COALESCE(SUM(r.tax), 0) AS tax,
-                COALESCE(SUM(r.sales), 0) AS total, COALESCE(SUM(r.refunds), 0) AS refunds
-         FROM b LEFT JOIN daily_rollups r ON r.date >= b.s AND r.date < b.e
-           AND ${IN_SCOPE}
-         GROUP BY b.i ORDER BY b.i`,
+        `SELECT r.date, SUM(r.sold_orders) AS orders, SUM(r.gross) AS gross, SUM(r.discounts) AS discounts,
+                SUM(r.tax) AS tax, SUM(r.sales) AS total, SUM(r.refunds) AS refunds
+         FROM daily_rollups r WHERE ${IN_SCOPE} GROUP BY r.date`,
       )
       .bind(...scopeParams(s)),
   );
-}
 
 /** The day-level sums over the scope, one row (the daily summary). */
 export interface ChainTotalsRow {

@@ -24,11 +24,10 @@ import {
   chainCashiers,
   chainCategories,
   chainMethods,
-  chainSalesByBucket,
+  chainSalesByDate,
   chainTopProducts,
   chainTopSpenders,
   chainTotals,
-  type DateBucket,
   type LiveCashier,
   type LiveCategory,
   type LiveProduct,
@@ -233,7 +232,7 @@ function labelOf(date: string, granularity: Exclude<Granularity, "hour">): strin
 
 /** The range's buckets as local dates (end excluded), in the order and with the labels `buckets()` gives. */
 function dateBuckets(range: DayRange, granularity: Exclude<Granularity, "hour">) {
-  const out: (DateBucket & { label: string })[] = [];
+  const out: { label: string; start: string; end: string }[] = [];
   for (const date of datesBetween(range.start_date, range.end_date)) {
     const label = labelOf(date, granularity);
     const last = out.at(-1);
@@ -255,14 +254,24 @@ export async function chainSalesOverRange(ctx: Ctx, userId: number, query: Chain
   const { chain, range, timeZone, scope } = await chainRange(ctx, userId, query);
   const list = dateBuckets(range, granularity);
   const [summed, live] = await Promise.all([
-    runAlone(chainSalesByBucket(ctx.hq.d1, scope, list)),
+    runAlone(chainSalesByDate(ctx.hq.d1, scope)),
     readLive(ctx, chain.stores, range, (store, run) => readStoreSales(store.d1, buckets(run, "day", store.timeZone))),
   ]);
   const index = new Map<string, number>();
   list.forEach((b, i) => {
     for (const d of datesBetween(b.start, addDays(b.end, -1))) index.set(d, i);
   });
-  const sums = summed.map((r) => ({ ...r }));
+  const sums = list.map(() => ({ orders: 0, gross: 0, discounts: 0, tax: 0, total: 0, refunds: 0 }));
+  for (const row of summed) {
+    const target = sums[index.get(row.date) ?? -1];
+    if (!target) continue;
+    target.orders += row.orders;
+    target.gross += row.gross;
+    target.discounts += row.discounts;
+    target.tax += row.tax;
+    target.total += row.total;
+    target.refunds += row.refunds;
+  }
   for (const { run, figures } of live) {
     const days = datesBetween(run.start_date, run.end_date);
     const refunds = new Map(figures.refundsByBucket.map((r) => [r.i, r.refunds]));
