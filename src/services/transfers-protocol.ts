@@ -39,7 +39,7 @@ import {
 } from "../db/transfers";
 import { type LineQuantity, stepStockRef } from "../domain/transfer";
 import type { AuthUser } from "../lib/auth/current-user";
-import { isCheckViolation } from "../lib/db-errors";
+import { isCheckViolation, isD1Refusal } from "../lib/db-errors";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/log";
 import { isoNow } from "../lib/time";
@@ -130,7 +130,13 @@ export async function runStep(ctx: ServiceContext, actor: AuthUser, plan: StepPl
   } catch (error) {
     const reason = classifyHoldRefusal(error);
     if (reason) throw new StepHoldRefused(reason);
-    throw error;
+    // Refused for a reason no step should meet: a bug, answered as one.
+    if (isD1Refusal(error)) throw error;
+    // The hold may have landed: then its step waits for the sweep, which undoes it (its store never saw it).
+    log(ctx.env, "warn", "transfer step hold failed", { transferId: transfer.id, error: String(error) });
+    throw new ApiError("SERVICE_UNAVAILABLE", "The head office did not answer; nothing moved yet, please retry", {
+      headers: { "Retry-After": "2" },
+    });
   }
   const held = step.value;
   if (!held) throw new Error("The hold batch wrote no step row");

@@ -202,6 +202,23 @@ describe("a store batch whose outcome was lost", () => {
     await expectNoDrift(expect, [p.id]);
   });
 
+  it("the head office's hold batch lost after it landed: 503, nothing moved, and the sweep undoes the hold", async ({
+    expect,
+  }) => {
+    const p = await createProduct(admin.token, { stock_quantity: 10 });
+    const t = await draft(admin.token, MAIN, EAST, [{ product_id: p.id, quantity: 2 }]);
+    // Batch 1 of the head office is the transfer's read, batch 2 the hold.
+    const { d1 } = scriptedD1({ at: 2, lose: "everything" }, env.DB);
+    const ctx = await testContext({ storeId: MAIN, hq: d1 });
+    expect(await outcome(sendStep(ctx, actor, t.id))).toBe("SERVICE_UNAVAILABLE");
+    expect(await view(t.id)).toMatchObject({ status: "sent", legs: [{ kind: "send", status: "pending" }] });
+    expect(await bookAt(p.id, MAIN)).toBe(10);
+    expect(await sweep()).toMatchObject({ undone: 1 });
+    expect(await view(t.id)).toMatchObject({ status: "draft", legs: [] });
+    await expectJson(sendTransfer(admin.token, t.id), 200);
+    expect(await bookAt(p.id, MAIN)).toBe(8);
+  });
+
   it("a cancel that landed is applied by the outbox cron's sweep", async ({ expect }) => {
     const p = await createProduct(admin.token, { stock_quantity: 10 });
     const t = await draft(admin.token, MAIN, EAST, [{ product_id: p.id, quantity: 5 }]);

@@ -107,6 +107,9 @@ export const TransferFiltersSchema = z.object({
   status: z.enum(TRANSFER_STATUSES).optional(),
   from_store_id: OptionalIdQuery.optional(),
   to_store_id: OptionalIdQuery.optional(),
-  store_id: OptionalIdQuery.optional().openapi({ description: "Either end" }),
+  store_id: OptionalIdQuery.optional().openapi({
+    description:
+      "Either end. Like every store_id, it also names the store the request acts at, so you need a role there (from_store_id and to_store_id do not)",
+  }),
   product_id: OptionalIdQuery.optional(),
 });
