@@ -1,5 +1,5 @@
 /**
- * `npm run rollups:rebuild -- --from YYYY-MM-DD --to YYYY-MM-DD [--store CODE] [--remote]`:
+ * `npm run rollups:rebuild -- --from YYYY-MM-DD --to YYYY-MM-DD [--store CODE] [--state DIR] [--remote]`:
  * recomputes the daily rollups of the chain-wide reports (services/rollups.ts,
  * the daily job's own code) for every store (or one) and every local date of
  * the range, each store-day from its store's database in its own time zone,
@@ -7,7 +7,8 @@
  * leaves the same rows. For history from before rollups, a changed store
  * time zone, or a day a lost event left stale.
  *
- * Local by default (the chain `wrangler dev` keeps, scripts/lib/local-chain.ts);
+ * Local by default (the chain `wrangler dev` keeps, scripts/lib/local-chain.ts,
+ * or the one under --state DIR);
  * with --remote, the deployed databases through wrangler's remote bindings
  * (a copy of wrangler.toml marking each D1 binding `remote = true`; needs
  * `wrangler login`).
@@ -76,18 +77,21 @@ async function main() {
       from: { type: "string" },
       to: { type: "string" },
       store: { type: "string" },
+      state: { type: "string" },
       remote: { type: "boolean", default: false },
     },
   });
   const { from, to } = values;
   if (!from || !to || !isDate(from) || !isDate(to) || to < from) {
     console.error(
-      "usage: npm run rollups:rebuild -- --from YYYY-MM-DD --to YYYY-MM-DD [--store CODE] [--remote] (from <= to)",
+      "usage: npm run rollups:rebuild -- --from YYYY-MM-DD --to YYYY-MM-DD [--store CODE] [--state DIR] [--remote] (from <= to)",
     );
     process.exit(2);
   }
   process.chdir(ROOT);
-  const chain = values.remote ? await openRemoteChain() : await openLocalChain();
+  const chain = values.remote
+    ? await openRemoteChain()
+    : await openLocalChain(values.state ? path.resolve(values.state) : undefined);
   const started = Date.now();
   try {
     const summary = await rebuildChainRollups(chain.databases, { from, to, store: values.store });
