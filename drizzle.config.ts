@@ -8,6 +8,7 @@ const kind = process.env.DB_KIND === "store" ? "store" : "head-office";
 export default defineConfig({
   dialect: "sqlite",
   // The head office's tables are in two files: its own and those spanning the chain.
-  schema: kind === "store" ? "./src/db/schema-store.ts" : ["./src/db/schema-head-office.ts", "./src/db/schema-chain.ts"],
+  schema:
+    kind === "store" ? "./src/db/schema-store.ts" : ["./src/db/schema-head-office.ts", "./src/db/schema-chain.ts"],
   out: `./migrations/${kind}`,
 });
