@@ -22,6 +22,7 @@ export interface LatencyFigure {
 export interface ReportFigures {
   chain_day: LatencyFigure;
   chain_month: LatencyFigure;
+  chain_closed: LatencyFigure;
   one_store_30: LatencyFigure;
   one_store_365: LatencyFigure;
   live_sum: LatencyFigure;
@@ -118,6 +119,10 @@ export async function chainReports(
   const chainMonth = "/api/v1/reports/sales?store_id=all&days=365&group_by=month";
   const one30 = "/api/v1/reports/sales?days=30&group_by=day";
   const one365 = "/api/v1/reports/sales?days=365&group_by=day";
+  // The same 365 days ending yesterday: rollups only, no store read live (where the time goes).
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const yearBefore = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10);
+  const chainClosed = `/api/v1/reports/sales?store_id=all&start_date=${yearBefore}&end_date=${yesterday}&group_by=day`;
   const report = (name: string, path: string, store?: number) => ({
     name,
     path,
@@ -127,6 +132,7 @@ export async function chainReports(
     [
       report("chain sales 365 days by day (rollups)", chainDay),
       report("chain sales 365 days by month (rollups)", chainMonth),
+      report("chain sales 365 closed days by day (rollups only, no live day)", chainClosed),
       report("one store sales 30 days by day", one30, 1),
       report("one store sales 365 days by day", one365, 1),
     ],
@@ -147,7 +153,8 @@ export async function chainReports(
   log(`  ${live.name}: p50 ${live.p50_ms} ms (min ${live.min_ms}, max ${live.max_ms})`);
   const rollups = totalsOf((await get(url, token, chainDay)).data);
   const summed = await liveSum(url, token, stores);
-  const [chain_day, chain_month, one_store_30, one_store_365] = figures as [
+  const [chain_day, chain_month, chain_closed, one_store_30, one_store_365] = figures as [
+    LatencyFigure,
     LatencyFigure,
     LatencyFigure,
     LatencyFigure,
@@ -156,6 +163,7 @@ export async function chainReports(
   return {
     chain_day,
     chain_month,
+    chain_closed,
     one_store_30,
     one_store_365,
     live_sum: live,

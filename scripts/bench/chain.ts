@@ -105,12 +105,20 @@ export async function chainBench(storeCount: number, quick: boolean) {
   try {
     const databases = async (binding: string) => (await mf.getD1Database(binding)) as unknown as D1Database;
     console.log(`${at()} load without loss over ${storeCount} stores`);
+    const loadStarted = Date.now();
     const load = await chainLoadCheck({ url, admin, cashiers }, stores, databases, quick ? 400 : 2000, 50);
     console.log(
       `  ${load.orders} orders from ${load.clients} clients in ${load.seconds.toFixed(1)} s: ${JSON.stringify(load.statuses)}`,
     );
     for (const check of load.checks) console.log(`  ${check.ok ? "ok  " : "FAIL"} ${check.name} (${check.detail})`);
 
+    // The load's products' stock objects (10 per store) run their first alarms a
+    // minute after their first sale: the latencies are measured after those.
+    const quiet = loadStarted + 75_000 - Date.now();
+    if (quiet > 0) {
+      console.log(`${at()} waiting ${Math.round(quiet / 1000)} s for the load's stock objects' first alarms`);
+      await new Promise((resolve) => setTimeout(resolve, quiet));
+    }
     console.log(`${at()} reports`);
     const reports = await chainReports(url, admin, stores, quick ? 9 : 21, console.log);
 
@@ -128,6 +136,9 @@ export async function chainBench(storeCount: number, quick: boolean) {
     );
     console.log(
       `| p50 ms, chain sales 365 days by month (rollups) | ${reports.chain_month.p50_ms} | ${(reports.chain_month.p50_ms / reports.one_store_30.p50_ms).toFixed(3)} × | | |`,
+    );
+    console.log(
+      `| p50 ms, chain sales 365 closed days by day (rollups only, no live day) | ${reports.chain_closed.p50_ms} | ${(reports.chain_closed.p50_ms / reports.one_store_30.p50_ms).toFixed(3)} × | | |`,
     );
     console.log(`| p50 ms, one store sales 365 days by day (live) | ${reports.one_store_365.p50_ms} | | | |`);
     console.log(
