@@ -2,8 +2,9 @@
  * The stores API: admins create and change stores, staff read the stores
  * they work at, codes and bindings never change, and a store's fields are
  * what its answers show. Every file starts with MAIN (1) and EAST (2); this
- * Worker has no binding for any third store, so a create reuses nothing: it
- * is refused (422) unless it names a binding the Worker has and no store uses.
+ * Worker's only other store binding is STORE_WEST (for files that add WEST),
+ * and none is NORTH's, so creating NORTH is refused (422) unless it names a
+ * binding the Worker has and no store uses.
  */
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
@@ -35,8 +36,8 @@ interface Page<T> {
 const storeCount = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM stores").first<{ n: number }>())?.n;
 
 const body = (overrides: Record<string, unknown> = {}) => ({
-  code: "WEST",
-  name: "West End Shop",
+  code: "NORTH",
+  name: "North End Shop",
   address_lines: ["12 High Street", "Westville 11111"],
   phone: "+1 555 0142",
   time_zone: "Europe/Berlin",
@@ -45,8 +46,8 @@ const body = (overrides: Record<string, unknown> = {}) => ({
 });
 
 /**
- * A third store needs a binding this Worker has and no store uses yet: the
- * test Worker has DB, STORE_MAIN and STORE_EAST only. EAST's row is moved
+ * A new store needs a binding this Worker has and no store uses yet: the
+ * test Worker has DB, STORE_MAIN, STORE_EAST and STORE_WEST. EAST's row is moved
  * aside to free STORE_EAST for the duration of `work`, then put back.
  */
 async function withFreeBinding<T>(work: (binding: string) => Promise<T>): Promise<T> {
@@ -159,7 +160,7 @@ describe("stores: creating", () => {
     expect(res.status).toBe(422);
     const answer = (await res.json()) as { detail: { loc: string[]; msg: string }[] };
     expect(answer.detail[0]?.loc).toEqual(["body", "binding"]);
-    expect(answer.detail[0]?.msg).toContain("STORE_WEST");
+    expect(answer.detail[0]?.msg).toContain("STORE_NORTH");
     expect(answer.detail[0]?.msg).toContain("npm run store:add");
     const named = await call("POST", "/api/v1/stores", {
       token: admin.token,
@@ -200,18 +201,18 @@ describe("stores: creating", () => {
         201,
       );
       expect(created).toMatchObject({
-        code: "WEST",
-        name: "West End Shop",
+        code: "NORTH",
+        name: "North End Shop",
         address_lines: [],
         time_zone: "Europe/Berlin",
         currency: "EUR",
         status: "active",
         binding,
-        database_name: "pos-store-west",
+        database_name: "pos-store-north",
         version: 1,
       });
       const row = await env.DB.prepare("SELECT code FROM stores WHERE id = ?1").bind(created.id).first();
-      expect(row).toEqual({ code: "WEST" });
+      expect(row).toEqual({ code: "NORTH" });
       // The new store is known at once: an admin can act on it.
       await expectJson(
         call("GET", "/api/v1/auth/me", { token: admin.token, headers: { "X-Store-Id": String(created.id) } }),
@@ -219,7 +220,7 @@ describe("stores: creating", () => {
       );
       // (EAST's row points at a binding moved aside meanwhile, so /health is degraded as a whole.)
       const health = (await (await call("GET", "/health")).json()) as { databases: { stores: Record<string, string> } };
-      expect(health.databases.stores).toMatchObject({ MAIN: "ok", WEST: "ok", EAST: "unavailable" });
+      expect(health.databases.stores).toMatchObject({ MAIN: "ok", NORTH: "ok", EAST: "unavailable" });
     });
   });
 
