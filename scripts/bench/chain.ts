@@ -89,7 +89,7 @@ export async function chainBench(storeCount: number, quick: boolean) {
       cashiers,
       stores,
       selling,
-      { seconds: quick ? 5 : 8, rounds: 4 },
+      { seconds: quick ? 5 : 7, rounds: quick ? 4 : 3 },
       console.log,
     );
   } finally {
