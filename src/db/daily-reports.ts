@@ -66,3 +66,22 @@ export const markEmailed = (db: AppDatabase, ref: DailyReportRef, emailed: numbe
 /** Gives the date back (its run failed after claiming it): the next run does it all again. */
 export const releaseDailyReport = (db: AppDatabase, ref: DailyReportRef) =>
   db.delete(dailyReports).where(isReport(ref)).run();
+
+/**
+ * Of the given (store, date) pairs, those whose report and rollup are both
+ * written: the daily job skips them. One statement, the pairs as one JSON
+ * parameter (any number of stores).
+ */
+export async function storeDaysDone(d1: D1Database, pairs: DailyReportRef[]): Promise<DailyReportRef[]> {
+  if (pairs.length === 0) return [];
+  const { results } = await d1
+    .prepare(
+      `SELECT r.store_id AS storeId, r.date AS date
+       FROM json_each(?1) p
+       JOIN daily_reports r ON r.store_id = json_extract(p.value, '$.storeId') AND r.date = json_extract(p.value, '$.date')
+       JOIN daily_rollups u ON u.store_id = r.store_id AND u.date = r.date`,
+    )
+    .bind(JSON.stringify(pairs))
+    .all<DailyReportRef>();
+  return results;
+}

@@ -9,7 +9,8 @@ import { runDailyReport } from "./daily-report";
 import { runHousekeeping } from "./housekeeping";
 import { runOutboxSweep } from "./outbox-sweep";
 
-export const CRON_DAILY_REPORT = "0 5 * * *";
+/** Hourly: each store's yesterday is done soon after its own midnight (jobs/daily-report.ts). */
+export const CRON_DAILY_REPORT = "5 * * * *";
 export const CRON_BACKUP = "30 2 * * *";
 export const CRON_HOUSEKEEPING = "17 * * * *";
 export const CRON_OUTBOX_SWEEP = "*/5 * * * *";

@@ -328,10 +328,9 @@ describe("cron jobs", () => {
       { store: "MAIN", date: "2026-11-09", created: true },
       { store: "EAST", date: "2026-11-08", created: true },
     ];
-    expect(await runDailyReport(guarded, scheduled)).toEqual({ reports: published });
-    expect(await runDailyReport(guarded, scheduled)).toEqual({
-      reports: published.map((r) => ({ ...r, created: false })),
-    });
+    expect(await runDailyReport(guarded, scheduled)).toEqual({ reports: published, left_for_next_run: 0 });
+    // The next hourly run finds both days done (report and rollup) and does nothing.
+    expect(await runDailyReport(guarded, scheduled)).toEqual({ reports: [], left_for_next_run: 0 });
     expect((await reportRows()).results).toEqual([
       { store_id: MAIN_STORE.id, date: "2026-11-09" },
       { store_id: SECOND_STORE.id, date: "2026-11-08" },
@@ -389,6 +388,29 @@ describe("cron jobs", () => {
     }
     expect((await call("GET", "/api/v1/reports/daily/2026-11-08", { token: manager.token })).status).toBe(404);
     expect((await call("GET", "/api/v1/reports/daily/2026-11-09", { token: cashier.token })).status).toBe(403);
+  });
+
+  it("does at most the run's share of stores and leaves the rest to the next hourly run", async ({ expect }) => {
+    await accounts();
+    // 12:00 UTC on the 21st: MAIN's and EAST's yesterday is the 20th.
+    const at = Date.parse("2026-11-21T12:00:00.000Z");
+    const days = async () =>
+      (
+        await env.DB.prepare(
+          `SELECT r.store_id AS store, (SELECT COUNT(*) FROM daily_rollups u WHERE u.store_id = r.store_id AND u.date = r.date) AS rollups
+           FROM daily_reports r WHERE r.date = '2026-11-20' ORDER BY r.store_id`,
+        ).all()
+      ).results;
+    const first = await runDailyReport(guarded, at, 1);
+    expect(first).toMatchObject({ reports: [{ store: "MAIN", date: "2026-11-20" }], left_for_next_run: 1 });
+    expect(await days()).toEqual([{ store: MAIN_STORE.id, rollups: 1 }]);
+    const second = await runDailyReport(guarded, at, 1);
+    expect(second).toMatchObject({ reports: [{ store: "EAST", date: "2026-11-20" }], left_for_next_run: 0 });
+    expect(await runDailyReport(guarded, at, 1)).toEqual({ reports: [], left_for_next_run: 0 });
+    expect(await days()).toEqual([
+      { store: MAIN_STORE.id, rollups: 1 },
+      { store: SECOND_STORE.id, rollups: 1 },
+    ]);
   });
 
   it("runs each cron twice for the same time and produces one report and one backup", async ({ expect }) => {
