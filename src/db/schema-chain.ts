@@ -97,7 +97,8 @@ export const transferLines = sqliteTable(
  * A step that moved a transfer's stock (a send, each receipt, a cancel of a
  * sent transfer), keyed per transfer: `send`, `cancel`, `receive:<key>`. It
  * is written `pending` in the head-office batch that changes the lines, then
- * the stock moves in the store's batch (stock ref `TRF-<id>-<step key>`), then
+ * the stock moves in the store's batch (stock ref `TRF-<id>-<step key>@<ms the step was held>`:
+ * one per attempt, since an object never retakes a ref it released), then
  * it becomes `applied`. A step whose store batch was refused is deleted with
  * its line changes undone; one left pending (outcome unknown) is settled by
  * the sweep after `expires_at`, by looking its stock ref up in the store.

@@ -307,7 +307,7 @@ export const refundItems = sqliteTable(
 
 /**
  * A transfer step's stock movement at this store (its stock ref is
- * `TRF-<transfer>-<step key>`), written in the step's batch. The head office
+ * `TRF-<transfer>-<step key>@<ms the step was held>`), written in the step's batch. The head office
  * holds the step until `expires_at`; the hand-written deadline trigger
  * refuses the batch after that, so a step the head office settled as never
  * written cannot land later.
