@@ -5,8 +5,9 @@
  */
 import type { D1Database } from "@cloudflare/workers-types";
 import type { Store } from "../../src/db/stores";
+import { addDays, localDate } from "../../src/domain/time-zone";
 import { applyStoreEvent } from "../../src/outbox/apply";
-import { refreshClosedDays } from "../../src/services/rollups";
+import { rebuildRollups, refreshClosedDays } from "../../src/services/rollups";
 import { seedAccounts } from "./accounts";
 import { seedCatalog, seedStoreStock } from "./catalog";
 import { seedCustomers } from "./customers";
@@ -51,7 +52,29 @@ export async function seedAll(chain: SeedChain) {
   const east = stores.find((s) => s.code === SEED_STORES.east.code);
   const transfers = main && east ? await seedTransfers(chain.databases, toStore(main), toStore(east), adminId) : {};
   const events = await applySeedOutboxes(hq, stores, chain);
-  return { users, ...catalog, customers, stores: perStore, transfers, events };
+  const rollups = await rollUpClosedDays(hq, stores, chain);
+  return { users, ...catalog, customers, stores: perStore, transfers, events, rollups };
+}
+
+/** Days of seeded history before today (the seed's sales reach back about a month). */
+const SEEDED_DAYS = 35;
+
+/**
+ * The daily job's rollups for every closed day of the seeded month, each
+ * store up to its own yesterday, so the chain-wide reports read closed days
+ * from rollups (and today live) as they do in production.
+ */
+async function rollUpClosedDays(hq: D1Database, stores: RawStore[], chain: SeedChain): Promise<number> {
+  let days = 0;
+  for (const store of stores) {
+    const d1 = chain.databases[store.binding];
+    if (!d1 || store.status !== "active") continue;
+    const yesterday = addDays(localDate(new Date(), store.time_zone), -1);
+    const scope = { id: store.id, code: store.code, timeZone: store.time_zone, currency: store.currency, d1 };
+    const built = await rebuildRollups(hq, [scope], { from: addDays(yesterday, -SEEDED_DAYS), to: yesterday });
+    days += built.reduce((sum, summary) => sum + summary.days, 0);
+  }
+  return days;
 }
 
 /**
