@@ -104,6 +104,14 @@ export async function chainBench(storeCount: number, quick: boolean) {
   );
   try {
     const databases = async (binding: string) => (await mf.getD1Database(binding)) as unknown as D1Database;
+    // The throughput's orders wrote outbox rows whose sends found no consumer and
+    // failed: left unsent, every later commit at their store (and each sweep) would
+    // send those oldest rows first, and the load check's events would queue behind
+    // thousands of them. They are the throughput's, not the checks': marked sent.
+    for (const store of stores) {
+      const db = await databases(store.binding);
+      await db.prepare("UPDATE outbox SET sent_at = ?1 WHERE sent_at IS NULL").bind(new Date().toISOString()).run();
+    }
     console.log(`${at()} load without loss over ${storeCount} stores`);
     const loadStarted = Date.now();
     const worker = await mf.getWorker();
