@@ -48,7 +48,7 @@ import { ApiError, invalidField } from "../lib/errors";
 import { type StoreScope, scopeOf } from "../stores/scope";
 import type { ServiceContext } from "./context";
 import { stockOnHand } from "./inventory";
-import type { SalesBucket } from "./reports";
+import { productLineView, type SalesBucket } from "./reports";
 import { reportPeriod } from "./reports-requests";
 import { datesBetween } from "./rollups";
 
@@ -329,20 +329,9 @@ export async function chainProductSalesOverRange(ctx: Ctx, userId: number, query
   const byRevenue = batch.add(chainTopProducts(hq, scope, products, "revenue", query.limit));
   const byCategory = batch.add(chainCategories(hq, scope, liveCategories(live)));
   await batch.commit();
-  const line = (r: (typeof byUnits.value)[number]) => ({
-    product_id: r.product_id,
-    name: r.name,
-    sku: r.sku,
-    category_id: r.categoryId,
-    units_sold: r.units,
-    revenue: toDecimal(r.revenue),
-    cost: toDecimal(r.cost),
-    margin: toDecimal(r.revenue - r.cost),
-    margin_percent: r.revenue ? Math.round(((r.revenue - r.cost) / r.revenue) * 1000) / 10 : 0,
-  });
   const data = {
-    top_by_units: byUnits.value.map(line),
-    top_by_revenue: byRevenue.value.map(line),
+    top_by_units: byUnits.value.map(productLineView),
+    top_by_revenue: byRevenue.value.map(productLineView),
     categories: byCategory.value.map((r) => ({
       category_id: r.categoryId,
       category: r.category,

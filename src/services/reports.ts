@@ -79,7 +79,8 @@ export async function salesReport(ctx: Ctx, list: Bucket[]): Promise<SalesBucket
   return sales.value.map((row) => salesBucketView(list[row.i] as Bucket, row, refundBy.get(row.i) ?? 0));
 }
 
-const productLineView = (r: ProductSalesRow) => ({
+/** A product's line of the products-sales report (a store's, or the chain's summed). */
+export const productLineView = (r: ProductSalesRow) => ({
   product_id: r.product_id,
   name: r.name,
   sku: r.sku,
