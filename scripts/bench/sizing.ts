@@ -114,12 +114,16 @@ function headOffice(stateDir: string) {
       const indexed = count("order_index");
       const rollupBytes = bytesOf("daily_rollup%");
       const indexBytes = bytesOf("order_index");
+      const applied = count("applied_events");
+      const appliedBytes = bytesOf("applied_events");
       return {
         store_days: storeDays,
         rollup_bytes: rollupBytes,
         rollup_bytes_per_store_day: storeDays ? Math.round(rollupBytes / storeDays) : 0,
         indexed_orders: indexed,
         order_index_bytes_per_order: indexed ? Math.round(indexBytes / indexed) : 0,
+        applied_events: applied,
+        applied_event_bytes: applied ? Math.round(appliedBytes / applied) : 0,
       };
     } finally {
       db.close();
@@ -233,7 +237,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const hq = result.head_office;
   if (hq) {
     console.log(
-      `\nhead office: rollups ${hq.rollup_bytes_per_store_day} B per store-day (${hq.store_days} store-days, ${mb(hq.rollup_bytes)}), order index ${hq.order_index_bytes_per_order} B per order (${hq.indexed_orders} orders)`,
+      `\nhead office: rollups ${hq.rollup_bytes_per_store_day} B per store-day (${hq.store_days} store-days, ${mb(hq.rollup_bytes)}), order index ${hq.order_index_bytes_per_order} B per order (${hq.indexed_orders} orders), applied events ${hq.applied_event_bytes} B each (${hq.applied_events})`,
     );
   }
   const out = path.join(ROOT, "bench/out/sizing.json");
