@@ -26,6 +26,7 @@ export interface ReportFigures {
   one_store_30: LatencyFigure;
   one_store_365: LatencyFigure;
   live_sum: LatencyFigure;
+  breakdown: LatencyFigure[];
   ratio: number;
   totals: { rollups: SalesTotals; live_sum: SalesTotals; equal: boolean };
 }
@@ -139,6 +140,24 @@ export async function chainReports(
     runs,
   );
   for (const f of figures) log(`  ${f.name}: p50 ${f.p50_ms} ms (min ${f.min_ms}, max ${f.max_ms})`);
+  // Where the chain report's time goes: its fixed cost (one closed day), the
+  // year's span without buckets (by year), and the live part alone (today).
+  const breakdown = await timedTogether(
+    [
+      report("breakdown: caller check only (GET /auth/me)", "/api/v1/auth/me"),
+      report(
+        "breakdown: chain, 1 closed day",
+        chainClosed.replace(`start_date=${yearBefore}`, `start_date=${yesterday}`),
+      ),
+      report("breakdown: chain, 365 closed days by year", chainClosed.replace("group_by=day", "group_by=year")),
+      report(
+        "breakdown: chain, today only (live at every store)",
+        "/api/v1/reports/sales?store_id=all&days=1&group_by=day",
+      ),
+    ],
+    runs,
+  );
+  for (const f of breakdown) log(`  ${f.name}: p50 ${f.p50_ms} ms`);
   const [live] = await timedTogether(
     [
       {
@@ -167,6 +186,7 @@ export async function chainReports(
     one_store_30,
     one_store_365,
     live_sum: live,
+    breakdown,
     ratio: Number((chain_day.p50_ms / one_store_30.p50_ms).toFixed(3)),
     totals: {
       rollups,
