@@ -10,7 +10,7 @@
 import { and, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { AppDatabase } from "./client";
-import { idempotencyKeys, loginAttempts, refreshTokens } from "./schema";
+import { idempotencyKeys, loginAttempts, outbox, refreshTokens } from "./schema";
 
 /** A table and the rows of it that may go. */
 export interface Sweep {
@@ -34,6 +34,16 @@ export const spentLoginCounters = (windowStartedBy: number, nowMs: number): Swee
 export const keysCreatedBefore = (before: string): Sweep => ({
   table: idempotencyKeys,
   where: lt(idempotencyKeys.createdAt, before),
+});
+
+/**
+ * Outbox rows sent before `before` (ISO instant). Once sent, a row is only
+ * the record of a message the head office applies by its event id; the
+ * queue's retries end within days, and a row never sent is never swept.
+ */
+export const outboxSentBefore = (before: string): Sweep => ({
+  table: outbox,
+  where: and(sql`${outbox.sentAt} IS NOT NULL`, lt(outbox.sentAt, before)),
 });
 
 /** Refresh tokens that expired before `now` (ISO instant). */

@@ -7,6 +7,9 @@
  * - every store: `idempotency_keys` older than IDEMPOTENCY_RETENTION_HOURS (at
  *   least 24 h: a key must outlive any client's retries, or a late retry
  *   makes a second order);
+ * - every store: `outbox` rows sent more than OUTBOX_RETENTION_DAYS ago (the
+ *   largest share of a store's bytes per sold line otherwise: README "Sizing");
+ *   rows not sent yet stay, whatever their age;
  * - head office: `refresh_tokens` past their expiry (their JWT no longer verifies, so the
  *   row can neither sign anyone in nor detect a reuse). Spent tokens are kept
  *   until then on purpose: presenting one is how a stolen token is detected.
@@ -22,6 +25,7 @@ import type { AppDatabase } from "../db/client";
 import {
   deleteSome,
   keysCreatedBefore,
+  outboxSentBefore,
   refreshTokensExpiredBefore,
   type Sweep,
   spentLoginCounters,
@@ -38,6 +42,9 @@ export interface HousekeepingLimits {
 
 export const HOUSEKEEPING_LIMITS: HousekeepingLimits = { chunk: 500, maxRounds: 10 };
 
+/** Sent outbox rows are kept this long: far past the events queue's retries (hours) and the sweep's. */
+export const OUTBOX_RETENTION_DAYS = 7;
+
 /** What may go at `now`, by table (the table's name keys the run's counts), in each kind of database. */
 export function sweeps(
   config: AppConfig,
@@ -53,6 +60,7 @@ export function sweeps(
     },
     store: {
       idempotency_keys: keysCreatedBefore(new Date(now.getTime() - keysKeptMs).toISOString()),
+      outbox: outboxSentBefore(new Date(now.getTime() - OUTBOX_RETENTION_DAYS * 86_400_000).toISOString()),
     },
   };
 }

@@ -57,6 +57,15 @@ async function seed(userId: number) {
     east.bind(userId, "east-old", iso(80 * HOUR)),
     east.bind(userId, "east-recent", iso(HOUR)),
   ]);
+  // Outbox rows: sent over 7 days ago go; sent lately, or never sent however old, stay.
+  const event = storeDb(MAIN_STORE.id).prepare(
+    "INSERT INTO outbox (event_id, type, payload, created_at, sent_at) VALUES (?1, 'order.completed', '{}', ?2, ?3)",
+  );
+  await storeDb(MAIN_STORE.id).batch([
+    event.bind("sent-long-ago", iso(9 * 24 * HOUR), iso(8 * 24 * HOUR)),
+    event.bind("sent-lately", iso(6 * 24 * HOUR), iso(6 * 24 * HOUR)),
+    event.bind("never-sent", iso(30 * 24 * HOUR), null),
+  ]);
 }
 
 describe("housekeeping cron", () => {
@@ -68,11 +77,12 @@ describe("housekeeping cron", () => {
     // Two rounds of two rows each: three old login counters need a second run.
     const first = await runHousekeeping(env, NOW, { chunk: 2, maxRounds: 1 });
     // Idempotency keys: two at MAIN (one round's chunk) and EAST's one, summed over the two stores.
-    expect(first).toEqual({ login_attempts: 2, idempotency_keys: 3, refresh_tokens: 2, stores: 2 });
+    expect(first).toEqual({ login_attempts: 2, idempotency_keys: 3, refresh_tokens: 2, outbox: 1, stores: 2 });
     expect((await keys("login_attempts", "key")).filter((k) => k.startsWith("old"))).toHaveLength(1);
 
     const second = await runHousekeeping(env, NOW, { chunk: 2, maxRounds: 1 });
-    expect(second).toEqual({ login_attempts: 1, idempotency_keys: 0, refresh_tokens: 0, stores: 2 });
+    expect(second).toEqual({ login_attempts: 1, idempotency_keys: 0, refresh_tokens: 0, outbox: 0, stores: 2 });
+    expect(await keys("outbox", "event_id", storeDb(MAIN_STORE.id))).toEqual(["never-sent", "sent-lately"]);
 
     expect(await keys("login_attempts", "key")).toEqual(["current", "locked-ahead"]);
     expect(await keys("idempotency_keys", "key", storeDb(MAIN_STORE.id))).toEqual(["recent"]);
