@@ -69,6 +69,7 @@ CREATE TABLE `daily_rollups` (
 );
 --> statement-breakpoint
 CREATE INDEX `daily_rollups_date_idx` ON `daily_rollups` (`date`,`store_id`);--> statement-breakpoint
+CREATE INDEX `daily_rollups_sales_idx` ON `daily_rollups` (`store_id`,`date`,`sold_orders`,`gross`,`discounts`,`tax`,`sales`,`refunds`);--> statement-breakpoint
 CREATE TABLE `order_index` (
 	`order_id` integer PRIMARY KEY NOT NULL,
 	`order_number` text NOT NULL,

@@ -315,14 +315,19 @@ export interface RollupCoverageRow {
   last: string;
 }
 
-export const rollupCoverage = (hq: D1Database, s: ChainScope): Statement<RollupCoverageRow[]> =>
+/** Per store of the chain: how many days of the range have a rollup, and the first and last (read beside the caller's stores, not after them). */
+export const rollupCoverageOfAll = (
+  hq: D1Database,
+  startDate: string,
+  endDate: string,
+): Statement<RollupCoverageRow[]> =>
   returningShape(
     hq
       .prepare(
-        `SELECT r.store_id, COUNT(*) AS n, MIN(r.date) AS first, MAX(r.date) AS last
-         FROM daily_rollups r WHERE ${IN_SCOPE} GROUP BY r.store_id`,
+        `SELECT store_id, COUNT(*) AS n, MIN(date) AS first, MAX(date) AS last
+         FROM daily_rollups WHERE date >= ?1 AND date <= ?2 GROUP BY store_id`,
       )
-      .bind(...scopeParams(s)),
+      .bind(startDate, endDate),
   );
 
 /** The dates a store has a rollup for in a range (a store whose rollups have gaps). */

@@ -166,7 +166,21 @@ export const dailyRollups = sqliteTable(
     refundCount: integer("refund_count").notNull().default(0),
     computedAt: text("computed_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.storeId, t.date] }), index("daily_rollups_date_idx").on(t.date, t.storeId)],
+  (t) => [
+    primaryKey({ columns: [t.storeId, t.date] }),
+    index("daily_rollups_date_idx").on(t.date, t.storeId),
+    // Covering index of the chain's sales by date: a year of 20 stores is read from the index alone.
+    index("daily_rollups_sales_idx").on(
+      t.storeId,
+      t.date,
+      t.soldOrders,
+      t.gross,
+      t.discounts,
+      t.tax,
+      t.sales,
+      t.refunds,
+    ),
+  ],
 );
 
 /** A product's sales at a store on a day (sold orders), with the names the sale copied. */

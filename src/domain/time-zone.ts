@@ -33,13 +33,28 @@ export function zoneOffsetMs(instant: Date, tz: string): number {
   return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
 }
 
+/**
+ * Local midnights already computed, per zone and date: a year of daily
+ * buckets costs four Intl calls a day (about 15 ms), and reports ask for the
+ * same ranges again and again. A midnight never moves (short of a tz
+ * database update, which comes with a new isolate); the map is emptied when
+ * it grows past MIDNIGHTS_KEPT entries, so memory stays bounded.
+ */
+const midnights = new Map<string, number>();
+const MIDNIGHTS_KEPT = 50_000;
+
 /** The UTC instant at which local date `YYYY-MM-DD` begins in `tz`. */
 export function localDayStart(date: string, tz: string): Date {
+  const key = `${tz} ${date}`;
+  const known = midnights.get(key);
+  if (known !== undefined) return new Date(known);
   const [y = 1970, m = 1, d = 1] = date.split("-").map(Number);
   const naive = Date.UTC(y, m - 1, d);
   // Two passes: the offset at the guessed instant may differ across a DST change.
   const first = naive - zoneOffsetMs(new Date(naive), tz);
   const second = naive - zoneOffsetMs(new Date(first), tz);
+  if (midnights.size >= MIDNIGHTS_KEPT) midnights.clear();
+  midnights.set(key, second);
   return new Date(second);
 }
 

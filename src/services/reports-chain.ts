@@ -31,9 +31,10 @@ import {
   type LiveCashier,
   type LiveCategory,
   type LiveProduct,
+  type RollupCoverageRow,
   readStoreFigures,
   readStoreSales,
-  rollupCoverage,
+  rollupCoverageOfAll,
   rollupDates,
   type StoreFigures,
 } from "../db/rollups";
@@ -151,25 +152,30 @@ function runsOf(dates: string[]): DayRange[] {
 
 /**
  * Per store, the runs of days in `range` it has no rollup for (to be read
- * live): one head-office query over all stores (count, first and last date
- * per store); only a store whose rollups have gaps inside costs a second.
+ * live), from the coverage read beside the caller's stores (count, first and
+ * last date per store): a store whose rollups are contiguous (the usual case:
+ * every closed day, not today) needs no dates listed; only one with gaps
+ * inside costs a query of its dates.
  */
-async function missingDays(ctx: Pick<Ctx, "hq">, stores: StoreScope[], range: DayRange) {
-  const scope = { storeIds: stores.map((s) => s.id), startDate: range.start_date, endDate: range.end_date };
-  const coverage = new Map((await runAlone(rollupCoverage(ctx.hq.d1, scope))).map((c) => [c.store_id, c]));
-  const all = datesBetween(range.start_date, range.end_date);
+async function missingDays(
+  ctx: Pick<Ctx, "hq">,
+  stores: StoreScope[],
+  range: DayRange,
+  coverage: ReadonlyMap<number, RollupCoverageRow>,
+) {
   return Promise.all(
     stores.map(async (store) => {
       const c = coverage.get(store.id);
-      let held: Set<string>;
-      if (!c) held = new Set();
-      else if (c.n === dayCount({ start_date: c.first, end_date: c.last })) {
-        held = new Set(datesBetween(c.first, c.last));
-      } else {
-        const rows = await runAlone(rollupDates(ctx.hq.d1, { ...scope, storeIds: [store.id] }));
-        held = new Set(rows.map((r) => r.date));
+      if (!c) return { store, runs: [range] };
+      if (c.n === dayCount({ start_date: c.first, end_date: c.last })) {
+        const runs: DayRange[] = [];
+        if (c.first > range.start_date) runs.push({ start_date: range.start_date, end_date: addDays(c.first, -1) });
+        if (c.last < range.end_date) runs.push({ start_date: addDays(c.last, 1), end_date: range.end_date });
+        return { store, runs };
       }
-      return { store, runs: runsOf(all.filter((d) => !held.has(d))) };
+      const scope = { storeIds: [store.id], startDate: range.start_date, endDate: range.end_date };
+      const held = new Set((await runAlone(rollupDates(ctx.hq.d1, scope))).map((r) => r.date));
+      return { store, runs: runsOf(datesBetween(range.start_date, range.end_date).filter((d) => !held.has(d))) };
     }),
   );
 }
@@ -187,11 +193,10 @@ const readAll = (store: StoreScope, run: DayRange) =>
 /** The live part: every store's days without a rollup, read with `read` (every figure by default) a run at a time. */
 async function readLive<F = StoreFigures>(
   ctx: Pick<Ctx, "hq">,
-  stores: StoreScope[],
-  range: DayRange,
+  chain: { stores: StoreScope[]; range: DayRange; coverage: ReadonlyMap<number, RollupCoverageRow> },
   read: (store: StoreScope, run: DayRange) => Promise<F> = readAll as (s: StoreScope, r: DayRange) => Promise<F>,
 ): Promise<LiveRun<F>[]> {
-  const missing = (await missingDays(ctx, stores, range)).flatMap(({ store, runs }) =>
+  const missing = (await missingDays(ctx, chain.stores, chain.range, chain.coverage)).flatMap(({ store, runs }) =>
     runs.map((run) => ({ store, run })),
   );
   return mapWithConcurrency(missing, LIVE_CONCURRENCY, async ({ store, run }) => ({
@@ -203,14 +208,19 @@ async function readLive<F = StoreFigures>(
 
 /** A request's chain: its stores, its range (acting store's time zone) and the scope of the rollup statements. */
 async function chainRange(ctx: Ctx, userId: number, query: ChainQuery) {
-  const chain = await chainStores(ctx, userId, query.currency);
   const { range, timeZone } = reportPeriod(ctx, query);
+  // Which stores, and which days every store has rolled up: one round trip (the coverage of all stores, kept for the caller's).
+  const [chain, covered] = await Promise.all([
+    chainStores(ctx, userId, query.currency),
+    runAlone(rollupCoverageOfAll(ctx.hq.d1, range.start_date, range.end_date)),
+  ]);
   const scope: ChainScope = {
     storeIds: chain.stores.map((s) => s.id),
     startDate: range.start_date,
     endDate: range.end_date,
   };
-  return { chain, range, timeZone, scope };
+  const coverage = new Map(covered.map((c) => [c.store_id, c]));
+  return { chain, range, timeZone, scope, liveScope: { stores: chain.stores, range, coverage } };
 }
 
 export interface ChainQuery {
@@ -251,11 +261,11 @@ export async function chainSalesOverRange(ctx: Ctx, userId: number, query: Chain
       "Chain-wide sales are built from daily rollups: group by day, week, month or year (hourly buckets need one store_id)",
     );
   }
-  const { chain, range, timeZone, scope } = await chainRange(ctx, userId, query);
+  const { chain, range, timeZone, scope, liveScope } = await chainRange(ctx, userId, query);
   const list = dateBuckets(range, granularity);
   const [summed, live] = await Promise.all([
     runAlone(chainSalesByDate(ctx.hq.d1, scope)),
-    readLive(ctx, chain.stores, range, (store, run) => readStoreSales(store.d1, buckets(run, "day", store.timeZone))),
+    readLive(ctx, liveScope, (store, run) => readStoreSales(store.d1, buckets(run, "day", store.timeZone))),
   ]);
   const index = new Map<string, number>();
   list.forEach((b, i) => {
@@ -320,8 +330,8 @@ const liveCategories = (live: LiveRun[]): LiveCategory[] =>
 
 /** Chain-wide top sellers and categories. */
 export async function chainProductSalesOverRange(ctx: Ctx, userId: number, query: ChainQuery & { limit: number }) {
-  const { chain, range, timeZone, scope } = await chainRange(ctx, userId, query);
-  const live = await readLive(ctx, chain.stores, range);
+  const { chain, range, timeZone, scope, liveScope } = await chainRange(ctx, userId, query);
+  const live = await readLive(ctx, liveScope);
   const products = liveProducts(live);
   const hq = ctx.hq.d1;
   const batch = new Batch(hq);
@@ -345,11 +355,8 @@ export async function chainProductSalesOverRange(ctx: Ctx, userId: number, query
 
 /** Chain-wide payments and refunds per method (every method listed). */
 export async function chainPaymentMethodsOverRange(ctx: Ctx, userId: number, query: ChainQuery) {
-  const { chain, range, timeZone, scope } = await chainRange(ctx, userId, query);
-  const [summed, live] = await Promise.all([
-    runAlone(chainMethods(ctx.hq.d1, scope)),
-    readLive(ctx, chain.stores, range),
-  ]);
+  const { chain, range, timeZone, scope, liveScope } = await chainRange(ctx, userId, query);
+  const [summed, live] = await Promise.all([runAlone(chainMethods(ctx.hq.d1, scope)), readLive(ctx, liveScope)]);
   const by = new Map(PAYMENT_METHODS.map((m) => [m as string, { count: 0, amount: 0, refund_count: 0, refunds: 0 }]));
   for (const r of summed) {
     const m = by.get(r.method);
@@ -391,8 +398,8 @@ export async function chainPaymentMethodsOverRange(ctx: Ctx, userId: number, que
 
 /** Chain-wide sales and refunds per cashier (those who sold in the range), best seller first. */
 export async function chainCashiersOverRange(ctx: Ctx, userId: number, query: ChainQuery) {
-  const { chain, range, timeZone, scope } = await chainRange(ctx, userId, query);
-  const live = await readLive(ctx, chain.stores, range);
+  const { chain, range, timeZone, scope, liveScope } = await chainRange(ctx, userId, query);
+  const live = await readLive(ctx, liveScope);
   const liveRows: LiveCashier[] = [];
   for (const { figures } of live) {
     const refunds = new Map(figures.cashierRefunds.map((r) => [r.user_id, r]));
@@ -435,16 +442,12 @@ export async function chainDailySummaryOf(
 ) {
   const timeZone = ctx.store.timeZone;
   const date = query.date ?? localDate(ctx.now(), timeZone);
-  const { chain, scope } = await chainRange(ctx, userId, {
+  const { chain, scope, liveScope } = await chainRange(ctx, userId, {
     start_date: date,
     end_date: date,
     currency: query.currency,
   });
-  const day = { start_date: date, end_date: date };
-  const [[summed], live] = await Promise.all([
-    runAlone(chainTotals(ctx.hq.d1, scope)),
-    readLive(ctx, chain.stores, day),
-  ]);
+  const [[summed], live] = await Promise.all([runAlone(chainTotals(ctx.hq.d1, scope)), readLive(ctx, liveScope)]);
   const t = {
     orders: summed?.orders ?? 0,
     sold: summed?.sold_orders ?? 0,
