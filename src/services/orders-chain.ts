@@ -16,7 +16,7 @@
  * An order the index still files under this customer but whose store says
  * otherwise (the index has not heard of the edit yet) is left off its page.
  */
-import { inArray } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { runAlone } from "../db/batch";
 import { dbFor } from "../db/client";
 import { customerOrderRefs, type IndexedOrderRef, indexedOrderByNumber, type OrderReader } from "../db/order-index";
@@ -28,6 +28,7 @@ import { findStore } from "../db/stores";
 import { canSeeOrder } from "../domain/order-access";
 import type { AuthUser } from "../lib/auth/current-user";
 import { hasPermission, PERMISSIONS } from "../lib/auth/rbac";
+import { mapWithConcurrency } from "../lib/concurrency";
 import { notFound } from "../lib/errors";
 import { scopeOf, storeDatabase } from "../stores/scope";
 import type { ServiceContext } from "./context";
@@ -43,25 +44,17 @@ const readerOf = (actor: Pick<AuthUser, "id">): OrderReader => ({
   manageRoles: PERMISSIONS["orders:manage"],
 });
 
-/** Runs `work` over `items`, at most `width` at a time; results in the items' order. */
-async function mapBounded<T, R>(items: T[], width: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
-  return results;
-}
-
 /** Orders of one store's database by id, with their items. */
 async function ordersWithItems(d1: D1Database, ids: number[]): Promise<{ orders: Order[]; items: OrderItem[] }> {
   const db = dbFor(d1);
   const [found, items] = await Promise.all([
-    ids.length ? db.select().from(orders).where(inArray(orders.id, ids)) : Promise.resolve([]),
+    // One JSON parameter, not one per id: a page may hold up to 1,000 orders of a store (D1 binds at most 100).
+    ids.length
+      ? db
+          .select()
+          .from(orders)
+          .where(sql`${orders.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`)
+      : Promise.resolve([]),
     itemsOfOrders(db, ids),
   ]);
   return { orders: found, items };
@@ -143,7 +136,7 @@ async function readPageOrders(
       ctx.store.db,
       liveOrders.map((order) => order.id),
     ),
-    mapBounded([...elsewhere.values()], STORE_READS_IN_FLIGHT, (refs) => {
+    mapWithConcurrency([...elsewhere.values()], STORE_READS_IN_FLIGHT, (refs) => {
       const first = refs[0] as IndexedOrderRef;
       const d1 = storeDatabase(ctx.env, { binding: first.storeBinding, code: first.storeCode });
       return ordersWithItems(

@@ -45,6 +45,7 @@ import { toDecimal } from "../domain/money";
 import { buckets, type DayRange, dayCount, type Granularity, isoWeek, rangeInstants } from "../domain/report-range";
 import { addDays, localDate } from "../domain/time-zone";
 import { hasPermission } from "../lib/auth/rbac";
+import { mapWithConcurrency } from "../lib/concurrency";
 import { ApiError, invalidField } from "../lib/errors";
 import { type StoreScope, scopeOf } from "../stores/scope";
 import type { ServiceContext } from "./context";
@@ -57,24 +58,6 @@ type Ctx = Pick<ServiceContext, "env" | "store" | "hq" | "now" | "forStore">;
 
 /** Store databases read at once for the live part (and the inventory report). */
 export const LIVE_CONCURRENCY = 6;
-
-/** Runs `fn` over `items`, at most `limit` at a time; results in the items' order. */
-export async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /** The stores of a chain-wide answer and their one currency. */
 export interface ChainStores {

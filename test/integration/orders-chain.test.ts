@@ -271,6 +271,35 @@ describe("round trips", () => {
 });
 
 describe("an order by number through the index", () => {
+  it("reads a page of more than 100 orders of another store (one bound parameter for their ids)", async ({
+    expect,
+  }) => {
+    const { admin, cashier } = await accounts();
+    const customerId = await newCustomer(admin.token, "Regular");
+    // 120 sold orders at EAST, written straight into its database, then indexed as `npm run orders:reindex` does.
+    const base = EAST * 2 ** 32;
+    const insert = storeDb(EAST).prepare(
+      `INSERT INTO orders (id, order_number, customer_id, user_id, status, subtotal, tax, discount, total, paid_amount, created_at, updated_at)
+       VALUES (?1, ?2, ?3, ?4, 'completed', 500, 0, 0, 500, 500, ?5, ?5)`,
+    );
+    const rows = Array.from({ length: 120 }, (_, i) =>
+      insert.bind(
+        base + 10_000 + i,
+        `ORD-EAST-20261101-PAGE${String(i).padStart(4, "0")}`,
+        customerId,
+        cashier.id,
+        new Date(Date.UTC(2026, 10, 1, 0, i)).toISOString(),
+      ),
+    );
+    await storeDb(EAST).batch(rows);
+    await reindexStoreOrders(env.DB, { id: EAST, d1: storeDb(EAST) }, { now: () => new Date() });
+    const page = await customerOrders(admin, MAIN, customerId, "?limit=200");
+    expect(page.total).toBe(120);
+    expect(page.data).toHaveLength(120);
+    expect(new Set(ids(page)).size).toBe(120);
+    expect(page.data[0]?.order_number).toBe("ORD-EAST-20261101-PAGE0119");
+  });
+
   it("finds an order numbered before stores at its store, for whoever may read it there", async ({ expect }) => {
     const { admin } = await accounts();
     // Works EAST (home) and the till at MAIN; a manager of EAST who is a cashier at MAIN; EAST only.
