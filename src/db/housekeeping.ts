@@ -40,10 +40,17 @@ export const keysCreatedBefore = (before: string): Sweep => ({
  * Outbox rows sent before `before` (ISO instant). Once sent, a row is only
  * the record of a message the head office applies by its event id; the
  * queue's retries end within days, and a row never sent is never swept.
+ * The newest row always stays: the `order.changed` trigger names its event
+ * after MAX(id) + 1, which must keep growing (an emptied outbox would start
+ * again at 1 and give an order's later change an event id already applied).
  */
 export const outboxSentBefore = (before: string): Sweep => ({
   table: outbox,
-  where: and(sql`${outbox.sentAt} IS NOT NULL`, lt(outbox.sentAt, before)),
+  where: and(
+    sql`${outbox.sentAt} IS NOT NULL`,
+    lt(outbox.sentAt, before),
+    sql`${outbox.id} < (SELECT MAX(id) FROM outbox)`,
+  ),
 });
 
 /** Refresh tokens that expired before `now` (ISO instant). */

@@ -66,6 +66,14 @@ async function seed(userId: number) {
     event.bind("sent-lately", iso(6 * 24 * HOUR), iso(6 * 24 * HOUR)),
     event.bind("never-sent", iso(30 * 24 * HOUR), null),
   ]);
+  // EAST's only row is old and sent, but the newest row of an outbox always stays
+  // (the order.changed trigger numbers its events from MAX(id) + 1).
+  await storeDb(SECOND_STORE.id)
+    .prepare(
+      "INSERT INTO outbox (event_id, type, payload, created_at, sent_at) VALUES ('east-newest', 'order.completed', '{}', ?1, ?1)",
+    )
+    .bind(iso(20 * 24 * HOUR))
+    .run();
 }
 
 describe("housekeeping cron", () => {
@@ -83,6 +91,7 @@ describe("housekeeping cron", () => {
     const second = await runHousekeeping(env, NOW, { chunk: 2, maxRounds: 1 });
     expect(second).toEqual({ login_attempts: 1, idempotency_keys: 0, refresh_tokens: 0, outbox: 0, stores: 2 });
     expect(await keys("outbox", "event_id", storeDb(MAIN_STORE.id))).toEqual(["never-sent", "sent-lately"]);
+    expect(await keys("outbox", "event_id", storeDb(SECOND_STORE.id))).toEqual(["east-newest"]);
 
     expect(await keys("login_attempts", "key")).toEqual(["current", "locked-ahead"]);
     expect(await keys("idempotency_keys", "key", storeDb(MAIN_STORE.id))).toEqual(["recent"]);
