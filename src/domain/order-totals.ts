@@ -5,6 +5,7 @@
  *   total         = subtotal + tax − discount
  * Tax and discounts are amounts, not rates. Nothing here touches a database.
  */
+import { storeDocumentNumber } from "./store-number";
 
 export interface CartLine {
   productId: number;
@@ -98,10 +99,5 @@ export function newOrderNumber(
   storeCode: string,
   random: Uint8Array = crypto.getRandomValues(new Uint8Array(4)),
 ): string {
-  const date = now.toISOString().slice(0, 10).replaceAll("-", "");
-  const hex = [...random]
-    .map((b) => b.toString(16).padStart(2, "0"))
-    .join("")
-    .toUpperCase();
-  return `ORD-${storeCode}-${date}-${hex}`;
+  return storeDocumentNumber("ORD", now, storeCode, random);
 }

@@ -5,6 +5,7 @@
  * these, then write; the head office's CHECK (received + returned ≤ sent) is
  * the gate that still holds when two requests race past these checks.
  */
+import { storeDocumentNumber } from "./store-number";
 
 /** Lines on one transfer: a delivery note, and every statement stays well under D1's 100 bound parameters (lines travel as one JSON value). */
 export const MAX_TRANSFER_LINES = 100;
@@ -30,12 +31,7 @@ export function newTransferNumber(
   fromCode: string,
   random: Uint8Array = crypto.getRandomValues(new Uint8Array(4)),
 ): string {
-  const date = now.toISOString().slice(0, 10).replaceAll("-", "");
-  const hex = [...random]
-    .map((b) => b.toString(16).padStart(2, "0"))
-    .join("")
-    .toUpperCase();
-  return `TRF-${fromCode}-${date}-${hex}`;
+  return storeDocumentNumber("TRF", now, fromCode, random);
 }
 
 export interface LineQuantity {

@@ -46,41 +46,29 @@ export interface RollupStore {
 /** Reads and writes at most this many times when events about the day keep arriving meanwhile. */
 const MAX_ATTEMPTS = 3;
 
+/**
+ * Two lists of (key, x, y) joined on the key as [key, x, y, x', y'], zeros
+ * where a list has no row: a method's payments beside its refunds, a
+ * cashier's sales beside the refunds of their orders.
+ */
+function joinOnKey<K>(
+  first: [K, number, number][],
+  second: [K, number, number][],
+): [K, number, number, number, number][] {
+  const rows = new Map<K, [K, number, number, number, number]>();
+  for (const [key, x, y] of first) rows.set(key, [key, x, y, 0, 0]);
+  for (const [key, x, y] of second) {
+    const row = rows.get(key) ?? [key, 0, 0, 0, 0];
+    row[3] = x;
+    row[4] = y;
+    rows.set(key, row);
+  }
+  return [...rows.values()];
+}
+
 /** A store's figures of one local day as the rollup tables hold them. */
 export function rollupOfFigures(store: RollupStore, date: string, f: StoreFigures, computedAt: string): StoreDayRollup {
   const sold = f.sales[0] ?? { orders: 0, gross: 0, discounts: 0, tax: 0, total: 0 };
-  const methods = new Map<string, [string, number, number, number, number]>();
-  const method = (name: string) => {
-    const row = methods.get(name) ?? ([name, 0, 0, 0, 0] as [string, number, number, number, number]);
-    methods.set(name, row);
-    return row;
-  };
-  for (const m of f.methodsTaken) {
-    const row = method(m.payment_method);
-    row[1] = m.count;
-    row[2] = m.amount;
-  }
-  for (const m of f.methodsRefunded) {
-    const row = method(m.payment_method);
-    row[3] = m.count;
-    row[4] = m.amount;
-  }
-  const cashiers = new Map<number, [number, number, number, number, number]>();
-  const cashier = (id: number) => {
-    const row = cashiers.get(id) ?? ([id, 0, 0, 0, 0] as [number, number, number, number, number]);
-    cashiers.set(id, row);
-    return row;
-  };
-  for (const c of f.cashierSales) {
-    const row = cashier(c.user_id);
-    row[1] = c.orders;
-    row[2] = c.sales;
-  }
-  for (const c of f.cashierRefunds) {
-    const row = cashier(c.user_id);
-    row[3] = c.count;
-    row[4] = c.amount;
-  }
   return {
     storeId: store.id,
     date,
@@ -101,8 +89,14 @@ export function rollupOfFigures(store: RollupStore, date: string, f: StoreFigure
     },
     products: f.products.map((p) => [p.product_id, p.name, p.sku, p.categoryId, p.units, p.revenue, p.cost]),
     categories: f.categories.map((c) => [c.categoryId ?? 0, c.category, c.units, c.revenue, c.cost]),
-    methods: [...methods.values()],
-    cashiers: [...cashiers.values()],
+    methods: joinOnKey(
+      f.methodsTaken.map((m) => [m.payment_method, m.count, m.amount]),
+      f.methodsRefunded.map((m) => [m.payment_method, m.count, m.amount]),
+    ),
+    cashiers: joinOnKey(
+      f.cashierSales.map((c) => [c.user_id, c.orders, c.sales]),
+      f.cashierRefunds.map((c) => [c.user_id, c.count, c.amount]),
+    ),
   };
 }
 
