@@ -29,7 +29,41 @@ export interface FixtureOrder {
   payments?: FixturePayment[];
 }
 
-const nextId = (table: string, base: number) => `(SELECT COALESCE(MAX(id), ${base}) + 1 FROM ${table})`;
+/** An id from the store's range, computed inside the inserting statement (as the services do). */
+export const nextId = (table: string, base: number) => `(SELECT COALESCE(MAX(id), ${base}) + 1 FROM ${table})`;
+
+/** A line of order `orderId` with what a sale copies from the catalog (head office) onto it. */
+export async function insertSoldLine(db: D1Database, orderId: number, productId: number, qty: number, unit: number) {
+  const product = await env.DB.prepare(
+    "SELECT p.name, p.sku, p.category_id, c.name AS category_name, p.cost_price FROM products p LEFT JOIN categories c ON c.id = p.category_id WHERE p.id = ?1",
+  )
+    .bind(productId)
+    .first<{
+      name: string;
+      sku: string;
+      category_id: number | null;
+      category_name: string | null;
+      cost_price: number;
+    }>();
+  await db
+    .prepare(
+      `INSERT INTO order_items (order_id, product_id, product_name, product_sku, category_id, category_name, unit_cost, quantity, unit_price, discount, subtotal)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)`,
+    )
+    .bind(
+      orderId,
+      productId,
+      product?.name,
+      product?.sku,
+      product?.category_id ?? null,
+      product?.category_name ?? null,
+      product?.cost_price ?? 0,
+      qty,
+      unit,
+      qty * unit,
+    )
+    .run();
+}
 
 /** Writes the orders into store `storeId`'s database; returns their ids. */
 export async function insertOrders(storeId: number, orders: FixtureOrder[]): Promise<number[]> {
@@ -51,37 +85,7 @@ export async function insertOrders(storeId: number, orders: FixtureOrder[]): Pro
       .first<{ id: number }>();
     const id = row?.id as number;
     ids.push(id);
-    for (const [productId, qty, unit] of o.lines) {
-      const product = await env.DB.prepare(
-        "SELECT p.name, p.sku, p.category_id, c.name AS category_name, p.cost_price FROM products p LEFT JOIN categories c ON c.id = p.category_id WHERE p.id = ?1",
-      )
-        .bind(productId)
-        .first<{
-          name: string;
-          sku: string;
-          category_id: number | null;
-          category_name: string | null;
-          cost_price: number;
-        }>();
-      await db
-        .prepare(
-          `INSERT INTO order_items (order_id, product_id, product_name, product_sku, category_id, category_name, unit_cost, quantity, unit_price, discount, subtotal)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)`,
-        )
-        .bind(
-          id,
-          productId,
-          product?.name,
-          product?.sku,
-          product?.category_id ?? null,
-          product?.category_name ?? null,
-          product?.cost_price ?? 0,
-          qty,
-          unit,
-          qty * unit,
-        )
-        .run();
-    }
+    for (const [productId, qty, unit] of o.lines) await insertSoldLine(db, id, productId, qty, unit);
     for (const p of payments) {
       const status = p.refund ? (p.refund.cents === p.cents ? "refunded" : "partially_refunded") : "completed";
       const pay = await db

@@ -8,6 +8,7 @@ import { call, expectJson } from "../helpers/api";
 import { createCategory, createProduct } from "../helpers/catalog";
 import { testContext } from "../helpers/context";
 import { settleStoreEvents } from "../helpers/outbox";
+import { insertSoldLine, nextId } from "../helpers/sales-fixtures";
 import { atStore, MAIN_STORE, SECOND_STORE, storeDb } from "../helpers/stores";
 
 /**
@@ -29,7 +30,6 @@ interface FixtureOrder {
 }
 
 /** `INSERT … (id, …) SELECT next id in the store's range, …`: the id the store's database would hand out. */
-const nextId = (table: string, base: number) => `(SELECT COALESCE(MAX(id), ${base}) + 1 FROM ${table})`;
 
 async function insertOrders(orders: FixtureOrder[], storeId: number = MAIN_STORE.id) {
   const db = storeDb(storeId);
@@ -46,38 +46,7 @@ async function insertOrders(orders: FixtureOrder[], storeId: number = MAIN_STORE
       .bind(o.number, o.customerId ?? null, o.userId, subtotal, o.tax ?? 0, o.discount ?? 0, total, o.at)
       .first<{ id: number }>();
     const id = row?.id as number;
-    for (const [productId, qty, unit] of o.lines) {
-      // What a sale copies from the catalog (head office) onto its line.
-      const product = await env.DB.prepare(
-        "SELECT p.name, p.sku, p.category_id, c.name AS category_name, p.cost_price FROM products p LEFT JOIN categories c ON c.id = p.category_id WHERE p.id = ?1",
-      )
-        .bind(productId)
-        .first<{
-          name: string;
-          sku: string;
-          category_id: number | null;
-          category_name: string | null;
-          cost_price: number;
-        }>();
-      await db
-        .prepare(
-          `INSERT INTO order_items (order_id, product_id, product_name, product_sku, category_id, category_name, unit_cost, quantity, unit_price, discount, subtotal)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)`,
-        )
-        .bind(
-          id,
-          productId,
-          product?.name,
-          product?.sku,
-          product?.category_id ?? null,
-          product?.category_name ?? null,
-          product?.cost_price ?? 0,
-          qty,
-          unit,
-          qty * unit,
-        )
-        .run();
-    }
+    for (const [productId, qty, unit] of o.lines) await insertSoldLine(db, id, productId, qty, unit);
     if (o.pay) {
       const pay = await db
         .prepare(
