@@ -451,6 +451,31 @@ describe("roles per store", () => {
 });
 
 describe("racing steps", () => {
+  it("sells what arrived at the destination, and not at the source what left it", async ({ expect }) => {
+    const p = await product(5);
+    const sell = (storeId: number, quantity: number) =>
+      call("POST", "/api/v1/orders", {
+        token: admin.token,
+        headers: { "X-Store-Id": String(storeId) },
+        body: { order_items: [{ product_id: p.id, quantity }] },
+      });
+    const t = await draft(admin.token, MAIN, EAST, [{ product_id: p.id, quantity: 5 }]);
+    await expectJson(sendTransfer(admin.token, t.id), 200);
+    // In transit: neither end can sell it.
+    const atSource = await sell(MAIN, 1);
+    expect(atSource.status).toBe(409);
+    expect(await atSource.json()).toMatchObject({ code: "INSUFFICIENT_STOCK" });
+    expect((await sell(EAST, 1)).status).toBe(409);
+    await expectJson(receiveTransfer(officerEast.token, t.id, [{ product_id: p.id, quantity: 5 }], "sell-after"), 200);
+    // Arrived: the destination's objects sell exactly the five, once.
+    await expectJson(sell(EAST, 5), 201);
+    expect((await sell(EAST, 1)).status).toBe(409);
+    expect(await bookAt(p.id, EAST)).toBe(0);
+    expect(await bookAt(p.id, MAIN)).toBe(0);
+    await settleBoth([p.id]);
+    await expectNoDrift(expect);
+  });
+
   it("a receipt racing a cancel: whichever wins, every unit is at one store or the other", async ({ expect }) => {
     for (let round = 0; round < 4; round++) {
       const p = await product(10);
