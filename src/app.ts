@@ -14,6 +14,7 @@ import { limitJsonDepth } from "./lib/http/json-depth";
 import { attachServices, corsFromConfig, limitBody, loadConfig, requestLog } from "./lib/http/middleware";
 import { adminRouter } from "./routes/admin/admin.index";
 import { authRouter } from "./routes/auth/auth.index";
+import { cashDrawersRouter } from "./routes/cash-drawers/cash-drawers.index";
 import { categoriesRouter } from "./routes/categories/categories.index";
 import { customersRouter } from "./routes/customers/customers.index";
 import { filesRouter } from "./routes/files/files";
@@ -23,6 +24,8 @@ import { ordersRouter } from "./routes/orders/orders.index";
 import { paymentsRouter } from "./routes/payments/payments.index";
 import { productsRouter } from "./routes/products/products.index";
 import { reportsRouter } from "./routes/reports/reports.index";
+import { shiftReportsRouter } from "./routes/shift-reports/shift-reports.index";
+import { shiftsRouter } from "./routes/shifts/shifts.index";
 import { storesRouter } from "./routes/stores/stores.index";
 import { docsPages } from "./routes/system/docs-pages";
 import { systemRouter } from "./routes/system/system.index";
@@ -83,6 +86,10 @@ export function createApp() {
     ["inventory", inventoryRouter as never],
     ["transfers", transfersRouter as never],
     ["payments", paymentsRouter as never],
+    ["cash-drawers", cashDrawersRouter as never],
+    ["shifts", shiftsRouter as never],
+    // X- and Z-reports of a shift: /shifts/{id}/x-report, /z-report, … (a router of their own, same prefix).
+    ["shifts", shiftReportsRouter as never],
     ["reports", reportsRouter as never],
     ["admin", adminRouter as never],
   ];

@@ -35,6 +35,18 @@ export const INVENTORY_ACTIONS = [
   "transfer_return",
 ] as const;
 
+/** A shift on a cash drawer: selling, then ended (no more sales; counting), then closed (counted, frozen). */
+export const SHIFT_STATUSES = ["open", "ended", "closed"] as const;
+export type ShiftStatus = (typeof SHIFT_STATUSES)[number];
+/**
+ * What a cash event records. `sale` and `refund` are written by payments and
+ * refunds (any tender; only cash moves the drawer); the others by hand.
+ */
+export const CASH_EVENT_KINDS = ["sale", "refund", "paid_in", "paid_out", "drop", "no_sale"] as const;
+export type CashEventKind = (typeof CASH_EVENT_KINDS)[number];
+/** A paid-out above the store's threshold waits for a manager; only approved events count. */
+export const CASH_APPROVALS = ["approved", "pending", "rejected"] as const;
+
 export const STORE_STATUSES = ["active", "inactive"] as const;
 export type StoreStatus = (typeof STORE_STATUSES)[number];
 

@@ -17,11 +17,14 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import {
+  CASH_APPROVALS,
+  CASH_EVENT_KINDS,
   INVENTORY_ACTIONS,
   inList,
   ORDER_STATUSES,
   PAYMENT_METHODS,
   PAYMENT_STATUSES,
+  SHIFT_STATUSES,
   timestamps,
 } from "./schema-common";
 
@@ -324,4 +327,182 @@ export const transferMoves = sqliteTable(
     createdAt: text("created_at").notNull(),
   },
   (t) => [index("transfer_moves_transfer_idx").on(t.transferId)],
+);
+
+/**
+ * The store's cash rules (one row, id 1, made by the migration). Triggers
+ * read it inside the batch that needs it, so a change applies to the very
+ * next write, whichever isolate serves it.
+ */
+export const cashSettings = sqliteTable(
+  "cash_settings",
+  {
+    id: integer("id").primaryKey(),
+    /** 1: a cash payment or refund with no open shift to attach to is refused (409 NO_OPEN_SHIFT). 0 (default): attached when a shift is open, else recorded without one, as before shifts existed. */
+    requiresShift: integer("requires_shift", { mode: "boolean" }).notNull().default(false),
+    /** Cents: a close whose |variance| is above this needs a reason. */
+    varianceReasonThreshold: integer("variance_reason_threshold").notNull().default(500),
+    /** Cents: a paid-out above this waits for a manager's approval (a manager's own is approved at once). */
+    paidOutApprovalThreshold: integer("paid_out_approval_threshold").notNull().default(5000),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    check("cash_settings_single_row", sql`${t.id} = 1`),
+    check(
+      "cash_settings_thresholds_non_negative",
+      sql`${t.varianceReasonThreshold} >= 0 AND ${t.paidOutApprovalThreshold} >= 0`,
+    ),
+  ],
+);
+
+/** A till's cash drawer. Ids come from the store's range, like orders. */
+export const cashDrawers = sqliteTable(
+  "cash_drawers",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("cash_drawers_name_unique").on(sql`lower(${t.name})`)],
+);
+
+/**
+ * A cashier's session on a drawer: open (counted float) → ended (no more
+ * sales) → closed (counted, expected frozen, variance, Z number). Hand-written
+ * triggers in migrations/store/0003: the status machine, a closed shift
+ * refuses every change, and a close above the variance threshold needs a
+ * reason. Partial unique indexes: one unclosed shift per drawer (twenty racing
+ * opens make one shift) and one open shift per cashier (so a payment that
+ * names no drawer finds its cashier's shift unambiguously).
+ */
+export const shifts = sqliteTable(
+  "shifts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    drawerId: integer("drawer_id")
+      .notNull()
+      .references(() => cashDrawers.id),
+    /** Who opened it and sells on it (a head-office user id). */
+    cashierId: integer("cashier_id").notNull(),
+    status: text("status", { enum: SHIFT_STATUSES }).notNull().default("open"),
+    /** Cents counted into the drawer at open. */
+    openingFloat: integer("opening_float").notNull(),
+    /** What the drawer's previous shift left in it (null for a drawer's first shift). */
+    expectedOpening: integer("expected_opening"),
+    /** openingFloat − expectedOpening, recorded apart from the shift's own variance. */
+    openingVariance: integer("opening_variance"),
+    openedAt: text("opened_at").notNull(),
+    endedAt: text("ended_at"),
+    endedBy: integer("ended_by"),
+    closedAt: text("closed_at"),
+    closedBy: integer("closed_by"),
+    /** Cents counted at close, and the count by denomination when given (JSON `[{ value, count }]`, value in cents). */
+    countedCash: integer("counted_cash"),
+    countedDenominations: text("counted_denominations"),
+    /** Frozen at close: opening float + Σ approved cash_delta of its events. */
+    expectedCash: integer("expected_cash"),
+    /** countedCash − expectedCash. */
+    variance: integer("variance"),
+    varianceReason: text("variance_reason"),
+    /** Cents left in the drawer for the next shift (its expected opening); the rest went to the safe or bank. */
+    keptInDrawer: integer("kept_in_drawer"),
+    /** Gapless per store: MAX + 1 inside the closing batch. */
+    zNumber: integer("z_number"),
+    notes: text("notes"),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("shifts_one_unclosed_per_drawer").on(t.drawerId).where(sql`status != 'closed'`),
+    uniqueIndex("shifts_one_open_per_cashier").on(t.cashierId).where(sql`status = 'open'`),
+    uniqueIndex("shifts_z_number_unique").on(t.zNumber),
+    index("shifts_drawer_idx").on(t.drawerId, t.openedAt),
+    index("shifts_cashier_idx").on(t.cashierId, t.openedAt),
+    index("shifts_closed_idx").on(t.closedAt),
+    check("shifts_status_check", inList("status", SHIFT_STATUSES)),
+    check("shifts_opening_non_negative", sql`${t.openingFloat} >= 0`),
+    check(
+      "shifts_closed_complete",
+      sql`(${t.status} = 'closed') = (${t.zNumber} IS NOT NULL AND ${t.countedCash} IS NOT NULL AND ${t.expectedCash} IS NOT NULL AND ${t.variance} IS NOT NULL AND ${t.closedAt} IS NOT NULL)`,
+    ),
+    check(
+      "shifts_counts_non_negative",
+      sql`COALESCE(${t.countedCash}, 0) >= 0 AND COALESCE(${t.keptInDrawer}, 0) >= 0 AND COALESCE(${t.keptInDrawer}, 0) <= COALESCE(${t.countedCash}, 0)`,
+    ),
+  ],
+);
+
+/**
+ * The shift ledger: every tender a payment or refund moved on a shift (only
+ * cash moves the drawer: `cash_delta`), and every paid-in, paid-out, drop and
+ * no-sale. Expected cash = opening float + Σ cash_delta of approved events.
+ *
+ * A payment or refund writes its event in its own batch, its shift resolved
+ * inside the statement (db/cash-events.ts), so a sale racing a close lands
+ * before the close (counted in it) or after (not in it), never both. An event
+ * for a shift that is no longer open (an offline till, a retry after close)
+ * is late: `late_of_shift_id` names that shift, and it counts on the drawer's
+ * open shift, or, with none open, waits (`shift_id` null) for the drawer's
+ * next shift to open. Shift columns carry no foreign key so a restore can
+ * load events before their shifts are closed.
+ */
+export const cashEvents = sqliteTable(
+  "cash_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    shiftId: integer("shift_id"),
+    drawerId: integer("drawer_id").references(() => cashDrawers.id),
+    kind: text("kind", { enum: CASH_EVENT_KINDS }).notNull(),
+    /** sale and refund: the tender. */
+    paymentMethod: text("payment_method", { enum: PAYMENT_METHODS }),
+    /** Cents, never negative: the payment applied, the refund given, the sum paid in or out or dropped (0 for a no-sale). */
+    amount: integer("amount").notNull(),
+    /** Cash sales: what was handed over and what went back (amount = tendered − change). */
+    tendered: integer("tendered"),
+    changeGiven: integer("change_given"),
+    /** The event's effect on the drawer's cash, signed. */
+    cashDelta: integer("cash_delta").notNull(),
+    paymentId: integer("payment_id"),
+    refundId: integer("refund_id"),
+    orderId: integer("order_id"),
+    userId: integer("user_id").notNull(),
+    reason: text("reason"),
+    approval: text("approval", { enum: CASH_APPROVALS }).notNull().default("approved"),
+    approvedBy: integer("approved_by"),
+    approvedAt: text("approved_at"),
+    /** The shift this event happened in, when it reached the store after that shift stopped selling. */
+    lateOfShiftId: integer("late_of_shift_id"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    index("cash_events_shift_idx").on(t.shiftId, t.kind),
+    index("cash_events_waiting_idx").on(t.drawerId).where(sql`shift_id IS NULL`),
+    index("cash_events_late_idx").on(t.lateOfShiftId).where(sql`late_of_shift_id IS NOT NULL`),
+    uniqueIndex("cash_events_payment_unique").on(t.paymentId),
+    uniqueIndex("cash_events_refund_unique").on(t.refundId),
+    index("cash_events_created_idx").on(t.createdAt),
+    check("cash_events_kind_check", inList("kind", CASH_EVENT_KINDS)),
+    check("cash_events_approval_check", inList("approval", CASH_APPROVALS)),
+    check("cash_events_amount_non_negative", sql`${t.amount} >= 0`),
+    check(
+      "cash_events_delta_matches_kind",
+      sql`${t.cashDelta} = CASE
+        WHEN ${t.kind} = 'sale' AND ${t.paymentMethod} = 'cash' THEN ${t.amount}
+        WHEN ${t.kind} = 'refund' AND ${t.paymentMethod} = 'cash' THEN -${t.amount}
+        WHEN ${t.kind} = 'paid_in' THEN ${t.amount}
+        WHEN ${t.kind} IN ('paid_out', 'drop') THEN -${t.amount}
+        ELSE 0 END`,
+    ),
+    check(
+      "cash_events_tender_shape",
+      sql`(${t.kind} IN ('sale', 'refund')) = (${t.paymentMethod} IS NOT NULL)
+        AND (${t.kind} != 'sale' OR ${t.paymentId} IS NOT NULL)
+        AND (${t.kind} != 'refund' OR ${t.refundId} IS NOT NULL)
+        AND (${t.tendered} IS NULL OR ${t.tendered} - COALESCE(${t.changeGiven}, 0) = ${t.amount})`,
+    ),
+    check(
+      "cash_events_reason_required",
+      sql`${t.kind} NOT IN ('paid_in', 'paid_out') OR length(trim(COALESCE(${t.reason}, ''))) > 0`,
+    ),
+  ],
 );

@@ -22,10 +22,18 @@ export const ERROR_STATUS = {
   INVALID_STATE: 409,
   /** Another step of the transfer is still settling (one at a time); retry shortly. */
   TRANSFER_BUSY: 409,
+  /** Cash needs an open shift at this store (cash settings) and none was found for the request. */
+  NO_OPEN_SHIFT: 409,
+  /** The drawer already has a shift that is not closed, or the cashier already has one open. */
+  SHIFT_ALREADY_OPEN: 409,
+  /** The shift has a paid-out waiting for a manager: approve or reject it before closing. */
+  PENDING_APPROVALS: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   VALIDATION_ERROR: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
+  /** The count differs from expected cash by more than the store's threshold: say why. */
+  VARIANCE_REASON_REQUIRED: 422,
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,

@@ -40,6 +40,15 @@ export const PERMISSIONS = {
   /** Cashiers read payments on the orders they rang up. */
   "payments:read": ["admin", "manager", "cashier"],
 
+  /**
+   * Cash drawers and shifts (services/shifts*.ts). Cashiers open, end and
+   * close their own shifts and record cash events on them; until a shift is
+   * closed they do not see its expected cash or variance (a blind count).
+   */
+  "shifts:operate": ["admin", "manager", "cashier"],
+  /** Every shift of the store with expected cash at any time, approvals, drawers and the store's cash settings. */
+  "shifts:manage": ["admin", "manager"],
+
   "orders:manage": ["admin", "manager"],
   "refunds:create": ["admin", "manager"],
   "prices:override": ["admin", "manager"],

@@ -1,0 +1,3 @@
+import { createRouter } from "../../lib/http/create-router";
+
+export const shiftsRouter = createRouter();
