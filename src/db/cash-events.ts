@@ -28,6 +28,13 @@ export interface TenderEvent {
   tendered: number | null;
   changeGiven: number | null;
   orderId: number;
+  /**
+   * A sale's payment, named when it was inserted by an earlier request (a
+   * pending payment confirmed later). Omitted: the payments table's newest
+   * row, which right after the payment's insert in the same batch is that
+   * payment (ids are MAX + 1, and the batch is one transaction).
+   */
+  paymentId?: number | undefined;
   userId: number;
   /** Where the request says the money was taken (both optional). */
   place: TenderPlace;
@@ -42,9 +49,11 @@ export interface TenderPlace {
 }
 
 /**
- * INSERT … SELECT the tender's cash event. Add it to the batch right after
- * the payment (or refund) insert: the row it names is that table's newest
- * (ids are MAX + 1 inside the batch). RETURNING the event's id, shift and
+ * INSERT … SELECT the tender's cash event. Add it to the batch after the
+ * payment (or refund) insert, before any other insert into that table: the
+ * row it names is that table's newest (ids are MAX + 1 inside the batch; an
+ * O(1) rowid lookup, where the refund's unindexed stock_ref would scan), or
+ * the payment `paymentId` names. RETURNING the event's id, shift and
  * lateness (no row: nothing to attach to).
  */
 export function insertTenderEvent(d1: D1Database, e: TenderEvent): Statement<TenderEventRow | undefined> {
@@ -71,7 +80,7 @@ export function insertTenderEvent(d1: D1Database, e: TenderEvent): Statement<Ten
        INSERT INTO cash_events (id, shift_id, drawer_id, kind, payment_method, amount, tendered, change_given,
                                 cash_delta, payment_id, refund_id, order_id, user_id, approval, late_of_shift_id, created_at)
        SELECT (SELECT COALESCE(MAX(id), ?13) + 1 FROM cash_events), t.shift_id, t.drawer_id, ?4, ?5, ?6, ?7, ?8, ?9,
-              CASE WHEN ?4 = 'sale' THEN (SELECT MAX(id) FROM payments) END,
+              CASE WHEN ?4 = 'sale' THEN COALESCE(?14, (SELECT MAX(id) FROM payments)) END,
               CASE WHEN ?4 = 'refund' THEN (SELECT MAX(id) FROM refunds) END,
               ?10, ?3, 'approved', t.late_of, ?11
        FROM target t
@@ -93,6 +102,7 @@ export function insertTenderEvent(d1: D1Database, e: TenderEvent): Statement<Ten
       e.now,
       cash ? 1 : 0,
       e.idBase,
+      e.paymentId ?? null,
     );
   return { prepared, decode: (r) => (r.results?.[0] as TenderEventRow | undefined) ?? undefined };
 }
@@ -110,3 +120,44 @@ export const isNoOpenShift = (error: unknown) => String((error as Error)?.messag
 
 /** Re-exported for services that add the statement without reading its row. */
 export const tenderEventStatement = (d1: D1Database, e: TenderEvent) => statement(insertTenderEvent(d1, e).prepared);
+
+/** Where a tender counted: the shift, and the shift it was late for (both null: on no shift). */
+export interface TenderShift {
+  shiftId: number | null;
+  lateOfShiftId: number | null;
+}
+
+export const NO_TENDER_SHIFT: TenderShift = { shiftId: null, lateOfShiftId: null };
+
+export const tenderShiftOf = (row: Pick<TenderEventRow, "shift_id" | "late_of_shift_id"> | undefined): TenderShift =>
+  row ? { shiftId: row.shift_id, lateOfShiftId: row.late_of_shift_id } : NO_TENDER_SHIFT;
+
+/** A payment's tender event as the batch left it (a SELECT added after the event's insert; no row: none). */
+export const paymentTenderShift = (d1: D1Database, paymentId: number): Statement<TenderShift> => ({
+  prepared: d1.prepare("SELECT shift_id, late_of_shift_id FROM cash_events WHERE payment_id = ?1").bind(paymentId),
+  decode: (r) => tenderShiftOf(r.results?.[0] as TenderEventRow | undefined),
+});
+
+/** What the store says about the drawer and shift a request names (nulls: not named, or not in this store). */
+export interface TenderPlaceFound {
+  /** The named drawer's `active` (1/0), null when no such drawer is in this store. */
+  drawer_active: number | null;
+  /** The named shift's drawer, null when no such shift is in this store. */
+  shift_drawer_id: number | null;
+}
+
+/**
+ * One read of the named drawer and shift, for a request's first round trip.
+ * Every store has its own database, so another store's ids are simply absent.
+ */
+export const findTenderPlace = async (d1: D1Database, place: TenderPlace): Promise<TenderPlaceFound> =>
+  (await d1
+    .prepare(
+      `SELECT (SELECT active FROM cash_drawers WHERE id = ?1) AS drawer_active,
+              (SELECT drawer_id FROM shifts WHERE id = ?2) AS shift_drawer_id`,
+    )
+    .bind(place.drawerId ?? null, place.shiftId ?? null)
+    .first<TenderPlaceFound>()) ?? { drawer_active: null, shift_drawer_id: null };
+
+/** Whether a request names a place at all (no read is needed when it does not). */
+export const namesPlace = (place: TenderPlace) => place.drawerId != null || place.shiftId != null;

@@ -5,11 +5,12 @@
  */
 import { asc, eq } from "drizzle-orm";
 import { returningRow, type Statement } from "./batch";
+import { type TenderShift, tenderShiftOf } from "./cash-events";
 import type { AppDatabase } from "./client";
 import { orderGuard } from "./orders";
 import { type Page, readPage, Where } from "./paging";
 import { decodeRow, type Row } from "./rows";
-import { orders, payments } from "./schema";
+import { cashEvents, orders, payments } from "./schema";
 
 export type Payment = Row<typeof payments>;
 
@@ -65,14 +66,28 @@ export const insertPayment = (
 export const findPayment = (db: AppDatabase, id: number): Promise<Payment | undefined> =>
   db.select().from(payments).where(eq(payments.id, id)).get();
 
-/** A payment with the cashier of its order (who may see it). */
-export const findPaymentWithOwner = (db: AppDatabase, id: number) =>
-  db
-    .select({ payment: payments, orderUserId: orders.userId })
+/** A payment with the cashier of its order (who may see it) and the shift its tender counted on. */
+export async function findPaymentWithOwner(
+  db: AppDatabase,
+  id: number,
+): Promise<{ payment: Payment; orderUserId: number; tender: TenderShift } | undefined> {
+  const found = await db
+    .select({
+      payment: payments,
+      orderUserId: orders.userId,
+      shiftId: cashEvents.shiftId,
+      lateOfShiftId: cashEvents.lateOfShiftId,
+    })
     .from(payments)
     .innerJoin(orders, eq(orders.id, payments.orderId))
+    // One event per payment at most (unique index on payment_id).
+    .leftJoin(cashEvents, eq(cashEvents.paymentId, payments.id))
     .where(eq(payments.id, id))
     .get();
+  if (!found) return undefined;
+  const tender = tenderShiftOf({ shift_id: found.shiftId, late_of_shift_id: found.lateOfShiftId });
+  return { payment: found.payment, orderUserId: found.orderUserId, tender };
+}
 
 /** An order's payments, oldest first (receipts, invoices). */
 export const paymentsOfOrder = (db: AppDatabase, orderId: number): Promise<Payment[]> =>
@@ -131,20 +146,33 @@ export interface PaymentQuery {
   paymentMethod?: Payment["paymentMethod"] | undefined;
 }
 
-/** Newest first. */
-export function paymentsPage(d1: D1Database, q: PaymentQuery): Promise<Page<Payment>> {
+/** A payment of a page, with the shift its tender counted on. */
+export interface PaymentWithShift {
+  payment: Payment;
+  tender: TenderShift;
+}
+
+/** Newest first; each payment with its tender's shift (a LEFT JOIN on the unique cash_events.payment_id). */
+export function paymentsPage(d1: D1Database, q: PaymentQuery): Promise<Page<PaymentWithShift>> {
   const where = new Where();
   if (q.cashierId !== undefined) where.and((p) => `o.user_id = ${p}`, q.cashierId);
   if (q.orderId !== undefined) where.and((p) => `p.order_id = ${p}`, q.orderId);
   if (q.status) where.and((p) => `p.status = ${p}`, q.status);
   if (q.paymentMethod) where.and((p) => `p.payment_method = ${p}`, q.paymentMethod);
   return readPage(d1, {
-    select: "SELECT p.* FROM payments p JOIN orders o ON o.id = p.order_id",
+    select: `SELECT p.*, ce.shift_id AS tender_shift_id, ce.late_of_shift_id AS tender_late_of_shift_id
+             FROM payments p JOIN orders o ON o.id = p.order_id LEFT JOIN cash_events ce ON ce.payment_id = p.id`,
     from: "FROM payments p JOIN orders o ON o.id = p.order_id",
     where,
     orderBy: "p.id DESC",
     skip: q.skip,
     limit: q.limit,
-    decode: (raw) => decodeRow(payments, raw),
+    decode: (raw) => {
+      const row = raw as { tender_shift_id: number | null; tender_late_of_shift_id: number | null };
+      return {
+        payment: decodeRow(payments, raw),
+        tender: tenderShiftOf({ shift_id: row.tender_shift_id, late_of_shift_id: row.tender_late_of_shift_id }),
+      };
+    },
   });
 }

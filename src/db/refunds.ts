@@ -7,9 +7,10 @@
  */
 import { asc, eq } from "drizzle-orm";
 import { returningRow, returningRows, type Statement, statement } from "./batch";
+import { type TenderShift, tenderShiftOf } from "./cash-events";
 import type { AppDatabase } from "./client";
 import type { Row } from "./rows";
-import { refundItems, refunds } from "./schema";
+import { cashEvents, refundItems, refunds } from "./schema";
 
 export type Refund = Row<typeof refunds>;
 export type RefundItem = Row<typeof refundItems>;
@@ -62,14 +63,22 @@ export const refundLanded = (d1: D1Database, ref: string) =>
 export const findRefundIdByRef = async (db: AppDatabase, ref: string) =>
   (await db.select({ id: refunds.id }).from(refunds).where(eq(refunds.stockRef, ref)).get())?.id;
 
-/** A refund and its returned lines (in the order they were listed), in one round trip. */
-export async function findRefund(db: AppDatabase, id: number): Promise<{ refund: Refund; items: RefundItem[] } | null> {
-  const [found, items] = await db.batch([
+/** A refund, its returned lines (in the order they were listed) and the shift its tender counted on, in one round trip. */
+export async function findRefund(
+  db: AppDatabase,
+  id: number,
+): Promise<{ refund: Refund; items: RefundItem[]; tender: TenderShift } | null> {
+  const [found, items, events] = await db.batch([
     db.select().from(refunds).where(eq(refunds.id, id)),
     db.select().from(refundItems).where(eq(refundItems.refundId, id)).orderBy(asc(refundItems.id)),
+    // One event per refund at most (unique index on refund_id).
+    db
+      .select({ shift_id: cashEvents.shiftId, late_of_shift_id: cashEvents.lateOfShiftId })
+      .from(cashEvents)
+      .where(eq(cashEvents.refundId, id)),
   ]);
   const refund = found[0];
-  return refund ? { refund, items } : null;
+  return refund ? { refund, items, tender: tenderShiftOf(events[0]) } : null;
 }
 
 /** An order's refunds as documents print them (amount in cents, reason, when), oldest first. */

@@ -1,4 +1,5 @@
 /** Public shapes of payments and refunds (money as decimals, snake_case fields). */
+import type { TenderShift } from "../db/cash-events";
 import type { Payment } from "../db/payments";
 import type { Refund, RefundItem } from "../db/refunds";
 import { toDecimal } from "../domain/money";
@@ -21,6 +22,17 @@ export const toPaymentView = (p: Payment) => ({
   updated_at: p.updatedAt,
 });
 export type PaymentView = ReturnType<typeof toPaymentView>;
+
+/**
+ * The shift a tender counted on (null: on none, or still waiting for its
+ * drawer's next shift), and the shift it arrived too late for (null: on time).
+ */
+export const toTenderShiftView = (t: TenderShift) => ({ shift_id: t.shiftId, late_of_shift_id: t.lateOfShiftId });
+export type TenderShiftView = ReturnType<typeof toTenderShiftView>;
+
+/** A payment as the payments endpoints show it: with the shift its tender counted on. */
+export const toPaymentShiftView = (p: Payment, t: TenderShift) => ({ ...toPaymentView(p), ...toTenderShiftView(t) });
+export type PaymentShiftView = ReturnType<typeof toPaymentShiftView>;
 
 export const toRefundView = (r: Refund, items: RefundItem[]) => ({
   id: r.id,

@@ -23,6 +23,15 @@
  */
 
 import { Batch, type Handle, runAlone } from "../db/batch";
+import {
+  insertTenderEvent,
+  isNoOpenShift,
+  paymentTenderShift,
+  type TenderPlace,
+  type TenderPlaceFound,
+  type TenderShift,
+  tenderShiftOf,
+} from "../db/cash-events";
 import { dbFor } from "../db/client";
 import { LAST_INSERTED } from "../db/idempotency-keys";
 import {
@@ -63,7 +72,8 @@ import { findReplay, type IdempotencyContext, KeyCollision, type Replay } from "
 import { storeIdentity } from "../stores/directory";
 import { scopeOf, storeDatabase } from "../stores/scope";
 import { type ServiceContext, timed } from "./context";
-import { type PaymentView, toPaymentView } from "./payments-view";
+import { type PaymentShiftView, toPaymentShiftView } from "./payments-view";
+import { noOpenShift, placeOf, placeRefusal, readTenderPlace } from "./tender-place";
 
 export interface PaymentInput {
   order_id: number;
@@ -74,9 +84,13 @@ export interface PaymentInput {
   transaction_id?: string | null | undefined;
   reference_number?: string | null | undefined;
   notes?: string | null | undefined;
+  /** The drawer the money went into (its open shift counts the tender). */
+  drawer_id?: number | undefined;
+  /** The shift the till believes it sells on (late when that shift has ended or closed). */
+  shift_id?: number | undefined;
 }
 
-export type PaymentResult = PaymentView & { order_status: string; remaining_amount: number };
+export type PaymentResult = PaymentShiftView & { order_status: string; remaining_amount: number };
 
 const owed = (order: Pick<OrderMoney, "total" | "paidAmount">) => order.total - order.paidAmount;
 const money = (cents: number) => toDecimal(cents).toFixed(2);
@@ -173,8 +187,8 @@ function applyToOrder(batch: Batch, orderId: number, amount: number, now: string
   return batch.add(completeIfPaid(batch.d1, { id: orderId }, now));
 }
 
-const withOrder = (payment: Payment, order: OrderBalance | undefined): PaymentResult => ({
-  ...toPaymentView(payment),
+const withOrder = (payment: Payment, order: OrderBalance | undefined, tender: TenderShift): PaymentResult => ({
+  ...toPaymentShiftView(payment, tender),
   order_status: order?.status ?? "pending",
   remaining_amount: toDecimal((order?.total ?? 0) - (order?.paidAmount ?? 0)),
 });
@@ -206,7 +220,7 @@ export interface TakenPayment {
 
 /**
  * Takes a payment on an order of the acting store, as `actor` (already
- * confirmed): reads the order, then one batch.
+ * confirmed): reads the order (and the drawer or shift named), then one batch.
  */
 export async function createPayment(
   ctx: ServiceContext,
@@ -214,19 +228,67 @@ export async function createPayment(
   input: PaymentInput,
   idem: IdempotencyContext | null,
 ): Promise<TakenPayment> {
-  return payOrder(ctx, actor, await findOrderMoney(ctx.store.db, input.order_id), input, idem);
+  const [order, place] = await Promise.all([
+    findOrderMoney(ctx.store.db, input.order_id),
+    readTenderPlace(ctx.store.d1, placeOf(input)),
+  ]);
+  return payOrder(ctx, actor, { order, place }, input, idem);
 }
 
-/** The payment's batch on `order` as read (undefined: no such order). */
+/** What the payment's batch is planned on: the order (undefined: no such order) and the place the request named. */
+interface PaymentReads {
+  order: OrderMoney | undefined;
+  place: TenderPlaceFound | null;
+}
+
+/**
+ * The sale's cash event, added after the payment's insert (and its key): the
+ * shift is resolved as the batch runs (db/cash-events.ts). Only cash records
+ * what was handed over and back.
+ */
+function addSaleTender(
+  batch: Batch,
+  ctx: ServiceContext,
+  sale: { actor: AuthUser; payment: Pick<Payment, "paymentMethod" | "amountTendered" | "changeDue" | "orderId"> },
+  amount: number,
+  place: TenderPlace,
+  now: string,
+  paymentId?: number,
+) {
+  const cash = sale.payment.paymentMethod === "cash";
+  const event = batch.add(
+    insertTenderEvent(batch.d1, {
+      kind: "sale",
+      paymentMethod: sale.payment.paymentMethod,
+      amount,
+      tendered: cash ? sale.payment.amountTendered : null,
+      changeGiven: cash ? sale.payment.changeDue : null,
+      orderId: sale.payment.orderId,
+      paymentId,
+      userId: sale.actor.id,
+      place,
+      now,
+      idBase: ctx.store.idBase,
+    }),
+  );
+  // A cash tender at a store that requires a shift, with none to count on: the whole batch is refused.
+  batch.refuseOn(isNoOpenShift, () => noOpenShift(place));
+  return event;
+}
+
+/** The payment's batch on the order as read. */
 async function payOrder(
   ctx: ServiceContext,
   actor: AuthUser,
-  order: OrderMoney | undefined,
+  { order, place: placeFound }: PaymentReads,
   input: PaymentInput,
   idem: IdempotencyContext | null,
 ): Promise<TakenPayment> {
   // A cashier takes money only on orders they rang up; the others look absent, as on GET /orders/{id}.
   if (!order || !canSeeOrder(actor, order.userId)) throw notFound("Order");
+  const place = placeOf(input);
+  const misplaced = placeRefusal(place, placeFound);
+  if (misplaced) throw misplaced;
   const refusal = notPayable(order);
   if (refusal) throw refusal;
   const remaining = owed(order);
@@ -241,8 +303,12 @@ async function payOrder(
   const { d1, idBase } = ctx.store;
 
   const batch = new Batch(d1);
-  const payment = batch.add(insertPayment(d1, newPayment(actor, input, tender, status), now, idBase));
+  const row = newPayment(actor, input, tender, status);
+  const payment = batch.add(insertPayment(d1, row, now, idBase));
   batch.claimKey(idem, { type: "payment", ref: LAST_INSERTED }, now);
+  // A pending payment moves no money yet: its tender goes on a shift when it is confirmed (moveStatus).
+  const event =
+    status === "completed" ? addSaleTender(batch, ctx, { actor, payment: row }, tender.applied, place, now) : null;
   // Cash capped at the balance: its change came from `remaining` as read above.
   const settlesReadBalance = status === "completed" && tender.capped;
   if (settlesReadBalance) {
@@ -255,15 +321,15 @@ async function payOrder(
   const completedOrder = completed?.value !== undefined;
   // The completion trigger wrote the customer's outbox row: send it to the head office.
   if (completedOrder) ctx.notify.storeEvents();
-  return { result: withOrder(required(payment.value, "payment"), after.value), completedOrder };
+  const tenderShift = tenderShiftOf(event?.value);
+  return { result: withOrder(required(payment.value, "payment"), after.value, tenderShift), completedOrder };
 }
 
 /** POST /payments/…: the store of the id in `order_id`; a caller with no role there finds no order. */
 const PAYMENT_ORDER: StoreFromPath = { param: "order_id", resource: "Order" };
 
-/** What the store says before the batch: the order's money and an earlier request with the same key. */
-interface StoreReads {
-  order: OrderMoney | undefined;
+/** What the store says before the batch: the order's money, the place named and an earlier request with the same key. */
+interface StoreReads extends PaymentReads {
   replay: Replay | null;
 }
 
@@ -275,15 +341,20 @@ interface StoreReads {
 async function readStore(
   ctx: ServiceContext,
   storeId: number,
-  orderId: number,
+  input: PaymentInput,
   idem: IdempotencyContext | null,
 ): Promise<StoreReads | null> {
   if (!storeId) return null;
   const identity = await storeIdentity(ctx.env.DB, storeId);
   if (!identity) return null;
-  const db = dbFor(storeDatabase(ctx.env, identity));
-  const [order, replay] = await Promise.all([findOrderMoney(db, orderId), idem ? findReplay(db, idem) : null]);
-  return { order, replay };
+  const d1 = storeDatabase(ctx.env, identity);
+  const db = dbFor(d1);
+  const [order, place, replay] = await Promise.all([
+    findOrderMoney(db, input.order_id),
+    readTenderPlace(d1, placeOf(input)),
+    idem ? findReplay(db, idem) : null,
+  ]);
+  return { order, place, replay };
 }
 
 const outcomeOf = <T>(settled: PromiseSettledResult<T>): T => {
@@ -314,7 +385,7 @@ export async function takePayment(
   const [checked, read] = await timed(ctx, "reads", () =>
     Promise.allSettled([
       runAlone(userCheckStatement(ctx.hq.d1, pending.claims, asked)),
-      readStore(ctx, storeId, input.order_id, idem),
+      readStore(ctx, storeId, input, idem),
     ]),
   );
   const { store, ...actor } = settleUserCheck({ ...pending, asked }, outcomeOf<UserCheckRow | undefined>(checked));
@@ -323,7 +394,7 @@ export async function takePayment(
   if (!reads) throw notFound("Order");
   if (reads.replay) return { kind: "replayed", actor, body: await replayed(ctx, actor, reads.replay) };
   try {
-    return { kind: "taken", actor, taken: await payOrder(ctx, actor, reads.order, input, idem) };
+    return { kind: "taken", actor, taken: await payOrder(ctx, actor, reads, input, idem) };
   } catch (error) {
     if (!(error instanceof KeyCollision) || !idem) throw error;
     // A twin with the same key committed first: its answer is this one's.
@@ -340,17 +411,27 @@ async function replayed(ctx: ServiceContext, actor: AuthUser, replay: Replay): P
   return paymentResult(ctx, actor, Number(replay.resourceRef));
 }
 
-/** A payment as `actor` may see it: on an order they can see (see canSeeOrder), or absent. */
-export async function getPaymentFor(ctx: ServiceContext, actor: AuthUser, id: number): Promise<Payment> {
+/** A payment as `actor` may see it (on an order they can see, see canSeeOrder, or absent), with its tender's shift. */
+export async function getPaymentFor(
+  ctx: ServiceContext,
+  actor: AuthUser,
+  id: number,
+): Promise<{ payment: Payment; tender: TenderShift }> {
   const found = await findPaymentWithOwner(ctx.store.db, id);
   if (!found || !canSeeOrder(actor, found.orderUserId)) throw notFound("Payment");
-  return found.payment;
+  return { payment: found.payment, tender: found.tender };
+}
+
+/** GET /payments/{id}. */
+export async function paymentView(ctx: ServiceContext, actor: AuthUser, id: number): Promise<PaymentShiftView> {
+  const { payment, tender } = await getPaymentFor(ctx, actor, id);
+  return toPaymentShiftView(payment, tender);
 }
 
 /** A payment with its order's status and balance as they are now (what a replayed POST /payments answers). */
 export async function paymentResult(ctx: ServiceContext, actor: AuthUser, id: number): Promise<PaymentResult> {
-  const payment = await getPaymentFor(ctx, actor, id);
-  return withOrder(payment, await findOrderMoney(ctx.store.db, payment.orderId));
+  const { payment, tender } = await getPaymentFor(ctx, actor, id);
+  return withOrder(payment, await findOrderMoney(ctx.store.db, payment.orderId), tender);
 }
 
 export interface PaymentChange {
@@ -360,14 +441,19 @@ export interface PaymentChange {
   status?: (typeof PAYMENT_STATUSES)[number] | undefined;
 }
 
-/** A pending payment moves to completed (its money applied to the order) or failed; nothing else moves. */
+/**
+ * A pending payment moves to completed (its money applied to the order, its
+ * tender on the shift the confirmer has open at that moment) or failed;
+ * nothing else moves.
+ */
 async function moveStatus(
   ctx: ServiceContext,
   batch: Batch,
-  payment: Payment,
+  confirmation: { actor: AuthUser; payment: Payment },
   status: "completed" | "failed",
   now: string,
 ): Promise<{ payment: Handle<Payment | undefined>; completed: Handle<unknown> | null }> {
+  const { payment } = confirmation;
   // A twin confirmation (or a fail) that committed since the read aborts this
   // whole batch, so the money below cannot be applied twice or for a payment that failed.
   batch.guard("payment still pending", paymentNoLongerPending(batch.d1, payment.orderId, payment.id));
@@ -380,7 +466,10 @@ async function moveStatus(
   if (payment.amount > owed(order)) {
     throw new ApiError("PAYMENT_EXCEEDS_BALANCE", `Amount exceeds the remaining ${money(owed(order))}`);
   }
-  return { payment: moved, completed: applyToOrder(batch, order.id, payment.amount, now) };
+  const completed = applyToOrder(batch, order.id, payment.amount, now);
+  // The money arrives now: it counts on the confirmer's open shift, named by the payment's id (not the newest payment).
+  addSaleTender(batch, ctx, confirmation, payment.amount, {}, now, payment.id);
+  return { payment: moved, completed };
 }
 
 /**
@@ -392,8 +481,8 @@ export async function updatePayment(
   ctx: ServiceContext,
   actor: AuthUser,
   change: PaymentChange,
-): Promise<{ payment: PaymentView; completedOrder: boolean }> {
-  const payment = await getPaymentFor(ctx, actor, change.id);
+): Promise<{ payment: PaymentShiftView; completedOrder: boolean }> {
+  const { payment } = await getPaymentFor(ctx, actor, change.id);
   const now = ctx.now().toISOString();
   const batch = new Batch(ctx.store.d1);
   let updated = batch.add(
@@ -417,7 +506,7 @@ export async function updatePayment(
           : `A ${payment.status} payment cannot become ${change.status}`,
       );
     }
-    ({ payment: updated, completed } = await moveStatus(ctx, batch, payment, change.status, now));
+    ({ payment: updated, completed } = await moveStatus(ctx, batch, { actor, payment }, change.status, now));
     refuseLikeATill(ctx, batch, payment.orderId, {
       movedMeanwhile: async () => {
         const current = await findPayment(ctx.store.db, payment.id);
@@ -428,10 +517,12 @@ export async function updatePayment(
       },
     });
   }
+  // Read last in the batch: the tender's shift as the confirmation (if any) left it.
+  const tender = batch.add(paymentTenderShift(ctx.store.d1, payment.id));
   await batch.commit();
   const completedOrder = completed?.value !== undefined;
   if (completedOrder) ctx.notify.storeEvents();
-  return { payment: toPaymentView(required(updated.value, "payment")), completedOrder };
+  return { payment: toPaymentShiftView(required(updated.value, "payment"), tender.value), completedOrder };
 }
 
 export interface PaymentFilters {
@@ -447,7 +538,7 @@ export async function listPayments(
   ctx: ServiceContext,
   actor: AuthUser,
   filters: PaymentFilters,
-): Promise<Page<PaymentView>> {
+): Promise<Page<PaymentShiftView>> {
   const page = await paymentsPage(ctx.store.d1, {
     skip: filters.skip,
     limit: filters.limit,
@@ -456,7 +547,7 @@ export async function listPayments(
     status: filters.status,
     paymentMethod: filters.payment_method,
   });
-  return mapPage(page, toPaymentView);
+  return mapPage(page, ({ payment, tender }) => toPaymentShiftView(payment, tender));
 }
 
 /** The contract's payment status of an order. */

@@ -18,6 +18,14 @@
  */
 
 import { Batch, type Handle } from "../db/batch";
+import {
+  insertTenderEvent,
+  isNoOpenShift,
+  type TenderEventRow,
+  type TenderPlace,
+  type TenderShift,
+  tenderShiftOf,
+} from "../db/cash-events";
 import { LAST_INSERTED } from "../db/idempotency-keys";
 import {
   addRefundedQuantity,
@@ -48,8 +56,9 @@ import { isStatusTransitionRefusal } from "../lib/db-errors";
 import { ApiError, invalidField, notFound } from "../lib/errors";
 import type { IdempotencyContext } from "../lib/idempotency";
 import type { ServiceContext } from "./context";
-import { type RefundView, toRefundView } from "./payments-view";
+import { type RefundView, type TenderShiftView, toRefundView, toTenderShiftView } from "./payments-view";
 import { gateAndWrite, type StockChange } from "./stock-protocol";
+import { noOpenShift, placeOf, placeRefusal, readTenderPlace } from "./tender-place";
 
 export interface RefundInput {
   payment_id: number;
@@ -57,9 +66,14 @@ export interface RefundInput {
   amount?: number | undefined;
   reason: string;
   items?: { order_item_id: number; quantity: number; restock?: boolean | undefined }[] | undefined;
+  /** The drawer the money came out of (its open shift counts the refund). */
+  drawer_id?: number | undefined;
+  /** The shift the till believes it refunds on (late when that shift has ended or closed). */
+  shift_id?: number | undefined;
 }
 
-export type RefundResult = RefundView & { payment_status: string; order_status: string; refundable_amount: number };
+export type RefundResult = RefundView &
+  TenderShiftView & { payment_status: string; order_status: string; refundable_amount: number };
 
 /** Everything the refund's batch writes, decided before it. */
 interface PlannedRefund {
@@ -68,6 +82,8 @@ interface PlannedRefund {
   order: RefundableOrder;
   plan: RefundPlan;
   reason: string;
+  /** Where the refund says the money came from (checked against the store). */
+  place: TenderPlace;
   /** The refund's stock ref (REF-…): finds its row within the batch and after a lost answer. */
   ref: string;
   now: string;
@@ -103,10 +119,16 @@ function refused(refusal: RefundRefusal): ApiError {
   }
 }
 
-/** Reads the payment and its order, and plans the refund on them. */
+/** Reads the payment (with the drawer or shift named) and its order, and plans the refund on them. */
 async function planned(ctx: ServiceContext, actor: AuthUser, input: RefundInput): Promise<PlannedRefund> {
-  const payment = await findPayment(ctx.store.db, input.payment_id);
+  const place = placeOf(input);
+  const [payment, placeFound] = await Promise.all([
+    findPayment(ctx.store.db, input.payment_id),
+    readTenderPlace(ctx.store.d1, place),
+  ]);
   if (!payment) throw notFound("Payment");
+  const misplaced = placeRefusal(place, placeFound);
+  if (misplaced) throw misplaced;
   if (!canRefund(payment.status)) {
     throw new ApiError("INVALID_STATE", `A ${payment.status} payment cannot be refunded`, {
       extra: { status: payment.status },
@@ -122,7 +144,8 @@ async function planned(ctx: ServiceContext, actor: AuthUser, input: RefundInput)
   const result = planRefund(payment, order, { amount: input.amount, items });
   if (!result.ok) throw refused(result.refusal);
   const now = ctx.now().toISOString();
-  return { actor, payment, order, plan: result.plan, reason: input.reason, ref: `REF-${crypto.randomUUID()}`, now };
+  const ref = `REF-${crypto.randomUUID()}`;
+  return { actor, payment, order, plan: result.plan, reason: input.reason, place, ref, now };
 }
 
 /** The refund's batch, its refusals mapped, and how to read its result once committed. */
@@ -147,6 +170,7 @@ function refundBatch(ctx: ServiceContext, r: PlannedRefund, idem: IdempotencyCon
     ),
   );
   batch.claimKey(idem, { type: "refund", ref: LAST_INSERTED }, now);
+  const tender = addRefundTender(batch, ctx, r);
   // A payment that completed the order since the read would otherwise leave its points and spend unreversed.
   batch.guard("order status as the refund was planned on", unlessStatus(d1, order.id, order.status));
   const paymentAfter = batch.add(refundFromPayment(d1, payment.id, plan.amount, now));
@@ -159,9 +183,34 @@ function refundBatch(ctx: ServiceContext, r: PlannedRefund, idem: IdempotencyCon
   const read = (): RefundResult => {
     const paid = paymentAfter.value;
     if (!refund.value || !paid) throw new Error("refund missing from a committed batch");
-    return withStates(refund.value, items.value, paid, orderAfter.value?.status);
+    return withStates(refund.value, items.value, paid, orderAfter.value?.status, tenderShiftOf(tender.value));
   };
   return { batch, read };
+}
+
+/**
+ * The refund's cash event, in the refund's own batch (also when it runs
+ * through the stock protocol): the money given back counts on the shift the
+ * request names (or the refunder's), whichever shift the sale was on. Added
+ * right after the refund's insert and key, it names the newest refund: this one.
+ */
+function addRefundTender(batch: Batch, ctx: ServiceContext, r: PlannedRefund): Handle<TenderEventRow | undefined> {
+  const event = batch.add(
+    insertTenderEvent(batch.d1, {
+      kind: "refund",
+      paymentMethod: r.payment.paymentMethod,
+      amount: r.plan.amount,
+      tendered: null,
+      changeGiven: null,
+      orderId: r.order.id,
+      userId: r.actor.id,
+      place: r.place,
+      now: r.now,
+      idBase: ctx.store.idBase,
+    }),
+  );
+  batch.refuseOn(isNoOpenShift, () => noOpenShift(r.place));
+  return event;
 }
 
 /** The returned lines: counted as refunded on the order, listed on the refund, and back on the shelf when asked. */
@@ -213,8 +262,10 @@ const withStates = (
   items: RefundItem[],
   payment: Payment,
   orderStatus: string | undefined,
+  tender: TenderShift,
 ): RefundResult => ({
   ...toRefundView(refund, items),
+  ...toTenderShiftView(tender),
   payment_status: payment.status,
   order_status: orderStatus ?? "unknown",
   refundable_amount: toDecimal(payment.amount - payment.refundedAmount),
@@ -260,5 +311,5 @@ export async function refundResult(ctx: ServiceContext, refundId: number): Promi
     findOrderStatus(ctx.store.db, found.refund.orderId),
   ]);
   if (!payment) throw notFound("Payment");
-  return withStates(found.refund, found.items, payment, orderStatus);
+  return withStates(found.refund, found.items, payment, orderStatus, found.tender);
 }

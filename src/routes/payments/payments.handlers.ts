@@ -5,7 +5,6 @@ import { idempotent } from "../../lib/http/idempotent";
 import { idempotencyFrom, REPLAYED_HEADER } from "../../lib/idempotency";
 import type { PaymentResult } from "../../services/payments";
 import * as payments from "../../services/payments";
-import { toPaymentView } from "../../services/payments-view";
 import { refundPayment, refundResult } from "../../services/refunds";
 import type { CreateRoute, GetRoute, ListRoute, OrderStatusRoute, RefundRoute, UpdateRoute } from "./payments.routes";
 
@@ -32,7 +31,7 @@ export const orderStatus: RouteHandler<OrderStatusRoute, AppEnv> = async (c) =>
   c.json(await payments.orderPaymentStatus(c.var.ctx, c.var.user, c.req.valid("param").order_id), 200);
 
 export const get: RouteHandler<GetRoute, AppEnv> = async (c) =>
-  c.json(toPaymentView(await payments.getPaymentFor(c.var.ctx, c.var.user, c.req.valid("param").id)), 200);
+  c.json(await payments.paymentView(c.var.ctx, c.var.user, c.req.valid("param").id), 200);
 
 export const update: RouteHandler<UpdateRoute, AppEnv> = async (c) => {
   const { ctx, user } = c.var;

@@ -3,6 +3,35 @@ import { PAYMENT_METHODS, PAYMENT_STATUSES } from "../../db/schema";
 import { MoneySchema, multilineText, OptionalIdQuery, plainText } from "../../lib/http/fields";
 import { paginatedSchema } from "../../lib/http/openapi";
 
+const positiveId = () => z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** Where the money was taken: optional, for tills that know about shifts (clients that do not send neither). */
+const tenderPlaceFields = (what: string) => ({
+  drawer_id: positiveId()
+    .optional()
+    .openapi({
+      example: 4294967297,
+      description: `The cash drawer ${what}: the tender counts on that drawer's open shift. Must be an active drawer of this store. With neither drawer_id nor shift_id: the shift you have open at this store, if any`,
+    }),
+  shift_id: positiveId()
+    .optional()
+    .openapi({
+      description: `The shift the till ${what} on (a shift of this store; with drawer_id, a shift of that drawer). When it has ended or closed, the tender is late: it counts on the same drawer's open shift (or waits for its next one) and late_of_shift_id names this shift`,
+    }),
+});
+
+/** The shift a tender counted on, in every payment and refund answer. */
+const tenderShiftFields = {
+  shift_id: z.number().int().nullable().openapi({
+    description:
+      "The shift the tender counted on; null when it counted on none (no shift open and the store does not require one) or, when late, waits for its drawer's next shift",
+  }),
+  late_of_shift_id: z.number().int().nullable().openapi({
+    description:
+      "Set when the tender named a shift that had already ended or closed: that shift. It is then an adjustment on shift_id (or on the drawer's next shift)",
+  }),
+};
+
 export const CreatePaymentSchema = z
   .object({
     order_id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({ example: 4294967297 }),
@@ -16,6 +45,7 @@ export const CreatePaymentSchema = z
     transaction_id: plainText(100, 1).nullish().openapi({ example: "TXN-001" }),
     reference_number: plainText(100).nullish(),
     notes: multilineText(500).nullish(),
+    ...tenderPlaceFields("the money went into"),
   })
   .refine((body) => body.amount > 0, { message: "Amount must be greater than zero", path: ["amount"] })
   .openapi("PaymentCreate");
@@ -45,6 +75,7 @@ export const RefundSchema = z
       )
       .max(100)
       .optional(),
+    ...tenderPlaceFields("the refund was paid from"),
   })
   .refine((body) => body.amount === undefined || body.amount > 0, {
     message: "Amount must be greater than zero",
@@ -69,6 +100,7 @@ export const PaymentSchema = z
     user_id: z.number().int().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
+    ...tenderShiftFields,
   })
   .openapi("Payment");
 
@@ -111,6 +143,7 @@ export const RefundResultSchema = z
     payment_status: z.string(),
     order_status: z.string(),
     refundable_amount: z.number(),
+    ...tenderShiftFields,
   })
   .openapi("RefundResult");
 
