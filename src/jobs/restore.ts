@@ -36,6 +36,14 @@ const LOAD_ORDER = [
   "refunds",
   "refund_items",
   "inventory_logs",
+  // The cash ledger before its shifts: an event may only go into a shift that
+  // is not ended or closed (cash_events_need_open_shift), and a shift row that
+  // does not exist yet is neither, so a closed shift's events load before it
+  // (which is why the shift columns of cash_events carry no foreign key).
+  "cash_drawers",
+  "cash_settings",
+  "cash_events",
+  "shifts",
   // Last: see TRIGGER_WRITTEN.
   "outbox",
 ];
@@ -50,10 +58,10 @@ const TRIGGER_WRITTEN: ReadonlySet<string> = new Set(["outbox"]);
 
 /**
  * Tables whose migration writes rows (the head office's first migration makes
- * store 1): a fresh database is not empty there, and the backup's rows
- * replace those.
+ * store 1; a store's cash migration makes its one `cash_settings` row, id 1):
+ * a fresh database is not empty there, and the backup's rows replace those.
  */
-export const SEEDED_BY_MIGRATIONS: ReadonlySet<string> = new Set(["stores"]);
+export const SEEDED_BY_MIGRATIONS: ReadonlySet<string> = new Set(["stores", "cash_settings"]);
 
 export async function readManifest(files: R2Bucket, id: string): Promise<BackupManifest> {
   const object = await files.get(`backups/${id}/manifest.json`);
