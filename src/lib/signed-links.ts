@@ -7,13 +7,14 @@
 
 /**
  * The R2 prefixes that links are made for: invoices (GET /orders/{id}/invoice,
- * receipt emails) and stored daily reports (the managers' email). `/files`
+ * receipt emails), stored daily reports (the managers' email) and shifts'
+ * Z-report PDFs (GET /shifts/{id}/z-report/pdf). `/files`
  * serves nothing else, even under a valid signature, so a leaked signing
  * secret cannot open `backups/` (password and token hashes), `outbox/` or any
  * other key. A new kind of link adds its prefix here; `signedLink` refuses
  * keys outside the list, so a forgotten prefix fails where the link is made.
  */
-export const LINKABLE_PREFIXES = ["invoices/", "reports/daily/"] as const;
+export const LINKABLE_PREFIXES = ["invoices/", "reports/daily/", "z-reports/"] as const;
 
 export const isLinkable = (key: string) => LINKABLE_PREFIXES.some((prefix) => key.startsWith(prefix));
 
