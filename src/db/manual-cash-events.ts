@@ -1,0 +1,103 @@
+/**
+ * The cash events a person records on a shift (paid in, paid out, drop,
+ * no-sale) and the approval of a paid-out. Tenders (sales, refunds) are
+ * written by db/cash-events.ts in their payment's batch.
+ */
+import { returningRow } from "./batch";
+import { readPage, Where } from "./paging";
+import { decodeRow, type Row } from "./rows";
+import { cashEvents } from "./schema";
+
+export type CashEvent = Row<typeof cashEvents>;
+export type ManualKind = "paid_in" | "paid_out" | "drop" | "no_sale";
+
+const SIGN: Record<ManualKind, number> = { paid_in: 1, paid_out: -1, drop: -1, no_sale: 0 };
+
+export interface NewManualEvent {
+  shiftId: number;
+  kind: ManualKind;
+  /** Cents (0 for a no-sale). */
+  amount: number;
+  reason: string | null;
+  userId: number;
+  /** The recorder's role may let a paid-out of any size count at once (shifts:manage). */
+  approvesOwnPaidOut: boolean;
+}
+
+/**
+ * Records the event on the shift (the `cash_events_need_open_shift` trigger
+ * refuses a shift that is not open: SHIFT_NOT_OPEN). A paid-out above the
+ * store's threshold by someone who cannot approve it waits (`pending`) and
+ * does not count until a manager approves it; the threshold is read as the
+ * statement runs.
+ */
+export const insertManualEvent = (d1: D1Database, e: NewManualEvent, now: string, idBase: number) =>
+  returningRow(
+    cashEvents,
+    d1
+      .prepare(
+        `INSERT INTO cash_events (id, shift_id, drawer_id, kind, amount, cash_delta, user_id, reason, approval, created_at)
+         VALUES ((SELECT COALESCE(MAX(id), ?8) + 1 FROM cash_events), ?1, (SELECT drawer_id FROM shifts WHERE id = ?1),
+                 ?2, ?3, ?4, ?5, ?6,
+                 CASE WHEN ?2 = 'paid_out' AND ?7 = 0
+                       AND ?3 > (SELECT paid_out_approval_threshold FROM cash_settings WHERE id = 1)
+                      THEN 'pending' ELSE 'approved' END,
+                 ?9)
+         RETURNING *`,
+      )
+      .bind(
+        e.shiftId,
+        e.kind,
+        e.amount,
+        SIGN[e.kind] * e.amount,
+        e.userId,
+        e.reason,
+        e.approvesOwnPaidOut ? 1 : 0,
+        idBase,
+        now,
+      ),
+  );
+
+export const isShiftNotOpenRefusal = (error: unknown) =>
+  /SHIFT_NOT_OPEN/.test(error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : String(error));
+
+/** Approves or rejects a pending event of the shift (no row: it was not pending, or is not the shift's). */
+export const decidePending = (
+  d1: D1Database,
+  shiftId: number,
+  eventId: number,
+  decision: "approved" | "rejected",
+  userId: number,
+  now: string,
+) =>
+  returningRow(
+    cashEvents,
+    d1
+      .prepare(
+        `UPDATE cash_events SET approval = ?3, approved_by = ?4, approved_at = ?5
+         WHERE id = ?2 AND shift_id = ?1 AND approval = 'pending' RETURNING *`,
+      )
+      .bind(shiftId, eventId, decision, userId, now),
+  );
+
+export async function findShiftEvent(d1: D1Database, shiftId: number, eventId: number): Promise<CashEvent | undefined> {
+  const raw = await d1
+    .prepare("SELECT * FROM cash_events WHERE id = ?1 AND shift_id = ?2")
+    .bind(eventId, shiftId)
+    .first();
+  return raw ? decodeRow(cashEvents, raw) : undefined;
+}
+
+/** The events counted on a shift and those that happened in it but arrived late, oldest first. */
+export function pageOfShiftEvents(d1: D1Database, shiftId: number, page: { skip: number; limit: number }) {
+  const where = new Where().and((p) => `(e.shift_id = ${p} OR e.late_of_shift_id = ${p})`, shiftId);
+  return readPage(d1, {
+    select: "SELECT e.* FROM cash_events e",
+    from: "FROM cash_events e",
+    where,
+    orderBy: "e.id",
+    skip: page.skip,
+    limit: page.limit,
+    decode: (raw) => decodeRow(cashEvents, raw),
+  });
+}

@@ -1,0 +1,167 @@
+/**
+ * Cash a person moves on a shift: paid in, paid out, drops to the safe and
+ * no-sale openings, and a manager's approval of a large paid-out. Only an
+ * open shift takes them; a paid-out above the store's threshold by a role
+ * without shifts:manage waits (`pending`, not in expected cash) for a
+ * manager, and the shift cannot close while it waits.
+ */
+import { Batch } from "../db/batch";
+import { LAST_INSERTED } from "../db/idempotency-keys";
+import {
+  type CashEvent,
+  decidePending,
+  findShiftEvent,
+  insertManualEvent,
+  isShiftNotOpenRefusal,
+  type ManualKind,
+  pageOfShiftEvents,
+} from "../db/manual-cash-events";
+import { mapPage } from "../db/paging";
+import { toDecimal } from "../domain/money";
+import type { AuthUser } from "../lib/auth/current-user";
+import { hasPermission } from "../lib/auth/rbac";
+import { ApiError, notFound } from "../lib/errors";
+import type { IdempotencyContext } from "../lib/idempotency";
+import type { ServiceContext } from "./context";
+import { readShiftFor } from "./shifts";
+
+export interface CashEventInput {
+  kind: ManualKind;
+  /** Cents. */
+  amount: number;
+  reason?: string | null | undefined;
+}
+
+export interface CashEventView {
+  id: number;
+  shift_id: number | null;
+  drawer_id: number | null;
+  kind: CashEvent["kind"];
+  payment_method: CashEvent["paymentMethod"];
+  amount: number;
+  tendered: number | null;
+  change_given: number | null;
+  cash_delta: number;
+  payment_id: number | null;
+  refund_id: number | null;
+  order_id: number | null;
+  user_id: number;
+  reason: string | null;
+  approval: CashEvent["approval"];
+  approved_by: number | null;
+  approved_at: string | null;
+  late_of_shift_id: number | null;
+  created_at: string;
+}
+
+const money = (cents: number | null) => (cents === null ? null : toDecimal(cents));
+
+export const toCashEventView = (e: CashEvent): CashEventView => ({
+  id: e.id,
+  shift_id: e.shiftId,
+  drawer_id: e.drawerId,
+  kind: e.kind,
+  payment_method: e.paymentMethod,
+  amount: toDecimal(e.amount),
+  tendered: money(e.tendered),
+  change_given: money(e.changeGiven),
+  cash_delta: toDecimal(e.cashDelta),
+  payment_id: e.paymentId,
+  refund_id: e.refundId,
+  order_id: e.orderId,
+  user_id: e.userId,
+  reason: e.reason,
+  approval: e.approval,
+  approved_by: e.approvedBy,
+  approved_at: e.approvedAt,
+  late_of_shift_id: e.lateOfShiftId,
+  created_at: e.createdAt,
+});
+
+const notOpen = (id: number, status: string) =>
+  new ApiError("INVALID_STATE", `Shift ${id} is ${status}: cash events go on an open shift`);
+
+export async function addCashEvent(
+  ctx: ServiceContext,
+  user: AuthUser,
+  shiftId: number,
+  input: CashEventInput,
+  idem: IdempotencyContext | null,
+): Promise<CashEventView> {
+  const { d1, idBase } = ctx.store;
+  const shift = await readShiftFor(ctx, user, shiftId);
+  if (shift.status !== "open") throw notOpen(shiftId, shift.status);
+  const now = ctx.now().toISOString();
+  const batch = new Batch(d1);
+  const event = batch.add(
+    insertManualEvent(
+      d1,
+      {
+        shiftId,
+        kind: input.kind,
+        amount: input.amount,
+        reason: input.reason?.trim() || null,
+        userId: user.id,
+        approvesOwnPaidOut: hasPermission(user.role, "shifts:manage"),
+      },
+      now,
+      idBase,
+    ),
+  );
+  batch.claimKey(idem, { type: "cash_event", ref: LAST_INSERTED }, now);
+  batch.refuseOn(isShiftNotOpenRefusal, async () => {
+    const after = await readShiftFor(ctx, user, shiftId);
+    return notOpen(shiftId, after.status);
+  });
+  await batch.commit();
+  if (!event.value) throw new Error("cash event missing from a committed insert");
+  return toCashEventView(event.value);
+}
+
+/** A cash event of a shift the caller may see (replays re-read it). */
+export async function getCashEvent(ctx: ServiceContext, user: AuthUser, shiftId: number, eventId: number) {
+  await readShiftFor(ctx, user, shiftId);
+  const event = await findShiftEvent(ctx.store.d1, shiftId, eventId);
+  if (!event) throw notFound("Cash event");
+  return toCashEventView(event);
+}
+
+export async function listCashEvents(
+  ctx: ServiceContext,
+  user: AuthUser,
+  shiftId: number,
+  page: { skip: number; limit: number },
+) {
+  await readShiftFor(ctx, user, shiftId);
+  return mapPage(await pageOfShiftEvents(ctx.store.d1, shiftId, page), toCashEventView);
+}
+
+/**
+ * A manager's decision on a pending paid-out. Deciding the same again answers
+ * the event as it is; the other decision, once one was made, is 409.
+ */
+export async function decideCashEvent(
+  ctx: ServiceContext,
+  user: AuthUser,
+  shiftId: number,
+  eventId: number,
+  decision: "approved" | "rejected",
+  idem: IdempotencyContext | null,
+): Promise<CashEventView> {
+  const { d1 } = ctx.store;
+  await readShiftFor(ctx, user, shiftId);
+  const before = await findShiftEvent(d1, shiftId, eventId);
+  if (!before) throw notFound("Cash event");
+  if (before.approval === "pending") {
+    const now = ctx.now().toISOString();
+    const batch = new Batch(d1);
+    const decided = batch.add(decidePending(d1, shiftId, eventId, decision, user.id, now));
+    batch.claimKey(idem, { type: "cash_event", ref: String(eventId) }, now);
+    await batch.commit();
+    if (decided.value) return toCashEventView(decided.value);
+  }
+  const now = before.approval === "pending" ? await findShiftEvent(d1, shiftId, eventId) : before;
+  if (!now) throw notFound("Cash event");
+  if (now.approval === decision) return toCashEventView(now);
+  throw new ApiError("INVALID_STATE", `Cash event ${eventId} is already ${now.approval}; a decision never flips`);
+}
