@@ -56,17 +56,35 @@ export async function renderEmail(env: Bindings, message: EmailMessage): Promise
       const d = message.data as {
         date: string;
         summary: Record<string, number>;
+        shifts?: {
+          z_number: number;
+          drawer: string;
+          cashier: string;
+          expected: number;
+          counted: number;
+          variance: number;
+          variance_reason: string | null;
+        }[];
         url?: string;
         store?: { name: string };
       };
       const lines = Object.entries(d.summary ?? {}).map(([k, v]) => `${k.replaceAll("_", " ")}: ${v}`);
-      const text = `Daily report for ${d.date}\n\n${lines.join("\n")}\n${d.url ? `\nFull report: ${d.url}\n` : ""}`;
+      // The day's closed shifts, one line each (messages queued before shifts existed have none).
+      const shifts = (d.shifts ?? []).map(
+        (z) =>
+          `Z ${z.z_number} ${z.drawer} (${z.cashier}): expected ${z.expected.toFixed(2)}, counted ${z.counted.toFixed(2)}, variance ${z.variance.toFixed(2)}${z.variance_reason ? ` (${z.variance_reason})` : ""}`,
+      );
+      const shiftText = shifts.length ? `\nShifts closed:\n${shifts.join("\n")}\n` : "";
+      const text = `Daily report for ${d.date}\n\n${lines.join("\n")}\n${shiftText}${d.url ? `\nFull report: ${d.url}\n` : ""}`;
+      const shiftHtml = shifts.length
+        ? `<h3>Shifts closed</h3><ul>${shifts.map((l) => `<li>${esc(l)}</li>`).join("")}</ul>`
+        : "";
       return {
         subject: `Daily report ${d.date} — ${d.store?.name ?? appConfig(env).appName}`,
         text,
         html: page(
           `Daily report ${d.date}`,
-          `<ul>${lines.map((l) => `<li>${esc(l)}</li>`).join("")}</ul>${d.url ? `<p><a href="${esc(d.url)}">Full report</a></p>` : ""}`,
+          `<ul>${lines.map((l) => `<li>${esc(l)}</li>`).join("")}</ul>${shiftHtml}${d.url ? `<p><a href="${esc(d.url)}">Full report</a></p>` : ""}`,
         ),
       };
     }

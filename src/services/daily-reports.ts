@@ -1,8 +1,8 @@
 /**
  * The daily report of one store: one local day (in the store's time zone) of
  * its orders, sales, tax, discounts, refunds, payments by method, top
- * products and low stock. Published once per store and date (its
- * daily_reports row at the head office is the lock), as JSON in R2 under a
+ * products, low stock, and the shifts it closed with their cash variances.
+ * Published once per store and date (its daily_reports row at the head office is the lock), as JSON in R2 under a
  * key that names the store, and emailed to the store's managers and every
  * admin; read back through GET /reports/daily for the acting store.
  */
@@ -21,6 +21,7 @@ import { notFound } from "../lib/errors";
 import { type SignedLink, signedLink } from "../lib/signed-links";
 import type { ServiceContext } from "./context";
 import { dailySummary, lowStockAtStore, paymentMethodsReport, productSalesReport, salesReport } from "./reports";
+import { closedShiftsOfDay } from "./shift-reports-daily";
 
 /** The report of the acting store's local day `date`, in its time zone. */
 export async function buildDailyReport(ctx: ServiceContext, date: string) {
@@ -28,12 +29,13 @@ export async function buildDailyReport(ctx: ServiceContext, date: string) {
   const tz = store.timeZone;
   const range = { start_date: date, end_date: date };
   const day = rangeInstants(range, tz);
-  const [summary, [sales], methods, products, low] = await Promise.all([
+  const [summary, [sales], methods, products, low, shifts] = await Promise.all([
     dailySummary(ctx, { date, tz }),
     salesReport(ctx, buckets(range, "day", tz)),
     paymentMethodsReport(ctx, day),
     productSalesReport(ctx, { ...day, limit: 5 }),
     lowStockAtStore(ctx, 20),
+    closedShiftsOfDay(ctx, day),
   ]);
   return {
     store: { id: store.id, code: store.code, name: store.name, currency: store.currency },
@@ -45,6 +47,8 @@ export async function buildDailyReport(ctx: ServiceContext, date: string) {
     top_products: products.top_by_revenue,
     low_stock: low.data,
     low_stock_total: low.total,
+    /** The shifts closed that day (Z order) with their counts and variances. */
+    shifts,
   };
 }
 
@@ -70,7 +74,18 @@ function reportEmails(report: DailyReport, link: SignedLink, managers: { id: num
         received: s.total_received,
         refunds: s.refunds,
         low_stock_products: report.low_stock_total,
+        shifts_closed: report.shifts.totals.shifts,
+        cash_variance: report.shifts.totals.variance,
       },
+      shifts: report.shifts.data.map((z) => ({
+        z_number: z.z_number,
+        drawer: z.drawer_name,
+        cashier: z.cashier,
+        expected: z.expected,
+        counted: z.counted,
+        variance: z.variance,
+        variance_reason: z.variance_reason,
+      })),
     },
     dedupe_key: `daily_report:${report.store.code}:${report.date}:${m.id}`,
   }));

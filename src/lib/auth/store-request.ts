@@ -28,7 +28,7 @@ const STORE_ID = /^[1-9]\d{0,8}$/;
 /** `store_id=all`: a chain-wide report (services/reports-chain.ts), allowed on these paths only. */
 export const ALL_STORES = "all";
 const CHAIN_WIDE_REPORT =
-  /\/reports\/(sales|products-sales|payment-methods|inventory|daily-summary|customers|cashiers)$/;
+  /\/reports\/(sales|products-sales|payment-methods|inventory|daily-summary|customers|cashiers|cash-variance)$/;
 
 function parseStoreId(value: unknown, where: string): number {
   const text = typeof value === "number" ? String(value) : value;

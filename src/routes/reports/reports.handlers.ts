@@ -6,6 +6,7 @@ import { toCsv } from "../../lib/http/csv";
 import * as daily from "../../services/daily-reports";
 import type { SalesBucket } from "../../services/reports";
 import * as reports from "../../services/reports";
+import * as variance from "../../services/reports-cash-variance";
 import * as chain from "../../services/reports-chain";
 import * as requests from "../../services/reports-requests";
 import type * as routes from "./reports.routes";
@@ -117,6 +118,14 @@ export const cashiers: RouteHandler<typeof routes.cashiers, AppEnv> = async (c) 
     ? await chain.chainCashiersOverRange(c.var.ctx, c.var.user.id, q)
     : await requests.cashiersOverRange(c.var.ctx, q);
   return answer(c, q.format, report, () => report.data, "cashiers");
+};
+
+export const cashVariance: RouteHandler<typeof routes.cashVariance, AppEnv> = async (c) => {
+  const q = c.req.valid("query");
+  const report = chainWide(q)
+    ? await variance.chainCashVarianceOverRange(c.var.ctx, c.var.user.id, q)
+    : await variance.cashVarianceOverRange(c.var.ctx, q);
+  return answer(c, q.format, report, () => report.data, "cash-variance");
 };
 
 export const dailyReports: RouteHandler<typeof routes.dailyReports, AppEnv> = async (c) =>

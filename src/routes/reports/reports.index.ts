@@ -10,5 +10,6 @@ export const reportsRouter = createRouter()
   .openapi(routes.dailySummary, handlers.dailySummary)
   .openapi(routes.customers, handlers.customers)
   .openapi(routes.cashiers, handlers.cashiers)
+  .openapi(routes.cashVariance, handlers.cashVariance)
   .openapi(routes.dailyReports, handlers.dailyReports)
   .openapi(routes.dailyReport, handlers.dailyReport);

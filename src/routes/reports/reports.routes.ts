@@ -89,6 +89,13 @@ export const cashiers = report(
   s.CashiersReportSchema,
 );
 
+export const cashVariance = report(
+  "/cash-variance",
+  "Cash variance of closed shifts per cashier or per store: expected, counted, over and short, the worst",
+  s.CashVarianceQuery,
+  s.CashVarianceReportSchema,
+);
+
 export const dailyReports = createRoute({
   method: "get",
   path: "/daily",

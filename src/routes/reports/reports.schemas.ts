@@ -238,3 +238,34 @@ export const DailyReportParams = z.object({
 });
 
 export const StoredDailyReportSchema = z.object({ data: z.record(z.string(), z.unknown()), date: z.string() });
+
+export const CashVarianceQuery = RangeQuery.extend({
+  group_by: z
+    .enum(["cashier", "store"])
+    .default("cashier")
+    .openapi({ description: "One row per cashier, or per store (chain-wide: each store of store_id=all)" }),
+});
+
+export const CashVarianceReportSchema = z
+  .object({
+    data: z.array(
+      z.object({
+        user_id: z.number().int().nullable().openapi({ description: "group_by=cashier" }),
+        username: z.string().nullable(),
+        full_name: z.string().nullable(),
+        store_id: z.number().int().nullable().openapi({ description: "group_by=store" }),
+        store_code: z.string().nullable(),
+        shifts: z.number().int().openapi({ description: "Shifts closed in the range (local day of the close)" }),
+        expected: Money,
+        counted: Money,
+        variance: Money.openapi({ description: "Σ (counted − expected): overs and shorts net out" }),
+        absolute_variance: Money.openapi({ description: "Σ |variance|: overs and shorts both count" }),
+        shifts_with_variance: z.number().int(),
+        worst_variance: Money.openapi({ description: "The variance of largest size, signed" }),
+        worst_shift_id: z.number().int().nullable(),
+      }),
+    ),
+    group_by: z.enum(["cashier", "store"]),
+    ...Period,
+  })
+  .openapi("CashVarianceReport");
