@@ -110,6 +110,7 @@ describe("a shift's life", () => {
     const next = await openShift(otherCashier.token, drawer.id, 48);
     expect(next).toMatchObject({ expected_opening: null, opening_variance: null });
     expect(await getShift(manager.token, next.id)).toMatchObject({ expected_opening: 50, opening_variance: -2 });
+    await closeShift(otherCashier.token, next.id, { counted_cash: 48 });
   });
 
   it("shows expected cash to the cashier only after close; managers always; others 404, officers 403", async ({
@@ -351,5 +352,52 @@ describe("refusals write nothing", () => {
     expect([await count("shifts"), await count("cash_events")]).toEqual([shiftsBefore + 1, eventsBefore]);
     expect(await shiftRow(shift.id)).toMatchObject({ status: "open" });
     await closeShift(cashier.token, shift.id, { counted_cash: 10 });
+  });
+});
+
+describe("late events and lists", () => {
+  it("a drawer's next shift picks up the late cash that waited for it", async ({ expect }) => {
+    const drawer = await createDrawer(manager.token);
+    const first = await openShift(cashier.token, drawer.id, 10);
+    await endShift(cashier.token, first.id);
+    // A cash sale that named the ended shift and found no open one on its drawer waits (db/cash-events.ts).
+    await storeDb()
+      .prepare(
+        `INSERT INTO cash_events (id, shift_id, drawer_id, kind, payment_method, amount, cash_delta, payment_id, user_id,
+                                  approval, late_of_shift_id, created_at)
+         VALUES ((SELECT COALESCE(MAX(id), ?1) + 1 FROM cash_events), NULL, ?2, 'sale', 'cash', 750, 750, 424242, ?3,
+                 'approved', ?4, '2026-01-01T00:00:00.000Z')`,
+      )
+      .bind(2 ** 32, drawer.id, cashier.id, first.id)
+      .run();
+    await closeShift(cashier.token, first.id, { counted_cash: 10 });
+    const next = await openShift(otherCashier.token, drawer.id, 10);
+    expect(await getShift(manager.token, next.id)).toMatchObject({ expected_cash: 17.5 });
+    const events = await listCashEvents(otherCashier.token, next.id);
+    expect(events).toEqual([expect.objectContaining({ shift_id: next.id, late_of_shift_id: first.id, amount: 7.5 })]);
+    // The late shift lists it too (it happened there), counted on the next one.
+    expect((await listCashEvents(cashier.token, first.id)).map((e) => e.shift_id)).toEqual([next.id]);
+    await closeShift(otherCashier.token, next.id, { counted_cash: 17.5 });
+  });
+
+  it("filter by status, drawer and cashier; a cashier's filter for another cashier still lists their own", async ({
+    expect,
+  }) => {
+    const drawer = await createDrawer(manager.token);
+    const shift = await openShift(otherCashier.token, drawer.id, 1);
+    const list = (token: string, query: string) =>
+      expectJson<{ total: number; data: ShiftOut[] }>(call("GET", `/api/v1/shifts?${query}`, { token }), 200);
+    const byDrawer = await list(manager.token, `drawer_id=${drawer.id}`);
+    expect(byDrawer.data.map((s) => s.id)).toEqual([shift.id]);
+    expect(byDrawer.data[0]?.expected_cash).toBe(1);
+    expect((await list(manager.token, `drawer_id=${drawer.id}&status=closed`)).total).toBe(0);
+    const today = shift.opened_at.slice(0, 10);
+    expect((await list(manager.token, `drawer_id=${drawer.id}&from=${today}&to=${today}`)).total).toBe(1);
+    expect((await list(manager.token, `drawer_id=${drawer.id}&to=2000-01-01`)).total).toBe(0);
+    const sneaky = await list(cashier.token, `cashier_id=${otherCashier.id}`);
+    expect(sneaky.data.every((s) => s.cashier_id === cashier.id)).toBe(true);
+    expect((await call("GET", "/api/v1/shifts?status=lost", { token: manager.token })).status).toBe(422);
+    expect((await call("GET", "/api/v1/shifts?from=yesterday", { token: manager.token })).status).toBe(422);
+    await closeShift(otherCashier.token, shift.id, { counted_cash: 1 });
   });
 });
