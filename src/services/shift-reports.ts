@@ -7,9 +7,10 @@
  * float + Σ approved cash deltas so far on an X, the very sum the close
  * freezes.
  *
- * Who sees what: shifts:manage sees every shift of its store; shifts:operate
- * alone (a cashier) sees their own shifts only (another's is a 404), and
- * before close never sees expected cash or variance (blind count).
+ * Who sees what is the shift view's rule (services/shifts-view.ts):
+ * shifts:manage sees every shift of its store; shifts:operate alone (a
+ * cashier) sees their own shifts only (another's is a 404), and before close
+ * never sees expected cash or variance (blind count).
  */
 import { Batch, runAlone } from "../db/batch";
 import {
@@ -24,23 +25,11 @@ import {
 } from "../db/shift-reports";
 import { toDecimal } from "../domain/money";
 import type { AuthUser } from "../lib/auth/current-user";
-import { hasPermission } from "../lib/auth/rbac";
 import { ApiError, notFound } from "../lib/errors";
 import type { ServiceContext } from "./context";
+import { maySeeShift, seesExpected } from "./shifts-view";
 
 type Ctx = Pick<ServiceContext, "store" | "hq" | "now">;
-
-/**
- * Blind count: expected cash, variance and the opening's expected figure and
- * variance are shown to shift managers always, and to a cashier only once
- * the shift is closed (the same rule as the shift's own view).
- */
-export const maySeeExpected = (actor: Pick<AuthUser, "role">, shift: { status: string }) =>
-  hasPermission(actor.role, "shifts:manage") || shift.status === "closed";
-
-/** A shift the actor may read: managers any of the store's, a cashier their own (else 404, as if it did not exist). */
-const mayRead = (actor: Pick<AuthUser, "id" | "role">, shift: { cashier_id: number }) =>
-  hasPermission(actor.role, "shifts:manage") || shift.cashier_id === actor.id;
 
 export type ReportKind = "X" | "Z";
 
@@ -84,7 +73,7 @@ async function loadShift(ctx: Ctx, actor: AuthUser, shiftId: number) {
   const late = batch.add(lateEventsOfShift(d1, shiftId));
   await batch.commit();
   const row = shift.value[0];
-  if (!row || !mayRead(actor, row)) throw notFound("Shift");
+  if (!row || !maySeeShift(actor, { cashierId: row.cashier_id })) throw notFound("Shift");
   return { row, totals: totals.value, orders: orders.value[0], pending: pending.value, late: late.value };
 }
 
@@ -119,7 +108,7 @@ function buildReport(
   staff: Map<number, { id: number; username: string; full_name: string | null }>,
 ) {
   const { row, totals, orders, pending, late } = loaded;
-  const seeExpected = maySeeExpected(actor, row);
+  const seeExpected = seesExpected(actor, row.status);
   const approvedDelta = totals.filter((t) => t.approval === "approved").reduce((n, t) => n + t.delta, 0);
   // A closed shift's expected cash is the figure the close froze; before that, the same sum so far.
   const expected = row.status === "closed" ? row.expected_cash : row.opening_float + approvedDelta;

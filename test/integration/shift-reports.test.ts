@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { idBase } from "../../src/db/stores";
 import { type Account, accounts, userAtStores } from "../helpers/accounts";
 import { BASE, call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
 import { pdfText } from "../helpers/pdf-text";
+import { addCashEvent, closeShift, createDrawer, decideCashEvent, endShift, openShift } from "../helpers/shifts";
 import { MAIN_STORE, SECOND_STORE } from "../helpers/stores";
 
 /**
@@ -15,68 +15,6 @@ import { MAIN_STORE, SECOND_STORE } from "../helpers/stores";
  * Every expected figure is worked out here from what the test did, not read
  * back from the database.
  */
-
-const db = env.STORE_MAIN;
-const base = idBase(MAIN_STORE.id);
-const at = () => new Date().toISOString();
-
-// Drawers, shifts and cash movements are written the way the shifts service
-// writes them (ids from the store's range; the close freezes expected cash).
-async function openShift(drawerId: number, cashierId: number, openingFloat: number) {
-  const row = await db
-    .prepare(
-      `INSERT INTO shifts (id, drawer_id, cashier_id, status, opening_float, opened_at, created_at, updated_at)
-       VALUES ((SELECT COALESCE(MAX(id), ?1) + 1 FROM shifts), ?2, ?3, 'open', ?4, ?5, ?5, ?5) RETURNING id`,
-    )
-    .bind(base, drawerId, cashierId, openingFloat, at())
-    .first<{ id: number }>();
-  return row?.id as number;
-}
-
-async function newDrawer(name: string) {
-  const row = await db
-    .prepare(
-      `INSERT INTO cash_drawers (id, name, active, created_at, updated_at)
-       VALUES ((SELECT COALESCE(MAX(id), ?1) + 1 FROM cash_drawers), ?2, 1, ?3, ?3) RETURNING id`,
-    )
-    .bind(base, name, at())
-    .first<{ id: number }>();
-  return row?.id as number;
-}
-
-const MOVEMENT_DELTA = { paid_in: 1, paid_out: -1, drop: -1, no_sale: 0 } as const;
-
-async function movement(
-  shiftId: number,
-  drawerId: number,
-  userId: number,
-  kind: keyof typeof MOVEMENT_DELTA,
-  cents: number,
-  reason: string | null,
-  approval: "approved" | "pending" = "approved",
-) {
-  const row = await db
-    .prepare(
-      `INSERT INTO cash_events (id, shift_id, drawer_id, kind, amount, cash_delta, user_id, reason, approval, created_at)
-       VALUES ((SELECT COALESCE(MAX(id), ?1) + 1 FROM cash_events), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id`,
-    )
-    .bind(base, shiftId, drawerId, kind, cents, MOVEMENT_DELTA[kind] * cents, userId, reason, approval, at())
-    .first<{ id: number }>();
-  return row?.id as number;
-}
-
-async function closeShift(shiftId: number, closedBy: number, counted: number, reason: string | null) {
-  await db
-    .prepare(
-      `UPDATE shifts SET status = 'closed', closed_at = ?2, closed_by = ?3, counted_cash = ?4, variance_reason = ?5,
-         expected_cash = opening_float + (SELECT COALESCE(SUM(cash_delta), 0) FROM cash_events WHERE shift_id = ?1 AND approval = 'approved'),
-         variance = ?4 - opening_float - (SELECT COALESCE(SUM(cash_delta), 0) FROM cash_events WHERE shift_id = ?1 AND approval = 'approved'),
-         z_number = (SELECT COALESCE(MAX(z_number), 0) + 1 FROM shifts), updated_at = ?2
-       WHERE id = ?1`,
-    )
-    .bind(shiftId, at(), closedBy, counted, reason)
-    .run();
-}
 
 async function sell(token: string, items: { product_id: number; quantity: number }[], extra = {}) {
   return expectJson<{ id: number; total: number }>(
@@ -141,8 +79,8 @@ async function liveShift() {
   const { admin, manager, cashier } = await accounts();
   const cashProduct = await createProduct(admin.token, { price: CASH_SALE.price, stock_quantity: 50 });
   const cardProduct = await createProduct(admin.token, { price: CARD_ORDER.price, stock_quantity: 50 });
-  const drawer = await newDrawer("Till 1");
-  const shift = await openShift(drawer, cashier.id, OPENING);
+  const drawer = (await createDrawer(manager.token, "Till 1")).id;
+  const shift = (await openShift(cashier.token, drawer, OPENING / 100)).id;
 
   const cashOrder = await sell(cashier.token, [{ product_id: cashProduct.id, quantity: 1 }]);
   const cashPayment = await pay(cashier.token, {
@@ -168,11 +106,14 @@ async function liveShift() {
     }),
     201,
   );
-  await movement(shift, drawer, cashier.id, "paid_in", PAID_IN, "float top-up");
-  await movement(shift, drawer, cashier.id, "paid_out", PAID_OUT, "window cleaner");
-  await movement(shift, drawer, manager.id, "drop", DROP, null);
-  await movement(shift, drawer, cashier.id, "no_sale", 0, null);
-  const pending = await movement(shift, drawer, cashier.id, "paid_out", PENDING_PAID_OUT, "supplier", "pending");
+  await addCashEvent(cashier.token, shift, { kind: "paid_in", amount: PAID_IN / 100, reason: "float top-up" });
+  await addCashEvent(cashier.token, shift, { kind: "paid_out", amount: PAID_OUT / 100, reason: "window cleaner" });
+  await addCashEvent(manager.token, shift, { kind: "drop", amount: DROP / 100 });
+  await addCashEvent(cashier.token, shift, { kind: "no_sale" });
+  // Above the store's approval threshold (50.00): waits for a manager.
+  const pending = (
+    await addCashEvent(cashier.token, shift, { kind: "paid_out", amount: PENDING_PAID_OUT / 100, reason: "supplier" })
+  ).id;
   return { drawer, shift, cashOrder, cardOrder, cashPayment, cardPayment, pending };
 }
 
@@ -274,8 +215,8 @@ describe("the close and the Z-report", () => {
       const { manager, cashier } = await accounts();
       const s = await lived();
       // The pending paid-out is rejected before the count (the close waits for it).
-      await db.prepare("UPDATE cash_events SET approval = 'rejected' WHERE id = ?1").bind(s.pending).run();
-      await closeShift(s.shift, manager.id, COUNTED, "coins miscounted");
+      await decideCashEvent(manager.token, s.shift, s.pending, "reject");
+      await closeShift(cashier.token, s.shift, { counted_cash: COUNTED / 100, variance_reason: "coins miscounted" });
       return { shift: s.shift, cashier };
     })();
     return closed;
@@ -371,7 +312,7 @@ describe("the close and the Z-report", () => {
     const { admin, manager } = await accounts();
     const { shift, cashier } = await closeOnce();
     const s = await lived();
-    const next = await openShift(s.drawer, cashier.id, 5_000);
+    const next = (await openShift(cashier.token, s.drawer, 50)).id;
     const product = await createProduct(admin.token, { price: 5, stock_quantity: 5 });
     const order = await sell(cashier.token, [{ product_id: product.id, quantity: 1 }]);
     // An offline till's sale from before the close, sent now with the shift it was rung on.
@@ -394,5 +335,12 @@ describe("the close and the Z-report", () => {
     const text = await (await call("GET", `/api/v1/shifts/${shift}/z-report/text`, { token: manager.token })).text();
     // Notes wrap at 42 columns: read them as one run of words.
     expect(text.replace(/\s+/g, " ")).toContain(`arrived late, counted on shift ${next}`);
+    // An ended shift still has an X-report (no more sales on it), not yet a Z.
+    await endShift(cashier.token, next);
+    expect(await expectJson<Report>(report(manager.token, next, "x-report"), 200)).toMatchObject({
+      shift: { status: "ended" },
+      cash: { expected_cash: 55 },
+    });
+    expect((await report(manager.token, next, "z-report")).status).toBe(409);
   });
 });
