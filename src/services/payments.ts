@@ -241,33 +241,36 @@ interface PaymentReads {
   place: TenderPlaceFound | null;
 }
 
+/** A sale's tender: who took it, the payment's money, where the request says it went, and when. */
+interface SaleTender {
+  actor: AuthUser;
+  payment: Pick<Payment, "paymentMethod" | "amount" | "amountTendered" | "changeDue" | "orderId">;
+  place: TenderPlace;
+  now: string;
+  /** The payment, when an earlier request inserted it (omitted: the payment inserted just before in this batch). */
+  paymentId?: number;
+}
+
 /**
  * The sale's cash event, added after the payment's insert (and its key): the
  * shift is resolved as the batch runs (db/cash-events.ts). Only cash records
  * what was handed over and back.
  */
-function addSaleTender(
-  batch: Batch,
-  ctx: ServiceContext,
-  sale: { actor: AuthUser; payment: Pick<Payment, "paymentMethod" | "amountTendered" | "changeDue" | "orderId"> },
-  amount: number,
-  place: TenderPlace,
-  now: string,
-  paymentId?: number,
-) {
-  const cash = sale.payment.paymentMethod === "cash";
+function addSaleTender(batch: Batch, ctx: ServiceContext, sale: SaleTender) {
+  const { payment, place } = sale;
+  const cash = payment.paymentMethod === "cash";
   const event = batch.add(
     insertTenderEvent(batch.d1, {
       kind: "sale",
-      paymentMethod: sale.payment.paymentMethod,
-      amount,
-      tendered: cash ? sale.payment.amountTendered : null,
-      changeGiven: cash ? sale.payment.changeDue : null,
-      orderId: sale.payment.orderId,
-      paymentId,
+      paymentMethod: payment.paymentMethod,
+      amount: payment.amount,
+      tendered: cash ? payment.amountTendered : null,
+      changeGiven: cash ? payment.changeDue : null,
+      orderId: payment.orderId,
+      paymentId: sale.paymentId,
       userId: sale.actor.id,
       place,
-      now,
+      now: sale.now,
       idBase: ctx.store.idBase,
     }),
   );
@@ -307,8 +310,7 @@ async function payOrder(
   const payment = batch.add(insertPayment(d1, row, now, idBase));
   batch.claimKey(idem, { type: "payment", ref: LAST_INSERTED }, now);
   // A pending payment moves no money yet: its tender goes on a shift when it is confirmed (moveStatus).
-  const event =
-    status === "completed" ? addSaleTender(batch, ctx, { actor, payment: row }, tender.applied, place, now) : null;
+  const event = status === "completed" ? addSaleTender(batch, ctx, { actor, payment: row, place, now }) : null;
   // Cash capped at the balance: its change came from `remaining` as read above.
   const settlesReadBalance = status === "completed" && tender.capped;
   if (settlesReadBalance) {
@@ -468,7 +470,7 @@ async function moveStatus(
   }
   const completed = applyToOrder(batch, order.id, payment.amount, now);
   // The money arrives now: it counts on the confirmer's open shift, named by the payment's id (not the newest payment).
-  addSaleTender(batch, ctx, confirmation, payment.amount, {}, now, payment.id);
+  addSaleTender(batch, ctx, { ...confirmation, place: {}, now, paymentId: payment.id });
   return { payment: moved, completed };
 }
 
