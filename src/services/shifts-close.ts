@@ -20,9 +20,9 @@ import { formatMoney } from "../domain/money";
 import type { AuthUser } from "../lib/auth/current-user";
 import { hasPermission } from "../lib/auth/rbac";
 import { ApiError, invalidField } from "../lib/errors";
-import type { IdempotencyContext } from "../lib/idempotency";
+import { type IdempotencyContext, KeyCollision } from "../lib/idempotency";
 import type { ServiceContext } from "./context";
-import { shiftToActOn, viewFor } from "./shifts";
+import { readShiftFor, twinCommitted, viewFor } from "./shifts";
 import type { ShiftView } from "./shifts-view";
 
 /** One kind of note or coin, in cents, and how many were counted. */
@@ -125,14 +125,16 @@ export async function closeShift(
 ): Promise<ShiftView> {
   const count = countOf(input);
   const { d1 } = ctx.store;
-  const before = await shiftToActOn(ctx, user, id);
+  const before = await readShiftFor(ctx, user, id);
   if (before.status === "closed") return closedAgain(ctx, user, before, count);
   const now = ctx.now().toISOString();
   const batch = new Batch(d1);
   batch.guard("shift not closed", notClosed(d1, id));
   const closed = batch.add(closeShiftStatement(d1, id, user.id, count, now));
   batch.claimKey(idem, { type: "shift", ref: String(id) }, now);
-  batch.refuseOn(isShiftClosedRefusal, () => new AlreadyClosed());
+  batch.refuseOn(isShiftClosedRefusal, async () =>
+    (await twinCommitted(ctx, idem)) ? new KeyCollision() : new AlreadyClosed(),
+  );
   batch.refuseOn(isVarianceReasonRefusal, () => reasonRequired(ctx, user, id, count.countedCash));
   batch.refuseOn(
     isPendingApprovalsRefusal,

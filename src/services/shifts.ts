@@ -6,7 +6,7 @@
  */
 import { Batch } from "../db/batch";
 import { findDrawerRow } from "../db/cash-drawers";
-import { LAST_INSERTED } from "../db/idempotency-keys";
+import { findKey, LAST_INSERTED } from "../db/idempotency-keys";
 import { mapPage } from "../db/paging";
 import {
   attachWaitingEvents,
@@ -27,7 +27,7 @@ import {
 import type { AuthUser } from "../lib/auth/current-user";
 import { hasPermission } from "../lib/auth/rbac";
 import { ApiError, notFound } from "../lib/errors";
-import type { IdempotencyContext } from "../lib/idempotency";
+import { type IdempotencyContext, KeyCollision } from "../lib/idempotency";
 import type { ServiceContext } from "./context";
 import { maySeeShift, type ShiftView, toShiftView } from "./shifts-view";
 
@@ -38,7 +38,10 @@ export interface OpenShiftInput {
   notes?: string | null | undefined;
 }
 
-/** The shift `user` may see (404 otherwise: a cashier does not learn that others' shifts exist). */
+/**
+ * The shift `user` may see and act on: a manager any of the store, a cashier
+ * their own (404 otherwise: a cashier does not learn that others' shifts exist).
+ */
 export async function readShiftFor(ctx: ServiceContext, user: AuthUser, id: number): Promise<ShiftRow> {
   const row = await findShiftRow(ctx.store.d1, id);
   if (!row || !maySeeShift(user, row)) throw notFound("Shift");
@@ -63,6 +66,15 @@ export async function listShifts(ctx: ServiceContext, user: AuthUser, filters: S
   const own = hasPermission(user.role, "shifts:manage") ? filters : { ...filters, cashierId: user.id };
   const page = await pageOfShifts(ctx.store.d1, own);
   return mapPage(page, (row) => viewFor(ctx, user, row));
+}
+
+/**
+ * Whether a twin with the same Idempotency-Key committed first. A refusal
+ * its effect caused (the drawer now has a shift, the shift is now closed)
+ * is then the twin's answer to replay, not an error of this request.
+ */
+export async function twinCommitted(ctx: ServiceContext, idem: IdempotencyContext | null): Promise<boolean> {
+  return idem !== null && (await findKey(ctx.store.db, idem.userId, idem.key)) !== undefined;
 }
 
 /** Why an open was refused: the shift already there (the drawer's, or the cashier's own open one). */
@@ -118,17 +130,15 @@ export async function openShift(
   );
   batch.refuseOn(
     (error) => openShiftConflict(error) !== null,
-    (error) => alreadyOpen(ctx, user, drawer.id, openShiftConflict(error) ?? "drawer"),
+    async (error) =>
+      (await twinCommitted(ctx, idem))
+        ? new KeyCollision()
+        : alreadyOpen(ctx, user, drawer.id, openShiftConflict(error) ?? "drawer"),
   );
   await batch.commit();
   const id = shift.value?.id;
   if (id === undefined) throw new Error("shift missing from a committed open");
   return getShift(ctx, user, id);
-}
-
-/** Who may act on a shift: its cashier, or a manager of the store (404 for anyone else). */
-export async function shiftToActOn(ctx: ServiceContext, user: AuthUser, id: number): Promise<ShiftRow> {
-  return readShiftFor(ctx, user, id);
 }
 
 /**
@@ -142,7 +152,7 @@ export async function endShift(
   idem: IdempotencyContext | null,
 ): Promise<ShiftView> {
   const { d1 } = ctx.store;
-  const before = await shiftToActOn(ctx, user, id);
+  const before = await readShiftFor(ctx, user, id);
   if (before.status === "ended") return viewFor(ctx, user, before);
   if (before.status === "closed") throw new ApiError("INVALID_STATE", `Shift ${id} is closed`);
   const now = ctx.now().toISOString();
@@ -153,6 +163,7 @@ export async function endShift(
   batch.refuseOn(
     (error) => isStatusMachineRefusal(error) || isShiftClosedRefusal(error),
     async () => {
+      if (await twinCommitted(ctx, idem)) return new KeyCollision();
       const now = await findShiftRow(d1, id);
       return now?.status === "ended" ? new AlreadyEnded() : new ApiError("INVALID_STATE", `Shift ${id} is closed`);
     },

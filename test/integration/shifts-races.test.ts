@@ -104,4 +104,32 @@ describe("racing shifts", () => {
     const refused = (await responses.find((r) => r.status === 409)?.json()) as { shift_id: number };
     expect(refused.shift_id).toBe(current.id);
   });
+
+  it("twins with one Idempotency-Key racing open and close make one effect and all get its answer", async ({
+    expect,
+  }) => {
+    const who = cashiers[1] as Account;
+    const drawer = await createDrawer(manager.token);
+    const opens = await Promise.all(
+      Array.from({ length: 5 }, () => openShiftResponse(who.token, drawer.id, 12, { key: "twin-open" })),
+    );
+    expect(opens.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
+    const opened = (await Promise.all(opens.map((r) => r.json()))) as ShiftOut[];
+    expect(new Set(opened.map((s) => s.id)).size).toBe(1);
+    expect(opens.filter((r) => r.headers.get("Idempotent-Replayed") === "true")).toHaveLength(4);
+    const shiftId = opened[0]?.id ?? 0;
+
+    const closes = await Promise.all(
+      Array.from({ length: 5 }, () => closeShiftResponse(who.token, shiftId, { counted_cash: 12 }, "twin-close")),
+    );
+    expect(closes.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    const closed = (await Promise.all(closes.map((r) => r.json()))) as ShiftOut[];
+    expect(new Set(closed.map((s) => s.z_number)).size).toBe(1);
+    expect(closes.filter((r) => r.headers.get("Idempotent-Replayed") === "true")).toHaveLength(4);
+    const rows = await storeDb()
+      .prepare("SELECT COUNT(*) AS n FROM shifts WHERE drawer_id = ?1")
+      .bind(drawer.id)
+      .first<{ n: number }>();
+    expect(rows?.n).toBe(1);
+  });
 });

@@ -94,12 +94,3 @@ export const ShiftListQuerySchema = z.object({
   from: DateOrTimestamp.optional().openapi({ description: "Opened at or after (UTC)" }),
   to: DateOrTimestamp.optional().openapi({ description: "Opened on or before (UTC; a date includes its day)" }),
 });
-
-export const ShiftAlreadyOpenSchema = z
-  .object({
-    detail: z.string(),
-    code: z.literal("SHIFT_ALREADY_OPEN"),
-    request_id: z.string(),
-    shift_id: z.number().int().nullable(),
-  })
-  .openapi("ShiftAlreadyOpen");
