@@ -71,6 +71,8 @@ const PAID_OUT = 1_500;
 const DROP = 5_000;
 const PENDING_PAID_OUT = 8_000;
 const COUNTED = 6_400;
+/** Left in the drawer at close: the next shift's expected opening. */
+const KEPT = 4_000;
 
 let scenario: Promise<Awaited<ReturnType<typeof liveShift>>> | undefined;
 
@@ -216,7 +218,11 @@ describe("the close and the Z-report", () => {
       const s = await lived();
       // The pending paid-out is rejected before the count (the close waits for it).
       await decideCashEvent(manager.token, s.shift, s.pending, "reject");
-      await closeShift(cashier.token, s.shift, { counted_cash: COUNTED / 100, variance_reason: "coins miscounted" });
+      await closeShift(cashier.token, s.shift, {
+        counted_cash: COUNTED / 100,
+        variance_reason: "coins miscounted",
+        kept_in_drawer: KEPT / 100,
+      });
       return { shift: s.shift, cashier };
     })();
     return closed;
@@ -267,6 +273,7 @@ describe("the close and the Z-report", () => {
     expect(line("Variance")).toMatch(new RegExp(`^Variance +${((COUNTED - EXPECTED) / 100).toFixed(2)}$`));
     expect(line("Expected cash")).toHaveLength(42);
     expect(text).toContain("Variance reason: coins miscounted");
+    expect(lines).toContain(`Kept in drawer${" ".repeat(42 - 14 - 5)}${(KEPT / 100).toFixed(2)}`);
   });
 
   it("Z PDF behind a signed link: the report's text, the same stored document twice, a changed link 403", async ({
@@ -331,6 +338,8 @@ describe("the close and the Z-report", () => {
       expect.objectContaining({ from_shift_id: shift, amount: 5, note: `adjustment from shift ${shift}` }),
     ]);
     expect(x.cash.expected_cash).toBe(50 + 5);
+    // The next shift opened with 50.00 where 40.00 was left: an opening variance of +10.00, apart from its own.
+    expect(x.cash).toMatchObject({ expected_opening: KEPT / 100, opening_variance: 50 - KEPT / 100 });
     expect(x.sales).toMatchObject({ count: 1, amount: 5 });
     const text = await (await call("GET", `/api/v1/shifts/${shift}/z-report/text`, { token: manager.token })).text();
     // Notes wrap at 42 columns: read them as one run of words.
