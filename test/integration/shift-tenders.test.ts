@@ -465,6 +465,21 @@ describe("a store that requires a shift for cash", () => {
       expect(cash).toMatchObject({ shift_id: shift.id, amount: 30, change_due: 10, order_status: "completed" });
       expect(await ledgerCash(shift.id)).toBe(3000);
       await closeShift(cashier.token, shift.id, { counted_cash: 30 });
+      // A till still naming that closed shift is late, never refused: its cash waits for the drawer's next shift.
+      const retry = await orderOf(cashier.token, 5);
+      const late = await payOk(cashier.token, {
+        order_id: retry.id,
+        payment_method: "cash",
+        amount: 5,
+        shift_id: shift.id,
+      });
+      expect(late).toMatchObject({ shift_id: null, late_of_shift_id: shift.id });
+      const lateRefund = await expectJson<RefundOut>(
+        refund(manager.token, late.id, { amount: 2, reason: "late refund", shift_id: shift.id }),
+        201,
+      );
+      expect(lateRefund).toMatchObject({ shift_id: null, late_of_shift_id: shift.id });
+      expect(await ledgerCash(shift.id)).toBe(3000);
     } finally {
       await setCashSettings(admin.token, { requires_shift: false });
     }
