@@ -48,6 +48,7 @@ export function printedReport(r: ShiftReport, when: Intl.DateTimeFormat): Printe
   ];
   if (s.ended_at) shift.push({ label: "Ended", value: at(s.ended_at) });
   if (s.closed_at) shift.push({ label: "Closed", value: at(s.closed_at) });
+  if (s.closed_by) shift.push({ label: "Closed by", value: s.closed_by.full_name ?? s.closed_by.username });
   if (s.z_number !== null) shift.push({ label: "Z number", value: String(s.z_number) });
   const tenders = (t: ShiftReport["sales"]) => [
     ...t.by_tender.map((l) => ({ label: `${label(l.payment_method)} (${l.count})`, value: m(l.amount) })),

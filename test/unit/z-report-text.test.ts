@@ -81,6 +81,7 @@ describe("Z-report text (42 columns)", () => {
     for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(TILL_WIDTH);
     expect(text).toContain("Z-REPORT 17");
     expect(text).toContain("Amounts in EUR");
+    expect(lines).toContain(row("Closed by", "manager1"));
     expect(lines).toContain(row("cash (3)", "1234.56"));
     expect(lines).toContain(row("mobile payment (1)", "9.99"));
     expect(lines).toContain(`Expected cash${" ".repeat(42 - 13 - 6)}837.06`);
