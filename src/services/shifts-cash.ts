@@ -155,13 +155,14 @@ export async function decideCashEvent(
   if (before.approval === "pending") {
     const now = ctx.now().toISOString();
     const batch = new Batch(d1);
-    const decided = batch.add(decidePending(d1, shiftId, eventId, decision, user.id, now));
+    const updated = batch.add(decidePending(d1, shiftId, eventId, decision, user.id, now));
     batch.claimKey(idem, { type: "cash_event", ref: String(eventId) }, now);
     await batch.commit();
-    if (decided.value) return toCashEventView(decided.value);
+    if (updated.value) return toCashEventView(updated.value);
   }
-  const now = before.approval === "pending" ? await findShiftEvent(d1, shiftId, eventId) : before;
-  if (!now) throw notFound("Cash event");
-  if (now.approval === decision) return toCashEventView(now);
-  throw new ApiError("INVALID_STATE", `Cash event ${eventId} is already ${now.approval}; a decision never flips`);
+  // Not pending any more (now, or by the time the batch ran): the same decision is answered, the other refused.
+  const decided = before.approval === "pending" ? await findShiftEvent(d1, shiftId, eventId) : before;
+  if (!decided) throw notFound("Cash event");
+  if (decided.approval === decision) return toCashEventView(decided);
+  throw new ApiError("INVALID_STATE", `Cash event ${eventId} is already ${decided.approval}; a decision never flips`);
 }

@@ -147,9 +147,9 @@ export async function closeShift(
     await batch.commit();
   } catch (error) {
     if (!(error instanceof AlreadyClosed)) throw error;
-    const now = await findShiftRow(d1, id);
-    if (!now) throw error;
-    return closedAgain(ctx, user, now, count);
+    const after = await findShiftRow(d1, id);
+    if (!after) throw error;
+    return closedAgain(ctx, user, after, count);
   }
   if (!closed.value) throw new Error("shift missing from a committed close");
   const after = await findShiftRow(d1, id);

@@ -164,8 +164,8 @@ export async function endShift(
     (error) => isStatusMachineRefusal(error) || isShiftClosedRefusal(error),
     async () => {
       if (await twinCommitted(ctx, idem)) return new KeyCollision();
-      const now = await findShiftRow(d1, id);
-      return now?.status === "ended" ? new AlreadyEnded() : new ApiError("INVALID_STATE", `Shift ${id} is closed`);
+      const after = await findShiftRow(d1, id);
+      return after?.status === "ended" ? new AlreadyEnded() : new ApiError("INVALID_STATE", `Shift ${id} is closed`);
     },
   );
   try {

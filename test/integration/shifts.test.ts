@@ -400,4 +400,32 @@ describe("late events and lists", () => {
     expect((await call("GET", "/api/v1/shifts?from=yesterday", { token: manager.token })).status).toBe(422);
     await closeShift(otherCashier.token, shift.id, { counted_cash: 1 });
   });
+
+  it("a no-sale moves nothing; an ended shift takes no more cash events; a cashier lists their shift's events", async ({
+    expect,
+  }) => {
+    const shift = await freshShift(cashier, 30);
+    const noSale = await addCashEvent(cashier.token, shift.id, { kind: "no_sale" });
+    expect(noSale).toMatchObject({
+      kind: "no_sale",
+      amount: 0,
+      cash_delta: 0,
+      approval: "approved",
+      user_id: cashier.id,
+    });
+    const drop = await addCashEvent(cashier.token, shift.id, { kind: "drop", amount: 12.5 });
+    expect(drop).toMatchObject({ cash_delta: -12.5, shift_id: shift.id, drawer_id: shift.drawer_id });
+    expect((await listCashEvents(cashier.token, shift.id)).map((e) => e.id)).toEqual([noSale.id, drop.id]);
+    expect((await call("GET", `/api/v1/shifts/${shift.id}/cash-events`, { token: otherCashier.token })).status).toBe(
+      404,
+    );
+    await endShift(cashier.token, shift.id);
+    const refused = await addCashEventResponse(cashier.token, shift.id, { kind: "paid_in", amount: 1, reason: "late" });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { code: string }).code).toBe("INVALID_STATE");
+    expect(await closeShift(manager.token, shift.id, { counted_cash: 17.5 })).toMatchObject({
+      expected_cash: 17.5,
+      variance: 0,
+    });
+  });
 });
