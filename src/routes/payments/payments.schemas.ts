@@ -5,18 +5,21 @@ import { paginatedSchema } from "../../lib/http/openapi";
 
 const positiveId = () => z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
-/** Where the money was taken: optional, for tills that know about shifts (clients that do not send neither). */
-const tenderPlaceFields = (what: string) => ({
+/**
+ * Where the money was taken: optional, for tills that know about shifts
+ * (clients that do not send neither and work as before).
+ */
+const tenderPlaceFields = (words: { drawer: string; shift: string }) => ({
   drawer_id: positiveId()
     .optional()
     .openapi({
       example: 4294967297,
-      description: `The cash drawer ${what}: the tender counts on that drawer's open shift. Must be an active drawer of this store. With neither drawer_id nor shift_id: the shift you have open at this store, if any`,
+      description: `${words.drawer}: the tender counts on that drawer's open shift. Must be an active drawer of this store. With neither drawer_id nor shift_id, the shift you have open at this store counts it, if any; at a store whose cash settings require a shift, cash with no open shift is refused (409 NO_OPEN_SHIFT, nothing recorded)`,
     }),
   shift_id: positiveId()
     .optional()
     .openapi({
-      description: `The shift the till ${what} on (a shift of this store; with drawer_id, a shift of that drawer). When it has ended or closed, the tender is late: it counts on the same drawer's open shift (or waits for its next one) and late_of_shift_id names this shift`,
+      description: `${words.shift} (a shift of this store; with drawer_id, a shift of that drawer). When it has ended or closed, the tender is late: it counts on the same drawer's open shift (or waits for its next one) and late_of_shift_id names this shift`,
     }),
 });
 
@@ -38,14 +41,14 @@ export const CreatePaymentSchema = z
     payment_method: z.enum(PAYMENT_METHODS).openapi({ example: "credit_card" }),
     amount: MoneySchema.openapi({ example: 1500.0 }),
     amount_tendered: MoneySchema.optional().openapi({ description: "Cash handed over (change is returned)" }),
-    status: z
-      .enum(["completed", "pending"])
-      .optional()
-      .openapi({ description: "Default completed; pending awaits confirmation" }),
+    status: z.enum(["completed", "pending"]).optional().openapi({
+      description:
+        "Default completed; pending awaits confirmation (its tender counts on the confirmer's open shift when confirmed)",
+    }),
     transaction_id: plainText(100, 1).nullish().openapi({ example: "TXN-001" }),
     reference_number: plainText(100).nullish(),
     notes: multilineText(500).nullish(),
-    ...tenderPlaceFields("the money went into"),
+    ...tenderPlaceFields({ drawer: "The cash drawer the money went into", shift: "The shift the till sells on" }),
   })
   .refine((body) => body.amount > 0, { message: "Amount must be greater than zero", path: ["amount"] })
   .openapi("PaymentCreate");
@@ -75,7 +78,7 @@ export const RefundSchema = z
       )
       .max(100)
       .optional(),
-    ...tenderPlaceFields("the refund was paid from"),
+    ...tenderPlaceFields({ drawer: "The cash drawer the refund is paid from", shift: "The shift the till refunds on" }),
   })
   .refine((body) => body.amount === undefined || body.amount > 0, {
     message: "Amount must be greater than zero",
