@@ -7,10 +7,13 @@ import { beforeAll, describe, it } from "vitest";
 import { type Account, accounts, userAtStores } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import {
+  addCashEvent,
   type CashSettingsOut,
   closeShift,
+  closeShiftResponse,
   createDrawer,
   type DrawerOut,
+  decideCashEvent,
   openShift,
   openShiftResponse,
   setCashSettings,
@@ -165,5 +168,26 @@ describe("cash settings", () => {
       ).paid_out_approval_threshold,
     ).toBe(50);
     expect((await call("GET", "/api/v1/stores/99/cash-settings", { token: admin.token })).status).toBe(404);
+  });
+
+  it("apply to the very next paid-out and close", async ({ expect }) => {
+    const drawer = await createDrawer(manager.token);
+    const shift = await openShift(cashier.token, drawer.id, 10);
+    await setCashSettings(manager.token, { paid_out_approval_threshold: 5, variance_reason_threshold: 0 }, MAIN);
+    try {
+      const small = await addCashEvent(cashier.token, shift.id, {
+        kind: "paid_out",
+        amount: 5,
+        reason: "at the limit",
+      });
+      const big = await addCashEvent(cashier.token, shift.id, { kind: "paid_out", amount: 5.01, reason: "above" });
+      expect([small.approval, big.approval]).toEqual(["approved", "pending"]);
+      await decideCashEvent(manager.token, shift.id, big.id, "reject");
+      const off = await closeShiftResponse(cashier.token, shift.id, { counted_cash: 4.99 });
+      expect(off.status).toBe(422);
+      expect(await closeShift(cashier.token, shift.id, { counted_cash: 5 })).toMatchObject({ variance: 0 });
+    } finally {
+      await setCashSettings(manager.token, { paid_out_approval_threshold: 50, variance_reason_threshold: 5 }, MAIN);
+    }
   });
 });
