@@ -1,7 +1,8 @@
 /**
  * Fills an empty local chain with demo data: the head office (accounts with
- * home stores, catalog, customers) and each seeded store (opening stock and
- * a month of sales). Each area adds its own part.
+ * home stores, catalog, customers) and each seeded store (opening stock, a
+ * month of sales, then three closed days of till shifts with their own
+ * sales). Each area adds its own part.
  */
 import type { D1Database } from "@cloudflare/workers-types";
 import type { Store } from "../../src/db/stores";
@@ -12,6 +13,7 @@ import { seedAccounts } from "./accounts";
 import { seedCatalog, seedStoreStock } from "./catalog";
 import { seedCustomers } from "./customers";
 import { type SeedChain, seedOrders } from "./orders";
+import { firstShiftDay, type ShiftSeedSummary, seedShifts } from "./shifts";
 import { SEED_STORES } from "./stores";
 import { seedTransfers } from "./transfers";
 
@@ -38,14 +40,17 @@ export async function seedAll(chain: SeedChain) {
   const stores = (await hq.prepare("SELECT * FROM stores ORDER BY id").all<Record<string, unknown>>()).results.map(
     (raw) => ({ ...raw, addressLines: JSON.parse(String(raw.address_lines)) }) as unknown as RawStore,
   );
-  const perStore: Record<string, { units: number; orders: number }> = {};
+  const perStore: Record<string, { units: number; orders: number; shifts: ShiftSeedSummary }> = {};
   for (const raw of stores) {
     const staff = STAFF[raw.code];
     const storeDb = chain.databases[raw.binding];
     if (!staff || !storeDb) continue;
+    const store = toStore(raw);
     const units = await seedStoreStock(hq, { id: raw.id, db: storeDb }, now, adminId);
-    const sales = await seedOrders(chain, toStore(raw), staff, 11 + raw.id * 7);
-    perStore[raw.code] = { units, orders: sales.orders };
+    // The month of sales stops where the shift days start; those days sell on their shifts.
+    const sales = await seedOrders(chain, store, staff, firstShiftDay(store), 11 + raw.id * 7);
+    const shifts = await seedShifts(chain, store, { cashier: staff.cashiers[0] as string, manager: staff.manager });
+    perStore[raw.code] = { units, orders: sales.orders, shifts };
   }
   // Transfers between MAIN and EAST in every state, once both have stock (scripts/seed/transfers.ts).
   const main = stores.find((s) => s.code === SEED_STORES.main.code);

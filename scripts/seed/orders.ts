@@ -1,5 +1,8 @@
 /**
- * Demo sales history over the last 30 days in each store, written through
+ * Demo sales history over the 30 days before `until` (the first day of the
+ * seeded shifts, scripts/seed/shifts.ts, whose own sales then fill the days
+ * after: every cash sale of a shift day is counted in its shift) in each
+ * store, written through
  * the same services the API uses (so totals, stock, logs, payments, loyalty
  * outbox rows and refunds all follow the real rules). The stock gate is a
  * pass-through: at seed time no stock object exists yet, and each loads its
@@ -38,7 +41,7 @@ export interface SeedChain {
  * signs nothing: placeholder secrets satisfy the config's checks, and the
  * stock namespace is never reached (the gate above stands in).
  */
-function seedContext(chain: SeedChain, store: Store, at: Date): ServiceContext {
+export function seedContext(chain: SeedChain, store: Store, at: Date): ServiceContext {
   const env = {
     ...chain.databases,
     PRODUCT_STOCK: {},
@@ -55,11 +58,20 @@ function seedContext(chain: SeedChain, store: Store, at: Date): ServiceContext {
 
 const METHODS = ["cash", "credit_card", "debit_card", "mobile_payment", "cash", "credit_card"] as const;
 
-/** Sales at `store` by its staff (`cashiers`, `manager`: usernames). */
+/** A seeded user acting at `store` (their home store there). */
+export const seedActor = (u: { id: number; username: string; role: Role }, store: Store) => ({
+  id: u.id,
+  username: u.username,
+  role: u.role,
+  homeStoreId: store.id,
+});
+
+/** Sales at `store` by its staff (`cashiers`, `manager`: usernames), spread over the 30 days before `until`. */
 export async function seedOrders(
   chain: SeedChain,
   store: Store,
   staff: { cashiers: string[]; manager: string },
+  until: Date,
   salt = 11,
 ) {
   const hq = chain.databases.DB;
@@ -86,15 +98,12 @@ export async function seedOrders(
     return Math.floor((seed / 2 ** 31) * n);
   };
   let created = 0;
-  const start = Date.now() - 30 * 24 * 3600_000;
-  const asActor = (u: { id: number; username: string; role: Role }) => ({
-    id: u.id,
-    username: u.username,
-    role: u.role,
-    homeStoreId: store.id,
-  });
+  const span = 30 * 24 * 3600_000;
+  const start = until.getTime() - span;
+  const asActor = (u: { id: number; username: string; role: Role }) => seedActor(u, store);
   for (let i = 0; i < 45; i++) {
-    const at = new Date(start + (i * (30 * 24 * 3600_000)) / 45 + random(3600_000));
+    // At most 44/45 of the span plus an hour: every sale (and its refund an hour later) ends before `until`.
+    const at = new Date(start + (i * span) / 45 + random(3600_000));
     const ctx = seedContext(chain, store, at);
     const cashier = cashiers[i % cashiers.length] ?? cashiers[0];
     if (!cashier) break;
