@@ -22,6 +22,9 @@ try {
     ...vars,
     ...databases,
     FILES: files,
+    // The job names every store's scope, whose stock gate is keyed by this namespace; a backup never
+    // reaches a stock object (it reads the databases), so a stand-in object is enough.
+    PRODUCT_STOCK: {},
     BACKUP_RETENTION_DAYS: process.env.BACKUP_RETENTION_DAYS ?? vars.BACKUP_RETENTION_DAYS ?? "14",
   } as unknown as Parameters<typeof runBackup>[0];
   // Counted as one invocation, as the cron is: D1's 1,000-query limit is checked here too.
