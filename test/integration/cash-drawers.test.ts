@@ -101,6 +101,11 @@ describe("cash drawers", () => {
     expect(opening.status).toBe(409);
     expect(((await opening.json()) as { code: string }).code).toBe("INVALID_STATE");
     expect((await listDrawers(manager.token)).data.find((d) => d.id === drawer.id)?.active).toBe(false);
+    const retired = await expectJson<{ data: DrawerOut[] }>(
+      call("GET", "/api/v1/cash-drawers?active=false", { token: manager.token }),
+      200,
+    );
+    expect(retired.data.map((d) => d.id)).toEqual([drawer.id]);
   });
 
   it("of one store are invisible from another", async ({ expect }) => {

@@ -40,6 +40,8 @@ export const list = createRoute({
   path: "/",
   tags,
   summary: "List the acting store's cash drawers, with the shift on each that is not closed",
+  description:
+    "Sorted by name; `active=false` lists the retired ones. `current_shift` is the drawer's open or ended shift (null when none): the one to end or count before another opens on it.",
   security,
   middleware: [requirePermission("shifts:operate")],
   request: { query: PaginationQuerySchema.extend(DrawerListQuerySchema.shape) },
@@ -51,6 +53,7 @@ export const get = createRoute({
   path: "/{id}",
   tags,
   summary: "Read a cash drawer",
+  description: "The id names its store; staff with no role there get 404, as for a drawer that does not exist.",
   security,
   middleware: [requirePermission("shifts:operate", DRAWER)],
   request: { params: IdParamSchema },
