@@ -275,7 +275,8 @@ function addSaleTender(batch: Batch, ctx: ServiceContext, sale: SaleTender) {
     }),
   );
   // A cash tender at a store that requires a shift, with none to count on: the whole batch is refused.
-  batch.refuseOn(isNoOpenShift, () => noOpenShift(place));
+  // A payment named by id is a confirmation: it names no drawer, so the till is told to open a shift.
+  batch.refuseOn(isNoOpenShift, () => noOpenShift(sale.paymentId === undefined ? place : "confirmation"));
   return event;
 }
 

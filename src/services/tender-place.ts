@@ -45,11 +45,18 @@ export function placeRefusal(place: TenderPlace, found: TenderPlaceFound | null)
   return null;
 }
 
-/** The answer when the store requires a shift for cash and the tender found none: what the till should do. */
-export const noOpenShift = (place: TenderPlace) =>
-  new ApiError(
-    "NO_OPEN_SHIFT",
-    place.drawerId != null
-      ? `Cash drawer ${place.drawerId} has no open shift and this store takes cash only on an open shift; nothing was recorded: open a shift on the drawer (POST /api/v1/shifts) and send the request again`
-      : "This store takes cash only on an open shift and you have none open here; nothing was recorded: open a shift on a drawer (POST /api/v1/shifts), or name the drawer_id of a drawer whose shift is open, and send the request again",
-  );
+/**
+ * The answer when the store requires a shift for cash and the tender found
+ * none: what the till should do. A confirmation (PUT /payments/{id}) names no
+ * drawer: its cash counts on the confirmer's own shift.
+ */
+export function noOpenShift(place: TenderPlace | "confirmation") {
+  const refused = "this store takes cash only on an open shift; nothing was recorded";
+  const detail =
+    place === "confirmation"
+      ? `You have no shift open here and ${refused}: open a shift on a drawer (POST /api/v1/shifts), then confirm the payment again`
+      : place.drawerId != null
+        ? `Cash drawer ${place.drawerId} has no open shift and ${refused}: open a shift on the drawer (POST /api/v1/shifts) and send the request again`
+        : `You have no shift open here and ${refused}: open a shift on a drawer (POST /api/v1/shifts), or name the drawer_id of a drawer whose shift is open, and send the request again`;
+  return new ApiError("NO_OPEN_SHIFT", detail);
+}

@@ -438,7 +438,10 @@ describe("a store that requires a shift for cash", () => {
         body: { status: "completed" },
       });
       expect(confirm.status).toBe(409);
-      expect(((await confirm.json()) as { code: string }).code).toBe("NO_OPEN_SHIFT");
+      expect(await confirm.json()).toMatchObject({
+        code: "NO_OPEN_SHIFT",
+        detail: expect.stringContaining("then confirm the payment again"),
+      });
 
       const cashRefund = await refund(manager.token, cashPaid.id, { amount: 1, reason: "no shift" });
       expect(cashRefund.status).toBe(409);
