@@ -7,6 +7,7 @@ import { returningRow } from "./batch";
 import { readPage, Where } from "./paging";
 import { decodeRow, type Row } from "./rows";
 import { cashEvents } from "./schema";
+import { errorText } from "./shifts";
 
 export type CashEvent = Row<typeof cashEvents>;
 export type ManualKind = "paid_in" | "paid_out" | "drop" | "no_sale";
@@ -58,8 +59,7 @@ export const insertManualEvent = (d1: D1Database, e: NewManualEvent, now: string
       ),
   );
 
-export const isShiftNotOpenRefusal = (error: unknown) =>
-  /SHIFT_NOT_OPEN/.test(error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : String(error));
+export const isShiftNotOpenRefusal = (error: unknown) => /SHIFT_NOT_OPEN/.test(errorText(error));
 
 /** Approves or rejects a pending event of the shift (no row: it was not pending, or is not the shift's). */
 export const decidePending = (

@@ -8,7 +8,15 @@
 import { beforeAll, describe, it } from "vitest";
 import { type Account, accounts, createAccount } from "../helpers/accounts";
 import { call } from "../helpers/api";
-import { closeShiftResponse, createDrawer, openShift, openShiftResponse, type ShiftOut } from "../helpers/shifts";
+import {
+  addCashEventResponse,
+  closeShiftResponse,
+  createDrawer,
+  endShiftResponse,
+  openShift,
+  openShiftResponse,
+  type ShiftOut,
+} from "../helpers/shifts";
 import { storeDb } from "../helpers/stores";
 
 let admin: Account;
@@ -131,5 +139,28 @@ describe("racing shifts", () => {
       .bind(drawer.id)
       .first<{ n: number }>();
     expect(rows?.n).toBe(1);
+  });
+
+  it("paid-ins racing the end of their shift are each recorded on it or refused 409, never on an ended shift", async ({
+    expect,
+  }) => {
+    const who = cashiers[2] as Account;
+    const drawer = await createDrawer(manager.token);
+    const shift = await openShift(who.token, drawer.id, 10);
+    const paidIns = Array.from({ length: 10 }, (_, i) =>
+      addCashEventResponse(who.token, shift.id, { kind: "paid_in", amount: 1, reason: `coin ${i}` }),
+    );
+    const [ended, ...answers] = await Promise.all([endShiftResponse(who.token, shift.id), ...paidIns]);
+    expect(ended?.status).toBe(200);
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
+    const recorded = statuses.filter((s) => s === 201).length;
+    const rows = await storeDb()
+      .prepare("SELECT COUNT(*) AS n FROM cash_events WHERE shift_id = ?1")
+      .bind(shift.id)
+      .first<{ n: number }>();
+    expect(rows?.n).toBe(recorded);
+    const closed = await closeShiftResponse(who.token, shift.id, { counted_cash: 10 + recorded });
+    expect(((await closed.json()) as ShiftOut).variance).toBe(0);
   });
 });
