@@ -429,3 +429,45 @@ describe("late events and lists", () => {
     });
   });
 });
+
+describe("roles", () => {
+  it("an inventory officer is refused every shift and drawer route (403); a cashier the manager-only ones", async ({
+    expect,
+  }) => {
+    const shift = await freshShift(cashier, 5);
+    const event = await addCashEvent(cashier.token, shift.id, { kind: "no_sale" });
+    const base = `/api/v1/shifts/${shift.id}`;
+    const everyRoute: [string, string, unknown?][] = [
+      ["POST", "/api/v1/shifts", { drawer_id: shift.drawer_id, opening_float: 1 }],
+      ["GET", "/api/v1/shifts"],
+      ["GET", "/api/v1/shifts/current"],
+      ["GET", base],
+      ["POST", `${base}/end`],
+      ["POST", `${base}/close`, { counted_cash: 5 }],
+      ["POST", `${base}/cash-events`, { kind: "no_sale" }],
+      ["GET", `${base}/cash-events`],
+      ["POST", `${base}/cash-events/${event.id}/approve`],
+      ["POST", `${base}/cash-events/${event.id}/reject`],
+      ["POST", "/api/v1/cash-drawers", { name: "Officer till" }],
+      ["GET", "/api/v1/cash-drawers"],
+      ["GET", `/api/v1/cash-drawers/${shift.drawer_id}`],
+      ["PUT", `/api/v1/cash-drawers/${shift.drawer_id}`, { active: false }],
+      ["GET", "/api/v1/stores/1/cash-settings"],
+      ["PUT", "/api/v1/stores/1/cash-settings", { requires_shift: true }],
+    ];
+    for (const [method, path, body] of everyRoute) {
+      const res = await call(method, path, { token: officer.token, ...(body === undefined ? {} : { body }) });
+      expect(res.status, `${method} ${path}`).toBe(403);
+    }
+    const managerOnly = everyRoute.filter(([method, path]) =>
+      /approve|reject|cash-settings$|cash-drawers/.test(path) ? method !== "GET" : false,
+    );
+    expect(managerOnly).toHaveLength(5);
+    for (const [method, path, body] of managerOnly) {
+      const res = await call(method, path, { token: cashier.token, ...(body === undefined ? {} : { body }) });
+      expect(res.status, `${method} ${path}`).toBe(403);
+    }
+    expect(await shiftRow(shift.id)).toMatchObject({ status: "open" });
+    await closeShift(cashier.token, shift.id, { counted_cash: 5 });
+  });
+});
