@@ -18,9 +18,12 @@ import { listBackups } from "../src/jobs/backup";
 import {
   backupDatabases,
   inLoadOrder,
+  inlineSql,
   ndjsonRows,
+  RESET_AFTER,
   readManifest,
   restoreBackup,
+  rowLoad,
   SEEDED_BY_MIGRATIONS,
   verifyBackup,
 } from "../src/jobs/restore";
@@ -68,8 +71,9 @@ try {
         const object = await local.files.get(file.key);
         if (!object) throw new Error(`missing ${file.key}`);
         let rows = 0;
-        for await (const row of ndjsonRows(object.body as unknown as ReadableStream<Uint8Array>)) {
+        for await (const backedUp of ndjsonRows(object.body as unknown as ReadableStream<Uint8Array>)) {
           rows += 1;
+          const { before, row, after } = rowLoad(file.table, backedUp);
           const statement = insertRowSql(file.table, row, SEEDED_BY_MIGRATIONS.has(file.table));
           // D1 refuses a statement over 100,000 bytes; say which row, rather than fail halfway through the load.
           const bytes = Buffer.byteLength(statement);
@@ -77,10 +81,17 @@ try {
             throw new Error(
               `${db.name} ${file.table} row ${rows}: its INSERT is ${bytes} bytes, over D1's ${D1_LIMITS.statementBytes}; restore it locally instead`,
             );
-          lines.push(statement);
+          lines.push(...before.map(inlineSql), statement, ...after.map(inlineSql));
         }
         if (rows !== file.rows)
           throw new Error(`${db.name} ${file.table}: ${rows} rows, the manifest says ${file.rows}`);
+        // Rows an earlier statement changed to get past a trigger go back as backed up.
+        const reset = RESET_AFTER[file.table];
+        const changed = reset && manifest.tables.find((t) => t.database === db.name && t.table === reset.table);
+        const again = changed && (await local.files.get(changed.key));
+        if (reset && again)
+          for await (const row of ndjsonRows(again.body as unknown as ReadableStream<Uint8Array>))
+            lines.push(inlineSql(reset.reset(row)));
       }
       const file = path.resolve(sqlDir, `${db.name}.sql`);
       writeFileSync(file, `${lines.join("\n")}\n`);

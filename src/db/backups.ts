@@ -80,7 +80,8 @@ export function insertRows(
     .bind(...rows.flatMap((row) => columns.map((c) => row[c] ?? null)));
 }
 
-const literal = (value: unknown) =>
+/** A value as a SQL literal (for statements written to a file rather than bound). */
+export const literal = (value: unknown) =>
   value === null || value === undefined
     ? "NULL"
     : typeof value === "number"

@@ -9,7 +9,7 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
-import { backupTables, insertRows, rowidSpan, type StoredRow } from "../db/backups";
+import { backupTables, insertRows, literal, rowidSpan, type StoredRow } from "../db/backups";
 import type { BackupDatabase, BackupFile, BackupManifest } from "./backup";
 
 /** Parents before children, for both kinds of database; tables not listed follow in manifest order. */
@@ -62,6 +62,72 @@ const TRIGGER_WRITTEN: ReadonlySet<string> = new Set(["outbox"]);
  * a fresh database is not empty there, and the backup's rows replace those.
  */
 export const SEEDED_BY_MIGRATIONS: ReadonlySet<string> = new Set(["stores", "cash_settings"]);
+
+/** A statement and its values (bound by `restoreBackup`, inlined by scripts/restore.ts --sql). */
+export interface Sql {
+  sql: string;
+  params: unknown[];
+}
+
+/** Far beyond any hold's deadline (ms since the epoch, as `transfer_moves.expires_at` counts). */
+const NO_DEADLINE = 8.64e15;
+
+/**
+ * Insert triggers that judge a live request refuse history as it was backed
+ * up; such a row goes in a shape the trigger lets through, then is put back
+ * as the backup holds it:
+ * - a store's `transfer_moves_deadline` refuses a move whose hold has expired,
+ *   which every backed-up move's has: it goes in with no deadline, then gets
+ *   its own;
+ * - the head office's `transfer_steps_need_status` wants the transfer where
+ *   the step starts (a send from a draft, a receipt or a cancel from sent),
+ *   not where it ended: each step's transfer is put there first, and once
+ *   every step is in, the transfers get their statuses back (`RESET_AFTER`).
+ */
+const AROUND_TRIGGERS: Record<
+  string,
+  { before?: (row: StoredRow) => Sql[]; insert?: (row: StoredRow) => StoredRow; after?: (row: StoredRow) => Sql[] }
+> = {
+  transfer_moves: {
+    insert: (row) => ({ ...row, expires_at: NO_DEADLINE }),
+    after: (row) => [
+      {
+        sql: 'UPDATE "transfer_moves" SET "expires_at" = ?1 WHERE "stock_ref" = ?2',
+        params: [row.expires_at, row.stock_ref],
+      },
+    ],
+  },
+  transfer_steps: {
+    before: (row) => [
+      {
+        sql: `UPDATE "transfers" SET "status" = CASE WHEN ?1 = 'send' THEN 'draft' ELSE 'sent' END WHERE "id" = ?2`,
+        params: [row.kind, row.transfer_id],
+      },
+    ],
+  },
+};
+
+/** Once the table named has loaded, the rows of another table that `AROUND_TRIGGERS` changed go back as backed up. */
+export const RESET_AFTER: Record<string, { table: string; reset: (row: StoredRow) => Sql }> = {
+  transfer_steps: {
+    table: "transfers",
+    reset: (row) => ({ sql: 'UPDATE "transfers" SET "status" = ?1 WHERE "id" = ?2', params: [row.status, row.id] }),
+  },
+};
+
+/** What loads one backed-up row: its insert (`replace` as in `insertRows`), with what gets it past a live request's trigger. */
+export function rowLoad(table: string, row: StoredRow): { before: Sql[]; row: StoredRow; after: Sql[] } {
+  const around = AROUND_TRIGGERS[table];
+  return {
+    before: around?.before?.(row) ?? [],
+    row: around?.insert?.(row) ?? row,
+    after: around?.after?.(row) ?? [],
+  };
+}
+
+/** A statement with its values inlined, for a SQL file. */
+export const inlineSql = ({ sql, params }: Sql): string =>
+  `${sql.replace(/\?(\d+)/g, (_, n: string) => literal(params[Number(n) - 1]))};`;
 
 export async function readManifest(files: R2Bucket, id: string): Promise<BackupManifest> {
   const object = await files.get(`backups/${id}/manifest.json`);
@@ -148,24 +214,34 @@ async function refuseUnlessEmpty(d1: D1Database, database: string) {
     throw new Error(`The target for ${database} is not empty: restore into a freshly migrated database`);
 }
 
-/** One table's file into `d1`, in multi-row INSERTs of at most 100 values, 50 per batch. */
+/**
+ * One table's file into `d1`, in multi-row INSERTs of at most 100 values, about 50
+ * statements per batch (an `AROUND_TRIGGERS` table's rows one by one, between their statements).
+ */
 async function loadTable(files: R2Bucket, d1: D1Database, file: BackupFile): Promise<number> {
   const object = await files.get(file.key);
   if (!object) throw new Error(`Missing ${file.key}`);
-  const replace = SEEDED_BY_MIGRATIONS.has(file.table);
+  const { table } = file;
+  const replace = SEEDED_BY_MIGRATIONS.has(table);
   let statements: D1PreparedStatement[] = [];
   let batchRows: StoredRow[] = [];
   let columns: string[] | null = null;
   let count = 0;
   const flushRows = () => {
     if (!columns || batchRows.length === 0) return;
-    statements.push(insertRows(d1, file.table, columns, batchRows, replace));
+    statements.push(insertRows(d1, table, columns, batchRows, replace));
     batchRows = [];
   };
-  for await (const row of ndjsonRows(object.body)) {
-    columns ??= Object.keys(row);
-    batchRows.push(row);
+  const bind = (d: Sql) => d1.prepare(d.sql).bind(...d.params);
+  const around = table in AROUND_TRIGGERS;
+  for await (const backedUp of ndjsonRows(object.body)) {
+    columns ??= Object.keys(backedUp);
     count += 1;
+    if (around) {
+      // Row by row: each insert between its own statements.
+      const { before, row, after } = rowLoad(table, backedUp);
+      statements.push(...before.map(bind), insertRows(d1, table, columns, [row], replace), ...after.map(bind));
+    } else batchRows.push(backedUp);
     // D1 binds at most 100 values per statement.
     if ((batchRows.length + 1) * columns.length > 100) flushRows();
     if (statements.length >= 50) {
@@ -176,6 +252,22 @@ async function loadTable(files: R2Bucket, d1: D1Database, file: BackupFile): Pro
   flushRows();
   if (statements.length) await d1.batch(statements);
   return count;
+}
+
+/** Every row of `file` put back as backed up (`RESET_AFTER`), 50 statements per batch. */
+async function resetRows(files: R2Bucket, d1: D1Database, file: BackupFile, reset: (row: StoredRow) => Sql) {
+  const object = await files.get(file.key);
+  if (!object) throw new Error(`Missing ${file.key}`);
+  let statements: D1PreparedStatement[] = [];
+  for await (const row of ndjsonRows(object.body)) {
+    const { sql, params } = reset(row);
+    statements.push(d1.prepare(sql).bind(...params));
+    if (statements.length >= 50) {
+      await d1.batch(statements);
+      statements = [];
+    }
+  }
+  if (statements.length) await d1.batch(statements);
 }
 
 /**
@@ -208,6 +300,9 @@ export async function restoreBackup(
     for (const file of inLoadOrder(manifest.tables.filter((f) => f.database === db.name))) {
       if (TRIGGER_WRITTEN.has(file.table)) await d1.prepare(`DELETE FROM ${file.table}`).run();
       counts[file.table] = await loadTable(files, d1, file);
+      const reset = RESET_AFTER[file.table];
+      const changed = reset && manifest.tables.find((f) => f.database === db.name && f.table === reset.table);
+      if (reset && changed) await resetRows(files, d1, changed, reset.reset);
       options.onTable?.(db.name, file.table, counts[file.table] as number);
     }
     loaded[db.name] = counts;
