@@ -25,6 +25,7 @@ import {
   restoreBackup,
   rowLoad,
   SEEDED_BY_MIGRATIONS,
+  TRIGGER_WRITTEN,
   verifyBackup,
 } from "../src/jobs/restore";
 import { D1_LIMITS } from "../src/lib/d1-guard";
@@ -71,6 +72,8 @@ try {
         const object = await local.files.get(file.key);
         if (!object) throw new Error(`missing ${file.key}`);
         let rows = 0;
+        // As restoreBackup does: the rows the load's own triggers wrote make way for the backup's.
+        if (TRIGGER_WRITTEN.has(file.table)) lines.push(`DELETE FROM "${file.table}";`);
         for await (const backedUp of ndjsonRows(object.body as unknown as ReadableStream<Uint8Array>)) {
           rows += 1;
           const { before, row, after } = rowLoad(file.table, backedUp);
@@ -95,7 +98,7 @@ try {
       }
       const file = path.resolve(sqlDir, `${db.name}.sql`);
       writeFileSync(file, `${lines.join("\n")}\n`);
-      console.log(`wrote ${lines.length} INSERTs for ${db.name} to ${file}`);
+      console.log(`wrote ${lines.length} statements for ${db.name} to ${file}`);
       const name = db.database_name ?? d1Entries().find((e) => e.binding === db.binding)?.databaseName ?? db.binding;
       commands.push(`  npx wrangler d1 execute ${name} --remote --file ${file}`);
     }

@@ -54,7 +54,7 @@ const LOAD_ORDER = [
  * are artifacts of the load, not history, so they are deleted before the
  * backup's own rows of the table go in.
  */
-const TRIGGER_WRITTEN: ReadonlySet<string> = new Set(["outbox"]);
+export const TRIGGER_WRITTEN: ReadonlySet<string> = new Set(["outbox"]);
 
 /**
  * Tables whose migration writes rows (the head office's first migration makes
