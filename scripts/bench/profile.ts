@@ -115,7 +115,7 @@ try {
   // the warm-up and the profiled seconds (about 250 are paid a second).
   const benchContext = { url, cashierToken: token, seconds } as BenchContext;
   const payment = payments
-    ? paymentScenarios(benchContext, await pendingOrders(benchContext, ids, 300 * (seconds + 3)))[0]?.request
+    ? paymentScenarios(benchContext, await pendingOrders(benchContext, ids, 300 * (seconds + 3)), [])[0]?.request
     : undefined;
   const spec = {
     name: what,

@@ -16,7 +16,7 @@ import { loadCheck } from "./load-check";
 import { catalogScenarios } from "./scenarios/catalog";
 import { invoiceOrders, invoiceScenarios } from "./scenarios/invoices";
 import { orderScenarios, sellingProductIds } from "./scenarios/orders";
-import { paymentScenarios, pendingOrders } from "./scenarios/payments";
+import { openBenchShift, paymentScenarios, pendingOrders } from "./scenarios/payments";
 import { reportScenarios } from "./scenarios/reports";
 import { systemScenarios } from "./scenarios/system";
 import { prepareState, withStateDb } from "./state";
@@ -101,12 +101,15 @@ async function usualTable(ctx: BenchContext, selling: number[]) {
   const invoiceIds = wantInvoices ? await invoiceOrders(ctx, selling, quick ? 20 : 60) : [];
   const wantPayments = selects("payment (pays an order in full)");
   const toPay = wantPayments ? await pendingOrders(ctx, selling, quick ? 300 : 1500) : [];
+  const wantCash = selects("cash payment on an open shift (change due)");
+  if (wantCash) await openBenchShift(ctx);
+  const toPayInCash = wantCash ? await pendingOrders(ctx, selling, quick ? 300 : 1500) : [];
   const scenarios = [
     ...systemScenarios(ctx),
     ...catalogScenarios(ctx),
     ...orderScenarios(ctx, selling),
     ...invoiceScenarios(ctx, invoiceIds),
-    ...paymentScenarios(ctx, toPay),
+    ...paymentScenarios(ctx, toPay, toPayInCash),
     ...reportScenarios(ctx),
   ].filter((s) => selects(s.name));
   console.log(`${at()} scenario data ready`);
