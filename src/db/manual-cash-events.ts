@@ -7,7 +7,6 @@ import { returningRow } from "./batch";
 import { readPage, Where } from "./paging";
 import { decodeRow, type Row } from "./rows";
 import { cashEvents } from "./schema";
-import { errorText } from "./shifts";
 
 export type CashEvent = Row<typeof cashEvents>;
 export type ManualKind = "paid_in" | "paid_out" | "drop" | "no_sale";
@@ -26,24 +25,35 @@ export interface NewManualEvent {
 }
 
 /**
- * Records the event on the shift (the `cash_events_need_open_shift` trigger
- * refuses a shift that is not open: SHIFT_NOT_OPEN). A paid-out above the
- * store's threshold by someone who cannot approve it waits (`pending`) and
- * does not count until a manager approves it; the threshold is read as the
- * statement runs.
+ * Records the event on the shift while it is open. A shift that has ended or
+ * closed never changes: an event for it (an offline till catching up, a
+ * retry after the close) is late, like a late tender (db/cash-events.ts): it
+ * counts on the drawer's open shift as an adjustment, `late_of_shift_id`
+ * naming the shift it happened in, or waits (`shift_id` null) for the
+ * drawer's next shift to open. Both are resolved as the statement runs, so an
+ * event racing the end lands on the shift or late for it, never on an ended
+ * shift. A paid-out above the store's threshold by someone who cannot approve
+ * it waits (`pending`) and does not count until a manager approves it; the
+ * threshold is read as the statement runs. No row: no such shift.
  */
 export const insertManualEvent = (d1: D1Database, e: NewManualEvent, now: string, idBase: number) =>
   returningRow(
     cashEvents,
     d1
       .prepare(
-        `INSERT INTO cash_events (id, shift_id, drawer_id, kind, amount, cash_delta, user_id, reason, approval, created_at)
-         VALUES ((SELECT COALESCE(MAX(id), ?8) + 1 FROM cash_events), ?1, (SELECT drawer_id FROM shifts WHERE id = ?1),
-                 ?2, ?3, ?4, ?5, ?6,
-                 CASE WHEN ?2 = 'paid_out' AND ?7 = 0
-                       AND ?3 > (SELECT paid_out_approval_threshold FROM cash_settings WHERE id = 1)
-                      THEN 'pending' ELSE 'approved' END,
-                 ?9)
+        `WITH named AS (SELECT id, drawer_id, status FROM shifts WHERE id = ?1)
+         INSERT INTO cash_events (id, shift_id, drawer_id, kind, amount, cash_delta, user_id, reason, approval,
+                                  late_of_shift_id, created_at)
+         SELECT (SELECT COALESCE(MAX(id), ?8) + 1 FROM cash_events),
+                CASE WHEN n.status = 'open' THEN n.id
+                     ELSE (SELECT id FROM shifts WHERE drawer_id = n.drawer_id AND status = 'open') END,
+                n.drawer_id, ?2, ?3, ?4, ?5, ?6,
+                CASE WHEN ?2 = 'paid_out' AND ?7 = 0
+                      AND ?3 > (SELECT paid_out_approval_threshold FROM cash_settings WHERE id = 1)
+                     THEN 'pending' ELSE 'approved' END,
+                CASE WHEN n.status = 'open' THEN NULL ELSE n.id END,
+                ?9
+         FROM named n
          RETURNING *`,
       )
       .bind(
@@ -59,9 +69,7 @@ export const insertManualEvent = (d1: D1Database, e: NewManualEvent, now: string
       ),
   );
 
-export const isShiftNotOpenRefusal = (error: unknown) => /SHIFT_NOT_OPEN/.test(errorText(error));
-
-/** Approves or rejects a pending event of the shift (no row: it was not pending, or is not the shift's). */
+/** Approves or rejects a pending event of the shift, counted on it or late for it (no row: it was not pending, or is not the shift's). */
 export const decidePending = (
   d1: D1Database,
   shiftId: number,
@@ -75,14 +83,14 @@ export const decidePending = (
     d1
       .prepare(
         `UPDATE cash_events SET approval = ?3, approved_by = ?4, approved_at = ?5
-         WHERE id = ?2 AND shift_id = ?1 AND approval = 'pending' RETURNING *`,
+         WHERE id = ?2 AND (shift_id = ?1 OR late_of_shift_id = ?1) AND approval = 'pending' RETURNING *`,
       )
       .bind(shiftId, eventId, decision, userId, now),
   );
 
 export async function findShiftEvent(d1: D1Database, shiftId: number, eventId: number): Promise<CashEvent | undefined> {
   const raw = await d1
-    .prepare("SELECT * FROM cash_events WHERE id = ?1 AND shift_id = ?2")
+    .prepare("SELECT * FROM cash_events WHERE id = ?1 AND (shift_id = ?2 OR late_of_shift_id = ?2)")
     .bind(eventId, shiftId)
     .first();
   return raw ? decodeRow(cashEvents, raw) : undefined;

@@ -203,9 +203,27 @@ describe("closing twice", () => {
     await expect(
       storeDb().prepare("UPDATE cash_events SET amount = 1 WHERE id = ?1").bind(event.id).run(),
     ).rejects.toThrow(/SHIFT_CLOSED/);
-    const late = await addCashEventResponse(cashier.token, shift.id, { kind: "no_sale" });
-    expect(late.status).toBe(409);
-    expect(((await late.json()) as { code: string }).code).toBe("INVALID_STATE");
+    // A cash event sent after the close is late: the closed shift keeps its figures.
+    const closedRow = await storeDb().prepare("SELECT * FROM shifts WHERE id = ?1").bind(shift.id).first();
+    const late = await addCashEvent(cashier.token, shift.id, { kind: "paid_in", amount: 3, reason: "offline till" });
+    expect(late).toMatchObject({ shift_id: null, late_of_shift_id: shift.id, drawer_id: shift.drawer_id });
+    expect(await storeDb().prepare("SELECT * FROM shifts WHERE id = ?1").bind(shift.id).first()).toEqual(closedRow);
+    // It counts on the drawer's next shift, as an adjustment.
+    const next = await openShift(cashier.token, shift.drawer_id, 15);
+    expect((await listCashEvents(cashier.token, next.id)).map((e) => [e.id, e.shift_id, e.late_of_shift_id])).toEqual([
+      [late.id, next.id, shift.id],
+    ]);
+    expect(await closeShift(manager.token, next.id, { counted_cash: 18 })).toMatchObject({
+      expected_cash: 18,
+      variance: 0,
+    });
+    // Flagged on both Z-reports.
+    const lateIds = async (id: number, side: "counted_elsewhere" | "adjustments") => {
+      const z = await call("GET", `/api/v1/shifts/${id}/z-report`, { token: manager.token });
+      return ((await z.json()) as { late: Record<string, { event_id: number }[]> }).late[side]?.map((e) => e.event_id);
+    };
+    expect(await lateIds(shift.id, "counted_elsewhere")).toEqual([late.id]);
+    expect(await lateIds(next.id, "adjustments")).toEqual([late.id]);
   });
 });
 
@@ -420,9 +438,9 @@ describe("late events and lists", () => {
       404,
     );
     await endShift(cashier.token, shift.id);
-    const refused = await addCashEventResponse(cashier.token, shift.id, { kind: "paid_in", amount: 1, reason: "late" });
-    expect(refused.status).toBe(409);
-    expect(((await refused.json()) as { code: string }).code).toBe("INVALID_STATE");
+    // After the end nothing more counts on the shift: a paid-in is late for it (and waits for the drawer's next shift).
+    const late = await addCashEvent(cashier.token, shift.id, { kind: "paid_in", amount: 1, reason: "late" });
+    expect(late).toMatchObject({ shift_id: null, late_of_shift_id: shift.id });
     expect(await closeShift(manager.token, shift.id, { counted_cash: 17.5 })).toMatchObject({
       expected_cash: 17.5,
       variance: 0,

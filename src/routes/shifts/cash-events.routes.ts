@@ -23,7 +23,7 @@ export const add = createRoute({
   tags,
   summary: "Record a paid-in, paid-out, drop or no-sale on an open shift (cashiers: their own)",
   description:
-    "Only an open shift takes cash events (409 INVALID_STATE otherwise). paid_in and paid_out need a reason; amounts are greater than zero except a no_sale's. A paid-out above the store's paid_out_approval_threshold by a cashier is `pending`: it does not count in expected cash until a manager approves it, and the shift cannot close while it waits. Idempotency-Key replays the first answer.",
+    "An open shift takes the event. A shift that has ended or closed never changes: an event sent for it (an offline till catching up, a retry after the close) is late: it counts on the drawer's open shift as an adjustment (`shift_id` that shift, `late_of_shift_id` this one), or waits (`shift_id` null) for the drawer's next shift to open; both shifts' reports flag it. paid_in and paid_out need a reason; amounts are greater than zero except a no_sale's. A paid-out above the store's paid_out_approval_threshold by a cashier is `pending`: it does not count in expected cash until a manager approves it, and the shift it counts on cannot close while it waits. Idempotency-Key replays the first answer.",
   security,
   middleware: [requirePermission("shifts:operate", SHIFT)],
   request: { params: IdParamSchema, headers: IdempotencyHeaderSchema, body: jsonBody(ManualCashEventSchema) },
