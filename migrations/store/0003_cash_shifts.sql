@@ -79,6 +79,7 @@ CREATE TABLE `shifts` (
 	`variance` integer,
 	`variance_reason` text,
 	`kept_in_drawer` integer,
+	`first_blind_count` integer,
 	`z_number` integer,
 	`notes` text,
 	`created_at` text NOT NULL,
@@ -167,4 +168,13 @@ CREATE TRIGGER `cash_events_closed_undeletable` BEFORE DELETE ON `cash_events`
 WHEN OLD.shift_id IS NOT NULL AND (SELECT status FROM shifts WHERE id = OLD.shift_id) = 'closed'
 BEGIN
   SELECT RAISE(ABORT, 'SHIFT_CLOSED: a closed shift never changes');
+END;
+--> statement-breakpoint
+-- Nor can an event be moved onto a shift that has stopped selling (the open
+-- batch moves waiting late events onto the new, open shift only).
+CREATE TRIGGER `cash_events_moved_to_open_shift` BEFORE UPDATE OF `shift_id` ON `cash_events`
+WHEN NEW.shift_id IS NOT NULL AND NEW.shift_id IS NOT OLD.shift_id
+  AND (SELECT status FROM shifts WHERE id = NEW.shift_id) IN ('ended', 'closed')
+BEGIN
+  SELECT RAISE(ABORT, 'SHIFT_NOT_OPEN');
 END;

@@ -52,8 +52,9 @@ export const insertDrawer = (d1: D1Database, name: string, now: string, idBase: 
 
 /**
  * Renames and (de)activates a drawer. Deactivating touches nothing while the
- * drawer has a shift that is not closed (no row RETURNed): the open that
- * races it sees the drawer still active, or this one sees its shift.
+ * drawer has a shift that is not closed, or late cash waiting for its next
+ * shift (no row RETURNed): the open that races it sees the drawer still
+ * active, or this one sees its shift.
  */
 export const updateDrawer = (
   d1: D1Database,
@@ -67,7 +68,8 @@ export const updateDrawer = (
       .prepare(
         `UPDATE cash_drawers SET name = COALESCE(?2, name), active = COALESCE(?3, active), updated_at = ?4
          WHERE id = ?1
-           AND (COALESCE(?3, 1) = 1 OR NOT EXISTS (SELECT 1 FROM shifts WHERE drawer_id = ?1 AND status != 'closed'))
+           AND (COALESCE(?3, 1) = 1 OR (NOT EXISTS (SELECT 1 FROM shifts WHERE drawer_id = ?1 AND status != 'closed')
+                                        AND NOT EXISTS (SELECT 1 FROM cash_events WHERE drawer_id = ?1 AND shift_id IS NULL)))
          RETURNING *`,
       )
       .bind(id, change.name ?? null, change.active === undefined ? null : change.active ? 1 : 0, now),

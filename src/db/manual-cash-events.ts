@@ -69,6 +69,17 @@ export const insertManualEvent = (d1: D1Database, e: NewManualEvent, now: string
       ),
   );
 
+/**
+ * Fails the batch (through the amount's CHECK) when the event is no longer
+ * pending: a racing decision committed first, and this one's
+ * Idempotency-Key must not be claimed for a decision it did not make.
+ */
+export const stillPending = (d1: D1Database, eventId: number) =>
+  d1.prepare("UPDATE cash_events SET amount = -1 WHERE id = ?1 AND approval != 'pending'").bind(eventId);
+
+/** The CHECK `stillPending` trips. */
+export const NO_LONGER_PENDING = "cash_events_amount_non_negative";
+
 /** Approves or rejects a pending event of the shift, counted on it or late for it (no row: it was not pending, or is not the shift's). */
 export const decidePending = (
   d1: D1Database,
@@ -96,9 +107,21 @@ export async function findShiftEvent(d1: D1Database, shiftId: number, eventId: n
   return raw ? decodeRow(cashEvents, raw) : undefined;
 }
 
-/** The events counted on a shift and those that happened in it but arrived late, oldest first. */
-export function pageOfShiftEvents(d1: D1Database, shiftId: number, page: { skip: number; limit: number }) {
+/**
+ * The events counted on a shift and those that happened in it but arrived
+ * late, oldest first; with `onlyMovementsOf`, only the paid-ins, paid-outs,
+ * drops and no-sales that user recorded (a blind closer's view).
+ */
+export function pageOfShiftEvents(
+  d1: D1Database,
+  shiftId: number,
+  page: { skip: number; limit: number },
+  onlyMovementsOf?: number,
+) {
   const where = new Where().and((p) => `(e.shift_id = ${p} OR e.late_of_shift_id = ${p})`, shiftId);
+  if (onlyMovementsOf !== undefined) {
+    where.and((p) => `e.kind NOT IN ('sale', 'refund') AND e.user_id = ${p}`, onlyMovementsOf);
+  }
   return readPage(d1, {
     select: "SELECT e.* FROM cash_events e",
     from: "FROM cash_events e",

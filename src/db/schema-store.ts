@@ -407,6 +407,13 @@ export const shifts = sqliteTable(
     varianceReason: text("variance_reason"),
     /** Cents left in the drawer for the next shift (its expected opening); the rest went to the safe or bank. */
     keptInDrawer: integer("kept_in_drawer"),
+    /**
+     * The count a blind closer (a cashier) first gave when the close was
+     * refused for a missing variance reason. Refused closes write nothing
+     * else, so without it a cashier could search for expected cash by
+     * retrying; a recount must match it unless a manager closes.
+     */
+    firstBlindCount: integer("first_blind_count"),
     /** Gapless per store: MAX + 1 inside the closing batch. */
     zNumber: integer("z_number"),
     notes: text("notes"),

@@ -92,10 +92,7 @@ export const pendingMovements = (d1: D1Database, shiftId: number): Statement<Pen
       .bind(shiftId),
   );
 
-/**
- * Discounts and tax of the orders sold on the shift: every order with a sale
- * event on it, each counted once however many tenders it took there.
- */
+/** Discounts and tax of the orders a shift completed (see `shiftOrderTotals`). */
 export interface ShiftOrdersRow {
   orders: number;
   subtotal: number;
@@ -105,6 +102,12 @@ export interface ShiftOrdersRow {
   total: number;
 }
 
+/**
+ * The orders a shift completed: those whose completing payment (their last
+ * one taken) counts on it. Each order is on one shift however its tenders
+ * were split, and a completed order's figures never change (edits need a
+ * pending order), so a closed shift's Z-report stays as it was printed.
+ */
 export const shiftOrderTotals = (d1: D1Database, shiftId: number): Statement<ShiftOrdersRow[]> =>
   returningShape(
     d1
@@ -113,7 +116,11 @@ export const shiftOrderTotals = (d1: D1Database, shiftId: number): Statement<Shi
                 COALESCE(SUM(points_discount), 0) AS points_discount, COALESCE(SUM(tax), 0) AS tax,
                 COALESCE(SUM(total), 0) AS total
          FROM orders
-         WHERE id IN (SELECT order_id FROM cash_events WHERE shift_id = ?1 AND kind = 'sale' AND order_id IS NOT NULL)`,
+         WHERE status IN ('completed', 'refunded') AND id IN (
+           SELECT e.order_id FROM cash_events e
+           WHERE e.shift_id = ?1 AND e.kind = 'sale'
+             AND e.payment_id = (SELECT MAX(p.id) FROM payments p
+                                 WHERE p.order_id = e.order_id AND p.status NOT IN ('pending', 'failed')))`,
       )
       .bind(shiftId),
   );

@@ -208,5 +208,13 @@ export const closeShiftStatement = (d1: D1Database, id: number, userId: number, 
       ),
   );
 
+/** Keeps the count of a blind close refused for a missing reason (the first one only; see `first_blind_count`). */
+export const keepFirstBlindCount = (d1: D1Database, id: number, counted: number) =>
+  d1
+    .prepare(
+      "UPDATE shifts SET first_blind_count = ?2 WHERE id = ?1 AND status != 'closed' AND first_blind_count IS NULL",
+    )
+    .bind(id, counted);
+
 export const isVarianceReasonRefusal = (error: unknown) => /VARIANCE_REASON_REQUIRED/.test(errorText(error));
 export const isPendingApprovalsRefusal = (error: unknown) => /PENDING_APPROVALS/.test(errorText(error));

@@ -82,9 +82,12 @@ export async function changeDrawer(
   }
   if (!updated) {
     const shiftId = await findDrawerRow(d1, id).then((row) => row?.shift_id ?? null);
-    throw new ApiError("INVALID_STATE", `Cash drawer ${before.name} has a shift that is not closed; close it first`, {
-      extra: { shift_id: shiftId },
-    });
+    // No unclosed shift: late cash waits for the drawer's next shift, which a retired drawer never opens.
+    const why =
+      shiftId === null
+        ? "has late cash waiting for its next shift; open and close a shift on it first"
+        : "has a shift that is not closed; close it first";
+    throw new ApiError("INVALID_STATE", `Cash drawer ${before.name} ${why}`, { extra: { shift_id: shiftId } });
   }
   return getDrawer(ctx, id);
 }

@@ -67,7 +67,7 @@ import { type PendingUserCheck, settleUserCheck } from "../lib/auth/middleware";
 import { hasPermission } from "../lib/auth/rbac";
 import type { StoreFromPath } from "../lib/auth/store-request";
 import { isStatusTransitionRefusal, uniqueViolation } from "../lib/db-errors";
-import { ApiError, notFound } from "../lib/errors";
+import { ApiError, invalidField, notFound } from "../lib/errors";
 import { findReplay, type IdempotencyContext, KeyCollision, type Replay } from "../lib/idempotency";
 import { storeIdentity } from "../stores/directory";
 import { scopeOf, storeDatabase } from "../stores/scope";
@@ -275,8 +275,9 @@ function addSaleTender(batch: Batch, ctx: ServiceContext, sale: SaleTender) {
     }),
   );
   // A cash tender at a store that requires a shift, with none to count on: the whole batch is refused.
-  // A payment named by id is a confirmation: it names no drawer, so the till is told to open a shift.
-  batch.refuseOn(isNoOpenShift, () => noOpenShift(sale.paymentId === undefined ? place : "confirmation"));
+  // A confirmation that names no place is told to open a shift (it counts on the confirmer's).
+  const named = place.drawerId != null || place.shiftId != null;
+  batch.refuseOn(isNoOpenShift, () => noOpenShift(sale.paymentId === undefined || named ? place : "confirmation"));
   return event;
 }
 
@@ -442,17 +443,20 @@ export interface PaymentChange {
   reference_number?: string | null | undefined;
   notes?: string | null | undefined;
   status?: (typeof PAYMENT_STATUSES)[number] | undefined;
+  /** Where a confirmed payment's money went (else the confirmer's open shift). */
+  drawer_id?: number | undefined;
+  shift_id?: number | undefined;
 }
 
 /**
  * A pending payment moves to completed (its money applied to the order, its
- * tender on the shift the confirmer has open at that moment) or failed;
- * nothing else moves.
+ * tender on the drawer or shift the confirmation names, else on the shift the
+ * confirmer has open at that moment) or failed; nothing else moves.
  */
 async function moveStatus(
   ctx: ServiceContext,
   batch: Batch,
-  confirmation: { actor: AuthUser; payment: Payment },
+  confirmation: { actor: AuthUser; payment: Payment; place: TenderPlace },
   status: "completed" | "failed",
   now: string,
 ): Promise<{ payment: Handle<Payment | undefined>; completed: Handle<unknown> | null }> {
@@ -470,8 +474,9 @@ async function moveStatus(
     throw new ApiError("PAYMENT_EXCEEDS_BALANCE", `Amount exceeds the remaining ${money(owed(order))}`);
   }
   const completed = applyToOrder(batch, order.id, payment.amount, now);
-  // The money arrives now: it counts on the confirmer's open shift, named by the payment's id (not the newest payment).
-  addSaleTender(batch, ctx, { ...confirmation, place: {}, now, paymentId: payment.id });
+  // The money arrives now: it counts on the named place or the confirmer's open shift, the event naming
+  // the payment by its id (not the newest payment).
+  addSaleTender(batch, ctx, { ...confirmation, now, paymentId: payment.id });
   return { payment: moved, completed };
 }
 
@@ -486,6 +491,13 @@ export async function updatePayment(
   change: PaymentChange,
 ): Promise<{ payment: PaymentShiftView; completedOrder: boolean }> {
   const { payment } = await getPaymentFor(ctx, actor, change.id);
+  const confirms = payment.status === "pending" && change.status === "completed";
+  if (!confirms && (change.drawer_id !== undefined || change.shift_id !== undefined)) {
+    throw invalidField(
+      ["body", change.drawer_id !== undefined ? "drawer_id" : "shift_id"],
+      "drawer_id and shift_id say where a confirmed payment's money went: send them with status completed on a pending payment",
+    );
+  }
   const now = ctx.now().toISOString();
   const batch = new Batch(ctx.store.d1);
   let updated = batch.add(
@@ -509,7 +521,10 @@ export async function updatePayment(
           : `A ${payment.status} payment cannot become ${change.status}`,
       );
     }
-    ({ payment: updated, completed } = await moveStatus(ctx, batch, { actor, payment }, change.status, now));
+    const place = placeOf(change);
+    const misplaced = placeRefusal(place, await readTenderPlace(ctx.store.d1, place));
+    if (misplaced) throw misplaced;
+    ({ payment: updated, completed } = await moveStatus(ctx, batch, { actor, payment, place }, change.status, now));
     refuseLikeATill(ctx, batch, payment.orderId, {
       movedMeanwhile: async () => {
         const current = await findPayment(ctx.store.db, payment.id);

@@ -77,7 +77,10 @@ async function loadShift(ctx: Ctx, actor: AuthUser, shiftId: number) {
   return { row, totals: totals.value, orders: orders.value[0], pending: pending.value, late: late.value };
 }
 
-/** The shift's X-report (open or ended) or Z-report (closed); the other kind is a 409 naming the right one. */
+/**
+ * The shift's X-report (open or ended; managers and admins) or Z-report
+ * (closed; also its cashier); the other kind is a 409 naming the right one.
+ */
 export async function shiftReport(ctx: Ctx, actor: AuthUser, shiftId: number, kind: ReportKind) {
   const loaded = await loadShift(ctx, actor, shiftId);
   const { row } = loaded;
@@ -91,6 +94,14 @@ export async function shiftReport(ctx: Ctx, actor: AuthUser, shiftId: number, ki
     throw new ApiError(
       "INVALID_STATE",
       `Shift ${shiftId} is ${row.status}, not closed: a Z-report is made at close; read GET /api/v1/shifts/${shiftId}/x-report for the figures so far`,
+    );
+  }
+  // Every cash figure of a shift so far adds up to its expected cash, so a
+  // blind closer (a cashier) gets no X-report: their count stays blind.
+  if (kind === "X" && !seesExpected(actor, row.status)) {
+    throw new ApiError(
+      "FORBIDDEN",
+      `The count of shift ${shiftId} is blind: its X-report is for managers; once it is closed, read its z-report`,
     );
   }
   const ids = [row.cashier_id, ...(row.closed_by === null ? [] : [row.closed_by])];

@@ -15,7 +15,9 @@ import {
   findShiftEvent,
   insertManualEvent,
   type ManualKind,
+  NO_LONGER_PENDING,
   pageOfShiftEvents,
+  stillPending,
 } from "../db/manual-cash-events";
 import { mapPage } from "../db/paging";
 import { toDecimal } from "../domain/money";
@@ -25,6 +27,7 @@ import { ApiError, notFound } from "../lib/errors";
 import type { IdempotencyContext } from "../lib/idempotency";
 import type { ServiceContext } from "./context";
 import { readShiftFor } from "./shifts";
+import { seesExpected } from "./shifts-view";
 
 export interface CashEventInput {
   kind: ManualKind;
@@ -125,9 +128,14 @@ export async function listCashEvents(
   shiftId: number,
   page: { skip: number; limit: number },
 ) {
-  await readShiftFor(ctx, user, shiftId);
-  return mapPage(await pageOfShiftEvents(ctx.store.d1, shiftId, page), toCashEventView);
+  const shift = await readShiftFor(ctx, user, shiftId);
+  // Tenders add up to expected cash: a blind closer sees only the movements they recorded until the close.
+  const onlyMovementsOf = seesExpected(user, shift.status) ? undefined : user.id;
+  return mapPage(await pageOfShiftEvents(ctx.store.d1, shiftId, page, onlyMovementsOf), toCashEventView);
 }
+
+/** A racing decision on the same event committed first (nothing of this one was written). */
+class DecidedMeanwhile extends Error {}
 
 /**
  * A manager's decision on a pending paid-out. Deciding the same again answers
@@ -148,10 +156,16 @@ export async function decideCashEvent(
   if (before.approval === "pending") {
     const now = ctx.now().toISOString();
     const batch = new Batch(d1);
+    batch.guard("event still pending", stillPending(d1, eventId));
     const updated = batch.add(decidePending(d1, shiftId, eventId, decision, user.id, now));
     batch.claimKey(idem, { type: "cash_event", ref: String(eventId) }, now);
-    await batch.commit();
-    if (updated.value) return toCashEventView(updated.value);
+    batch.refuseOn(NO_LONGER_PENDING, () => new DecidedMeanwhile());
+    try {
+      await batch.commit();
+      if (updated.value) return toCashEventView(updated.value);
+    } catch (error) {
+      if (!(error instanceof DecidedMeanwhile)) throw error;
+    }
   }
   // Not pending any more (now, or by the time the batch ran): the same decision is answered, the other refused.
   const decided = before.approval === "pending" ? await findShiftEvent(d1, shiftId, eventId) : before;

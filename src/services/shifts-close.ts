@@ -12,11 +12,12 @@ import {
   isPendingApprovalsRefusal,
   isShiftClosedRefusal,
   isVarianceReasonRefusal,
+  keepFirstBlindCount,
   notClosed,
   type ShiftCount,
   type ShiftRow,
 } from "../db/shifts";
-import { formatMoney } from "../domain/money";
+import { formatMoney, MAX_CENTS, toDecimal } from "../domain/money";
 import type { AuthUser } from "../lib/auth/current-user";
 import { hasPermission } from "../lib/auth/rbac";
 import { ApiError, invalidField } from "../lib/errors";
@@ -65,6 +66,9 @@ export function countOf(input: CloseShiftInput): ShiftCount {
       seen.add(d.value);
     });
     const sum = denominationTotal(denominations);
+    if (sum > MAX_CENTS) {
+      throw invalidField(["body", "denominations"], `The denominations add up to more than ${formatMoney(MAX_CENTS)}`);
+    }
     if (counted !== undefined && counted !== sum) {
       throw invalidField(
         ["body", "counted_cash"],
@@ -101,11 +105,19 @@ function closedAgain(ctx: ServiceContext, user: AuthUser, row: ShiftRow, count: 
 
 /**
  * The refusal for a variance above the threshold. A cashier learns only that
- * a reason is needed (the count stays blind); a manager also sees the amounts.
+ * a reason is needed (the count stays blind), and their count is kept: the
+ * refusal is itself a clue, so a cashier who could retry with other counts
+ * could search for expected cash. A manager also sees the amounts.
  */
 async function reasonRequired(ctx: ServiceContext, user: AuthUser, id: number, counted: number) {
   const detail = "The count is too far from the expected cash for this store: give a variance_reason";
-  if (!hasPermission(user.role, "shifts:manage")) return new ApiError("VARIANCE_REASON_REQUIRED", detail);
+  if (!hasPermission(user.role, "shifts:manage")) {
+    await keepFirstBlindCount(ctx.store.d1, id, counted).run();
+    return new ApiError(
+      "VARIANCE_REASON_REQUIRED",
+      `${detail}. Your count is kept: close again with the same count and a reason, or ask a manager to recount`,
+    );
+  }
   const row = await findShiftRow(ctx.store.d1, id);
   const expected = row?.live_expected ?? 0;
   return new ApiError(
@@ -127,6 +139,17 @@ export async function closeShift(
   const { d1 } = ctx.store;
   const before = await readShiftFor(ctx, user, id);
   if (before.status === "closed") return closedAgain(ctx, user, before, count);
+  if (
+    !hasPermission(user.role, "shifts:manage") &&
+    before.firstBlindCount !== null &&
+    before.firstBlindCount !== count.countedCash
+  ) {
+    throw new ApiError(
+      "INVALID_STATE",
+      `This drawer was counted at ${formatMoney(before.firstBlindCount)} and that close needed a reason: close with that count and a variance_reason, or ask a manager to recount and close`,
+      { extra: { first_count: toDecimal(before.firstBlindCount) } },
+    );
+  }
   const now = ctx.now().toISOString();
   const batch = new Batch(d1);
   batch.guard("shift not closed", notClosed(d1, id));

@@ -39,6 +39,8 @@ export interface ShiftView {
   variance: number | null;
   variance_reason: string | null;
   kept_in_drawer: number | null;
+  /** A cashier's count of a close refused for a missing reason (their recount must match it). */
+  first_blind_count: number | null;
   z_number: number | null;
   notes: string | null;
 }
@@ -85,6 +87,7 @@ export function toShiftView(row: ShiftRow, storeId: number, viewer: Pick<AuthUse
     variance: sees ? money(row.variance) : null,
     variance_reason: row.varianceReason,
     kept_in_drawer: money(row.keptInDrawer),
+    first_blind_count: money(row.firstBlindCount),
     z_number: row.zNumber,
     notes: row.notes,
   };

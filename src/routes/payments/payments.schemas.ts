@@ -58,6 +58,10 @@ export const UpdatePaymentSchema = z
     reference_number: plainText(100).nullish(),
     notes: multilineText(500).nullish(),
     status: z.enum(PAYMENT_STATUSES).optional().openapi({ description: "pending → completed | failed only" }),
+    ...tenderPlaceFields({
+      drawer: "On confirmation (pending → completed), the cash drawer the money went into (else your open shift)",
+      shift: "On confirmation, the shift the money was taken on (else your open shift)",
+    }),
   })
   .openapi("PaymentUpdate");
 

@@ -56,7 +56,10 @@ export const ShiftReportSchema = z
         tax: Money,
         total: Money,
       })
-      .openapi({ description: "The orders paid on this shift, each counted once" }),
+      .openapi({
+        description:
+          "The orders this shift completed: those whose completing (last) payment counts on it, each on one shift however its tenders were split",
+      }),
     cash: z.object({
       opening_float: Money,
       cash_sales: Money.openapi({ description: "Cash kept from sales: tendered − change given" }),

@@ -36,7 +36,7 @@ export const list = createRoute({
   tags,
   summary: "The cash events of a shift, oldest first (cashiers: their own shifts)",
   description:
-    "Events counted on the shift, and those that happened in it but arrived after it ended (late_of_shift_id).",
+    "Events counted on the shift, and those that happened in it but arrived after it ended (late_of_shift_id). Until the shift is closed a cashier (blind count) sees only the paid-ins, paid-outs, drops and no-sales they recorded: the tenders would add up to expected cash.",
   security,
   middleware: [requirePermission("shifts:operate", SHIFT)],
   request: { params: IdParamSchema, query: PaginationQuerySchema },

@@ -75,6 +75,10 @@ export const ShiftSchema = z
     variance: hidden("counted_cash − expected_cash (set at close)"),
     variance_reason: z.string().nullable(),
     kept_in_drawer: z.number().nullable(),
+    first_blind_count: z.number().nullable().openapi({
+      description:
+        "A cashier's count of a close refused for a missing variance_reason: kept, and a cashier's recount must match it (a manager may recount)",
+    }),
     z_number: z.number().int().nullable().openapi({ description: "Gapless per store, given at close" }),
     notes: z.string().nullable(),
   })
