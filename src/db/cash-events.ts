@@ -17,7 +17,7 @@
  * then the row is attempted with no shift and the `cash_events_no_open_shift`
  * trigger refuses the whole batch (`NO_OPEN_SHIFT`).
  */
-import { type Statement, statement } from "./batch";
+import type { Statement } from "./batch";
 
 export interface TenderEvent {
   kind: "sale" | "refund";
@@ -117,9 +117,6 @@ export interface TenderEventRow {
 
 /** The trigger's words when a cash tender found no open shift at a store that requires one. */
 export const isNoOpenShift = (error: unknown) => String((error as Error)?.message ?? error).includes("NO_OPEN_SHIFT");
-
-/** Re-exported for services that add the statement without reading its row. */
-export const tenderEventStatement = (d1: D1Database, e: TenderEvent) => statement(insertTenderEvent(d1, e).prepared);
 
 /** Where a tender counted: the shift, and the shift it was late for (both null: on no shift). */
 export interface TenderShift {

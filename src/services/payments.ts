@@ -26,6 +26,7 @@ import { Batch, type Handle, runAlone } from "../db/batch";
 import {
   insertTenderEvent,
   isNoOpenShift,
+  namesPlace,
   paymentTenderShift,
   type TenderPlace,
   type TenderPlaceFound,
@@ -276,7 +277,7 @@ function addSaleTender(batch: Batch, ctx: ServiceContext, sale: SaleTender) {
   );
   // A cash tender at a store that requires a shift, with none to count on: the whole batch is refused.
   // A confirmation that names no place is told to open a shift (it counts on the confirmer's).
-  const named = place.drawerId != null || place.shiftId != null;
+  const named = namesPlace(place);
   batch.refuseOn(isNoOpenShift, () => noOpenShift(sale.paymentId === undefined || named ? place : "confirmation"));
   return event;
 }
