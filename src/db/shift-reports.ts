@@ -7,46 +7,11 @@
  */
 import { returningShape, type Statement } from "./batch";
 
-/** A shift as the reports print it, with its drawer's name. */
-export interface ShiftReportRow {
-  id: number;
-  drawer_id: number;
-  drawer_name: string;
-  cashier_id: number;
-  status: "open" | "ended" | "closed";
-  opening_float: number;
-  expected_opening: number | null;
-  opening_variance: number | null;
-  opened_at: string;
-  ended_at: string | null;
-  closed_at: string | null;
-  closed_by: number | null;
-  counted_cash: number | null;
-  expected_cash: number | null;
-  variance: number | null;
-  variance_reason: string | null;
-  kept_in_drawer: number | null;
-  z_number: number | null;
-}
-
-export const shiftForReport = (d1: D1Database, shiftId: number): Statement<ShiftReportRow[]> =>
-  returningShape(
-    d1
-      .prepare(
-        `SELECT s.id, s.drawer_id, d.name AS drawer_name, s.cashier_id, s.status, s.opening_float, s.expected_opening,
-                s.opening_variance, s.opened_at, s.ended_at, s.closed_at, s.closed_by, s.counted_cash, s.expected_cash,
-                s.variance, s.variance_reason, s.kept_in_drawer, s.z_number
-         FROM shifts s JOIN cash_drawers d ON d.id = s.drawer_id
-         WHERE s.id = ?1`,
-      )
-      .bind(shiftId),
-  );
-
 /**
  * The shift's events summed per kind, tender and approval: sales and refunds
  * per payment method, paid in / out, drops and no-sales per approval state.
- * `delta` is their effect on the drawer; `tendered` and `change` are the cash
- * handed over and given back on cash sales.
+ * `tendered` and `change` are the cash handed over and given back on cash
+ * sales. (Expected cash so far is the shift row's own sum: db/shifts.ts.)
  */
 export interface EventTotalRow {
   kind: "sale" | "refund" | "paid_in" | "paid_out" | "drop" | "no_sale";
@@ -54,7 +19,6 @@ export interface EventTotalRow {
   approval: "approved" | "pending" | "rejected";
   count: number;
   amount: number;
-  delta: number;
   tendered: number;
   change: number;
 }
@@ -63,7 +27,7 @@ export const shiftEventTotals = (d1: D1Database, shiftId: number): Statement<Eve
   returningShape(
     d1
       .prepare(
-        `SELECT kind, payment_method, approval, COUNT(*) AS count, SUM(amount) AS amount, SUM(cash_delta) AS delta,
+        `SELECT kind, payment_method, approval, COUNT(*) AS count, SUM(amount) AS amount,
                 COALESCE(SUM(tendered), 0) AS tendered, COALESCE(SUM(change_given), 0) AS change
          FROM cash_events WHERE shift_id = ?1
          GROUP BY kind, payment_method, approval

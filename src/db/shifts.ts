@@ -3,7 +3,7 @@
  * WHERE and the table's triggers (migrations/store/0003) decide; the service
  * reads first only to answer clearly, never to decide a race.
  */
-import { returningRow, type Statement, statement } from "./batch";
+import { returningRow, runAlone, type Statement, statement } from "./batch";
 import { readPage, Where } from "./paging";
 import { decodeRow, type Row } from "./rows";
 import { shifts } from "./schema";
@@ -31,10 +31,14 @@ const SHIFT_SELECT = `SELECT s.*, d.name AS drawer_name,
 
 const decodeShift = (raw: unknown) => decodeRow<typeof shifts, ShiftRow>(shifts, raw);
 
-export async function findShiftRow(d1: D1Database, id: number): Promise<ShiftRow | undefined> {
-  const raw = await d1.prepare(`${SHIFT_SELECT} WHERE s.id = ?1`).bind(id).first();
-  return raw ? decodeShift(raw) : undefined;
-}
+/** The shift as a statement, for reads that go out in one batch with others (the shift reports). */
+export const shiftRowStatement = (d1: D1Database, id: number): Statement<ShiftRow | undefined> => ({
+  prepared: d1.prepare(`${SHIFT_SELECT} WHERE s.id = ?1`).bind(id),
+  decode: (result) => (result.results?.[0] ? decodeShift(result.results[0]) : undefined),
+});
+
+export const findShiftRow = (d1: D1Database, id: number): Promise<ShiftRow | undefined> =>
+  runAlone(shiftRowStatement(d1, id));
 
 /** The caller's open shift at this store (one at most: shifts_one_open_per_cashier). */
 export async function findOpenShiftOf(d1: D1Database, cashierId: number): Promise<ShiftRow | undefined> {

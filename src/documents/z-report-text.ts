@@ -73,8 +73,7 @@ export function printedReport(r: ShiftReport, when: Intl.DateTimeFormat): Printe
     { label: "Paid out", value: minus(c.paid_out.amount) },
     { label: "Drops", value: minus(c.drops.amount) },
   ];
-  if (c.blind) drawer.push({ label: "Expected cash", value: "(blind count)" });
-  else if (c.expected_cash !== null) drawer.push({ label: "Expected cash", value: m(c.expected_cash) });
+  if (c.expected_cash !== null) drawer.push({ label: "Expected cash", value: m(c.expected_cash) });
   if (c.counted_cash !== null) drawer.push({ label: "Counted cash", value: m(c.counted_cash) });
   if (c.variance !== null) drawer.push({ label: "Variance", value: signed(c.variance) });
   if (c.kept_in_drawer !== null) drawer.push({ label: "Kept in drawer", value: m(c.kept_in_drawer) });

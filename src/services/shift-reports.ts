@@ -9,20 +9,20 @@
  *
  * Who sees what is the shift view's rule (services/shifts-view.ts):
  * shifts:manage sees every shift of its store; shifts:operate alone (a
- * cashier) sees their own shifts only (another's is a 404), and before close
- * never sees expected cash or variance (blind count).
+ * cashier) sees their own shifts only (another's is a 404), and gets no
+ * X-report (its figures add up to expected cash: the count is blind), only
+ * the Z-report once the shift is closed.
  */
 import { Batch, runAlone } from "../db/batch";
 import {
   type EventTotalRow,
   lateEventsOfShift,
   pendingMovements,
-  type ShiftReportRow,
   shiftEventTotals,
-  shiftForReport,
   shiftOrderTotals,
   staffNamesOf,
 } from "../db/shift-reports";
+import { type ShiftRow, shiftRowStatement } from "../db/shifts";
 import { toDecimal } from "../domain/money";
 import type { AuthUser } from "../lib/auth/current-user";
 import { ApiError, notFound } from "../lib/errors";
@@ -66,14 +66,14 @@ const rejectedCount = (rows: EventTotalRow[]) =>
 async function loadShift(ctx: Ctx, actor: AuthUser, shiftId: number) {
   const d1 = ctx.store.d1;
   const batch = new Batch(d1);
-  const shift = batch.add(shiftForReport(d1, shiftId));
+  const shift = batch.add(shiftRowStatement(d1, shiftId));
   const totals = batch.add(shiftEventTotals(d1, shiftId));
   const orders = batch.add(shiftOrderTotals(d1, shiftId));
   const pending = batch.add(pendingMovements(d1, shiftId));
   const late = batch.add(lateEventsOfShift(d1, shiftId));
   await batch.commit();
-  const row = shift.value[0];
-  if (!row || !maySeeShift(actor, { cashierId: row.cashier_id })) throw notFound("Shift");
+  const row = shift.value;
+  if (!row || !maySeeShift(actor, row)) throw notFound("Shift");
   return { row, totals: totals.value, orders: orders.value[0], pending: pending.value, late: late.value };
 }
 
@@ -87,7 +87,7 @@ export async function shiftReport(ctx: Ctx, actor: AuthUser, shiftId: number, ki
   if (kind === "X" && row.status === "closed") {
     throw new ApiError(
       "INVALID_STATE",
-      `Shift ${shiftId} is closed (Z ${row.z_number}): read GET /api/v1/shifts/${shiftId}/z-report`,
+      `Shift ${shiftId} is closed (Z ${row.zNumber}): read GET /api/v1/shifts/${shiftId}/z-report`,
     );
   }
   if (kind === "Z" && row.status !== "closed") {
@@ -104,25 +104,22 @@ export async function shiftReport(ctx: Ctx, actor: AuthUser, shiftId: number, ki
       `The count of shift ${shiftId} is blind: its X-report is for managers; once it is closed, read its z-report`,
     );
   }
-  const ids = [row.cashier_id, ...(row.closed_by === null ? [] : [row.closed_by])];
+  const ids = [row.cashierId, ...(row.closedBy === null ? [] : [row.closedBy])];
   const staff = new Map((await runAlone(staffNamesOf(ctx.hq.d1, ids))).map((u) => [u.id, u]));
-  return buildReport(ctx, actor, kind, loaded, staff);
+  return buildReport(ctx, kind, loaded, staff);
 }
 
 export type ShiftReport = ReturnType<typeof buildReport>;
 
 function buildReport(
   ctx: Ctx,
-  actor: AuthUser,
   kind: ReportKind,
   loaded: Awaited<ReturnType<typeof loadShift>>,
   staff: Map<number, { id: number; username: string; full_name: string | null }>,
 ) {
   const { row, totals, orders, pending, late } = loaded;
-  const seeExpected = seesExpected(actor, row.status);
-  const approvedDelta = totals.filter((t) => t.approval === "approved").reduce((n, t) => n + t.delta, 0);
   // A closed shift's expected cash is the figure the close froze; before that, the same sum so far.
-  const expected = row.status === "closed" ? row.expected_cash : row.opening_float + approvedDelta;
+  const expected = row.status === "closed" ? row.expectedCash : row.live_expected;
   const cashSales = totals.filter((t) => t.kind === "sale" && t.payment_method === "cash");
   const cashRefunds = totals.filter((t) => t.kind === "refund" && t.payment_method === "cash");
   const sum = (rows: EventTotalRow[], key: "amount" | "tendered" | "change") => rows.reduce((n, r) => n + r[key], 0);
@@ -139,14 +136,14 @@ function buildReport(
     shift: {
       id: row.id,
       status: row.status,
-      drawer_id: row.drawer_id,
+      drawer_id: row.drawerId,
       drawer_name: row.drawer_name,
-      cashier: person(row.cashier_id),
-      opened_at: row.opened_at,
-      ended_at: row.ended_at,
-      closed_at: row.closed_at,
-      closed_by: person(row.closed_by),
-      z_number: row.z_number,
+      cashier: person(row.cashierId),
+      opened_at: row.openedAt,
+      ended_at: row.endedAt,
+      closed_at: row.closedAt,
+      closed_by: person(row.closedBy),
+      z_number: row.zNumber,
     },
     sales: byTender(totals, "sale"),
     refunds: byTender(totals, "refund"),
@@ -159,7 +156,7 @@ function buildReport(
       total: toDecimal(orders?.total ?? 0),
     },
     cash: {
-      opening_float: toDecimal(row.opening_float),
+      opening_float: toDecimal(row.openingFloat),
       cash_sales: toDecimal(sum(cashSales, "amount")),
       tendered: toDecimal(sum(cashSales, "tendered")),
       change_given: toDecimal(sum(cashSales, "change")),
@@ -177,21 +174,20 @@ function buildReport(
         user_id: p.user_id,
         created_at: p.created_at,
       })),
-      expected_cash: seeExpected ? money(expected) : null,
-      counted_cash: money(row.counted_cash),
-      variance: seeExpected ? money(row.variance) : null,
-      variance_reason: row.variance_reason,
-      kept_in_drawer: money(row.kept_in_drawer),
-      expected_opening: seeExpected ? money(row.expected_opening) : null,
-      opening_variance: seeExpected ? money(row.opening_variance) : null,
-      blind: !seeExpected,
+      expected_cash: money(expected),
+      counted_cash: money(row.countedCash),
+      variance: money(row.variance),
+      variance_reason: row.varianceReason,
+      kept_in_drawer: money(row.keptInDrawer),
+      expected_opening: money(row.expectedOpening),
+      opening_variance: money(row.openingVariance),
     },
     late: lateItems(row, late),
   };
 }
 
 /** Late events flagged both ways, each with the sentence the documents print. */
-function lateItems(row: ShiftReportRow, late: Awaited<ReturnType<typeof loadShift>>["late"]) {
+function lateItems(row: ShiftRow, late: Awaited<ReturnType<typeof loadShift>>["late"]) {
   const item = (e: (typeof late)[number]) => ({
     event_id: e.id,
     kind: e.kind,

@@ -15,7 +15,7 @@ export const xReport = createRoute({
   path: "/{id}/x-report",
   tags,
   summary: "X-report: an open or ended shift's figures so far",
-  description: `${ACCESS} A cashier's X-report leaves out expected cash and variance (blind count). A closed shift is a 409: read its z-report.`,
+  description: `${ACCESS} Managers and admins only: every cash figure so far adds up to expected cash, so a cashier's own shift answers 403 until it is closed (blind count). A closed shift is a 409: read its z-report.`,
   security,
   middleware: readShift,
   request: { params: IdParamSchema },

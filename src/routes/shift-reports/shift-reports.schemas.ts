@@ -19,8 +19,7 @@ const LateItem = {
   created_at: z.string(),
   note: z.string(),
 };
-const blind = (what: string) =>
-  Money.nullable().openapi({ description: `${what}; null for a cashier until the shift is closed (blind count)` });
+const nullableMoney = (what: string) => Money.nullable().openapi({ description: what });
 
 export const ShiftReportSchema = z
   .object({
@@ -83,14 +82,13 @@ export const ShiftReportSchema = z
           }),
         )
         .openapi({ description: "Paid-outs waiting for a manager (not in expected cash; the close waits for them)" }),
-      expected_cash: blind("Opening float + approved cash movements (frozen at close)"),
+      expected_cash: nullableMoney("Opening float + approved cash movements (frozen at close)"),
       counted_cash: Money.nullable(),
-      variance: blind("Counted − expected"),
+      variance: nullableMoney("Counted − expected (null before the close)"),
       variance_reason: z.string().nullable(),
       kept_in_drawer: Money.nullable(),
-      expected_opening: blind("What the drawer's previous shift left in it"),
-      opening_variance: blind("Opening float − expected opening"),
-      blind: z.boolean().openapi({ description: "true: expected figures are hidden from this caller" }),
+      expected_opening: nullableMoney("What the drawer's previous shift left in it (null for its first shift)"),
+      opening_variance: nullableMoney("Opening float − expected opening"),
     }),
     late: z.object({
       counted_elsewhere: z
