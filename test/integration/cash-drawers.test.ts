@@ -157,8 +157,14 @@ describe("cash settings", () => {
     expect((await put(cashier.token, MAIN, { requires_shift: true })).status).toBe(403);
     expect((await put(officer.token, MAIN, { requires_shift: true })).status).toBe(403);
     expect((await call("GET", `/api/v1/stores/${MAIN}/cash-settings`, { token: officer.token })).status).toBe(403);
-    // MAIN's manager has no role at EAST; EAST's manager changes EAST only.
-    expect((await put(manager.token, EAST, { requires_shift: true })).status).toBe(403);
+    // MAIN's manager has no role at EAST: the store is not theirs to see (404, as GET /stores/{id}), and
+    // nothing changes there; EAST's manager changes EAST only.
+    expect((await put(manager.token, EAST, { requires_shift: true })).status).toBe(404);
+    expect(
+      await env.STORE_EAST.prepare("SELECT requires_shift FROM cash_settings WHERE id = 1").first<{
+        requires_shift: number;
+      }>(),
+    ).toEqual({ requires_shift: 0 });
     for (const body of [{}, { variance_reason_threshold: -1 }, { paid_out_approval_threshold: 1.001 }]) {
       expect((await put(managerEast.token, EAST, body)).status, JSON.stringify(body)).toBe(422);
     }

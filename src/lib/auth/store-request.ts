@@ -11,12 +11,16 @@ import type { StoreAsked } from "../../db/users";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../errors";
 
-/** A route about one record: `param` holds its id (or, with `kind: "order_number"`, an order number). */
+/**
+ * A route about one record: `param` holds its id (or, with `kind:
+ * "order_number"`, an order number; with `kind: "store"`, the store's own id,
+ * as in /stores/{id}/cash-settings).
+ */
 export interface StoreFromPath {
   param: string;
   /** Named in the 404 a caller with no role at the record's store gets ("Order not found"). */
   resource: string;
-  kind?: "id" | "order_number";
+  kind?: "id" | "order_number" | "store";
 }
 
 /** An order number carries its store's code: ORD-<CODE>-<yyyymmdd>-<hex>. */
@@ -59,6 +63,8 @@ export async function storeAsked(c: Context<AppEnv>, from?: StoreFromPath): Prom
       const code = storeCodeOfOrderNumber(value);
       // A number from before stores (no code) is looked for in the store the request names.
       if (code) return { code };
+    } else if (from.kind === "store") {
+      return { id: STORE_ID.test(value) ? Number(value) : null };
     } else if (/^\d{1,16}$/.test(value)) {
       return { id: storeOfId(Number(value)) || null };
     }
