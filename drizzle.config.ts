@@ -7,8 +7,16 @@ const kind = process.env.DB_KIND === "store" ? "store" : "head-office";
 
 export default defineConfig({
   dialect: "sqlite",
-  // The head office's tables are in two files: its own and those spanning the chain.
+  // The head office's tables: its own, those spanning the chain, the audit trail
+  // (both kinds have it) and webhooks. A store's: its own and the audit trail.
   schema:
-    kind === "store" ? "./src/db/schema-store.ts" : ["./src/db/schema-head-office.ts", "./src/db/schema-chain.ts"],
+    kind === "store"
+      ? ["./src/db/schema-store.ts", "./src/db/schema-audit.ts"]
+      : [
+          "./src/db/schema-head-office.ts",
+          "./src/db/schema-chain.ts",
+          "./src/db/schema-audit.ts",
+          "./src/db/schema-webhooks.ts",
+        ],
   out: `./migrations/${kind}`,
 });

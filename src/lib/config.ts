@@ -148,6 +148,10 @@ const SettingsSchema = z.object({
     (hours) => hours >= 24,
     "must be at least 24 (a key must outlive every client's retries)",
   ),
+  AUDIT_RETENTION_MONTHS: positiveInt(24),
+  WEBHOOK_SECRET_GRACE_HOURS: positiveInt(24),
+  WEBHOOK_DISABLE_AFTER_HOURS: positiveInt(72),
+  WEBHOOK_ALLOW_LOOPBACK: setting(z.enum(["true", "false"]).optional()).transform((d) => d === "true"),
   LOG_LEVEL: setting(z.enum(LOG_LEVELS).optional()).transform((l) => l ?? "info"),
   DEBUG: setting(z.enum(["true", "false"]).optional()).transform((d) => d === "true"),
 });
@@ -190,6 +194,19 @@ export interface EmailConfig {
   httpKey: string | undefined;
 }
 
+/** README "Webhooks and the events feed". */
+export interface WebhooksConfig {
+  /** After a rotation, the old secret also signs for this long. */
+  secretGraceHours: number;
+  /** An endpoint whose deliveries have failed this long without a success is disabled (admins emailed). */
+  disableAfterHours: number;
+  /**
+   * Tests and local runs only: endpoints may be http:// and on loopback
+   * (127.0.0.0/8, ::1, localhost). Private and link-local targets stay refused.
+   */
+  allowLoopback: boolean;
+}
+
 export interface AppConfig {
   appName: string;
   appVersion: string;
@@ -216,6 +233,9 @@ export interface AppConfig {
   backupRetentionDays: number;
   /** Idempotency keys older than this are pruned by the hourly housekeeping. */
   idempotencyRetentionHours: number;
+  /** Audit events older than this many months leave D1 for R2 (the nightly backup job). */
+  auditRetentionMonths: number;
+  webhooks: WebhooksConfig;
   logLevel: (typeof LOG_LEVELS)[number];
   debug: boolean;
 }
@@ -251,6 +271,12 @@ function assemble(s: Settings): AppConfig {
     publicBaseUrl: s.PUBLIC_BASE_URL ?? "http://127.0.0.1:8787",
     backupRetentionDays: s.BACKUP_RETENTION_DAYS,
     idempotencyRetentionHours: s.IDEMPOTENCY_RETENTION_HOURS,
+    auditRetentionMonths: s.AUDIT_RETENTION_MONTHS,
+    webhooks: {
+      secretGraceHours: s.WEBHOOK_SECRET_GRACE_HOURS,
+      disableAfterHours: s.WEBHOOK_DISABLE_AFTER_HOURS,
+      allowLoopback: s.WEBHOOK_ALLOW_LOOPBACK,
+    },
     logLevel: s.LOG_LEVEL,
     debug: s.DEBUG,
   };

@@ -6,9 +6,12 @@
  * with `createServiceContext`, replacing what they need (a scripted D1, a
  * failing stock gate, a fixed clock).
  */
+
+import type { AuditActor } from "../audit/record";
 import { type AppDatabase, dbFor, sessionDb } from "../db/client";
 import type { Bindings } from "../env";
 import { notifyLowStock, notifyOrderCompleted } from "../jobs/notifications";
+import type { AuthUser } from "../lib/auth/current-user";
 import { type AppConfig, appConfig } from "../lib/config";
 import { sendOutbox } from "../outbox/send";
 import type { StockGate } from "../stock/client";
@@ -42,6 +45,12 @@ export interface ServiceContext {
   now: () => Date;
   /** Runs work after the response (ctx.waitUntil); its failure is logged by the work itself, never thrown. */
   defer: (work: Promise<unknown>) => void;
+  /**
+   * Who is writing, for the audit trail (src/audit/record.ts): the caller as
+   * the request knows them when asked (null user: a job), the acting store,
+   * the client's address and the request id.
+   */
+  actor(): AuditActor;
   /** Records how long a phase took (Server-Timing when DEBUG is on). */
   mark?: ((phase: string, ms: number) => void) | undefined;
   /** Told after a batch commits; each sends what the customer or managers should hear (email queue). */
@@ -69,6 +78,10 @@ export interface ContextOptions {
   /** A stock gate used whatever the store (tests). */
   stock?: StockGate;
   now?: () => Date;
+  /** The request's caller, asked each time an audit event is written (absent: the system). */
+  caller?: () => AuthUser | undefined;
+  /** The request's client address and id, for the audit trail. */
+  request?: { clientAddress: string | null; requestId: string | null };
   mark?: (phase: string, ms: number) => void;
   notify?: Partial<ServiceContext["notify"]>;
 }
@@ -105,6 +118,18 @@ class RequestContext implements ServiceContext {
       orderCompleted: options.notify?.orderCompleted ?? ((id) => this.defer(notifyOrderCompleted(env, id))),
       lowStock: options.notify?.lowStock ?? ((ids) => this.defer(notifyLowStock(env, this.store, ids))),
       storeEvents: options.notify?.storeEvents ?? (() => this.defer(sendOutbox(env, this.store, this.now()))),
+    };
+  }
+
+  actor(): AuditActor {
+    const user = this.options.caller?.();
+    return {
+      userId: user?.id ?? null,
+      username: user?.username || null,
+      role: user?.role ?? null,
+      storeId: this.acting?.id ?? null,
+      clientAddress: this.options.request?.clientAddress ?? null,
+      requestId: this.options.request?.requestId ?? null,
     };
   }
 

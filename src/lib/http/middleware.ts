@@ -8,6 +8,7 @@ import { createServiceContext } from "../../services/context";
 import { appConfig, corsOrigins } from "../config";
 import { ApiError } from "../errors";
 import { log } from "../log";
+import { clientAddress } from "./client-address";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -77,6 +78,8 @@ export const attachServices = (): MiddlewareHandler<AppEnv> =>
     const ctx = createServiceContext(c.env, {
       waitUntil: (work) => c.executionCtx.waitUntil(work),
       hqSession: { bookmark: sent && BOOKMARK.test(sent) ? sent : null },
+      caller: () => c.get("user"),
+      request: { clientAddress: clientAddress(c), requestId: c.get("requestId") ?? null },
       ...(appConfig(c.env).debug ? { mark: (phase: string, ms: number) => setMetric(c, phase, ms) } : {}),
     });
     c.set("ctx", ctx);
