@@ -57,6 +57,10 @@ export const PERMISSIONS = {
   "backups:read": ["admin", "manager"],
   /** Operational tools: the email log, a backup on demand, stock reconcile and resync. */
   "admin:operate": ["admin"],
+  /** The audit trail and entity histories (managers: their stores' events and the head office's about their stores). */
+  "audit:read": ["admin", "manager"],
+  /** Webhook endpoints, their deliveries, and the events feed (an integration sees every store). */
+  "webhooks:manage": ["admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
