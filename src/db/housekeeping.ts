@@ -10,7 +10,7 @@
 import { and, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { AppDatabase } from "./client";
-import { idempotencyKeys, loginAttempts, outbox, refreshTokens } from "./schema";
+import { events, idempotencyKeys, loginAttempts, outbox, refreshTokens, webhookDeliveries } from "./schema";
 
 /** A table and the rows of it that may go. */
 export interface Sweep {
@@ -50,6 +50,29 @@ export const outboxSentBefore = (before: string): Sweep => ({
     sql`${outbox.sentAt} IS NOT NULL`,
     lt(outbox.sentAt, before),
     sql`${outbox.id} < (SELECT MAX(id) FROM outbox)`,
+  ),
+});
+
+/**
+ * Webhook deliveries that finished (delivered or dead) before `before`:
+ * `GET /webhook-deliveries` shows a month of history. Pending, sending and
+ * failed ones stay whatever their age: they are still being retried.
+ */
+export const deliveriesFinishedBefore = (before: string): Sweep => ({
+  table: webhookDeliveries,
+  where: and(sql`${webhookDeliveries.status} IN ('delivered', 'dead')`, lt(webhookDeliveries.updatedAt, before)),
+});
+
+/**
+ * Feed events recorded before `before` that no delivery still needs (a
+ * delivery's payload is its event's). The feed keeps a month: a puller
+ * further behind than that starts again from the oldest event kept.
+ */
+export const eventsRecordedBefore = (before: string): Sweep => ({
+  table: events,
+  where: and(
+    lt(events.recordedAt, before),
+    sql`NOT EXISTS (SELECT 1 FROM ${webhookDeliveries} d WHERE d.event_id = ${events.id} AND d.status NOT IN ('delivered', 'dead'))`,
   ),
 });
 

@@ -13,6 +13,9 @@
  * - head office: `refresh_tokens` past their expiry (their JWT no longer verifies, so the
  *   row can neither sign anyone in nor detect a reuse). Spent tokens are kept
  *   until then on purpose: presenting one is how a stolen token is detected.
+ * - head office: webhook deliveries finished (delivered or dead) more than
+ *   FEED_RETENTION_DAYS ago, and feed events older than that which no
+ *   unfinished delivery still needs (README "Webhooks and the events feed").
  *
  * Work per run is bounded: each table of each database loses at most
  * `maxRounds × chunk` rows, each round one DELETE of at most `chunk` rows, so
@@ -24,6 +27,8 @@
 import type { AppDatabase } from "../db/client";
 import {
   deleteSome,
+  deliveriesFinishedBefore,
+  eventsRecordedBefore,
   keysCreatedBefore,
   outboxSentBefore,
   refreshTokensExpiredBefore,
@@ -45,6 +50,9 @@ export const HOUSEKEEPING_LIMITS: HousekeepingLimits = { chunk: 500, maxRounds: 
 /** Sent outbox rows are kept this long: far past the events queue's retries (hours) and the sweep's. */
 export const OUTBOX_RETENTION_DAYS = 7;
 
+/** The events feed and the delivery log keep a month (a delivery's retries end within four days). */
+export const FEED_RETENTION_DAYS = 30;
+
 /** What may go at `now`, by table (the table's name keys the run's counts), in each kind of database. */
 export function sweeps(
   config: AppConfig,
@@ -57,6 +65,11 @@ export function sweeps(
       // The counting window is over and no lock lies ahead.
       login_attempts: spentLoginCounters(now.getTime() - windowMs, now.getTime()),
       refresh_tokens: refreshTokensExpiredBefore(now.toISOString()),
+      // Deliveries first: an event goes once none of its deliveries is still running.
+      webhook_deliveries: deliveriesFinishedBefore(
+        new Date(now.getTime() - FEED_RETENTION_DAYS * 86_400_000).toISOString(),
+      ),
+      events: eventsRecordedBefore(new Date(now.getTime() - FEED_RETENTION_DAYS * 86_400_000).toISOString()),
     },
     store: {
       idempotency_keys: keysCreatedBefore(new Date(now.getTime() - keysKeptMs).toISOString()),

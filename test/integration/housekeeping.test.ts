@@ -85,11 +85,11 @@ describe("housekeeping cron", () => {
     // Two rounds of two rows each: three old login counters need a second run.
     const first = await runHousekeeping(env, NOW, { chunk: 2, maxRounds: 1 });
     // Idempotency keys: two at MAIN (one round's chunk) and EAST's one, summed over the two stores.
-    expect(first).toEqual({ login_attempts: 2, idempotency_keys: 3, refresh_tokens: 2, outbox: 1, stores: 2 });
+    expect(first).toMatchObject({ login_attempts: 2, idempotency_keys: 3, refresh_tokens: 2, outbox: 1, stores: 2 });
     expect((await keys("login_attempts", "key")).filter((k) => k.startsWith("old"))).toHaveLength(1);
 
     const second = await runHousekeeping(env, NOW, { chunk: 2, maxRounds: 1 });
-    expect(second).toEqual({ login_attempts: 1, idempotency_keys: 0, refresh_tokens: 0, outbox: 0, stores: 2 });
+    expect(second).toMatchObject({ login_attempts: 1, idempotency_keys: 0, refresh_tokens: 0, outbox: 0, stores: 2 });
     expect(await keys("outbox", "event_id", storeDb(MAIN_STORE.id))).toEqual(["never-sent", "sent-lately"]);
     expect(await keys("outbox", "event_id", storeDb(SECOND_STORE.id))).toEqual(["east-newest"]);
 
@@ -110,5 +110,42 @@ describe("housekeeping cron", () => {
     await worker.scheduled(controller, env, ctx);
     await waitOnExecutionContext(ctx);
     expect(await keys("idempotency_keys", "key", storeDb(SECOND_STORE.id))).not.toContain("ancient");
+  });
+});
+
+describe("housekeeping of the events feed and webhook deliveries", () => {
+  it("keeps a month, and never an event a delivery still retries", async ({ expect }) => {
+    const event = env.DB.prepare(
+      `INSERT INTO events (event_key, type, store_id, resource_type, resource_id, payload, occurred_at, recorded_at)
+       VALUES (?1, 'order.completed', 1, 'order', 1, '{}', ?2, ?2) RETURNING id`,
+    );
+    const [old, oldRetrying, recent] = await Promise.all(
+      ["hk-old", "hk-old-retrying", "hk-recent"].map(async (key, i) => {
+        const row = await event.bind(key, iso(i === 2 ? 29 * 24 * HOUR : 31 * 24 * HOUR)).first<{ id: number }>();
+        return row?.id;
+      }),
+    );
+    const endpoint = await env.DB.prepare(
+      `INSERT INTO webhook_endpoints (url, event_types, secret, created_at, updated_at)
+       VALUES ('https://example.com/hook', '["*"]', 'whsec_x', ?1, ?1) RETURNING id`,
+    )
+      .bind(iso(40 * 24 * HOUR))
+      .first<{ id: number }>();
+    const delivery = env.DB.prepare(
+      `INSERT INTO webhook_deliveries (event_id, endpoint_id, status, next_attempt_at, created_at, updated_at)
+       VALUES (?1, ?2, ?3, ?4, ?4, ?4)`,
+    );
+    await env.DB.batch([
+      delivery.bind(old, endpoint?.id, "delivered", iso(31 * 24 * HOUR)),
+      delivery.bind(oldRetrying, endpoint?.id, "failed", iso(31 * 24 * HOUR)),
+      delivery.bind(recent, endpoint?.id, "dead", iso(29 * 24 * HOUR)),
+    ]);
+    await runHousekeeping(env, NOW);
+    expect(await keys("events", "event_key")).toEqual(["hk-old-retrying", "hk-recent"]);
+    const left = await env.DB.prepare("SELECT event_id, status FROM webhook_deliveries ORDER BY event_id").all();
+    expect(left.results).toEqual([
+      { event_id: oldRetrying, status: "failed" },
+      { event_id: recent, status: "dead" },
+    ]);
   });
 });
