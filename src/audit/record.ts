@@ -22,6 +22,7 @@ import { sql } from "drizzle-orm";
 import type { AppDatabase } from "../db/client";
 import { LAST_INSERTED } from "../db/idempotency-keys";
 import { auditEvents } from "../db/schema-audit";
+import type { AuthUser } from "../lib/auth/current-user";
 import type { ServiceContext } from "../services/context";
 
 /** Who wrote it. A null user is the system (a cron job, a queue consumer, a script). */
@@ -37,6 +38,21 @@ export interface AuditActor {
 /** Field values of an entity, before or after a change. */
 export type AuditFields = Record<string, unknown>;
 
+/**
+ * A value only the batch knows as it runs: the id of a row an earlier
+ * statement of the batch inserted when another statement already took
+ * `last_insert_rowid()` (the Idempotency-Key's claim), or a quantity the
+ * batch computed. A SQL expression written by the service, never by input:
+ *
+ *   entityId: inBatch("SELECT MAX(id) FROM payments"),   // ids are MAX + 1 inside the batch
+ *   after: { stock_quantity: inBatch("SELECT quantity FROM stock_levels WHERE product_id = 7") },
+ */
+export class InBatch {
+  constructor(readonly expression: string) {}
+}
+
+export const inBatch = (expression: string) => new InBatch(expression);
+
 /** The row the statement just before inserted (the Idempotency-Key's marker, shared). */
 export { LAST_INSERTED };
 
@@ -45,7 +61,7 @@ export interface AuditEntry {
   action: string;
   /** The entity's type as its path names it, singular: `product`, `user`, `order`, `webhook_endpoint`. */
   entityType: string;
-  entityId: number | typeof LAST_INSERTED;
+  entityId: number | typeof LAST_INSERTED | InBatch;
   /** The fields the write changed, as they were (null or absent for a creation). */
   before?: AuditFields | null | undefined;
   /** The same fields as they are now (null or absent for a deletion that removes the row). */
@@ -67,6 +83,24 @@ export interface AuditPlace {
 /** The audit place of a request's write to the head office or to its acting store. */
 export function auditAt(ctx: Pick<ServiceContext, "actor" | "now" | "store">, database: "hq" | "store"): AuditPlace {
   return { idBase: database === "hq" ? 0 : ctx.store.idBase, actor: ctx.actor(), at: ctx.now().toISOString() };
+}
+
+/**
+ * The audit place of a write by a caller the service confirmed itself (the
+ * hot paths behind requirePermissionInBatch, where the request knows only the
+ * token's claims until the service's first batch): their name and their role
+ * at the acting store, as the confirmation found them.
+ */
+export function auditAtAs(
+  ctx: Pick<ServiceContext, "actor" | "now" | "store">,
+  database: "hq" | "store",
+  caller: Pick<AuthUser, "id" | "username" | "role">,
+): AuditPlace {
+  const place = auditAt(ctx, database);
+  return {
+    ...place,
+    actor: { ...place.actor, userId: caller.id, username: caller.username || null, role: caller.role },
+  };
 }
 
 /** Keys that never reach the trail, whatever the entity: credentials and secrets. */
@@ -102,8 +136,35 @@ export function changedFields(before: AuditFields, after: AuditFields): { before
 
 const json = (fields: AuditFields | null | undefined): string | null => {
   const clean = redact(fields);
-  return clean ? JSON.stringify(clean) : null;
+  if (!clean) return null;
+  return JSON.stringify(Object.fromEntries(Object.entries(clean).filter(([, value]) => !(value instanceof InBatch))));
 };
+
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The `json_set` arguments that set each `InBatch` field of a before/after
+ * column to its expression's value as the batch runs ("" when none is).
+ */
+function computedFields(fields: AuditFields | null | undefined): string {
+  return Object.entries(redact(fields) ?? {})
+    .filter((entry): entry is [string, InBatch] => entry[1] instanceof InBatch)
+    .map(([key, value]) => {
+      if (!FIELD_NAME.test(key)) throw new Error(`An audit field computed in the batch needs a plain name: ${key}`);
+      return `, '$.${key}', (${value.expression})`;
+    })
+    .join("");
+}
+
+/** The SQL of a before/after column: the bound JSON (`param`), its computed fields set. */
+const jsonColumn = (param: string, fields: AuditFields | null | undefined) => {
+  const sets = computedFields(fields);
+  return sets ? `json_set(${param}${sets})` : param;
+};
+
+/** The entity id when it is not bound: the row inserted just before, or the expression. */
+const entityIdFallback = (entityId: AuditEntry["entityId"]) =>
+  entityId instanceof InBatch ? `(${entityId.expression})` : "last_insert_rowid()";
 
 const COLUMNS =
   "id, at, actor_user_id, actor_username, actor_role, store_id, client_address, request_id, action, entity_type, entity_id, before, after, reason, approved_by";
@@ -122,7 +183,7 @@ function values(place: AuditPlace, entry: AuditEntry) {
       entry.action,
       entry.entityType,
     ],
-    entityId: entry.entityId === LAST_INSERTED ? null : entry.entityId,
+    entityId: typeof entry.entityId === "number" ? entry.entityId : null,
     rest: [json(entry.before), json(entry.after), entry.reason ?? null, entry.approvedBy ?? null],
   };
 }
@@ -133,12 +194,13 @@ function values(place: AuditPlace, entry: AuditEntry) {
  */
 export function auditStatement(d1: D1Database, place: AuditPlace, entry: AuditEntry): D1PreparedStatement {
   const v = values(place, entry);
-  // ?1 idBase, ?2..?10 the fixed columns, ?11 entity id (null: last inserted), ?12..?15 the rest.
+  // ?1 idBase, ?2..?10 the fixed columns, ?11 entity id (null: last inserted or in batch), ?12..?15 the rest.
   return d1
     .prepare(
       `INSERT INTO audit_events (${COLUMNS})
        SELECT (SELECT COALESCE(MAX(id), ?1) + 1 FROM audit_events), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
-              COALESCE(?11, last_insert_rowid()), ?12, ?13, ?14, ?15
+              COALESCE(?11, ${entityIdFallback(entry.entityId)}), ${jsonColumn("?12", entry.before)},
+              ${jsonColumn("?13", entry.after)}, ?14, ?15
        WHERE ${entry.onlyIfChanged ? "changes() > 0" : "1"}`,
     )
     .bind(place.idBase, ...v.fixed, v.entityId, ...v.rest);
@@ -152,10 +214,15 @@ export function auditInsert(db: AppDatabase, place: AuditPlace, entry: AuditEntr
   const v = values(place, entry);
   const [at, userId, username, role, storeId, address, requestId, action, entityType] = v.fixed;
   const [before, after, reason, approvedBy] = v.rest;
+  const column = (bound: unknown, fields: AuditFields | null | undefined) => {
+    const sets = computedFields(fields);
+    return sets ? sql`json_set(${bound}${sql.raw(sets)})` : sql`${bound}`;
+  };
   return db.insert(auditEvents).select(
     sql`SELECT (SELECT COALESCE(MAX(id), ${place.idBase}) + 1 FROM audit_events), ${at}, ${userId}, ${username},
            ${role}, ${storeId}, ${address}, ${requestId}, ${action}, ${entityType},
-           COALESCE(${v.entityId}, last_insert_rowid()), ${before}, ${after}, ${reason}, ${approvedBy}
+           COALESCE(${v.entityId}, ${sql.raw(entityIdFallback(entry.entityId))}), ${column(before, entry.before)},
+           ${column(after, entry.after)}, ${reason}, ${approvedBy}
     WHERE ${sql.raw(entry.onlyIfChanged ? "changes() > 0" : "1")}`,
   );
 }
