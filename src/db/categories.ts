@@ -3,6 +3,7 @@
  * updates go through `updateVersioned` (db/versioned.ts).
  */
 import { asc, count, eq, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { AppDatabase } from "./client";
 import { type Page, type PageRequest, pageOf } from "./paging";
 import type { Row } from "./rows";
@@ -10,15 +11,14 @@ import { categories, products } from "./schema";
 
 export type Category = Row<typeof categories>;
 
-/** INSERTs a category at version 1 (a UNIQUE on its lower-cased name refuses a duplicate). */
-export async function insertCategory(
+/**
+ * INSERTs a category at version 1 (a UNIQUE on its lower-cased name refuses
+ * a duplicate), RETURNING it; not awaited here: run it in a `db.batch` with its audit event.
+ */
+export const insertCategory = (
   db: AppDatabase,
   values: Pick<Category, "name" | "description" | "isActive" | "createdAt" | "updatedAt">,
-): Promise<Category> {
-  const [row] = await db.insert(categories).values(values).returning();
-  if (!row) throw new Error("insert returned no row");
-  return row;
-}
+) => db.insert(categories).values(values).returning();
 
 /** Categories by name, all or only the active (or inactive) ones. */
 export const categoryPage = (
@@ -45,13 +45,23 @@ export async function productsInCategory(db: AppDatabase, id: number): Promise<n
   return row?.n ?? 0;
 }
 
-/** Deletes the category and, in the same batch, takes it off every product still in it (a new version of each). */
-export async function deleteCategoryDetaching(db: AppDatabase, id: number, now: string): Promise<void> {
+/**
+ * Deletes the category and, in the same batch, takes it off every product
+ * still in it (a new version of each). `after` (its audit event) runs right
+ * after the DELETE, so SQLite's changes() there is the DELETE's.
+ */
+export async function deleteCategoryDetaching(
+  db: AppDatabase,
+  id: number,
+  now: string,
+  after: BatchItem<"sqlite">,
+): Promise<void> {
   await db.batch([
     db
       .update(products)
       .set({ categoryId: null, updatedAt: now, version: sql`${products.version} + 1` })
       .where(eq(products.categoryId, id)),
     db.delete(categories).where(eq(categories.id, id)),
+    after,
   ]);
 }

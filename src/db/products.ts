@@ -13,7 +13,7 @@ import { returningRow, returningShape, type Statement } from "./batch";
 import type { AppDatabase } from "./client";
 import { type Page, type PageRequest, readPage, Where } from "./paging";
 import { decodeRow, type Row } from "./rows";
-import { productStorePrices, products } from "./schema";
+import { products } from "./schema";
 
 export type Product = Row<typeof products>;
 
@@ -252,46 +252,36 @@ export const insertProduct = (d1: D1Database, p: NewProduct) =>
   );
 
 /**
- * Gives the product `code` as its barcode if it has none yet (a new version);
- * false when it got one meanwhile. A UNIQUE refusal means another product has `code`.
+ * Gives the product `code` as its barcode if it has none yet (a new version),
+ * RETURNING its id; no row when it got one meanwhile. Not awaited here: run it
+ * in a `db.batch` with its audit event. A UNIQUE refusal means another product has `code`.
  */
-export async function setBarcodeIfNone(db: AppDatabase, id: number, code: string, now: string): Promise<boolean> {
-  const rows = await db
+export const setBarcodeIfNone = (db: AppDatabase, id: number, code: string, now: string) =>
+  db
     .update(products)
     .set({ barcode: code, version: sql`${products.version} + 1`, updatedAt: now })
     .where(and(eq(products.id, id), isNull(products.barcode)))
     .returning({ id: products.id });
-  return rows.length > 0;
-}
 
 /**
- * Sets the store's own price for a product (an upsert); false when the
- * product does not exist (nothing written).
+ * Sets the store's own price for a product (an upsert), for a batch: it
+ * writes nothing when the product does not exist (SQLite's changes() is then 0).
  */
-export async function setStorePrice(
+export const setStorePrice = (
   d1: D1Database,
   change: { productId: number; storeId: number; price: number; now: string },
-): Promise<boolean> {
-  const { results } = await d1
+) =>
+  d1
     .prepare(
       `INSERT INTO product_store_prices (product_id, store_id, price, updated_at)
        SELECT id, ?2, ?3, ?4 FROM products WHERE id = ?1
-       ON CONFLICT (product_id, store_id) DO UPDATE SET price = excluded.price, updated_at = excluded.updated_at
-       RETURNING product_id`,
+       ON CONFLICT (product_id, store_id) DO UPDATE SET price = excluded.price, updated_at = excluded.updated_at`,
     )
-    .bind(change.productId, change.storeId, change.price, change.now)
-    .all();
-  return results.length > 0;
-}
+    .bind(change.productId, change.storeId, change.price, change.now);
 
-/** Removes the store's own price (the catalog's applies again); whether there was one. */
-export async function clearStorePrice(db: AppDatabase, productId: number, storeId: number): Promise<boolean> {
-  const rows = await db
-    .delete(productStorePrices)
-    .where(and(eq(productStorePrices.productId, productId), eq(productStorePrices.storeId, storeId)))
-    .returning({ productId: productStorePrices.productId });
-  return rows.length > 0;
-}
+/** Removes the store's own price (the catalog's applies again), for a batch. */
+export const clearStorePrice = (d1: D1Database, productId: number, storeId: number) =>
+  d1.prepare("DELETE FROM product_store_prices WHERE product_id = ?1 AND store_id = ?2").bind(productId, storeId);
 
 /** One chunk's share of what a store's stock is worth (see `stockValueStatements`). */
 export interface StockValuePart {

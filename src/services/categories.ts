@@ -1,4 +1,8 @@
-/** Categories: unique names, versioned updates, deletion that protects products. */
+/**
+ * Categories: unique names, versioned updates, deletion that protects
+ * products. Every write records its audit event in its own batch.
+ */
+import { auditAt, auditInsert, auditStatement, changedFields, LAST_INSERTED } from "../audit/record";
 import {
   type Category,
   categoryPage,
@@ -9,7 +13,7 @@ import {
 } from "../db/categories";
 import { mapPage, type Page, type PageRequest } from "../db/paging";
 import { categories } from "../db/schema";
-import { updateVersioned } from "../db/versioned";
+import { updateVersionedWith } from "../db/versioned";
 import { uniqueViolation } from "../lib/db-errors";
 import { ApiError, notFound } from "../lib/errors";
 import { isoNow } from "../lib/time";
@@ -27,6 +31,13 @@ export const toCategoryView = (row: Category) => ({
 
 export type CategoryView = ReturnType<typeof toCategoryView>;
 
+/** What a category's audit events record. */
+const auditFields = (row: Pick<Category, "name" | "description" | "isActive">) => ({
+  name: row.name,
+  description: row.description,
+  is_active: row.isActive,
+});
+
 const duplicateName = (error: unknown) =>
   uniqueViolation(error)
     ? new ApiError("DUPLICATE", "A category with this name already exists", { extra: { field: "name" } })
@@ -40,14 +51,24 @@ export interface CategoryInput {
 
 export async function createCategory(ctx: ServiceContext, input: CategoryInput): Promise<CategoryView> {
   const now = isoNow(ctx.now());
+  const values = {
+    name: input.name,
+    description: input.description ?? null,
+    isActive: input.is_active ?? true,
+    createdAt: now,
+    updatedAt: now,
+  };
   try {
-    const row = await insertCategory(ctx.hq.db, {
-      name: input.name,
-      description: input.description ?? null,
-      isActive: input.is_active ?? true,
-      createdAt: now,
-      updatedAt: now,
-    });
+    const [[row]] = await ctx.hq.db.batch([
+      insertCategory(ctx.hq.db, values),
+      auditInsert(ctx.hq.db, auditAt(ctx, "hq"), {
+        action: "category.created",
+        entityType: "category",
+        entityId: LAST_INSERTED,
+        after: auditFields(values),
+      }),
+    ]);
+    if (!row) throw new Error("insert returned no row");
     return toCategoryView(row);
   } catch (error) {
     throw duplicateName(error) ?? error;
@@ -79,14 +100,26 @@ export async function updateCategory(
   change: Partial<CategoryInput>,
   expected: number | undefined,
 ): Promise<CategoryView> {
-  const row = await updateVersioned(ctx.hq.db, categories, {
-    what: "Category",
-    id,
-    expected,
-    set: { name: change.name, description: change.description, isActive: change.is_active },
-    now: isoNow(ctx.now()),
-    onError: duplicateName,
-  });
+  const row = await updateVersionedWith(
+    ctx.hq,
+    categories,
+    {
+      what: "Category",
+      id,
+      expected,
+      set: { name: change.name, description: change.description, isActive: change.is_active },
+      now: isoNow(ctx.now()),
+      onError: duplicateName,
+    },
+    (current, next) => [
+      auditStatement(ctx.hq.d1, auditAt(ctx, "hq"), {
+        action: "category.updated",
+        entityType: "category",
+        entityId: id,
+        ...changedFields(auditFields(current), auditFields(next)),
+      }),
+    ],
+  );
   return toCategoryView(row);
 }
 
@@ -95,7 +128,7 @@ export async function updateCategory(
  * unless `detach` is set: then they lose the category in the same batch.
  */
 export async function deleteCategory(ctx: ServiceContext, id: number, detach: boolean) {
-  await existingCategory(ctx, id);
+  const category = await existingCategory(ctx, id);
   const productCount = await productsInCategory(ctx.hq.db, id);
   if (productCount > 0 && !detach) {
     throw new ApiError(
@@ -104,6 +137,19 @@ export async function deleteCategory(ctx: ServiceContext, id: number, detach: bo
       { extra: { product_count: productCount } },
     );
   }
-  await deleteCategoryDetaching(ctx.hq.db, id, isoNow(ctx.now()));
+  await deleteCategoryDetaching(
+    ctx.hq.db,
+    id,
+    isoNow(ctx.now()),
+    // Only if this request's DELETE removed it (a racing delete records its own event).
+    auditInsert(ctx.hq.db, auditAt(ctx, "hq"), {
+      action: "category.deleted",
+      entityType: "category",
+      entityId: id,
+      before: { ...auditFields(category), product_count: productCount },
+      after: null,
+      onlyIfChanged: true,
+    }),
+  );
   return { detail: "Category deleted", detached_products: productCount };
 }

@@ -8,7 +8,8 @@
  * and in-store barcodes. Stock itself only changes through the inventory and
  * order services.
  */
-import { Batch, runAlone } from "../db/batch";
+import { auditAt, auditInsert, auditStatement, changedFields, LAST_INSERTED } from "../audit/record";
+import { Batch, runAlone, statement } from "../db/batch";
 import { findCategory } from "../db/categories";
 import { mapPage, type Page, type PageRequest } from "../db/paging";
 import {
@@ -38,7 +39,7 @@ import {
   setMinStockLevel,
 } from "../db/stock";
 import { userCheckStatement } from "../db/users";
-import { updateVersioned } from "../db/versioned";
+import { updateVersionedWith } from "../db/versioned";
 import { gs1CheckDigit } from "../domain/barcode";
 import { toFtsQuery } from "../domain/search";
 import type { AuthUser } from "../lib/auth/current-user";
@@ -49,6 +50,7 @@ import { isoNow } from "../lib/time";
 import { storeIdentity } from "../stores/directory";
 import { scopeOf, storeDatabase } from "../stores/scope";
 import type { ServiceContext } from "./context";
+import { productAuditFields, productChangeEntry } from "./products-audit";
 import { type ProductView, toProductView } from "./products-view";
 
 /** What catalog reads need of the context: both databases. */
@@ -139,21 +141,31 @@ export async function createProduct(ctx: ServiceContext, actor: AuthUser, input:
     (error) => duplicateField(error) !== null,
     (error) => duplicateField(error) ?? (error as Error),
   );
-  const inserted = catalog.add(
-    insertProduct(ctx.hq.d1, {
-      sku: input.sku,
-      name: input.name,
-      description: input.description ?? null,
-      barcode: input.barcode ?? null,
-      price: input.price,
-      costPrice: input.cost_price ?? 0,
-      minStockLevel,
-      isActive: input.is_active !== false,
-      categoryId: input.category_id ?? null,
-      imageUrl: input.image_url ?? null,
-      createdAt: now,
-      updatedAt: now,
-    }),
+  const values = {
+    sku: input.sku,
+    name: input.name,
+    description: input.description ?? null,
+    barcode: input.barcode ?? null,
+    price: input.price,
+    costPrice: input.cost_price ?? 0,
+    minStockLevel,
+    isActive: input.is_active !== false,
+    categoryId: input.category_id ?? null,
+    imageUrl: input.image_url ?? null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const inserted = catalog.add(insertProduct(ctx.hq.d1, values));
+  catalog.add(
+    statement(
+      auditStatement(ctx.hq.d1, auditAt(ctx, "hq"), {
+        action: "product.created",
+        entityType: "product",
+        entityId: LAST_INSERTED,
+        // The opening stock is counted in at the acting store (its store batch below).
+        after: { ...productAuditFields(values), min_stock_level: minStockLevel, stock_quantity: stock },
+      }),
+    ),
   );
   await catalog.commit();
   const row = inserted.value;
@@ -278,25 +290,36 @@ export async function updateProduct(
   id: number,
   change: ProductChange,
   expected: number | undefined,
+  action: "product.updated" | "product.deactivated" = "product.updated",
 ): Promise<ProductView> {
-  if (change.category_id !== undefined) await categoryName(ctx, change.category_id);
-  const now = isoNow(ctx.now());
   const { min_stock_level: storeMinimum, ...catalogChange } = change;
-  await updateVersioned(ctx.hq.db, products, {
-    what: "Product",
-    id,
-    expected,
-    set: columnsOf(catalogChange),
-    now,
-    onError: duplicateField,
-  });
+  // The store's minimum as it was, for the audit event (read beside the category check).
+  const [, levels] = await Promise.all([
+    change.category_id !== undefined ? categoryName(ctx, change.category_id) : undefined,
+    storeMinimum !== undefined ? levelsOf(ctx.store.d1, [id]) : undefined,
+  ]);
+  const now = isoNow(ctx.now());
+  await updateVersionedWith(
+    ctx.hq,
+    products,
+    { what: "Product", id, expected, set: columnsOf(catalogChange), now, onError: duplicateField },
+    (current, next) => {
+      const minimum = (level: number) => (storeMinimum === undefined ? {} : { min_stock_level: level });
+      const before = {
+        ...productAuditFields(current),
+        ...minimum(levels?.get(id)?.minStockLevel ?? current.minStockLevel),
+      };
+      const after = { ...productAuditFields(next), ...minimum(storeMinimum ?? 0) };
+      return [auditStatement(ctx.hq.d1, auditAt(ctx, "hq"), productChangeEntry(id, before, after, action))];
+    },
+  );
   if (storeMinimum !== undefined) await setMinStockLevel(ctx.store.d1, id, storeMinimum, now);
   return getProductView(ctx, id);
 }
 
 /** Delete = deactivate: history, orders and reports keep pointing at the row. */
 export async function deactivateProduct(ctx: ServiceContext, id: number): Promise<ProductView> {
-  return updateProduct(ctx, id, { is_active: false }, undefined);
+  return updateProduct(ctx, id, { is_active: false }, undefined, "product.deactivated");
 }
 
 /**
@@ -304,14 +327,39 @@ export async function deactivateProduct(ctx: ServiceContext, id: number): Promis
  * sales use it; other stores keep the catalog's. 404 for no such product.
  */
 export async function setProductStorePrice(ctx: ServiceContext, id: number, price: number): Promise<ProductView> {
-  const set = await setStorePrice(ctx.hq.d1, { productId: id, storeId: ctx.store.id, price, now: isoNow(ctx.now()) });
-  if (!set) throw notFound("Product");
+  const row = await runAlone(productById(ctx.hq.d1, id, ctx.store.id));
+  if (!row) throw notFound("Product");
+  const place = auditAt(ctx, "hq");
+  await ctx.hq.d1.batch([
+    setStorePrice(ctx.hq.d1, { productId: id, storeId: ctx.store.id, price, now: place.at }),
+    // Only with the upsert: a product deleted meanwhile gets nothing written and no event.
+    auditStatement(ctx.hq.d1, place, {
+      ...storePriceChange(id, row.store_price, price),
+      action: "product.store_price.set",
+      onlyIfChanged: true,
+    }),
+  ]);
   return getProductView(ctx, id);
 }
 
+/** The acting store's price before and after, in cents (null: the catalog's), and which store it is. */
+const storePriceChange = (id: number, before: number | null, after: number | null) => ({
+  entityType: "product",
+  entityId: id,
+  ...changedFields({ store_price: before }, { store_price: after }),
+});
+
 /** Back to the catalog's price at the acting store (nothing to remove is fine; no such product is 404). */
 export async function clearProductStorePrice(ctx: ServiceContext, id: number): Promise<ProductView> {
-  await clearStorePrice(ctx.hq.db, id, ctx.store.id);
+  const row = await runAlone(productById(ctx.hq.d1, id, ctx.store.id));
+  if (!row) throw notFound("Product");
+  await ctx.hq.d1.batch([
+    clearStorePrice(ctx.hq.d1, id, ctx.store.id),
+    auditStatement(ctx.hq.d1, auditAt(ctx, "hq"), {
+      ...storePriceChange(id, row.store_price, null),
+      action: "product.store_price.cleared",
+    }),
+  ]);
   return getProductView(ctx, id);
 }
 
@@ -348,8 +396,19 @@ export async function assignInStoreEan13(ctx: ServiceContext, id: number): Promi
   for (const body of inStoreCandidates(id)) {
     const code = `${body}${gs1CheckDigit(body)}`;
     try {
-      if (!(await setBarcodeIfNone(ctx.hq.db, id, code, now)))
-        throw new ApiError("CONFLICT", "Product got a barcode meanwhile");
+      const [assigned] = await ctx.hq.db.batch([
+        setBarcodeIfNone(ctx.hq.db, id, code, now),
+        // Only with the guarded UPDATE: a product that got a barcode meanwhile records nothing.
+        auditInsert(ctx.hq.db, auditAt(ctx, "hq"), {
+          action: "product.barcode.assigned",
+          entityType: "product",
+          entityId: id,
+          before: { barcode: null },
+          after: { barcode: code },
+          onlyIfChanged: true,
+        }),
+      ]);
+      if (assigned.length === 0) throw new ApiError("CONFLICT", "Product got a barcode meanwhile");
       return getProductView(ctx, id);
     } catch (error) {
       if (!uniqueViolation(error)) throw error;
