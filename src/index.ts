@@ -9,6 +9,7 @@ import { log } from "./lib/log";
 import { withSimulatedLatency } from "./lib/simulated-latency";
 import { EVENTS_DEAD_LETTER_QUEUE, EVENTS_QUEUE, handleDeadStoreEvents, handleStoreEvents } from "./outbox/apply";
 import { ProductStock as ProductStockObject } from "./stock/product-stock";
+import { handleDeadWebhooks, handleWebhookBatch, WEBHOOKS_DEAD_LETTER_QUEUE, WEBHOOKS_QUEUE } from "./webhooks/deliver";
 
 /** Each call into a stock object counts as one invocation for the D1 limits guard (when it is on). */
 export const ProductStock = guardDurableObject(ProductStockObject);
@@ -25,6 +26,8 @@ export default guardWorker({
     appConfig(env); // a malformed setting fails here, by name, before any message is touched
     if (batch.queue === EVENTS_QUEUE) await handleStoreEvents(batch, env);
     else if (batch.queue === EVENTS_DEAD_LETTER_QUEUE) await handleDeadStoreEvents(batch, env);
+    else if (batch.queue === WEBHOOKS_QUEUE) await handleWebhookBatch(batch, env);
+    else if (batch.queue === WEBHOOKS_DEAD_LETTER_QUEUE) await handleDeadWebhooks(batch, env);
     else if (batch.queue.endsWith("-dlq")) await handleDeadLetters(batch, env);
     else await handleEmailBatch(batch, emailDeps(env));
   },

@@ -4,6 +4,7 @@
  * against wrangler.toml, so a schedule changed in one place fails there.
  */
 import type { Bindings } from "../env";
+import { sweepWebhookDeliveries } from "../webhooks/sweep";
 import { runBackup } from "./backup";
 import { runDailyReport } from "./daily-report";
 import { runHousekeeping } from "./housekeeping";
@@ -19,5 +20,9 @@ export const CRON_JOBS: Record<string, (env: Bindings, scheduledTime: number) =>
   [CRON_DAILY_REPORT]: (env, at) => runDailyReport(env, at),
   [CRON_BACKUP]: (env, at) => runBackup(env, new Date(at)),
   [CRON_HOUSEKEEPING]: (env, at) => runHousekeeping(env, new Date(at)),
-  [CRON_OUTBOX_SWEEP]: (env, at) => runOutboxSweep(env, new Date(at)),
+  [CRON_OUTBOX_SWEEP]: async (env, at) => {
+    // Webhook deliveries no message will bring (webhooks/sweep.ts), swept first: a failing store does not hold them up.
+    const webhooks = await sweepWebhookDeliveries(env, new Date(at));
+    return { ...(await runOutboxSweep(env, new Date(at))), webhooks };
+  },
 };

@@ -5,7 +5,7 @@
 import { dbFor } from "../db/client";
 import { storeManagers } from "../db/users";
 
-export type EmailKind = "receipt" | "low_stock" | "daily_report" | "password_changed";
+export type EmailKind = "receipt" | "low_stock" | "daily_report" | "password_changed" | "webhook_disabled";
 
 export interface EmailMessage {
   kind: EmailKind;

@@ -92,5 +92,15 @@ export async function renderEmail(env: Bindings, message: EmailMessage): Promise
       const text = `Your ${appConfig(env).appName} password was changed at ${String(message.data.at)}. If this was not you, tell an administrator at once.`;
       return { subject: "Your password was changed", text, html: page("Password changed", `<p>${esc(text)}</p>`) };
     }
+    case "webhook_disabled": {
+      // An endpoint failed for days and was switched off (src/webhooks/health.ts): its admins re-enable it.
+      const d = message.data as { endpoint_id: number; url: string; failing_since: string; reason: string };
+      const text = `Webhook endpoint ${d.endpoint_id} (${d.url}) has been disabled: ${d.reason}. It has failed every delivery since ${d.failing_since}; its pending deliveries were marked dead. Fix the receiver, then re-activate it (PUT /api/v1/webhook-endpoints/${d.endpoint_id} with is_active true) and redeliver what it missed (POST /api/v1/webhook-deliveries/{id}/redeliver).`;
+      return {
+        subject: `Webhook endpoint disabled: ${d.url}`,
+        text,
+        html: page("Webhook endpoint disabled", `<p>${esc(text)}</p>`),
+      };
+    }
   }
 }
