@@ -13,10 +13,12 @@ import { onError, renderError } from "./lib/http/error-handler";
 import { limitJsonDepth } from "./lib/http/json-depth";
 import { attachServices, corsFromConfig, limitBody, loadConfig, requestLog } from "./lib/http/middleware";
 import { adminRouter } from "./routes/admin/admin.index";
+import { auditEventsRouter, historyRouters } from "./routes/audit/audit.index";
 import { authRouter } from "./routes/auth/auth.index";
 import { cashDrawersRouter } from "./routes/cash-drawers/cash-drawers.index";
 import { categoriesRouter } from "./routes/categories/categories.index";
 import { customersRouter } from "./routes/customers/customers.index";
+import { eventsRouter } from "./routes/events/events.index";
 import { filesRouter } from "./routes/files/files";
 import { registerFilesDoc } from "./routes/files/files.openapi";
 import { inventoryRouter } from "./routes/inventory/inventory.index";
@@ -92,6 +94,10 @@ export function createApp() {
     ["shifts", shiftReportsRouter as never],
     ["reports", reportsRouter as never],
     ["admin", adminRouter as never],
+    ["events", eventsRouter as never],
+    ["audit-events", auditEventsRouter as never],
+    // GET /products/{id}/history, /users/{id}/history, …: the audit trail's, beside each area's own router.
+    ...historyRouters.map(([area, router]): [string, ReturnType<typeof createRouter>] => [area, router as never]),
   ];
   for (const [area, router] of areas) app.route(`${API_PREFIX}/${area}`, router);
 

@@ -89,11 +89,14 @@ function pageRowsFor(sources: { tables: string[]; span: number }[], minRows: num
 
 /**
  * A gzip file uploaded to R2 in parts as it is written: memory holds at most
- * one part, and the SHA-256 and size are of the compressed bytes.
+ * one part, and the SHA-256 and size are of the compressed bytes. Also how
+ * the audit archive writes its days (jobs/audit-retention.ts), with their
+ * chain in `customMetadata`.
  */
-async function gzipUpload(files: R2Bucket, key: string) {
+export async function gzipUpload(files: R2Bucket, key: string, customMetadata?: Record<string, string>) {
   const upload = await files.createMultipartUpload(key, {
     httpMetadata: { contentType: "application/x-ndjson", contentEncoding: "gzip" },
+    ...(customMetadata ? { customMetadata } : {}),
   });
   const gzip = new CompressionStream("gzip");
   const writer = gzip.writable.getWriter();
@@ -186,10 +189,10 @@ export interface BackupOptions {
 }
 
 /** A database to back up: what the manifest says of it, and its binding. */
-type Source = Omit<BackupDatabase, "schema_version" | "files" | "rows"> & { d1: D1Database };
+export type Source = Omit<BackupDatabase, "schema_version" | "files" | "rows"> & { d1: D1Database };
 
 /** The head office, then every store of its stores table (inactive ones too: their data is still theirs). */
-async function sourcesOf(env: Bindings, ctx: ServiceContext): Promise<Source[]> {
+export async function sourcesOf(env: Bindings, ctx: ServiceContext): Promise<Source[]> {
   const stores = await storeScopes(env, "all");
   return [
     {

@@ -5,6 +5,7 @@
  */
 import type { Bindings } from "../env";
 import { sweepWebhookDeliveries } from "../webhooks/sweep";
+import { runAuditRetention } from "./audit-retention";
 import { runBackup } from "./backup";
 import { runDailyReport } from "./daily-report";
 import { runHousekeeping } from "./housekeeping";
@@ -18,7 +19,11 @@ export const CRON_OUTBOX_SWEEP = "*/5 * * * *";
 
 export const CRON_JOBS: Record<string, (env: Bindings, scheduledTime: number) => Promise<Record<string, unknown>>> = {
   [CRON_DAILY_REPORT]: (env, at) => runDailyReport(env, at),
-  [CRON_BACKUP]: (env, at) => runBackup(env, new Date(at)),
+  // The backup first, then the audit events past retention leave D1 for R2 (jobs/audit-retention.ts).
+  [CRON_BACKUP]: async (env, at) => ({
+    ...(await runBackup(env, new Date(at))),
+    audit_retention: await runAuditRetention(env, new Date(at)),
+  }),
   [CRON_HOUSEKEEPING]: (env, at) => runHousekeeping(env, new Date(at)),
   [CRON_OUTBOX_SWEEP]: async (env, at) => {
     // Webhook deliveries no message will bring (webhooks/sweep.ts), swept first: a failing store does not hold them up.

@@ -58,10 +58,16 @@ export const TRIGGER_WRITTEN: ReadonlySet<string> = new Set(["outbox"]);
 
 /**
  * Tables whose migration writes rows (the head office's first migration makes
- * store 1; a store's cash migration makes its one `cash_settings` row, id 1):
- * a fresh database is not empty there, and the backup's rows replace those.
+ * store 1; a store's cash migration makes its one `cash_settings` row, id 1;
+ * both kinds' audit migration its `audit_archive` mark, id 1): a fresh
+ * database is not empty there, and the backup's rows replace those. The
+ * archive mark's triggers allow it: they refuse an UPDATE that moves it back
+ * and a DELETE, and INSERT OR REPLACE is neither (SQLite runs no delete
+ * trigger for a replaced row unless recursive_triggers is on). The audit
+ * events themselves are only inserted (no trigger writes them), so the
+ * append-only triggers never see a restore.
  */
-export const SEEDED_BY_MIGRATIONS: ReadonlySet<string> = new Set(["stores", "cash_settings"]);
+export const SEEDED_BY_MIGRATIONS: ReadonlySet<string> = new Set(["stores", "cash_settings", "audit_archive"]);
 
 /** A statement and its values (bound by `restoreBackup`, inlined by scripts/restore.ts --sql). */
 export interface Sql {

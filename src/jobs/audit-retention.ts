@@ -1,0 +1,195 @@
+/**
+ * Audit retention (README "Audit trail"), run by the nightly backup's cron
+ * after the backup: in each database (the head office, then every store),
+ * the audit events older than AUDIT_RETENTION_MONTHS (whole UTC days before
+ * the cutoff day) go to R2, one object per day in the backup's format and
+ * hash-chained (audit/archive.ts), and then leave D1 in ONE batch: the
+ * archive mark moves to the first day not archived with the chain's new tip,
+ * and the events below it are deleted (the triggers refuse deleting anything
+ * above the mark). The mark moves only if nothing changed under the run, so
+ * a second run at once, or a rerun, archives nothing twice; a day object
+ * written by a run whose mark did not move is rewritten by the next one.
+ *
+ * Bounded: D1 answers at most 1,000 queries per invocation and the backup
+ * before it takes up to 800, so a run makes at most RETENTION_QUERY_BUDGET;
+ * a database whose old days do not fit goes as far as whole days allow and
+ * the next night continues from its mark.
+ */
+import { auditArchiveKey, dayHash } from "../audit/archive";
+import {
+  type AuditPosition,
+  advanceArchiveMark,
+  auditRowsBetween,
+  deleteArchivedEvents,
+  retentionProbe,
+} from "../db/audit-events";
+import { runAlone } from "../db/batch";
+import type { Bindings } from "../env";
+import { createServiceContext } from "../services/context";
+import { gzipUpload, type Source, sourcesOf } from "./backup";
+
+/** Queries one run may make (the backup's QUERY_BUDGET is 800 of D1's 1,000). */
+export const RETENTION_QUERY_BUDGET = 150;
+/** Rows per read. */
+const PAGE_ROWS = 1000;
+/** What finishing a database costs: the mark and the delete (one batch, two queries). */
+const FINISH_QUERIES = 2;
+
+/** The first UTC day kept: `months` before `at`'s day (the month's last day when it is shorter). */
+export function retentionCutoff(at: Date, months: number): string {
+  const first = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() - months, 1));
+  const monthDays = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
+  first.setUTCDate(Math.min(at.getUTCDate(), monthDays));
+  return first.toISOString().slice(0, 10);
+}
+
+export interface RetentionOptions {
+  /** Queries this run may make (default RETENTION_QUERY_BUDGET); tests shrink it. */
+  queryBudget?: number;
+  /** Rows per read (default 1,000). */
+  pageRows?: number;
+}
+
+export interface DatabaseRetention {
+  database: string;
+  /** The days written to R2 and removed from D1 by this run. */
+  days: string[];
+  rows: number;
+  /** The database's mark after the run. */
+  archived_before: string;
+  /** False when the mark had moved or an old-dated event arrived under the run: nothing left D1. */
+  committed: boolean;
+}
+
+export interface RetentionResult {
+  cutoff: string;
+  databases: DatabaseRetention[];
+  /** Databases (or their later days) left for the next run because the query budget ran out. */
+  left_for_next_run: number;
+}
+
+const encoder = new TextEncoder();
+
+/** One day's rows to R2, chained to `previousHash`; its hash. */
+async function writeDay(files: R2Bucket, database: string, day: string, rows: unknown[], previousHash: string) {
+  const ndjson = encoder.encode(rows.map((row) => `${JSON.stringify(row)}\n`).join(""));
+  const hash = dayHash(previousHash, ndjson);
+  const file = await gzipUpload(files, auditArchiveKey(database, day), {
+    database,
+    day,
+    rows: String(rows.length),
+    previous_hash: previousHash,
+    hash,
+  });
+  try {
+    await file.write(ndjson);
+    await file.finish();
+  } catch (error) {
+    await file.abort();
+    throw error;
+  }
+  return hash;
+}
+
+/** A budget of queries shared by the run's databases. */
+class QueryBudget {
+  constructor(private left: number) {}
+  /** Takes `n` queries if that leaves enough to finish a database. */
+  take(n: number): boolean {
+    if (this.left < n + FINISH_QUERIES) return false;
+    this.left -= n;
+    return true;
+  }
+  finish() {
+    this.left -= FINISH_QUERIES;
+  }
+}
+
+/** Archives one database's old days, as far as the budget goes. */
+async function retainDatabase(
+  files: R2Bucket,
+  source: Pick<Source, "name" | "d1">,
+  cutoff: string,
+  budget: QueryBudget,
+  options: { pageRows: number; at: string },
+): Promise<DatabaseRetention | "out_of_budget" | null> {
+  if (!budget.take(1)) return "out_of_budget";
+  const found = await runAlone(retentionProbe(source.d1, cutoff));
+  if (!found?.oldest) return null;
+  const days: string[] = [];
+  let lastHash = found.lastHash;
+  let archived = 0;
+  let day: { name: string; rows: Record<string, unknown>[] } | null = null;
+  let after: AuditPosition | undefined;
+  let complete = false;
+  // Oldest first, a page at a time; a day is written once a row of a later day (or the end) shows it is whole.
+  while (budget.take(1)) {
+    const page = await runAlone(
+      auditRowsBetween(source.d1, { from: found.archivedBefore, below: cutoff }, after, options.pageRows),
+    );
+    for (const row of page) {
+      const name = String(row.at).slice(0, 10);
+      if (day && day.name !== name) {
+        lastHash = await writeDay(files, source.name, day.name, day.rows, lastHash);
+        days.push(day.name);
+        archived += day.rows.length;
+        day = null;
+      }
+      day ??= { name, rows: [] };
+      day.rows.push(row);
+    }
+    const last = page.at(-1);
+    if (last) after = { at: String(last.at), id: Number(last.id) };
+    if (page.length < options.pageRows) {
+      complete = true;
+      break;
+    }
+  }
+  if (complete && day) {
+    lastHash = await writeDay(files, source.name, day.name, day.rows, lastHash);
+    days.push(day.name);
+    archived += day.rows.length;
+  }
+  // Out of budget in the middle of a day: that day and the later ones wait for the next run.
+  const archivedBefore = complete ? cutoff : day ? day.name : found.archivedBefore;
+  if (days.length === 0) return complete ? null : "out_of_budget";
+  budget.finish();
+  const [moved] = await source.d1.batch([
+    advanceArchiveMark(source.d1, found, { archivedBefore, lastHash, archived, at: options.at }).prepared,
+    deleteArchivedEvents(source.d1, found).prepared,
+  ]);
+  const committed = (moved?.results.length ?? 0) > 0;
+  return {
+    database: source.name,
+    days,
+    rows: committed ? archived : 0,
+    archived_before: committed ? archivedBefore : found.archivedBefore,
+    committed,
+  };
+}
+
+/** The nightly retention of every database of the chain (`at`: the cron's scheduled time). */
+export async function runAuditRetention(
+  env: Bindings,
+  at: Date,
+  options: RetentionOptions = {},
+): Promise<RetentionResult> {
+  const ctx = createServiceContext(env, { now: () => at });
+  const cutoff = retentionCutoff(at, ctx.config.auditRetentionMonths);
+  const budget = new QueryBudget((options.queryBudget ?? RETENTION_QUERY_BUDGET) - 1);
+  const sources = await sourcesOf(env, ctx);
+  const databases: DatabaseRetention[] = [];
+  let left = 0;
+  for (const source of sources) {
+    const done = await retainDatabase(env.FILES, source, cutoff, budget, {
+      pageRows: options.pageRows ?? PAGE_ROWS,
+      at: at.toISOString(),
+    });
+    if (done === "out_of_budget") left += 1;
+    else if (done) {
+      databases.push(done);
+      if (done.archived_before !== cutoff && done.committed) left += 1;
+    }
+  }
+  return { cutoff, databases, left_for_next_run: left };
+}
