@@ -1,0 +1,200 @@
+/**
+ * The audit trail covers every write (README "Audit trail"): for every
+ * POST, PUT, PATCH and DELETE operation of /openapi.json, a request that
+ * succeeds records exactly one audit event and a refused one records none.
+ *
+ * Each request carries its own X-Request-Id (the app's requestId middleware
+ * takes a valid incoming one and the audit writer records it), and events are
+ * counted by that id in the head office and in every store's database. The
+ * event is in the request's own batch, so it is counted as soon as the answer
+ * is back; a last check counts again once deferred work has had its turn, for
+ * a write after the answer that adds a second event.
+ *
+ * The cases are in test/helpers/audit-coverage-cases.ts; an operation without
+ * one fails the first test. No operation is exempt.
+ */
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, it } from "vitest";
+import { accounts } from "../helpers/accounts";
+import { call, expectJson } from "../helpers/api";
+import { CASES, type CaseRequest, type CoverageCase, NEW_PASSWORD, type World } from "../helpers/audit-coverage-cases";
+import { createProduct } from "../helpers/catalog";
+import { storeDb } from "../helpers/stores";
+
+const MUTATING = ["post", "put", "patch", "delete"];
+
+/** Every database that holds audit events: the head office and each store's (MAIN, EAST, WEST). */
+const databases = (): D1Database[] => [env.DB, storeDb(1), storeDb(2), storeDb(3)];
+
+interface AuditRow {
+  id: number;
+  at: string;
+  actor_user_id: number | null;
+  request_id: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: unknown;
+  before: string | null;
+  after: string | null;
+}
+
+async function eventsOf(requestId: string): Promise<AuditRow[]> {
+  const rows: AuditRow[] = [];
+  for (const db of databases()) {
+    const found = await db.prepare("SELECT * FROM audit_events WHERE request_id = ?1").bind(requestId).all<AuditRow>();
+    rows.push(...found.results);
+  }
+  return rows;
+}
+
+let requests = 0;
+const requestIdOf = (key: string, kind: string) =>
+  `cov-${++requests}-${kind}-${key.replace(/[^A-Za-z0-9]+/g, "_")}`.slice(0, 200);
+
+/** "POST /api/v1/users/{id}" matches "/api/v1/users/12" (a query string aside). */
+function matchesOperation(key: string, request: CaseRequest): boolean {
+  const [method, template = ""] = key.split(" ");
+  const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/?]+")}(\\?.*)?$`);
+  return method === request.method && pattern.test(request.path);
+}
+
+/** Sends a case's request with its own request id; returns the id and the answer. */
+async function send(key: string, kind: "ok" | "refused", request: CaseRequest) {
+  if (!matchesOperation(key, request))
+    throw new Error(`${kind} request ${request.method} ${request.path} is not ${key}`);
+  const requestId = requestIdOf(key, kind);
+  const res = await call(request.method, request.path, {
+    token: request.token,
+    body: request.body,
+    headers: { ...request.headers, "X-Request-Id": requestId },
+  });
+  const text = await res.text();
+  const echoed = res.headers.get("X-Request-Id");
+  if (echoed !== requestId) throw new Error(`the app did not take X-Request-Id ${requestId} (answered ${echoed})`);
+  return { requestId, status: res.status, text };
+}
+
+/** Strings that must never appear in an audit row: passwords, tokens, hashes, webhook secrets. */
+const secretsOf = (world: World): string[] => [
+  NEW_PASSWORD,
+  "$argon2",
+  "whsec_",
+  ...Object.values(world.accounts).flatMap((a) => [a.password, a.token, a.refresh]),
+];
+
+const SECRET_KEY = /password|secret|token|hash/i;
+
+/** Keys named like a secret whose value is not hidden, anywhere in a before/after object. */
+function unhiddenSecrets(value: unknown, path = ""): string[] {
+  if (!value || typeof value !== "object") return [];
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) => [
+    ...(SECRET_KEY.test(key) && inner !== "[redacted]" && inner !== null ? [`${path}${key}`] : []),
+    ...unhiddenSecrets(inner, `${path}${key}.`),
+  ]);
+}
+
+/** What is wrong with an event written by a successful request (empty: nothing). */
+function shapeProblems(row: AuditRow, world: World, anonymous: boolean): string[] {
+  const problems: string[] = [];
+  if (!/^[a-z_]+(\.[a-z_]+)+$/.test(row.action)) problems.push(`action ${row.action}`);
+  if (!row.entity_type) problems.push("empty entity_type");
+  if (typeof row.entity_id !== "number" || !Number.isInteger(row.entity_id)) {
+    problems.push(`entity_id ${JSON.stringify(row.entity_id)}`);
+  }
+  const at = new Date(row.at);
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(row.at) || Number.isNaN(at.getTime())) {
+    problems.push(`at ${row.at}`);
+  }
+  if (!anonymous && row.actor_user_id === null) problems.push("no actor_user_id for a signed-in request");
+  for (const side of ["before", "after"] as const) {
+    const text = row[side];
+    if (text === null) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      problems.push(`${side} is not JSON`);
+      continue;
+    }
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) problems.push(`${side} is not an object`);
+    for (const key of unhiddenSecrets(parsed)) problems.push(`${side}.${key} shows a secret`);
+    for (const secret of secretsOf(world)) if (text.includes(secret)) problems.push(`${side} contains a secret`);
+  }
+  return problems;
+}
+
+const world: Partial<World> = {};
+const ready = () => world as World;
+
+beforeAll(async () => {
+  world.accounts = await accounts();
+  world.product = await createProduct(world.accounts.admin.token, { price: 10, cost_price: 4, stock_quantity: 1000 });
+});
+
+/** Each case's setup, run once before its two requests. */
+const prepared = new Map<string, Promise<unknown>>();
+const setupOf = (key: string, c: CoverageCase) => {
+  let made = prepared.get(key);
+  if (!made) {
+    made = c.setup(ready());
+    prepared.set(key, made);
+  }
+  return made;
+};
+
+/** Request ids of the successful requests that had their one event at once, for the last check. */
+const succeeded: { key: string; requestId: string }[] = [];
+
+describe("audit coverage of every mutating operation", () => {
+  it("has a case for exactly the mutating operations of /openapi.json", async ({ expect }) => {
+    const doc = await expectJson<{ paths: Record<string, Record<string, unknown>> }>(call("GET", "/openapi.json"), 200);
+    const documented = Object.entries(doc.paths).flatMap(([path, operations]) =>
+      Object.keys(operations)
+        .filter((method) => MUTATING.includes(method))
+        .map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(documented.length).toBeGreaterThan(40);
+    expect(Object.keys(CASES).sort()).toEqual(documented.sort());
+  });
+
+  describe.each(Object.entries(CASES))("%s", (key, c) => {
+    it("records exactly one well-formed event when it succeeds", async ({ expect }) => {
+      const w = ready();
+      const s = await setupOf(key, c);
+      const request = c.ok(w, s as never);
+      const res = await send(key, "ok", request);
+      if (request.status === undefined) expect(res.status, res.text).toBeGreaterThanOrEqual(200);
+      if (request.status === undefined) expect(res.status, res.text).toBeLessThan(300);
+      else expect(res.status, res.text).toBe(request.status);
+      const events = await eventsOf(res.requestId);
+      if (events.length === 1) succeeded.push({ key, requestId: res.requestId });
+      expect(
+        events.map((e) => e.action),
+        `${key}: events of a successful request`,
+      ).toHaveLength(1);
+      for (const event of events) expect(shapeProblems(event, w, c.anonymous === true), event.action).toEqual([]);
+    });
+
+    it("records nothing when it is refused", async ({ expect }) => {
+      const w = ready();
+      const s = await setupOf(key, c);
+      const request = c.refused(w, s as never);
+      const res = await send(key, "refused", request);
+      expect(res.status, res.text).toBe(request.status);
+      const events = await eventsOf(res.requestId);
+      expect(
+        events.map((e) => e.action),
+        `${key}: events of a refused request`,
+      ).toEqual([]);
+    });
+  });
+
+  it("still has one event per successful request once deferred work has run", async ({ expect }) => {
+    // Work sent after the answer (stock commits, outbox sends) gets its turn; it must add no event.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const counts: Record<string, number> = {};
+    for (const { key, requestId } of succeeded) counts[key] = (await eventsOf(requestId)).length;
+    const wrong = Object.entries(counts).filter(([, n]) => n !== 1);
+    expect(Object.fromEntries(wrong)).toEqual({});
+  });
+});
