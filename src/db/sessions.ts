@@ -12,9 +12,9 @@ import { loginAttempts, refreshTokens } from "./schema";
 
 export type RefreshTokenRecord = Row<typeof refreshTokens>;
 
-export const insertRefreshToken = async (db: AppDatabase, values: typeof refreshTokens.$inferInsert) => {
-  await db.insert(refreshTokens).values(values);
-};
+/** A sign-in's refresh token; not awaited here: run it in a `db.batch` with its audit event. */
+export const insertRefreshToken = (db: AppDatabase, values: typeof refreshTokens.$inferInsert) =>
+  db.insert(refreshTokens).values(values);
 
 export const refreshTokenById = (db: AppDatabase, id: string): Promise<RefreshTokenRecord | undefined> =>
   db.select().from(refreshTokens).where(eq(refreshTokens.id, id)).get();
@@ -32,13 +32,12 @@ export async function spendRefreshToken(db: AppDatabase, id: string, now: string
   return spent.length > 0;
 }
 
-/** Ends one sign-in: every token of the family. */
-export const revokeFamily = async (db: AppDatabase, familyId: string, now: string) => {
-  await db
+/** Ends one sign-in: every token of the family (run it alone, or inside a `db.batch` with its audit event). */
+export const revokeFamily = (db: AppDatabase, familyId: string, now: string) =>
+  db
     .update(refreshTokens)
     .set({ revokedAt: now })
     .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
-};
 
 /**
  * Ends every sign-in of a user (`when`: only while that SQL holds, for a

@@ -5,6 +5,7 @@
  * batch read). Sessions (refresh tokens) are in sessions.ts.
  */
 import { and, count, desc, eq, getTableColumns, inArray, ne, type SQL, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Statement } from "./batch";
 import type { AppDatabase } from "./client";
 import { type Page, pageOf } from "./paging";
@@ -72,14 +73,20 @@ export const userByUsername = (db: AppDatabase, username: string): Promise<UserR
 export const hasAnyUser = async (db: AppDatabase): Promise<boolean> =>
   (await db.select({ id: users.id }).from(users).limit(1).get()) !== undefined;
 
-/** Inserts a user and their roles at other stores, in one batch. */
+/**
+ * Inserts a user and their roles at other stores, in one batch; `audit` (the
+ * creation's audit event) runs right after the user's INSERT, whose row is
+ * SQLite's last_insert_rowid() there.
+ */
 export async function insertUser(
   db: AppDatabase,
   values: NewUser,
-  roles: StoreRoleEntry[] = [],
+  roles: StoreRoleEntry[],
+  audit: BatchItem<"sqlite">,
 ): Promise<UserWithRoles> {
   const [inserted] = await db.batch([
     db.insert(users).values(values).returning(),
+    audit,
     ...grantStoreRoles(db, sql`(SELECT id FROM users WHERE lower(username) = lower(${values.username}))`, roles),
   ]);
   const row = inserted[0];
@@ -92,12 +99,14 @@ export async function insertUser(
  * the table is empty, so two racing first registrations cannot both become
  * admin. Undefined when some user already exists. Their home store is the
  * chain's first store (MAIN, made by the head office's first migration).
+ * `audit` (a statement that writes only if the INSERT did) commits with it.
  */
 export async function insertFirstAdmin(
   d1: D1Database,
   values: Pick<NewUser, "username" | "email" | "passwordHash" | "fullName" | "phoneNumber" | "createdAt">,
+  audit: D1PreparedStatement,
 ): Promise<UserRecord | undefined> {
-  const raw = await d1
+  const insert = d1
     .prepare(
       `INSERT INTO users (username, email, password_hash, full_name, phone_number, role, is_active, is_verified, token_version, home_store_id, created_at, updated_at)
        SELECT ?1, ?2, ?3, ?4, ?5, 'admin', 1, 1, 0, (SELECT MIN(id) FROM stores), ?6, ?6
@@ -110,8 +119,9 @@ export async function insertFirstAdmin(
       values.fullName ?? null,
       values.phoneNumber ?? null,
       values.createdAt,
-    )
-    .first();
+    );
+  const [inserted] = await d1.batch([insert, audit]);
+  const raw = inserted?.results[0];
   return raw ? decodeRow(users, raw) : undefined;
 }
 
@@ -173,6 +183,8 @@ export interface UserChange {
   /** Ends the user's sessions in the same batch: token version bumped, refresh tokens revoked. */
   deactivate: boolean;
   now: string;
+  /** The change's audit event, run right after the UPDATE (so it can write only if the UPDATE did). */
+  audit: BatchItem<"sqlite">;
 }
 
 /**
@@ -202,6 +214,7 @@ export async function writeUserChange(
       })
       .where(and(eq(users.id, id), change.keepAnotherAdmin ? anotherActiveAdmin(id) : undefined))
       .returning(),
+    change.audit,
     // Only if the UPDATE above really deactivated the user (it is conditional).
     revokeSessions(db, change.deactivate ? id : -1, change.now, {
       when: sql`EXISTS (SELECT 1 FROM users WHERE users.id = ${id} AND users.is_active = 0)`,
@@ -211,12 +224,16 @@ export async function writeUserChange(
   return updated[0];
 }
 
-/** A new password hash that ends every session: token version bumped, refresh tokens revoked, in one batch. */
+/**
+ * A new password hash that ends every session: token version bumped, refresh
+ * tokens revoked, in one batch with `audit` (run right after the UPDATE).
+ */
 export async function writeNewPassword(
   db: AppDatabase,
   id: number,
   passwordHash: string,
   now: string,
+  audit: BatchItem<"sqlite">,
 ): Promise<UserRecord | undefined> {
   const [updated] = await db.batch([
     db
@@ -224,6 +241,7 @@ export async function writeNewPassword(
       .set({ passwordHash, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: now })
       .where(eq(users.id, id))
       .returning(),
+    audit,
     revokeSessions(db, id, now),
   ]);
   return updated[0];

@@ -4,6 +4,16 @@
  * tests); the SQL is in db/users.ts and db/sessions.ts.
  */
 
+import {
+  type AuditEntry,
+  type AuditPlace,
+  auditAt,
+  auditAtAs,
+  auditInsert,
+  auditStatement,
+  inBatch,
+  LAST_INSERTED,
+} from "../audit/record";
 import type { Role } from "../db/schema";
 import { insertRefreshToken, refreshTokenById, revokeFamily, revokeSessions, spendRefreshToken } from "../db/sessions";
 import {
@@ -28,6 +38,7 @@ import { addSeconds, isoNow } from "../lib/time";
 import type { ServiceContext } from "./context";
 import { admitAttempt, forgive, forgiveUnjudged, type ThrottleKeys, throttleKeys } from "./login-throttle";
 import { checkStorePlacement, type StoreRoleInput } from "./users";
+import { userAuditFields } from "./users-audit";
 
 export interface TokenPair {
   access_token: string;
@@ -65,6 +76,23 @@ async function refusingDuplicates<T>(write: Promise<T>): Promise<T> {
   }
 }
 
+/** The audit event of a new account (`entityId`: the row the INSERT just before made); no password, no hash. */
+const userCreated = (
+  values: Parameters<typeof userAuditFields>[0],
+  storeRoles: StoreRoleInput[] | undefined,
+): AuditEntry => ({
+  action: "user.created",
+  entityType: "user",
+  entityId: LAST_INSERTED,
+  before: null,
+  after: {
+    ...userAuditFields(
+      values,
+      (storeRoles ?? []).map((entry) => ({ storeId: entry.store_id, role: entry.role })),
+    ),
+  },
+});
+
 /** A new account's columns (its role aside): the password hashed, created now. */
 async function newUserValues(ctx: ServiceContext, input: NewUserInput) {
   const now = isoNow(ctx.now());
@@ -93,7 +121,17 @@ export async function registerFirstAdmin(
   if (await hasAnyUser(ctx.hq.db)) return null;
   await assertBootstrapToken(ctx.config.bootstrapToken, bootstrapToken);
   // The first admin's home store is the chain's first store; an admin holds no store roles.
-  const row = await refusingDuplicates(insertFirstAdmin(ctx.hq.d1, await newUserValues(ctx, input)));
+  const values = await newUserValues(ctx, input);
+  // No account stands behind the bootstrap token yet: the trail names the
+  // system as the actor and the account it made as the entity.
+  const entry = userCreated({ ...values, role: "admin", isActive: true, homeStoreId: 0 }, []);
+  const audit = auditStatement(ctx.hq.d1, auditAt(ctx, "hq"), {
+    ...entry,
+    // The home store the INSERT chose, as it chose it.
+    after: { ...entry.after, home_store_id: inBatch("SELECT MIN(id) FROM stores") },
+    onlyIfChanged: true,
+  });
+  const row = await refusingDuplicates(insertFirstAdmin(ctx.hq.d1, values, audit));
   return row ? { ...row, storeRoles: [] } : null;
 }
 
@@ -112,13 +150,44 @@ export async function createUser(ctx: ServiceContext, input: NewUserInput): Prom
     homeStoreNamed: input.home_store_id !== undefined,
   });
   const values = await newUserValues(ctx, input);
-  return refusingDuplicates(insertUser(ctx.hq.db, { ...values, role, homeStoreId }, storeRoles ?? []));
+  const audit = auditInsert(
+    ctx.hq.db,
+    auditAt(ctx, "hq"),
+    userCreated({ ...values, role, isActive: true, homeStoreId }, input.store_roles),
+  );
+  return refusingDuplicates(insertUser(ctx.hq.db, { ...values, role, homeStoreId }, storeRoles ?? [], audit));
 }
 
-/** Issues an access token and a refresh token of a new or existing family (sign-in). */
+/**
+ * The place of a sign-in's event: no caller is authenticated on these
+ * requests, so the actor is the user signing in (their role and home store).
+ */
+const signInPlace = (ctx: ServiceContext, user: UserRecord): AuditPlace => {
+  const place = auditAtAs(ctx, "hq", user);
+  return { ...place, actor: { ...place.actor, storeId: place.actor.storeId ?? user.homeStoreId } };
+};
+
+/**
+ * A sign-in's audit event (entity: the user's sessions, by user id; the
+ * session's id is its refresh-token family, the access token's `sid`).
+ */
+const sessionEntry = (action: string, userId: number, sessionId: string | "all"): AuditEntry => ({
+  action,
+  entityType: "session",
+  entityId: userId,
+  before: null,
+  after: { session_id: sessionId },
+});
+
+/**
+ * Issues an access token and a refresh token of a new or existing family
+ * (sign-in), with `action`'s audit event in the refresh token's batch (none:
+ * the request's event is written elsewhere, as a password change's).
+ */
 async function issueTokens(
   ctx: ServiceContext,
   user: UserRecord,
+  action: "session.created" | "session.refreshed" | null,
   familyId: string = crypto.randomUUID(),
 ): Promise<TokenPair> {
   const now = ctx.now();
@@ -132,7 +201,7 @@ async function issueTokens(
     ),
     signRefreshToken(auth, { sub: String(user.id), jti, fam: familyId }, now),
   ]);
-  await insertRefreshToken(ctx.hq.db, {
+  const insert = insertRefreshToken(ctx.hq.db, {
     id: jti,
     userId: user.id,
     familyId,
@@ -140,6 +209,12 @@ async function issueTokens(
     expiresAt: isoNow(addSeconds(now, auth.refreshTtlSeconds)),
     createdAt: isoNow(now),
   });
+  if (action) {
+    await ctx.hq.db.batch([
+      insert,
+      auditInsert(ctx.hq.db, signInPlace(ctx, user), sessionEntry(action, user.id, familyId)),
+    ]);
+  } else await insert;
   return { access_token: access, refresh_token: refresh, token_type: "bearer", expires_in: auth.accessTtlSeconds };
 }
 
@@ -185,7 +260,7 @@ export async function login(ctx: ServiceContext, credentials: Credentials): Prom
 
   await forgive(ctx, keys);
   if (needsRehash(user.passwordHash)) await writeRehash(ctx.hq.db, user.id, await hashPassword(credentials.password));
-  return issueTokens(ctx, user);
+  return issueTokens(ctx, user, "session.created");
 }
 
 const revokedError = (detail: string) =>
@@ -213,7 +288,7 @@ export async function refresh(ctx: ServiceContext, token: string): Promise<Token
 
   const user = await userById(ctx.hq.db, row.userId);
   if (!user?.isActive) throw revokedError("User account is inactive");
-  return issueTokens(ctx, user, row.familyId);
+  return issueTokens(ctx, user, "session.refreshed", row.familyId);
 }
 
 /**
@@ -228,20 +303,22 @@ export async function logout(
   options: { refreshToken?: string | undefined; everywhere?: boolean | undefined } = {},
 ) {
   const now = isoNow(ctx.now());
+  const ended = (sessionId: string) =>
+    auditInsert(ctx.hq.db, auditAt(ctx, "hq"), sessionEntry("session.ended", actor.id, sessionId));
   if (options.everywhere) {
-    await revokeSessions(ctx.hq.db, actor.id, now);
+    await ctx.hq.db.batch([revokeSessions(ctx.hq.db, actor.id, now), ended("all")]);
     return;
   }
   if (!options.refreshToken) {
     // Only a request the middleware authenticated calls this, and it names its sign-in.
     if (!actor.sessionId) throw new ApiError("UNAUTHORIZED", "Not authenticated");
-    await revokeFamily(ctx.hq.db, actor.sessionId, now);
+    await ctx.hq.db.batch([revokeFamily(ctx.hq.db, actor.sessionId, now), ended(actor.sessionId)]);
     return;
   }
   const claims = await verifyRefreshToken(ctx.config.auth, options.refreshToken).catch(() => null);
   if (!claims || claims.sub !== String(actor.id))
     throw new ApiError("BAD_REQUEST", "Refresh token does not belong to you");
-  await revokeFamily(ctx.hq.db, claims.fam, now);
+  await ctx.hq.db.batch([revokeFamily(ctx.hq.db, claims.fam, now), ended(claims.fam)]);
 }
 
 export interface PasswordChange {
@@ -272,9 +349,17 @@ export async function changePassword(
   }
   await forgive(ctx, keys);
   const passwordHash = await hashPassword(input.new_password);
-  const fresh = await writeNewPassword(ctx.hq.db, actor.id, passwordHash, isoNow(ctx.now()));
+  // The event says that it changed, never a value (not even a hash's).
+  const audit = auditInsert(ctx.hq.db, auditAt(ctx, "hq"), {
+    action: "user.password.changed",
+    entityType: "user",
+    entityId: actor.id,
+    onlyIfChanged: true,
+  });
+  const fresh = await writeNewPassword(ctx.hq.db, actor.id, passwordHash, isoNow(ctx.now()), audit);
   if (!fresh) throw new ApiError("NOT_FOUND", "User not found");
-  const tokens = await issueTokens(ctx, fresh);
+  // The caller is signed back in as part of this request: its one event is the password change.
+  const tokens = await issueTokens(ctx, fresh, null);
   ctx.defer(notifyPasswordChanged(ctx.env, { id: fresh.id, email: fresh.email, tokenVersion: fresh.tokenVersion }));
   return tokens;
 }

@@ -8,6 +8,7 @@
  * manager of MAIN lists MAIN's staff, and the staff of EAST only when acting
  * on EAST where they also manage. Everyone reads themselves.
  */
+import { auditAt, auditInsert } from "../audit/record";
 import { mapPage, type Page } from "../db/paging";
 import type { Role } from "../db/schema";
 import { existingStoreIds } from "../db/stores";
@@ -30,6 +31,7 @@ import { ApiError, invalidField, notFound } from "../lib/errors";
 import { isoNow } from "../lib/time";
 import { duplicateUserError } from "./auth";
 import type { ServiceContext } from "./context";
+import { userAuditFields, userChangeEntry } from "./users-audit";
 
 export type { UserFilters };
 
@@ -204,6 +206,7 @@ export async function updateUser(
   actor: AuthUser,
   id: number,
   change: UserUpdate,
+  activation?: "user.activated" | "user.deactivated",
 ): Promise<UserWithRoles> {
   assertMayChange(actor, id, change);
   const target = await getUser(ctx, id);
@@ -212,14 +215,19 @@ export async function updateUser(
   if (keepAnotherAdmin && (await otherActiveAdmins(ctx.hq.db, target.id)) === 0) {
     throw new ApiError("CONFLICT", LAST_ADMIN);
   }
+  const set = columnsOf(change);
+  const before = userAuditFields(target, target.storeRoles);
+  const after = userAuditFields({ ...target, ...set }, storeRoles ?? target.storeRoles);
   let row: UserRecord | undefined;
   try {
     row = await writeUserChange(ctx.hq.db, id, {
-      set: columnsOf(change),
+      set,
       storeRoles,
       keepAnotherAdmin,
       deactivate: change.is_active === false && target.isActive,
       now: isoNow(ctx.now()),
+      // Only with the UPDATE: a guard that kept the last admin writes no event.
+      audit: auditInsert(ctx.hq.db, auditAt(ctx, "hq"), userChangeEntry(id, before, after, activation)),
     });
   } catch (error) {
     throw duplicateUserError(error) ?? error;
@@ -229,4 +237,4 @@ export async function updateUser(
 }
 
 export const setActive = (ctx: ServiceContext, actor: AuthUser, id: number, active: boolean): Promise<UserWithRoles> =>
-  updateUser(ctx, actor, id, { is_active: active });
+  updateUser(ctx, actor, id, { is_active: active }, active ? "user.activated" : "user.deactivated");
