@@ -33,6 +33,8 @@ import { docsPages } from "./routes/system/docs-pages";
 import { systemRouter } from "./routes/system/system.index";
 import { transfersRouter } from "./routes/transfers/transfers.index";
 import { usersRouter } from "./routes/users/users.index";
+import { webhookDeliveriesRouter } from "./routes/webhooks/webhook-deliveries.index";
+import { webhookEndpointsRouter } from "./routes/webhooks/webhook-endpoints.index";
 
 export const API_PREFIX = "/api/v1";
 
@@ -96,6 +98,8 @@ export function createApp() {
     ["admin", adminRouter as never],
     ["events", eventsRouter as never],
     ["audit-events", auditEventsRouter as never],
+    ["webhook-endpoints", webhookEndpointsRouter as never],
+    ["webhook-deliveries", webhookDeliveriesRouter as never],
     // GET /products/{id}/history, /users/{id}/history, …: the audit trail's, beside each area's own router.
     ...historyRouters.map(([area, router]): [string, ReturnType<typeof createRouter>] => [area, router as never]),
   ];
