@@ -17,3 +17,13 @@ export const recordApplied = (
 /** Whether the event was applied already. */
 export const wasApplied = async (d1: D1Database, eventId: string): Promise<boolean> =>
   (await d1.prepare("SELECT 1 AS found FROM applied_events WHERE event_id = ?1").bind(eventId).first()) !== null;
+
+/** Which of `eventIds` were applied already (one query however many). */
+export async function appliedAmong(d1: D1Database, eventIds: readonly string[]): Promise<Set<string>> {
+  if (eventIds.length === 0) return new Set();
+  const { results } = await d1
+    .prepare("SELECT event_id FROM applied_events WHERE event_id IN (SELECT value FROM json_each(?1))")
+    .bind(JSON.stringify(eventIds))
+    .all<{ event_id: string }>();
+  return new Set(results.map((row) => row.event_id));
+}

@@ -15,14 +15,24 @@
  *                    older (by `seq`) than the row's leaves it as it is
  *
  * Any other event without a customer changes nothing but is recorded all the same.
+ *
+ * Every event of a webhook type (events/types.ts: not order.changed) is also
+ * recorded in the events feed, in the same batch as its effects (so a
+ * waiting event is recorded once it applies, and a replay, refused by
+ * `applied_events`, records nothing), with the resource its store holds
+ * (outbox/feed.ts); after the batch commits, its webhook deliveries are
+ * enqueued (a lost enqueue leaves them pending for the webhook sweep).
  */
 import { recordApplied, wasApplied } from "../db/applied-events";
 import { type CustomerEvent, creditCompletedOrder, returnCancelledRedemption, reverseRefund } from "../db/loyalty";
 import { orderSnapshotOf, upsertOrderSnapshots } from "../db/order-index";
 import type { Bindings } from "../env";
+import { type EventRecord, recordEventStatements } from "../events/record";
 import { backoffSeconds } from "../lib/backoff";
 import { log } from "../lib/log";
 import { refreshClosedDays } from "../services/rollups";
+import { enqueueDeliveriesOf } from "../webhooks/queue";
+import { readFeed } from "./feed";
 import type { StoreEventMessage } from "./send";
 
 /** The queues of wrangler.toml this module consumes. */
@@ -120,11 +130,17 @@ function effectsOf(hq: D1Database, event: StoreEventMessage, now: string): Effec
   }
 }
 
-/** Applies one store event to the head office, at most once per event id. */
+/**
+ * Applies one store event to the head office, at most once per event id;
+ * `feed` (outbox/feed.ts's read of it) goes into the events feed in the same
+ * batch. Without one, nothing is recorded in the feed: only for callers that
+ * replay history no receiver should hear of (the seed).
+ */
 export async function applyStoreEvent(
   hq: D1Database,
   event: StoreEventMessage,
   now: Date = new Date(),
+  feed: EventRecord | null = null,
 ): Promise<ApplyOutcome> {
   const at = now.toISOString();
   const effects = effectsOf(hq, event, at);
@@ -134,13 +150,39 @@ export async function applyStoreEvent(
   }
   const record = recordApplied(hq, { eventId: event.event_id, storeId: event.store_id, type: event.type }, at);
   try {
-    await hq.batch([record, ...effects.statements]);
+    const recorded = feed ? recordEventStatements(hq, feed, at) : [];
+    await hq.batch([record, ...effects.statements, ...recorded]);
     return "applied";
   } catch (error) {
     // The record's PRIMARY KEY refused it: an earlier delivery applied it. Anything else is retried.
     if (await wasApplied(hq, event.event_id)) return "already_applied";
     throw error;
   }
+}
+
+/** Enqueues the webhook deliveries of the events these calls recorded (after their batches committed). */
+async function announce(env: Bindings, keys: string[]): Promise<void> {
+  try {
+    await enqueueDeliveriesOf(env, env.DB, keys);
+  } catch (error) {
+    // Committed already: the deliveries stay pending and the webhook sweep sends them.
+    log(env, "warn", "webhook deliveries not enqueued; left to the sweep", {
+      events: keys.length,
+      error: reasonOf(error),
+    });
+  }
+}
+
+/**
+ * Applies `event` with its feed record (read now) and enqueues its webhook
+ * deliveries: the whole path of one event, for callers outside the queue
+ * (tests that settle the outbox by hand).
+ */
+export async function applyAndRecord(env: Bindings, event: StoreEventMessage, now = new Date()): Promise<ApplyOutcome> {
+  const feed = (await readFeed(env, [event])).recordOf(event);
+  const outcome = await applyStoreEvent(env.DB, event, now, feed);
+  if (outcome === "applied" && feed) await announce(env, [feed.key]);
+  return outcome;
 }
 
 /** Where a dead letter is kept (R2): what it said, why it died, when. Replayable by hand. */
@@ -171,11 +213,17 @@ const reasonOf = (error: unknown) => (error instanceof Error ? error.message : S
  * delivery finds the event applied and rebuilds again.
  */
 export async function handleStoreEvents(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
-  for (const message of batch.messages) {
-    const event = asStoreEvent(message.body);
+  const events = batch.messages.map((message) => asStoreEvent(message.body));
+  // The whole batch's resources in parallel, before any is applied: a few round trips, not one per message.
+  const feed = await readFeed(env, events);
+  const recorded: string[] = [];
+  for (const [i, message] of batch.messages.entries()) {
+    const event = events[i] ?? null;
     try {
       if (!event) throw new MalformedEvent("not a store event");
-      const outcome = await applyStoreEvent(env.DB, event);
+      const record = feed.recordOf(event);
+      const outcome = await applyStoreEvent(env.DB, event, new Date(), record);
+      if (outcome === "applied" && record) recorded.push(record.key);
       if (outcome === "waiting") {
         message.retry({ delaySeconds: backoffSeconds(message.attempts) });
         continue;
@@ -197,6 +245,7 @@ export async function handleStoreEvents(batch: MessageBatch<unknown>, env: Bindi
       message.retry({ delaySeconds: backoffSeconds(message.attempts) });
     }
   }
+  await announce(env, recorded);
 }
 
 /**
@@ -210,7 +259,7 @@ export async function handleDeadStoreEvents(batch: MessageBatch<unknown>, env: B
     let reason = "not a store event";
     if (event) {
       try {
-        const outcome = await applyStoreEvent(env.DB, event);
+        const outcome = await applyAndRecord(env, event);
         if (outcome !== "waiting") {
           await refreshClosedDays(env, event);
           message.ack();

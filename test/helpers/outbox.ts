@@ -5,7 +5,7 @@
  * the consumer's own function, as the queue would, and marks them sent.
  */
 import { env } from "cloudflare:workers";
-import { type ApplyOutcome, applyStoreEvent } from "../../src/outbox/apply";
+import { type ApplyOutcome, applyAndRecord } from "../../src/outbox/apply";
 import type { StoreEventMessage } from "../../src/outbox/send";
 import { refreshClosedDays } from "../../src/services/rollups";
 import { MAIN_STORE, SECOND_STORE, storeDb } from "./stores";
@@ -71,7 +71,8 @@ export async function applyStoreOutbox(storeId: number): Promise<Map<string, App
     const waiting: OutboxRow[] = [];
     for (const row of rows) {
       const message = asMessage(storeId, row);
-      const outcome = await applyStoreEvent(env.DB, message);
+      // With its events-feed record, as the consumer applies it (a replay by the real queue then records nothing).
+      const outcome = await applyAndRecord(env, message);
       outcomes.set(row.event_id, outcome);
       // As the queue consumer does: a closed day the event changed gets its rollup rebuilt.
       if (outcome !== "waiting") await refreshClosedDays(env, message);
