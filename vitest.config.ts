@@ -23,6 +23,18 @@ export default defineConfig(async () => {
           // and a third store's database (migrated, no store row: a test that needs
           // three stores adds WEST itself, test/helpers/stores.ts addThirdStore).
           d1Databases: ["RESTORE_DB", "RESTORE_STORE_DB", "STORE_WEST"],
+          // A real webhook receiver (test/receiver/webhook-receiver.js), a second Worker: every
+          // outbound fetch of the app goes to it, whatever the URL, so webhooks to public
+          // https URLs (https://hooks.example.com/...) arrive there; it verifies their signatures.
+          workers: [
+            {
+              name: "webhook-receiver",
+              modules: true,
+              scriptPath: path.join(import.meta.dirname, "test/receiver/webhook-receiver.js"),
+              compatibilityDate: "2026-07-01",
+            },
+          ],
+          outboundService: "webhook-receiver",
           bindings: {
             TEST_MIGRATIONS: headOfficeMigrations,
             TEST_STORE_MIGRATIONS: storeMigrations,
