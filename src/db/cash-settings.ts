@@ -18,18 +18,14 @@ export interface CashSettingsChange {
   paidOutApprovalThreshold?: number | undefined;
 }
 
-/** Changes the fields given; the triggers read the row inside the next batch that needs it. */
-export async function writeCashSettings(
-  db: AppDatabase,
-  change: CashSettingsChange,
-  now: string,
-): Promise<CashSettings> {
-  const row = await db
+/**
+ * Changes the fields given (a Drizzle update RETURNING the row, for the
+ * service's batch with its audit event); the triggers read the row inside
+ * the next batch that needs it.
+ */
+export const updateCashSettings = (db: AppDatabase, change: CashSettingsChange, now: string) =>
+  db
     .update(cashSettings)
     .set({ ...change, updatedAt: now })
     .where(eq(cashSettings.id, 1))
-    .returning()
-    .get();
-  if (!row) throw new Error("The store database has no cash_settings row (migration 0003 makes it)");
-  return row;
-}
+    .returning();

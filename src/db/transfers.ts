@@ -136,7 +136,18 @@ export const catalogRows = (d1: D1Database, ids: number[]): Statement<CatalogLin
 
 // ---------------------------------------------------------------- create (head office)
 
+/**
+ * The id the next transfer takes. A create names it up front, so its audit
+ * event and webhook payload go out in its own batch; two creates racing for
+ * it meet the primary key (`isTransferIdTaken`) and the loser takes the next.
+ */
+export const nextTransferId = (d1: D1Database): Statement<{ id: number }[]> =>
+  returningShape(d1.prepare("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM transfers"));
+
+export const isTransferIdTaken = (error: unknown) => /UNIQUE constraint failed: transfers\.id/.test(errorText(error));
+
 export interface NewTransfer {
+  id: number;
   number: string;
   fromStoreId: number;
   toStoreId: number;
@@ -157,10 +168,10 @@ export function insertTransfer(
       transfers,
       d1
         .prepare(
-          `INSERT INTO transfers (transfer_number, from_store_id, to_store_id, status, note, created_by, version, created_at, updated_at)
-           VALUES (?1, ?2, ?3, 'draft', ?4, ?5, 1, ?6, ?6) RETURNING *`,
+          `INSERT INTO transfers (id, transfer_number, from_store_id, to_store_id, status, note, created_by, version, created_at, updated_at)
+           VALUES (?7, ?1, ?2, ?3, 'draft', ?4, ?5, 1, ?6, ?6) RETURNING *`,
         )
-        .bind(t.number, t.fromStoreId, t.toStoreId, t.note, t.userId, t.now),
+        .bind(t.number, t.fromStoreId, t.toStoreId, t.note, t.userId, t.now, t.id),
     ),
     lines: statement(
       d1
@@ -173,6 +184,19 @@ export function insertTransfer(
     ),
   };
 }
+
+/**
+ * Guard: fails the batch (through the status CHECK) unless the transfer is
+ * still the draft of `version` that the cancel read: its webhook payload was
+ * built from that read. A send (or a send undone) meanwhile: read again.
+ */
+export const stillDraftAt = (d1: D1Database, id: number, version: number) =>
+  d1
+    .prepare("UPDATE transfers SET status = 'changed' WHERE id = ?1 AND (status != 'draft' OR version != ?2)")
+    .bind(id, version);
+
+/** The CHECK `stillDraftAt` trips. */
+export const DRAFT_CHANGED = "transfers_status_check";
 
 /** A draft cancelled before anything moved (no stock, no step); RETURNING nothing when it was no longer a draft. */
 export const cancelDraft = (d1: D1Database, id: number, userId: number, now: string): Statement<Transfer | undefined> =>

@@ -1,5 +1,6 @@
 /** A store's cash drawers: named tills (unique per store, any case), active or not. */
-import { Batch, runAlone } from "../db/batch";
+import { auditAt, auditStatement, changedFields, LAST_INSERTED } from "../audit/record";
+import { Batch, statement } from "../db/batch";
 import {
   type CashDrawer,
   type DrawerRow,
@@ -57,11 +58,33 @@ export async function createDrawer(ctx: ServiceContext, name: string): Promise<D
   const { d1, idBase } = ctx.store;
   const batch = new Batch(d1);
   const drawer = batch.add(insertDrawer(d1, name, ctx.now().toISOString(), idBase));
+  batch.add(
+    statement(
+      auditStatement(d1, auditAt(ctx, "store"), {
+        action: "cash_drawer.created",
+        entityType: "cash_drawer",
+        entityId: LAST_INSERTED,
+        after: { name, active: true },
+      }),
+    ),
+  );
   batch.refuseOn(isDuplicateDrawerName, () => duplicate(name));
   await batch.commit();
   const id = drawer.value?.id;
   if (id === undefined) throw new Error("drawer missing from a committed insert");
   return getDrawer(ctx, id);
+}
+
+/**
+ * What a change of a drawer is called in the audit trail: (de)activating
+ * alone has its own name, anything else (a rename, both at once) is an update.
+ */
+function drawerAction(changed: Record<string, unknown>): string {
+  const fields = Object.keys(changed);
+  if (fields.length === 1 && fields[0] === "active") {
+    return changed.active ? "cash_drawer.activated" : "cash_drawer.deactivated";
+  }
+  return "cash_drawer.updated";
 }
 
 /** Renames or (de)activates; a drawer with a shift that is not closed stays active (409). */
@@ -73,13 +96,27 @@ export async function changeDrawer(
   const { d1 } = ctx.store;
   const before = await findDrawerRow(d1, id);
   if (!before) throw notFound("Cash drawer");
-  let updated: CashDrawer | undefined;
-  try {
-    updated = await runAlone(updateDrawer(d1, id, change, ctx.now().toISOString()));
-  } catch (error) {
-    if (change.name !== undefined && isDuplicateDrawerName(error)) throw duplicate(change.name);
-    throw error;
-  }
+  const fields = changedFields({ name: before.name, active: before.active }, change);
+  const batch = new Batch(d1);
+  const row = batch.add(updateDrawer(d1, id, change, ctx.now().toISOString()));
+  // Only when the update matched: a deactivation refused for an unclosed shift writes nothing.
+  batch.add(
+    statement(
+      auditStatement(d1, auditAt(ctx, "store"), {
+        action: drawerAction(fields.after),
+        entityType: "cash_drawer",
+        entityId: id,
+        ...fields,
+        onlyIfChanged: true,
+      }),
+    ),
+  );
+  batch.refuseOn(
+    (error) => change.name !== undefined && isDuplicateDrawerName(error),
+    () => duplicate(change.name ?? ""),
+  );
+  await batch.commit();
+  const updated: CashDrawer | undefined = row.value;
   if (!updated) {
     const shiftId = await findDrawerRow(d1, id).then((row) => row?.shift_id ?? null);
     // No unclosed shift: late cash waits for the drawer's next shift, which a retired drawer never opens.

@@ -7,7 +7,8 @@
  * role without shifts:manage waits (`pending`, not in expected cash) for a
  * manager, and the shift it counts on cannot close while it waits.
  */
-import { Batch } from "../db/batch";
+import { auditAt, auditStatement, inBatch } from "../audit/record";
+import { Batch, statement } from "../db/batch";
 import { LAST_INSERTED } from "../db/idempotency-keys";
 import {
   type CashEvent,
@@ -109,6 +110,27 @@ export async function addCashEvent(
     ),
   );
   batch.claimKey(idem, { type: "cash_event", ref: LAST_INSERTED }, now);
+  // After the key's claim (it takes last_insert_rowid()): the event is the newest row, its
+  // shift and approval as the insert resolved them (late for an ended shift, pending above the threshold).
+  const newest = "(SELECT MAX(id) FROM cash_events)";
+  const recorded = (column: string) => inBatch(`SELECT ${column} FROM cash_events WHERE id = ${newest}`);
+  batch.add(
+    statement(
+      auditStatement(d1, auditAt(ctx, "store"), {
+        action: "cash_event.recorded",
+        entityType: "cash_event",
+        entityId: inBatch(`SELECT MAX(id) FROM cash_events`),
+        after: {
+          kind: input.kind,
+          amount: input.amount,
+          shift_id: recorded("shift_id"),
+          late_of_shift_id: recorded("late_of_shift_id"),
+          approval: recorded("approval"),
+        },
+        reason: input.reason?.trim() || null,
+      }),
+    ),
+  );
   await batch.commit();
   if (!event.value) throw new Error("cash event missing from a committed insert");
   return toCashEventView(event.value);
@@ -158,6 +180,20 @@ export async function decideCashEvent(
     const batch = new Batch(d1);
     batch.guard("event still pending", stillPending(d1, eventId));
     const updated = batch.add(decidePending(d1, shiftId, eventId, decision, user.id, now));
+    // The actor is the deciding manager; an approval also names them as the approver.
+    batch.add(
+      statement(
+        auditStatement(d1, auditAt(ctx, "store"), {
+          action: decision === "approved" ? "cash_event.approved" : "cash_event.rejected",
+          entityType: "cash_event",
+          entityId: eventId,
+          before: { approval: "pending" },
+          after: { approval: decision },
+          approvedBy: decision === "approved" ? user.id : null,
+          onlyIfChanged: true,
+        }),
+      ),
+    );
     batch.claimKey(idem, { type: "cash_event", ref: String(eventId) }, now);
     batch.refuseOn(NO_LONGER_PENDING, () => new DecidedMeanwhile());
     try {

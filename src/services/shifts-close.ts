@@ -5,7 +5,8 @@
  * with the same count answers it unchanged, so a retried close is harmless;
  * another count is a conflict, because a Z-report never changes.
  */
-import { Batch } from "../db/batch";
+import { type AuditEntry, auditAt, auditStatement, inBatch } from "../audit/record";
+import { Batch, statement } from "../db/batch";
 import {
   closeShiftStatement,
   findShiftRow,
@@ -108,6 +109,11 @@ function closedAgain(ctx: ServiceContext, user: AuthUser, row: ShiftRow, count: 
  * a reason is needed (the count stays blind), and their count is kept: the
  * refusal is itself a clue, so a cashier who could retry with other counts
  * could search for expected cash. A manager also sees the amounts.
+ *
+ * Keeping the count writes no audit event: the request is refused (422), and
+ * the audit trail records successful writes only. The kept count is part of
+ * the refusal, not a change anyone asked for; it shows in the shift's
+ * `first_blind_count` and in the close's own event once the shift closes.
  */
 async function reasonRequired(ctx: ServiceContext, user: AuthUser, id: number, counted: number) {
   const detail = "The count is too far from the expected cash for this store: give a variance_reason";
@@ -127,6 +133,32 @@ async function reasonRequired(ctx: ServiceContext, user: AuthUser, id: number, c
 }
 
 class AlreadyClosed extends Error {}
+
+/**
+ * The close's audit event. Expected cash, the variance and the Z number are
+ * frozen by the close statement as it runs (a racing sale is in or out), so
+ * the event reads them from the closed row in the same batch. Written only
+ * when that statement closed the shift; a refused close (no reason above the
+ * threshold, a pending paid-out) fails the batch and takes it down too.
+ */
+function closedEvent(id: number, before: ShiftRow, count: ShiftCount): AuditEntry {
+  const closedRow = (column: string) => inBatch(`SELECT ${column} FROM shifts WHERE id = ${Number(id)}`);
+  return {
+    action: "shift.closed",
+    entityType: "shift",
+    entityId: id,
+    before: { status: before.status },
+    after: {
+      status: "closed",
+      counted_cash: count.countedCash,
+      expected_cash: closedRow("expected_cash"),
+      variance: closedRow("variance"),
+      z_number: closedRow("z_number"),
+    },
+    reason: count.varianceReason,
+    onlyIfChanged: true,
+  };
+}
 
 export async function closeShift(
   ctx: ServiceContext,
@@ -154,6 +186,7 @@ export async function closeShift(
   const batch = new Batch(d1);
   batch.guard("shift not closed", notClosed(d1, id));
   const closed = batch.add(closeShiftStatement(d1, id, user.id, count, now));
+  batch.add(statement(auditStatement(d1, auditAt(ctx, "store"), closedEvent(id, before, count))));
   batch.claimKey(idem, { type: "shift", ref: String(id) }, now);
   batch.refuseOn(isShiftClosedRefusal, async () =>
     (await twinCommitted(ctx, idem)) ? new KeyCollision() : new AlreadyClosed(),

@@ -4,7 +4,8 @@
  * Everything lives in the acting store's database; a shift's id names its
  * store, so /shifts/{id} needs no store hint.
  */
-import { Batch } from "../db/batch";
+import { auditAt, auditStatement, inBatch } from "../audit/record";
+import { Batch, statement } from "../db/batch";
 import { findDrawerRow } from "../db/cash-drawers";
 import { findKey, LAST_INSERTED } from "../db/idempotency-keys";
 import { mapPage } from "../db/paging";
@@ -94,8 +95,8 @@ async function alreadyOpen(ctx: ServiceContext, user: AuthUser, drawerId: number
 /**
  * Opens a shift on a drawer with the counted float. One batch: the shift (the
  * partial unique indexes refuse a second one on the drawer, and a second
- * open one of the cashier, however many race), the key, and the drawer's
- * late events that waited for its next shift.
+ * open one of the cashier, however many race), the key, the drawer's late
+ * events that waited for its next shift, and the audit event (`shift.opened`).
  */
 export async function openShift(
   ctx: ServiceContext,
@@ -124,6 +125,17 @@ export async function openShift(
   );
   batch.claimKey(idem, { type: "shift", ref: LAST_INSERTED }, now);
   batch.add(attachWaitingEvents(d1, drawer.id));
+  batch.add(
+    statement(
+      auditStatement(d1, auditAt(ctx, "store"), {
+        action: "shift.opened",
+        entityType: "shift",
+        // The key's claim took last_insert_rowid(); shift ids are MAX(id) + 1, so the newest is this one.
+        entityId: inBatch("SELECT MAX(id) FROM shifts"),
+        after: { drawer_id: drawer.id, cashier_id: user.id, opening_float: input.opening_float },
+      }),
+    ),
+  );
   batch.refuseOn(
     isInactiveDrawerRefusal,
     () => new ApiError("INVALID_STATE", `Cash drawer ${drawer.name} is inactive`),
@@ -143,7 +155,8 @@ export async function openShift(
 
 /**
  * Ends a shift: no more sales on it; it still takes its count. Ending an
- * ended shift answers it as it is; a closed one is 409.
+ * ended shift answers it as it is (nothing written, so no audit event); a
+ * closed one is 409.
  */
 export async function endShift(
   ctx: ServiceContext,
@@ -159,6 +172,18 @@ export async function endShift(
   const batch = new Batch(d1);
   batch.guard("shift still open", stillOpen(d1, id));
   batch.add(endShiftStatement(d1, id, user.id, now));
+  batch.add(
+    statement(
+      auditStatement(d1, auditAt(ctx, "store"), {
+        action: "shift.ended",
+        entityType: "shift",
+        entityId: id,
+        before: { status: "open" },
+        after: { status: "ended" },
+        onlyIfChanged: true,
+      }),
+    ),
+  );
   batch.claimKey(idem, { type: "shift", ref: String(id) }, now);
   batch.refuseOn(
     (error) => isStatusMachineRefusal(error) || isShiftClosedRefusal(error),

@@ -12,16 +12,22 @@
  *      reserve (a send) or credit (a receipt, a return), then one batch of
  *      stock rows, inventory log rows naming the transfer and the step's
  *      transfer_moves row, whose trigger refuses the batch after the deadline.
- *   3. Confirm: the step becomes applied. A refused store batch undoes the
- *      hold instead (one batch); an unknown outcome leaves the step pending
- *      for `settlePendingTransferSteps` (transfers-settle.ts), which looks its
- *      stock ref up in the store once no batch can land any more.
+ *   3. Confirm: the step becomes applied, its feed event (`transfer.sent`,
+ *      `transfer.received`, `transfer.cancelled`) recorded in the same
+ *      batch. A refused store batch undoes the hold instead (one batch); an
+ *      unknown outcome leaves the step pending for `settlePendingTransferSteps`
+ *      (transfers-settle.ts), which looks its stock ref up in the store once
+ *      no batch can land any more, and confirms (with the event) or undoes.
+ *
+ * The store batch decides whether the step happened, so the request's audit
+ * event is written there, in the moving store's database (transfers-events.ts).
  *
  * The hold is taken first, then the objects reserve, so the objects' holds
  * (HOLD_MS from the reservation) outlive the step's deadline: an object's
  * alarm that asks the store's log about the ref always gets the final answer.
  */
-import { Batch } from "../db/batch";
+import { type AuditEntry, auditAt, auditStatement } from "../audit/record";
+import { Batch, statement } from "../db/batch";
 import type { TransferStepKind } from "../db/schema";
 import { stockChanges } from "../db/stock";
 import {
@@ -32,20 +38,26 @@ import {
   isSameStepTaken,
   isStepExpired,
   isStepOutOfStatus,
+  linesOf,
   moveByRef,
   type StoreRow,
+  stepsOf,
   type TransferStep,
+  transferById,
   undoStepStatements,
 } from "../db/transfers";
 import { type LineQuantity, stepStockRef } from "../domain/transfer";
+import { recordEventStatements } from "../events/record";
 import type { AuthUser } from "../lib/auth/current-user";
 import { isCheckViolation, isD1Refusal } from "../lib/db-errors";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/log";
 import { isoNow } from "../lib/time";
 import { type StoreScope, scopeOf } from "../stores/scope";
+import { enqueueDeliveriesOf } from "../webhooks/queue";
 import type { ServiceContext } from "./context";
 import { gateAndWrite } from "./stock-protocol";
+import { stepAudit, type TransferState, transferEvent, viewOf, withStepApplied } from "./transfers-events";
 import type { LoadedTransfer } from "./transfers-view";
 
 /**
@@ -125,6 +137,12 @@ export async function runStep(ctx: ServiceContext, actor: AuthUser, plan: StepPl
   const step = hq.add(hold.step);
   hq.add(hold.lines);
   hq.add(hold.status);
+  // The transfer as the hold leaves it, read in its transaction: the step's audit event and feed payload.
+  const after = {
+    transfer: hq.add(transferById(ctx.hq.d1, transfer.id)),
+    lines: hq.add(linesOf(ctx.hq.d1, transfer.id)),
+    steps: hq.add(stepsOf(ctx.hq.d1, transfer.id)),
+  };
   try {
     await hq.commit();
   } catch (error) {
@@ -139,11 +157,21 @@ export async function runStep(ctx: ServiceContext, actor: AuthUser, plan: StepPl
     });
   }
   const held = step.value;
-  if (!held) throw new Error("The hold batch wrote no step row");
+  const heldTransfer = after.transfer.value;
+  if (!held || !heldTransfer) throw new Error("The hold batch wrote no step row");
+  const state: TransferState = {
+    transfer: heldTransfer,
+    lines: after.lines.value,
+    steps: after.steps.value,
+    from,
+    to,
+  };
+  const audit = stepAudit(plan.kind, state, JSON.parse(held.lines) as LineQuantity[]);
 
   let outcome: "committed" | "refused" | "unknown" | undefined;
+  let storeWritten = false;
   try {
-    await writeStore(ctx, actor, plan, held, store, { nowIso, deadline }, (o) => {
+    storeWritten = await writeStore(ctx, actor, plan, held, store, { nowIso, deadline, audit }, (o) => {
       outcome = o;
     });
   } catch (error) {
@@ -152,9 +180,43 @@ export async function runStep(ctx: ServiceContext, actor: AuthUser, plan: StepPl
     throw error;
   }
   // A lost confirm is the sweep's: it finds the step's move in the store and marks it applied.
-  await confirmStep(ctx.hq.d1, transfer.id, plan.stepKey, nowIso)
-    .run()
-    .catch(() => undefined);
+  await confirm(ctx, plan.kind, withStepApplied(state, plan.stepKey, nowIso), {
+    stepKey: plan.stepKey,
+    storeId: store.id,
+    nowIso,
+    // A step with nothing to move had no store batch: its audit event goes with the confirm.
+    audit: storeWritten ? null : audit,
+  });
+}
+
+/**
+ * Marks the step applied and records its feed event, in one head-office
+ * batch; the event's deliveries are enqueued after it. A failure is left to
+ * the sweep, which confirms with the same event (its key makes it once).
+ */
+async function confirm(
+  ctx: ServiceContext,
+  kind: TransferStep["kind"],
+  applied: TransferState,
+  step: { stepKey: string; storeId: number; nowIso: string; audit: AuditEntry | null },
+) {
+  const hq = ctx.hq.d1;
+  const event = transferEvent(kind, viewOf(applied), step.storeId, step.nowIso);
+  const statements = [
+    confirmStep(hq, applied.transfer.id, step.stepKey, step.nowIso),
+    ...(step.audit ? [auditStatement(hq, auditAt(ctx, "hq"), { ...step.audit, onlyIfChanged: true })] : []),
+    ...recordEventStatements(hq, event, step.nowIso),
+  ];
+  try {
+    await hq.batch(statements);
+    ctx.defer(enqueueDeliveriesOf(ctx.env, hq, [event.key]));
+  } catch (error) {
+    log(ctx.env, "warn", "transfer step left pending for the sweep: its confirm failed", {
+      transferId: applied.transfer.id,
+      stepKey: step.stepKey,
+      error: String(error),
+    });
+  }
 }
 
 /** Undoes a held step; a failure is logged, not thrown (the sweep undoes it: its store never saw the step). */
@@ -177,14 +239,14 @@ async function writeStore(
   plan: StepPlan,
   held: TransferStep,
   store: StoreRow,
-  time: { nowIso: string; deadline: number },
+  time: { nowIso: string; deadline: number; audit: AuditEntry },
   settled: (outcome: "committed" | "refused" | "unknown") => void,
-): Promise<void> {
+): Promise<boolean> {
   const { transfer, lines: transferLines, from, to } = plan.loaded;
   const moved = JSON.parse(held.lines) as LineQuantity[];
   if (moved.length === 0) {
     settled("committed");
-    return;
+    return false;
   }
   const scope = scopeFor(ctx, store);
   const stepCtx = scope === actingStore(ctx) ? ctx : ctx.forStore(scope);
@@ -228,6 +290,8 @@ async function writeStore(
       now: time.nowIso,
     }),
   );
+  // The request's one audit event, in the batch that decides whether the step happened.
+  batch.add(statement(auditStatement(scope.d1, auditAt(stepCtx, "store"), time.audit)));
   batch.refuseOn(
     isStepExpired,
     () => new ApiError("CONFLICT", "The transfer step took too long and was not applied; nothing moved, please retry"),
@@ -255,6 +319,7 @@ async function writeStore(
   });
   // Units left the source: its managers hear if that took a product to its minimum (after the response).
   if (plan.kind === "send") stepCtx.notify.lowStock(moved.map((line) => line.product_id));
+  return true;
 }
 
 /** The store the context acts on, if any (a job's context acts on none). */

@@ -8,6 +8,11 @@
  * not there never happened and is undone (its line changes and status
  * reversed, the row deleted). The stock objects settle their own holds of
  * the same ref from the store's log (their alarms).
+ *
+ * A step confirmed here gets its feed event in the confirm's batch, as the
+ * request's own confirm would have written it (transfers-events.ts; the same
+ * key, so a confirm that did land after all adds nothing). Its audit event is
+ * already in the store, written by the store batch found here.
  */
 import { runAlone } from "../db/batch";
 import { dbFor } from "../db/client";
@@ -15,8 +20,12 @@ import { listStores } from "../db/stores";
 import { confirmStep, expiredSteps, movesFound, type TransferStep, undoStepStatements } from "../db/transfers";
 import { stepStockRef } from "../domain/transfer";
 import type { Bindings } from "../env";
+import { recordEventStatements } from "../events/record";
 import { log } from "../lib/log";
 import { storeDatabase } from "../stores/scope";
+import { enqueueDeliveriesOf } from "../webhooks/queue";
+import { transferEvent, viewOf, withStepApplied } from "./transfers-events";
+import { loadTransfer } from "./transfers-view";
 
 /** How long after a step's deadline the sweep waits before reading its store's answer as final. */
 export const TRANSFER_SETTLE_GRACE_MS = 60_000;
@@ -50,7 +59,7 @@ export async function settlePendingTransferSteps(env: Bindings, now: Date): Prom
         const found = await movesFound(storeDatabase(env, store), steps.map(keyOf));
         for (const step of steps) {
           if (found.has(keyOf(step))) {
-            await confirmStep(env.DB, step.transferId, step.stepKey, nowIso).run();
+            await confirmWithEvent(env, step, nowIso);
             settled.applied += 1;
           } else {
             await env.DB.batch(undoStepStatements(env.DB, step, nowIso).map((s) => s.prepared));
@@ -65,6 +74,21 @@ export async function settlePendingTransferSteps(env: Bindings, now: Date): Prom
   }
   settled.skipped = skipped.size;
   return settled;
+}
+
+/** Marks a step applied with its feed event (the transfer as it now is, the step applied), then enqueues its deliveries. */
+async function confirmWithEvent(env: Bindings, step: TransferStep, nowIso: string): Promise<void> {
+  const loaded = await loadTransfer({ hq: { d1: env.DB, db: dbFor(env.DB) } }, 0, step.transferId);
+  if (!loaded) throw new Error(`transfer ${step.transferId} of a pending step is missing`);
+  const event = transferEvent(step.kind, viewOf(withStepApplied(loaded, step.stepKey, nowIso)), step.storeId, nowIso);
+  await env.DB.batch([
+    confirmStep(env.DB, step.transferId, step.stepKey, nowIso),
+    ...recordEventStatements(env.DB, event, nowIso),
+  ]);
+  await enqueueDeliveriesOf(env, env.DB, [event.key]).catch((error) =>
+    // Left pending: the webhook sweep sends them.
+    log(env, "warn", "transfer event deliveries not enqueued", { key: event.key, error: String(error) }),
+  );
 }
 
 function groupByStore(steps: TransferStep[]): Map<number, TransferStep[]> {

@@ -9,8 +9,9 @@
  * is the step row's primary key, so a retried step finds the one it made and
  * answers 200 with the transfer as it is, changing nothing.
  */
-import { runAlone } from "../db/batch";
-import { cancelDraft } from "../db/transfers";
+import { auditAt, auditStatement } from "../audit/record";
+import { Batch, statement } from "../db/batch";
+import { cancelDraft, DRAFT_CHANGED, stillDraftAt } from "../db/transfers";
 import {
   checkLines,
   checkReceipt,
@@ -19,10 +20,13 @@ import {
   receiveStepKey,
   sameLines,
 } from "../domain/transfer";
+import { recordEventStatements } from "../events/record";
 import type { AuthUser } from "../lib/auth/current-user";
 import { ApiError, invalidField } from "../lib/errors";
 import { isoNow } from "../lib/time";
+import { enqueueDeliveriesOf } from "../webhooks/queue";
 import type { ServiceContext } from "./context";
+import { transferEvent, viewOf } from "./transfers-events";
 import { runStep, StepHoldRefused, type StepPlan } from "./transfers-protocol";
 import {
   assertMayMove,
@@ -192,8 +196,7 @@ export async function cancelTransfer(
     case "received":
       throw wrongStatus(loaded, "cancel");
     case "draft": {
-      const cancelled = await runAlone(cancelDraft(ctx.hq.d1, id, actor.id, isoNow(ctx.now())));
-      if (cancelled) return current(ctx, actor, id);
+      if (await cancelDraftOf(ctx, actor, loaded)) return current(ctx, actor, id);
       // A send took it meanwhile: cancel from where that left it (a send undone since: a draft again, try once more).
       if (attempt >= 3) throw busy();
       return cancelTransfer(ctx, actor, id, attempt + 1);
@@ -201,6 +204,54 @@ export async function cancelTransfer(
     case "sent":
       return cancelSent(ctx, actor, loaded);
   }
+}
+
+/** The draft changed since it was read (a send took it, or one was undone): read it again. */
+class DraftChanged extends Error {}
+
+/**
+ * Cancels the draft as it was read, with its audit event and its
+ * `transfer.cancelled` event (built from that read: the guard refuses the
+ * batch when the draft changed since). False when it changed.
+ */
+async function cancelDraftOf(ctx: ServiceContext, actor: AuthUser, loaded: LoadedTransfer): Promise<boolean> {
+  const hq = ctx.hq.d1;
+  const { transfer } = loaded;
+  const nowIso = isoNow(ctx.now());
+  const cancelled = {
+    ...transfer,
+    status: "cancelled" as const,
+    cancelledBy: actor.id,
+    cancelledAt: nowIso,
+    version: transfer.version + 1,
+    updatedAt: nowIso,
+  };
+  const event = transferEvent("cancel", viewOf({ ...loaded, transfer: cancelled }), loaded.from.id, nowIso);
+  const batch = new Batch(hq);
+  batch.guard("still the draft as read", stillDraftAt(hq, transfer.id, transfer.version));
+  batch.add(cancelDraft(hq, transfer.id, actor.id, nowIso));
+  batch.add(
+    statement(
+      auditStatement(hq, auditAt(ctx, "hq"), {
+        action: "transfer.cancelled",
+        entityType: "transfer",
+        entityId: transfer.id,
+        before: { status: "draft" },
+        after: { status: "cancelled" },
+        onlyIfChanged: true,
+      }),
+    ),
+  );
+  for (const s of recordEventStatements(hq, event, nowIso)) batch.add(statement(s));
+  batch.refuseOn(DRAFT_CHANGED, () => new DraftChanged());
+  try {
+    await batch.commit();
+  } catch (error) {
+    if (error instanceof DraftChanged) return false;
+    throw error;
+  }
+  ctx.defer(enqueueDeliveriesOf(ctx.env, hq, [event.key]));
+  return true;
 }
 
 function cancelSent(ctx: ServiceContext, actor: AuthUser, loaded: LoadedTransfer) {

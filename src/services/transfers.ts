@@ -7,19 +7,35 @@
  * A draft moves nothing, so creating one is a plain head-office batch. It
  * takes no Idempotency-Key: keys live in a store's database (lib/idempotency.ts)
  * and a draft lives at the head office; a retried create makes a second
- * draft, which the source can cancel (it never moved stock).
+ * draft, which the source can cancel (it never moved stock). Its audit event
+ * (`transfer.created`) and feed event go out in the same batch
+ * (transfers-events.ts).
  */
-import { Batch } from "../db/batch";
+import { auditAt, auditStatement } from "../audit/record";
+import { Batch, runAlone, statement } from "../db/batch";
 import type { Page, PageRequest } from "../db/paging";
 import { mapPage } from "../db/paging";
 import type { TransferStatus } from "../db/schema";
-import { catalogRows, insertTransfer, rolesAtStores, storesByIds, transferPage } from "../db/transfers";
+import {
+  type CatalogLine,
+  catalogRows,
+  insertTransfer,
+  isTransferIdTaken,
+  nextTransferId,
+  rolesAtStores,
+  type StoreRow,
+  storesByIds,
+  transferPage,
+} from "../db/transfers";
 import { checkLines, type LineQuantity, newTransferNumber } from "../domain/transfer";
+import { recordEventStatements } from "../events/record";
 import type { AuthUser } from "../lib/auth/current-user";
 import { hasPermission, PERMISSIONS } from "../lib/auth/rbac";
 import { ApiError, invalidField } from "../lib/errors";
 import { isoNow } from "../lib/time";
+import { enqueueDeliveriesOf } from "../webhooks/queue";
 import type { ServiceContext } from "./context";
+import { transferEvent, viewOf } from "./transfers-events";
 import {
   type TransferListItem,
   type TransferView,
@@ -87,7 +103,10 @@ export async function createTransfer(
     if (!store) throw invalidField(["body", field], `Store ${storeId} does not exist`);
     if (store.status !== "active") throw invalidField(["body", field], `Store ${store.code} is inactive`);
   }
-  const fromCode = stores.value.find((s) => s.id === input.from_store_id)?.code ?? "";
+  const from = stores.value.find((s) => s.id === input.from_store_id);
+  const to = stores.value.find((s) => s.id === input.to_store_id);
+  if (!from || !to) throw new Error("a checked store is missing");
+  const fromCode = from.code;
   const role = roles.value.find((r) => r.store_id === input.from_store_id)?.role ?? null;
   if (!role || !hasPermission(role, "transfers:write")) {
     throw new ApiError(
@@ -107,20 +126,115 @@ export async function createTransfer(
     }
   }
 
+  const catalogOf = (id: number) => {
+    const product = catalog.get(id);
+    if (!product) throw new Error(`product ${id} was checked a moment ago`);
+    return product;
+  };
+  const draft = { actor, input, from, to, catalogOf };
+  // The id is named up front (its events need it); a racing create that took it first: the next one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeDraft(ctx, draft, await runAlone(nextTransferId(ctx.hq.d1)).then((rows) => rows[0]?.id ?? 1));
+    } catch (error) {
+      if (!isTransferIdTaken(error) || attempt >= 5) throw error;
+    }
+  }
+}
+
+interface Draft {
+  actor: AuthUser;
+  input: TransferInput;
+  from: StoreRow;
+  to: StoreRow;
+  catalogOf: (productId: number) => CatalogLine;
+}
+
+/**
+ * One head-office batch: the transfer as `id`, its lines (names and SKUs
+ * copied from the catalog), its audit event and its `transfer.created` event.
+ */
+async function writeDraft(ctx: ServiceContext, draft: Draft, id: number): Promise<TransferView> {
+  const { actor, input, from, to } = draft;
+  const hq = ctx.hq.d1;
   const now = ctx.now();
-  const write = new Batch(ctx.hq.d1);
-  const statements = insertTransfer(ctx.hq.d1, {
-    number: newTransferNumber(now, fromCode),
-    fromStoreId: input.from_store_id,
-    toStoreId: input.to_store_id,
-    note: input.note ?? null,
+  const nowIso = isoNow(now);
+  const number = newTransferNumber(now, from.code);
+  const note = input.note ?? null;
+  const lines = input.lines.map((line) => ({ product_id: line.product_id, quantity: line.quantity }));
+  const view = viewOf({
+    transfer: {
+      id,
+      transferNumber: number,
+      fromStoreId: from.id,
+      toStoreId: to.id,
+      status: "draft",
+      note,
+      createdBy: actor.id,
+      sentBy: null,
+      sentAt: null,
+      receivedAt: null,
+      cancelledBy: null,
+      cancelledAt: null,
+      version: 1,
+      createdAt: nowIso,
+      updatedAt: nowIso,
+    },
+    // As GET lists them: by product id.
+    lines: [...lines]
+      .sort((a, b) => a.product_id - b.product_id)
+      .map((line) => {
+        const product = draft.catalogOf(line.product_id);
+        return {
+          transferId: id,
+          productId: line.product_id,
+          productName: product.name,
+          productSku: product.sku,
+          quantity: line.quantity,
+          sent: 0,
+          received: 0,
+          returned: 0,
+          minStockLevel: 0,
+        };
+      }),
+    steps: [],
+    from,
+    to,
+  });
+  const event = transferEvent("create", view, from.id, nowIso);
+  const write = new Batch(hq);
+  const statements = insertTransfer(hq, {
+    id,
+    number,
+    fromStoreId: from.id,
+    toStoreId: to.id,
+    note,
     userId: actor.id,
-    now: isoNow(now),
-    lines: input.lines.map((line) => ({ product_id: line.product_id, quantity: line.quantity })),
+    now: nowIso,
+    lines,
   });
   const transfer = write.add(statements.transfer);
   write.add(statements.lines);
+  write.add(
+    statement(
+      auditStatement(hq, auditAt(ctx, "hq"), {
+        action: "transfer.created",
+        entityType: "transfer",
+        entityId: id,
+        after: {
+          transfer_number: number,
+          from_store_id: from.id,
+          to_store_id: to.id,
+          status: "draft",
+          note,
+          lines,
+        },
+      }),
+    ),
+  );
+  for (const s of recordEventStatements(hq, event, nowIso)) write.add(statement(s));
   await write.commit();
+  ctx.defer(enqueueDeliveriesOf(ctx.env, hq, [event.key]));
   const created = transfer.value;
   if (!created) throw new Error("The transfer's INSERT returned no row");
   return toTransferView(await visibleTransfer(ctx, actor, created.id));
