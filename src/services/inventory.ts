@@ -4,7 +4,8 @@
  * inventory log that explains every unit. The catalog (head office) is only
  * read: whether the product exists, its name, its default minimum.
  */
-import { Batch, runAlone } from "../db/batch";
+import { auditAt, auditStatement, inBatch } from "../audit/record";
+import { Batch, runAlone, statement } from "../db/batch";
 import { findLog, findLogByRef, logPage, movementTotals } from "../db/inventory";
 import { mapPage, type Page, type PageRequest } from "../db/paging";
 import { findProductForStock, productExists, stockValueStatements } from "../db/products";
@@ -108,6 +109,7 @@ export async function moveStock(
   });
   for (const update of updates) batch.add(update);
   const logged = batch.addEach(logs);
+  batch.add(statement(movementEvent(ctx, productId, action, input.notes ?? null)));
   const log = await gateAndWrite(ctx, {
     ref,
     changes: [{ productId, delta, productName: product.name }],
@@ -123,6 +125,24 @@ export async function moveStock(
   if (delta < 0) ctx.notify.lowStock([productId]);
   return toMovementView(log);
 }
+
+/** The movement's log row, just written: log ids are MAX + 1 inside the batch. */
+const THIS_LOG = "FROM inventory_logs WHERE id = (SELECT MAX(id) FROM inventory_logs)";
+
+/**
+ * The movement's audit event, in its batch (the store's database, where the
+ * book is): the stock before and after as the batch moved it (a sale landing
+ * since the read moved it too), the kind of movement, and its notes as the reason.
+ */
+const movementEvent = (ctx: ServiceContext, productId: number, action: ManualAction, notes: string | null) =>
+  auditStatement(ctx.store.d1, auditAt(ctx, "store"), {
+    action: "inventory.adjusted",
+    entityType: "product",
+    entityId: productId,
+    before: { stock_quantity: inBatch(`SELECT quantity_before ${THIS_LOG}`) },
+    after: { stock_quantity: inBatch(`SELECT quantity_after ${THIS_LOG}`), movement: action },
+    reason: notes,
+  });
 
 function onlyLog(rows: InventoryLog[]): InventoryLog {
   const [log] = rows;
@@ -255,5 +275,12 @@ export async function resyncStock(ctx: ServiceContext, productId: number) {
   if (!(await productExists(ctx.hq.db, productId))) throw notFound("Product");
   const result = await ctx.stock.resync(productId);
   if (!result.ok) throw new ApiError("CONFLICT", "The product has stock operations in flight; try again in a minute");
+  // The change is the object's, not D1's: its event follows it, in the store's database where the book is.
+  await auditStatement(ctx.store.d1, auditAt(ctx, "store"), {
+    action: "inventory.resynced",
+    entityType: "product",
+    entityId: productId,
+    after: { available: result.available },
+  }).run();
   return result;
 }

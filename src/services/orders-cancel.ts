@@ -5,7 +5,8 @@
  * redeemed go back at the head office through the store's outbox: the
  * `order.cancelled` event (written by the status trigger) carries them.
  */
-import { Batch } from "../db/batch";
+import { auditAt, auditStatement } from "../audit/record";
+import { Batch, statement } from "../db/batch";
 import { cancelLanded, findOrderMoney, markCancelled, type Order, orderGuard } from "../db/orders";
 import { orderReturns, unitsReturnedUnder } from "../db/stock";
 import { cancelRefusedBecause, checkCancel, unitsOut } from "../domain/order-cancel";
@@ -30,13 +31,18 @@ const HAS_PAYMENTS = "Order has payments; refund them before cancelling";
  * never come back again, even when that refund commits between our read and
  * our batch.
  */
-export async function cancelOrder(ctx: ServiceContext, actor: AuthUser, id: number): Promise<OrderView> {
+export async function cancelOrder(
+  ctx: ServiceContext,
+  actor: AuthUser,
+  id: number,
+  reason?: string | null,
+): Promise<OrderView> {
   const { order, items } = await getOrderFor(ctx, actor, { id });
   const allowed = checkCancel(order);
   if (!allowed.ok)
     throw allowed.reason === "not_pending" ? notPending(order) : new ApiError("INVALID_STATE", HAS_PAYMENTS);
   const ref = `CAN-${order.orderNumber}-${crypto.randomUUID().slice(0, 8)}`;
-  const { batch, read } = cancelBatch(ctx, actor, order, ref);
+  const { batch, read } = cancelBatch(ctx, actor, order, { ref, reason: reason ?? null });
   await gateAndWrite(ctx, {
     ref,
     // Announced to the objects before the batch: at most what is out now (refunds
@@ -58,7 +64,8 @@ export async function cancelOrder(ctx: ServiceContext, actor: AuthUser, id: numb
 }
 
 /** The cancel's batch, read as the units it put back per product. */
-function cancelBatch(ctx: ServiceContext, actor: AuthUser, order: Order, ref: string) {
+function cancelBatch(ctx: ServiceContext, actor: AuthUser, order: Order, why: { ref: string; reason: string | null }) {
+  const { ref } = why;
   const { d1, idBase } = ctx.store;
   const now = ctx.now().toISOString();
   const batch = new Batch(d1);
@@ -66,6 +73,20 @@ function cancelBatch(ctx: ServiceContext, actor: AuthUser, order: Order, ref: st
   // status trigger: a cancelled order must not hold money.
   batch.guard("no money taken since the read", orderGuard(d1, order.id, "paid_amount > 0"));
   batch.add(markCancelled(d1, order.id, now));
+  // The trigger refuses a second cancel (the batch fails with its event): a cancel records one event.
+  batch.add(
+    statement(
+      auditStatement(d1, auditAt(ctx, "store"), {
+        action: "order.cancelled",
+        entityType: "order",
+        entityId: order.id,
+        before: { status: order.status },
+        after: { status: "cancelled" },
+        reason: why.reason,
+        onlyIfChanged: true,
+      }),
+    ),
+  );
   const returns = orderReturns(d1, order.id, {
     idBase,
     userId: actor.id,

@@ -9,9 +9,11 @@
  *            (b) the Idempotency-Key lookup in the store's database;
  *            (c) the stock reservations on the store's objects (`openGate`);
  *            then price the sale on the server (pure);
- *   phase 2  one store batch: the key, the order, its items (with what the
- *            catalog said), the stock changes with their `sale` log rows, and
- *            the completion of an order that costs nothing;
+ *   phase 2  one store batch: the key, the order and its audit event, its
+ *            items (with what the catalog said), the stock changes with their
+ *            `sale` log rows, and the completion of an order that costs
+ *            nothing; the batch runs once (a lost answer is probed, never
+ *            re-run), so a sale writes one event, and a refused one none;
  *   after    the stock commits and the points confirmation go after the
  *            response; whatever was refused releases what was held.
  *
@@ -24,7 +26,8 @@
  * office first: one more round trip in those cases.
  */
 
-import { Batch, type Handle, runAlone } from "../db/batch";
+import { auditAtAs, auditStatement, LAST_INSERTED } from "../audit/record";
+import { Batch, type Handle, runAlone, statement } from "../db/batch";
 import { type AppDatabase, dbFor } from "../db/client";
 import { completeIfPaid, insertOrder, insertOrderItems, type Order, type OrderItem } from "../db/orders";
 import { holdPoints, type PointsHold } from "../db/points-holds";
@@ -374,6 +377,25 @@ function saleBatch(ctx: ServiceContext, sale: Sale, idem: IdempotencyContext | n
       },
       now,
       idBase,
+    ),
+  );
+  // Its audit event, right after the insert it names (last_insert_rowid()).
+  batch.add(
+    statement(
+      auditStatement(d1, auditAtAs(ctx, "store", actor), {
+        action: "order.created",
+        entityType: "order",
+        entityId: LAST_INSERTED,
+        after: {
+          order_number: orderNumber,
+          // An order that costs nothing completes in this batch (below).
+          status: plan.total === 0 ? "completed" : "pending",
+          total: plan.total,
+          item_count: plan.lines.length,
+          customer_id: sale.input.customer_id ?? null,
+          discount: plan.discount,
+        },
+      }),
     ),
   );
   const items = batch.addEach(

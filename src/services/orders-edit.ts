@@ -5,7 +5,8 @@
  * payments and refunds.
  */
 
-import { Batch, runAlone } from "../db/batch";
+import { auditAt, auditStatement, changedFields } from "../audit/record";
+import { Batch, runAlone, statement } from "../db/batch";
 import { completeIfPaid, type Order, unchangedSince, writeEdit } from "../db/orders";
 import { saleCustomer } from "../db/sale-facts";
 import { planEdit } from "../domain/order-edit";
@@ -77,7 +78,11 @@ async function editOnce(ctx: ServiceContext, actor: AuthUser, id: number, change
       throw new ApiError("FORBIDDEN", "Only a manager or admin may cancel orders");
     return cancelOrder(ctx, actor, id);
   }
-  if (Object.values(fields).every((value) => value === undefined)) return view;
+  if (Object.values(fields).every((value) => value === undefined)) {
+    // Nothing to change is still a successful write: its one event says so (before/after {}).
+    await auditEdit(ctx, order.id, { before: {}, after: {} }).run();
+    return view;
+  }
   if (order.status !== "pending") throw notPending(order);
   await assertCustomerUsable(ctx, fields.customer_id);
   const planned = planEdit(
@@ -130,6 +135,8 @@ async function writeOnce(
   const batch = new Batch(d1);
   batch.guard("the order row still holds what the edit read", unchangedSince(d1, read));
   const edited = batch.add(writeEdit(d1, read.id, edit, now));
+  // The guard holds the row as read, so the edit's effect is known here; written only if the edit wrote.
+  batch.add(statement(auditEdit(ctx, read.id, editedFields(read, edit), { onlyIfChanged: true })));
   const completed = batch.add(completeIfPaid(d1, { id: read.id }, now));
   batch.refuseOn(isStatusTransitionRefusal, () => new StaleEdit());
   batch.refuseOn(
@@ -144,3 +151,38 @@ async function writeOnce(
     ctx.notify.storeEvents();
   }
 }
+
+/** The order's fields an edit may change, as the audit trail names them (money in cents). */
+const auditedFields = (o: Pick<Order, OrderEditField>) => ({
+  customer_id: o.customerId,
+  notes: o.notes,
+  tax: o.tax,
+  discount: o.discount,
+  total: o.total,
+  points_earned: o.pointsEarned,
+});
+
+type OrderEditField = "customerId" | "notes" | "tax" | "discount" | "total" | "pointsEarned";
+
+/** What the edit changed: the fields it wrote that differ, and the completion when the new total is what was paid. */
+function editedFields(read: Order, edit: Pick<Order, OrderEditField>) {
+  const changed = changedFields(auditedFields(read), auditedFields(edit));
+  if (edit.total !== read.paidAmount) return changed;
+  return { before: { ...changed.before, status: read.status }, after: { ...changed.after, status: "completed" } };
+}
+
+/** The edit's one audit event (the request carries no reason: a discount needs none below the cap, and above it is refused). */
+const auditEdit = (
+  ctx: ServiceContext,
+  orderId: number,
+  change: { before: Record<string, unknown>; after: Record<string, unknown> },
+  options: { onlyIfChanged?: boolean } = {},
+) =>
+  auditStatement(ctx.store.d1, auditAt(ctx, "store"), {
+    action: "order.updated",
+    entityType: "order",
+    entityId: orderId,
+    before: change.before,
+    after: change.after,
+    onlyIfChanged: options.onlyIfChanged,
+  });

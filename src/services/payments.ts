@@ -22,7 +22,8 @@
  * this isolate's store directory does not know the order's store yet.
  */
 
-import { Batch, type Handle, runAlone } from "../db/batch";
+import { auditAt, auditAtAs, auditStatement, changedFields, inBatch } from "../audit/record";
+import { Batch, type Handle, runAlone, statement } from "../db/batch";
 import {
   insertTenderEvent,
   isNoOpenShift,
@@ -320,6 +321,7 @@ async function payOrder(
     batch.guard("order still owes the balance the change was worked out from", unlessOwing(d1, order.id, remaining));
   }
   const completed = status === "completed" ? applyToOrder(batch, order.id, tender.applied, now) : null;
+  batch.add(statement(paymentCreatedEvent(ctx, actor, row)));
   const after = batch.add(orderBalanceAfter(d1, order.id));
   refuseLikeATill(ctx, batch, order.id, { balanceRead: settlesReadBalance ? remaining : undefined });
   await timed(ctx, "batch", () => batch.commit());
@@ -329,6 +331,30 @@ async function payOrder(
   const tenderShift = tenderShiftOf(event?.value);
   return { result: withOrder(required(payment.value, "payment"), after.value, tenderShift), completedOrder };
 }
+
+/** This batch's payment: the key's claim took last_insert_rowid(), and ids are MAX + 1 inside the batch. */
+const THIS_PAYMENT = "SELECT MAX(id) FROM payments";
+
+/**
+ * The payment's audit event, added after the order moved (its status as the
+ * batch left it shows the payment that completed it). No card details: the
+ * transaction id and references stay on the payment.
+ */
+const paymentCreatedEvent = (ctx: ServiceContext, actor: AuthUser, row: NewPayment) =>
+  auditStatement(ctx.store.d1, auditAtAs(ctx, "store", actor), {
+    action: "payment.created",
+    entityType: "payment",
+    entityId: inBatch(THIS_PAYMENT),
+    after: {
+      payment_method: row.paymentMethod,
+      amount: row.amount,
+      status: row.status,
+      order_id: row.orderId,
+      order_status: inBatch(
+        `SELECT status FROM orders WHERE id = (SELECT order_id FROM payments WHERE id = (${THIS_PAYMENT}))`,
+      ),
+    },
+  });
 
 /** POST /payments/…: the store of the id in `order_id`; a caller with no role there finds no order. */
 const PAYMENT_ORDER: StoreFromPath = { param: "order_id", resource: "Order" };
@@ -536,12 +562,28 @@ export async function updatePayment(
       },
     });
   }
+  batch.add(statement(paymentUpdatedEvent(ctx, payment, change)));
   // Read last in the batch: the tender's shift as the confirmation (if any) left it.
   const tender = batch.add(paymentTenderShift(ctx.store.d1, payment.id));
   await batch.commit();
   const completedOrder = completed?.value !== undefined;
   if (completedOrder) ctx.notify.storeEvents();
   return { payment: toPaymentShiftView(required(updated.value, "payment"), tender.value), completedOrder };
+}
+
+/** The update's audit event: the fields it changed (a status moves only from pending, under the batch's guard). */
+function paymentUpdatedEvent(ctx: ServiceContext, payment: Payment, change: PaymentChange) {
+  const { before, after } = changedFields(
+    { reference_number: payment.referenceNumber, notes: payment.notes, status: payment.status },
+    { reference_number: change.reference_number, notes: change.notes, status: change.status },
+  );
+  return auditStatement(ctx.store.d1, auditAt(ctx, "store"), {
+    action: "payment.updated",
+    entityType: "payment",
+    entityId: payment.id,
+    before,
+    after,
+  });
 }
 
 export interface PaymentFilters {

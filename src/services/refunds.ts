@@ -17,7 +17,8 @@
  *   stock protocol (gateAndWrite) when goods go back on the shelf
  */
 
-import { Batch, type Handle } from "../db/batch";
+import { auditAt, auditStatement, inBatch } from "../audit/record";
+import { Batch, type Handle, statement } from "../db/batch";
 import {
   insertTenderEvent,
   isNoOpenShift,
@@ -174,6 +175,7 @@ function refundBatch(ctx: ServiceContext, r: PlannedRefund, idem: IdempotencyCon
   // A payment that completed the order since the read would otherwise leave its points and spend unreversed.
   batch.guard("order status as the refund was planned on", unlessStatus(d1, order.id, order.status));
   const paymentAfter = batch.add(refundFromPayment(d1, payment.id, plan.amount, now));
+  batch.add(statement(refundEvent(ctx, r)));
   batch.add(takeBackPaid(d1, order.id, plan.amount, now));
   batch.add(refundedWhenNothingPaid(d1, order.id, now));
   const items = returnLines(batch, r, idBase);
@@ -187,6 +189,36 @@ function refundBatch(ctx: ServiceContext, r: PlannedRefund, idem: IdempotencyCon
   };
   return { batch, read };
 }
+
+/** This batch's refund (ids are MAX + 1 inside the batch) and its payment, as the batch left it. */
+const THIS_REFUND = "SELECT MAX(id) FROM refunds";
+const OF_ITS_PAYMENT = `FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE r.id = (${THIS_REFUND})`;
+
+/**
+ * The refund's audit event, on its payment, added after the payment moved:
+ * its refunded amount and status before and after are read from the batch
+ * (a racing refund that committed first moved them since the plan's read);
+ * a refundable payment with nothing refunded yet was completed.
+ */
+const refundEvent = (ctx: ServiceContext, r: PlannedRefund) =>
+  auditStatement(ctx.store.d1, auditAt(ctx, "store"), {
+    action: "payment.refunded",
+    entityType: "payment",
+    entityId: r.payment.id,
+    before: {
+      status: inBatch(
+        `SELECT CASE WHEN p.refunded_amount = r.amount THEN 'completed' ELSE 'partially_refunded' END ${OF_ITS_PAYMENT}`,
+      ),
+      refunded_amount: inBatch(`SELECT p.refunded_amount - r.amount ${OF_ITS_PAYMENT}`),
+    },
+    after: {
+      status: inBatch(`SELECT p.status ${OF_ITS_PAYMENT}`),
+      refunded_amount: inBatch(`SELECT p.refunded_amount ${OF_ITS_PAYMENT}`),
+      refund_id: inBatch(THIS_REFUND),
+      refund_amount: r.plan.amount,
+    },
+    reason: r.reason,
+  });
 
 /**
  * The refund's cash event, in the refund's own batch (also when it runs

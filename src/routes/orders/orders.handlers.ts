@@ -52,7 +52,7 @@ export const update: RouteHandler<UpdateRoute, AppEnv> = async (c) =>
   c.json(await updateOrder(c.var.ctx, c.var.user, c.req.valid("param").id, c.req.valid("json")), 200);
 
 export const cancel: RouteHandler<CancelRoute, AppEnv> = async (c) =>
-  c.json(await cancelOrder(c.var.ctx, c.var.user, c.req.valid("param").id), 200);
+  c.json(await cancelOrder(c.var.ctx, c.var.user, c.req.valid("param").id, c.req.valid("json").reason), 200);
 
 export const invoice: RouteHandler<InvoiceRoute, AppEnv> = async (c) =>
   c.json(await invoiceLink(c.var.ctx, c.var.user, c.req.valid("param").id, { origin: new URL(c.req.url).origin }), 200);

@@ -11,6 +11,7 @@ import {
 } from "../../lib/http/openapi";
 import { IdempotencyHeaderSchema } from "../../lib/idempotency";
 import {
+  CancelOrderSchema,
   CreateOrderSchema,
   CustomerParamSchema,
   InvoiceLinkSchema,
@@ -118,7 +119,8 @@ export const cancel = createRoute({
     "Cancel a pending order (or a completed one that totals 0 and holds no money); its stock goes back with `return` log rows",
   security,
   middleware: [requirePermission("orders:manage", ORDER_BY_ID)],
-  request: { params: IdParamSchema },
+  // The body is optional: a cancel without a reason sends none.
+  request: { params: IdParamSchema, body: { ...jsonBody(CancelOrderSchema), required: false } },
   responses: { 200: jsonContent(OrderSchema, "Cancelled"), ...errorResponses(...AUTHED_ERRORS, 404, 409, 503) },
 });
 

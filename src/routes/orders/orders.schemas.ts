@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ORDER_STATUSES } from "../../db/schema";
-import { LocalDateQuery, MoneySchema, multilineText, OptionalIdQuery } from "../../lib/http/fields";
+import { LocalDateQuery, MoneySchema, multilineText, OptionalIdQuery, plainText } from "../../lib/http/fields";
 import { paginatedSchema } from "../../lib/http/openapi";
 
 export const OrderItemInputSchema = z.object({
@@ -45,6 +45,14 @@ export const UpdateOrderSchema = z
     status: z.enum(ORDER_STATUSES).optional().openapi({ description: "Only `cancelled` can be set here" }),
   })
   .openapi("OrderUpdate");
+
+export const CancelOrderSchema = z
+  .object({
+    reason: plainText(300, 1)
+      .optional()
+      .openapi({ example: "customer changed their mind", description: "Kept in the audit trail" }),
+  })
+  .openapi("OrderCancel");
 
 const OrderItemSchema = z.object({
   id: z.number().int(),
