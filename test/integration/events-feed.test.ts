@@ -9,6 +9,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src";
+import { watchD1Limits } from "../../src/lib/d1-guard";
 import { applyAndRecord, applyStoreEvent } from "../../src/outbox/apply";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
@@ -292,6 +293,35 @@ describe("store events in the events feed", () => {
     expect(completed.items.every((item) => item.type === "order.completed")).toBe(true);
     const ids = completed.items.map((item) => item.id);
     expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+  });
+
+  it("records a full queue batch of 50 fresh events within one invocation's 1,000 D1 queries", async () => {
+    const { admin, cashier } = await accounts();
+    const product = await createProduct(admin.token, { price: 1, stock_quantity: 100 });
+    const orderIds: number[] = [];
+    for (let i = 0; i < 17; i++) {
+      const order = await sale(cashier.token, [{ product_id: product.id, quantity: 1 }]);
+      await expectJson(pay(cashier.token, { order_id: order.id, payment_method: "credit_card", amount: 1 }), 201);
+      orderIds.push(order.id);
+    }
+    await settleStoreEvents();
+    const rows = (await outboxRows(MAIN_STORE.id))
+      .filter((row) => row.type !== "order.changed" && orderIds.includes(JSON.parse(row.payload).order_id))
+      .slice(0, 50);
+    expect(rows).toHaveLength(50);
+    const keys = JSON.stringify(rows.map((row) => row.event_id));
+    // Forgotten by the head office (orders without a customer: applying them again moves no balance), so all 50 are fresh.
+    await env.DB.batch([
+      env.DB.prepare("DELETE FROM applied_events WHERE event_id IN (SELECT value FROM json_each(?1))").bind(keys),
+      env.DB.prepare("DELETE FROM events WHERE event_key IN (SELECT value FROM json_each(?1))").bind(keys),
+    ]);
+    const watch = watchD1Limits();
+    const result = await deliver(rows.map((row) => asMessage(MAIN_STORE.id, row)));
+    watch.stop();
+    expect(result).toEqual({ acked: 50, retried: 0 });
+    expect(watch.stats.violations).toEqual([]);
+    expect(watch.stats.maxQueries.count).toBeLessThan(1000);
+    for (const row of rows) expect(await recordedCount(row.event_id)).toBe(1);
   });
 
   it("refuses a cursor it never gave out, an unknown type and a bad limit (422)", async () => {
