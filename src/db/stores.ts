@@ -3,6 +3,7 @@
  * binding, and the roles users hold at stores other than their home store.
  */
 import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { AppDatabase } from "./client";
 import { type Page, type PageRequest, pageOf } from "./paging";
 import type { Row } from "./rows";
@@ -52,9 +53,16 @@ export const findStoreVisibleTo = async (db: AppDatabase, id: number, userId: nu
     .where(and(eq(stores.id, id), worksAt(userId)))
     .get();
 
-/** INSERTs a store at version 1 (UNIQUE code and binding refuse a duplicate). */
-export async function insertStore(db: AppDatabase, values: typeof stores.$inferInsert): Promise<Store> {
-  const [row] = await db.insert(stores).values(values).returning();
+/**
+ * INSERTs a store at version 1 (UNIQUE code and binding refuse a duplicate),
+ * with `audit` (its audit event, the row being SQLite's last_insert_rowid()) in the same batch.
+ */
+export async function insertStore(
+  db: AppDatabase,
+  values: typeof stores.$inferInsert,
+  audit: BatchItem<"sqlite">,
+): Promise<Store> {
+  const [[row]] = await db.batch([db.insert(stores).values(values).returning(), audit]);
   if (!row) throw new Error("insert returned no row");
   return row;
 }

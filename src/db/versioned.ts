@@ -71,11 +71,16 @@ const versionConflict = (what: string, sent: number | undefined, current: number
  */
 export type AlongsideUpdate<T extends VersionedTable> = (current: Row<T>, next: Row<T>) => D1PreparedStatement[];
 
-// Fails the batch when the UPDATE just before it changed no row: json() of a
-// non-JSON text is an SQLite error, and changes() keeps it from being folded
-// into a constant. Statements after it (an event row) then never commit alone.
-const UNLESS_UPDATED = "SELECT json(CASE WHEN changes() = 0 THEN 'versioned update lost its race' ELSE '0' END)";
-const lostRace = (error: unknown) =>
+/**
+ * Fails the batch when the UPDATE just before it changed no row: json() of a
+ * non-JSON text is an SQLite error, and changes() keeps it from being folded
+ * into a constant. Statements after it (an event row) then never commit alone.
+ */
+export const failUnlessUpdated = (d1: D1Database) =>
+  d1.prepare("SELECT json(CASE WHEN changes() = 0 THEN 'guarded update lost its race' ELSE '0' END)");
+
+/** The batch failed at `failUnlessUpdated`: another writer changed the row since it was read. */
+export const isLostRace = (error: unknown) =>
   /malformed JSON/i.test(
     `${error instanceof Error ? error.message : ""} ${String((error as { cause?: unknown })?.cause ?? "")}`,
   );
@@ -116,12 +121,12 @@ export async function updateVersionedWith<T extends VersionedTable>(
     try {
       const [updated] = await hq.d1.batch([
         hq.d1.prepare(query.sql).bind(...query.params),
-        hq.d1.prepare(UNLESS_UPDATED),
+        failUnlessUpdated(hq.d1),
         ...alongside(current, next),
       ]);
       return decodeRow(table, updated?.results[0]) as Row<T>;
     } catch (error) {
-      if (!lostRace(error)) throw update.onError?.(error) ?? error;
+      if (!isLostRace(error)) throw update.onError?.(error) ?? error;
       if (update.expected !== undefined || attempt + 1 >= RACE_RETRIES) throw await conflictOrGone(hq.db, t, update);
     }
   }

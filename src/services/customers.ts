@@ -1,23 +1,37 @@
-/** Customers: records with versioned updates, search, and the loyalty-points ledger. */
-import { Batch } from "../db/batch";
+/**
+ * Customers: records with versioned updates, search, and the loyalty-points
+ * ledger. Every write records, in its own batch, its audit event and the
+ * `customer.created` / `customer.updated` event of the feed and the webhooks
+ * (payload: the customer as GET /customers/{id} answers it), whose
+ * deliveries are enqueued after the commit.
+ */
+import { type AuditEntry, type AuditFields, auditAt, auditStatement, changedFields } from "../audit/record";
+import { Batch, statement } from "../db/batch";
 import {
   addPoints,
   type CustomerFields,
   type CustomerRecord,
   customerById,
   insertCustomer,
+  isCustomerIdTaken,
   type LedgerRecord,
   manualLedgerEntry,
+  nextCustomerId,
   pageOfCustomers,
   pageOfLedger,
   updateCustomerVersioned,
 } from "../db/customers";
 import type { Page, PageRequest } from "../db/paging";
+import { failUnlessUpdated, isLostRace } from "../db/versioned";
+import { recordEventStatements } from "../events/record";
+import type { EventType } from "../events/types";
 import type { AuthUser } from "../lib/auth/current-user";
 import { isCheckViolation, uniqueViolation } from "../lib/db-errors";
 import { ApiError, invalidField, notFound } from "../lib/errors";
 import { isoNow } from "../lib/time";
+import { enqueueDeliveriesOf } from "../webhooks/queue";
 import type { ServiceContext } from "./context";
+import { toCustomerView } from "./customers-view";
 
 export interface CustomerInput {
   first_name: string;
@@ -58,18 +72,90 @@ const duplicateEmail = (error: unknown): ApiError | undefined =>
     ? new ApiError("DUPLICATE", "A customer with this email already exists", { extra: { field: "email" } })
     : undefined;
 
+/** The customer's fields an audit event compares (as the API names them; money in cents). */
+const auditFields = (row: CustomerRecord): AuditFields => {
+  const { id: _id, version: _version, created_at: _created, updated_at: _updated, ...fields } = toCustomerView(row);
+  return { ...fields, total_spent: row.totalSpent };
+};
+
+/** The feed's event of a customer as `row` now is, its key unique per version. */
+function customerEvent(ctx: ServiceContext, type: Extract<EventType, `customer.${string}`>, row: CustomerRecord) {
+  const now = ctx.now().toISOString();
+  const key = type === "customer.created" ? `${type}:${row.id}` : `${type}:${row.id}:v${row.version}`;
+  const event = {
+    key,
+    type,
+    storeId: ctx.actor().storeId,
+    resourceType: "customer",
+    resourceId: row.id,
+    resourceVersion: row.version,
+    payload: toCustomerView(row),
+    occurredAt: now,
+  };
+  return { key, statements: recordEventStatements(ctx.hq.d1, event, now) };
+}
+
+/** After the commit: the event's deliveries go to the webhooks queue (the sweep sends any this misses). */
+const enqueueAfterCommit = (ctx: ServiceContext, key: string) =>
+  ctx.defer(enqueueDeliveriesOf(ctx.env, ctx.hq.d1, [key]));
+
+/** How often a write re-reads the customer after another writer took its id or changed it first. */
+const RACE_RETRIES = 3;
+
+/**
+ * Creates a customer. Its id is chosen before the batch (the feed event's
+ * key names it): a racing creation that took it makes this one try the next.
+ */
 export async function createCustomer(ctx: ServiceContext, input: CustomerInput): Promise<CustomerRecord> {
   const now = isoNow(ctx.now());
-  try {
-    return await insertCustomer(ctx.hq.db, {
+  for (let attempt = 0; ; attempt++) {
+    const id = await nextCustomerId(ctx.hq.db);
+    const values = {
+      id,
       firstName: input.first_name,
       lastName: input.last_name,
       ...columns(input),
       createdAt: now,
       updatedAt: now,
-    });
-  } catch (error) {
-    throw duplicateEmail(error) ?? error;
+    };
+    // The row as the INSERT writes it (the columns' defaults: no points, nothing spent, active, version 1).
+    const written: CustomerRecord = {
+      email: null,
+      phone: null,
+      address: null,
+      city: null,
+      state: null,
+      zipCode: null,
+      country: null,
+      notes: null,
+      loyaltyPoints: 0,
+      totalSpent: 0,
+      isActive: true,
+      version: 1,
+      ...values,
+    };
+    const event = customerEvent(ctx, "customer.created", written);
+    const batch = new Batch(ctx.hq.d1);
+    const inserted = batch.add(insertCustomer(ctx.hq, values));
+    batch.add(
+      statement(
+        auditStatement(ctx.hq.d1, auditAt(ctx, "hq"), {
+          action: "customer.created",
+          entityType: "customer",
+          entityId: id,
+          after: auditFields(written),
+        }),
+      ),
+    );
+    for (const prepared of event.statements) batch.add(statement(prepared));
+    try {
+      await batch.commit();
+    } catch (error) {
+      if (isCustomerIdTaken(error) && attempt + 1 < RACE_RETRIES) continue;
+      throw duplicateEmail(error) ?? error;
+    }
+    enqueueAfterCommit(ctx, event.key);
+    return inserted.value ?? written;
   }
 }
 
@@ -93,24 +179,41 @@ export const listCustomers = (ctx: ServiceContext, filters: CustomerFilters): Pr
     q: filters.q,
   });
 
-/** Changes a customer; `expected` (the version the client read) makes a stale write a 409. */
-export const updateCustomer = (
+/**
+ * Changes a customer; `expected` (the version the client read) makes a stale
+ * write a 409, which records nothing. A deactivation is `customer.deactivated`
+ * in the trail and `customer.updated` in the feed.
+ */
+export async function updateCustomer(
   ctx: ServiceContext,
   id: number,
   change: Partial<CustomerInput>,
   expected: number | undefined,
-): Promise<CustomerRecord> =>
-  updateCustomerVersioned(ctx.hq.db, {
-    id,
-    expected,
-    set: columns(change),
-    now: isoNow(ctx.now()),
-    onError: duplicateEmail,
-  });
+  action: "customer.updated" | "customer.deactivated" = "customer.updated",
+): Promise<CustomerRecord> {
+  let eventKey = "";
+  const row = await updateCustomerVersioned(
+    ctx.hq,
+    { id, expected, set: columns(change), now: isoNow(ctx.now()), onError: duplicateEmail },
+    (current, next) => {
+      const event = customerEvent(ctx, "customer.updated", next);
+      eventKey = event.key;
+      const entry: AuditEntry = {
+        action,
+        entityType: "customer",
+        entityId: id,
+        ...changedFields(auditFields(current), auditFields(next)),
+      };
+      return [auditStatement(ctx.hq.d1, auditAt(ctx, "hq"), entry), ...event.statements];
+    },
+  );
+  enqueueAfterCommit(ctx, eventKey);
+  return row;
+}
 
 /** Deactivates a customer (whatever its version); the record and its history stay. */
 export const deactivateCustomer = (ctx: ServiceContext, id: number): Promise<CustomerRecord> =>
-  updateCustomer(ctx, id, { is_active: false }, undefined);
+  updateCustomer(ctx, id, { is_active: false }, undefined, "customer.deactivated");
 
 /** A manual adjustment as the request sent it: the JSON body, or the deprecated query form. */
 export interface PointsRequest {
@@ -167,22 +270,54 @@ export async function adjustPoints(
   request: PointsRequest,
 ): Promise<PointsAdjusted> {
   const { points: delta, reason } = manualAdjustment(ctx, request);
-  const customer = await getCustomer(ctx, customerId);
-  const now = isoNow(ctx.now());
-  const batch = new Batch(ctx.hq.d1);
-  batch.add(addPoints(ctx.hq.d1, customerId, delta, now));
-  const entry = batch.add(manualLedgerEntry(ctx.hq.d1, { customerId, delta, reason, userId: actor.id, now }));
-  batch.refuseOn(
-    (error) => isCheckViolation(error),
-    () =>
-      new ApiError("CONFLICT", `Customer has ${customer.loyaltyPoints} points; cannot remove ${-delta}`, {
-        extra: { available_points: customer.loyaltyPoints },
-      }),
-  );
-  await batch.commit();
-  const row = entry.value;
-  if (!row) throw new Error("ledger insert returned no row");
-  return { customer_id: customerId, loyalty_points: row.balanceAfter, delta, entry: row };
+  for (let attempt = 0; ; attempt++) {
+    const customer = await getCustomer(ctx, customerId);
+    const now = isoNow(ctx.now());
+    // What the guarded UPDATE leaves: the events below describe it.
+    const next = {
+      ...customer,
+      loyaltyPoints: customer.loyaltyPoints + delta,
+      version: customer.version + 1,
+      updatedAt: now,
+    };
+    const event = customerEvent(ctx, "customer.updated", next);
+    const batch = new Batch(ctx.hq.d1);
+    batch.add(addPoints(ctx.hq.d1, customerId, delta, now, customer));
+    batch.add(statement(failUnlessUpdated(ctx.hq.d1)));
+    const entry = batch.add(manualLedgerEntry(ctx.hq.d1, { customerId, delta, reason, userId: actor.id, now }));
+    batch.add(
+      statement(
+        auditStatement(ctx.hq.d1, auditAt(ctx, "hq"), {
+          action: "customer.points.adjusted",
+          entityType: "customer",
+          entityId: customerId,
+          before: { loyalty_points: customer.loyaltyPoints },
+          after: { loyalty_points: next.loyaltyPoints },
+          reason,
+        }),
+      ),
+    );
+    for (const prepared of event.statements) batch.add(statement(prepared));
+    batch.refuseOn(
+      (error) => isCheckViolation(error),
+      () =>
+        new ApiError("CONFLICT", `Customer has ${customer.loyaltyPoints} points; cannot remove ${-delta}`, {
+          extra: { available_points: customer.loyaltyPoints },
+        }),
+    );
+    try {
+      await batch.commit();
+    } catch (error) {
+      // A sale or another adjustment moved the points since they were read: read them again.
+      if (isLostRace(error) && attempt + 1 < RACE_RETRIES) continue;
+      if (isLostRace(error)) throw new ApiError("CONFLICT", "The customer's points keep changing; try again");
+      throw error;
+    }
+    enqueueAfterCommit(ctx, event.key);
+    const row = entry.value;
+    if (!row) throw new Error("ledger insert returned no row");
+    return { customer_id: customerId, loyalty_points: row.balanceAfter, delta, entry: row };
+  }
 }
 
 /** A customer's ledger, newest first (404 when the customer does not exist). */

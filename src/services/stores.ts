@@ -5,11 +5,12 @@
  * cannot create databases, so a store whose binding the Worker lacks is
  * refused (`npm run store:add` makes the database, the binding and the row).
  */
+import { auditAt, auditInsert, auditStatement, changedFields, LAST_INSERTED } from "../audit/record";
 import type { Page, PageRequest } from "../db/paging";
 import { mapPage } from "../db/paging";
 import { type StoreStatus, stores } from "../db/schema";
 import { findStore, findStoreVisibleTo, insertStore, type Store, storePage } from "../db/stores";
-import { updateVersioned } from "../db/versioned";
+import { updateVersionedWith } from "../db/versioned";
 import { isValidTimeZone } from "../domain/time-zone";
 import type { AuthUser } from "../lib/auth/current-user";
 import { uniqueViolation } from "../lib/db-errors";
@@ -35,6 +36,22 @@ export const toStoreView = (row: Store) => ({
 });
 
 export type StoreView = ReturnType<typeof toStoreView>;
+
+/** A store's fields an audit event compares (the view without its id, version and times). */
+const auditFields = (row: Omit<Store, "id" | "version">) => {
+  const {
+    id: _id,
+    version: _version,
+    created_at: _created,
+    updated_at: _updated,
+    ...fields
+  } = toStoreView({
+    ...row,
+    id: 0,
+    version: 0,
+  });
+  return fields;
+};
 
 export interface StoreInput {
   code: string;
@@ -110,21 +127,28 @@ export async function createStore(ctx: ServiceContext, input: StoreInput): Promi
   const binding = input.binding ?? defaultBinding(input.code);
   assertBindingConfigured(ctx, binding);
   const now = isoNow(ctx.now());
+  const values = {
+    code: input.code,
+    name: input.name,
+    addressLines: input.address_lines ?? [],
+    phone: input.phone ?? null,
+    timeZone: input.time_zone,
+    currency: input.currency,
+    status: input.status ?? "active",
+    binding,
+    databaseName: input.database_name ?? defaultDatabaseName(input.code),
+    createdAt: now,
+    updatedAt: now,
+  };
+  const audit = auditInsert(ctx.hq.db, auditAt(ctx, "hq"), {
+    action: "store.created",
+    entityType: "store",
+    entityId: LAST_INSERTED,
+    after: auditFields(values),
+  });
   let row: Store;
   try {
-    row = await insertStore(ctx.hq.db, {
-      code: input.code,
-      name: input.name,
-      addressLines: input.address_lines ?? [],
-      phone: input.phone ?? null,
-      timeZone: input.time_zone,
-      currency: input.currency,
-      status: input.status ?? "active",
-      binding,
-      databaseName: input.database_name ?? defaultDatabaseName(input.code),
-      createdAt: now,
-      updatedAt: now,
-    });
+    row = await insertStore(ctx.hq.db, values, audit);
   } catch (error) {
     throw duplicateStore(error) ?? error;
   }
@@ -157,21 +181,33 @@ export async function updateStore(
     throw invalidField(["body", "binding"], `A store's database binding cannot change; it is ${current.binding}`);
   }
   assertTimeZone(change.time_zone);
-  const row = await updateVersioned(ctx.hq.db, stores, {
-    what: "Store",
-    id,
-    expected,
-    set: {
-      name: change.name,
-      addressLines: change.address_lines,
-      phone: change.phone,
-      timeZone: change.time_zone,
-      currency: change.currency,
-      status: change.status,
-      databaseName: change.database_name,
+  const row = await updateVersionedWith(
+    ctx.hq,
+    stores,
+    {
+      what: "Store",
+      id,
+      expected,
+      set: {
+        name: change.name,
+        addressLines: change.address_lines,
+        phone: change.phone,
+        timeZone: change.time_zone,
+        currency: change.currency,
+        status: change.status,
+        databaseName: change.database_name,
+      },
+      now: isoNow(ctx.now()),
+      onError: duplicateStore,
     },
-    now: isoNow(ctx.now()),
-    onError: duplicateStore,
-  });
+    (before, after) => [
+      auditStatement(ctx.hq.d1, auditAt(ctx, "hq"), {
+        action: "store.updated",
+        entityType: "store",
+        entityId: id,
+        ...changedFields(auditFields(before), auditFields(after)),
+      }),
+    ],
+  );
   return toStoreView(row);
 }
