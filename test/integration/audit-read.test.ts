@@ -132,9 +132,9 @@ async function stored(): Promise<{ id: number; at: string; store_id: number | nu
 
 const query = (params: Record<string, string | number | undefined>) =>
   new URLSearchParams(
-    Object.entries({ ...WINDOW, ...params })
-      .filter((e): e is [string, string | number] => e[1] !== undefined)
-      .map(([k, v]) => [k, String(v)]),
+    Object.entries<string | number | undefined>({ ...WINDOW, ...params }).flatMap(([k, v]) =>
+      v === undefined ? [] : [[k, String(v)]],
+    ),
   ).toString();
 
 const list = (account: Account, params: Record<string, string | number | undefined> = {}, status = 200) =>
