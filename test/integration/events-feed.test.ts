@@ -9,6 +9,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src";
+import { storeOfId } from "../../src/db/stores";
 import { watchD1Limits } from "../../src/lib/d1-guard";
 import { applyAndRecord, applyStoreEvent } from "../../src/outbox/apply";
 import { accounts } from "../helpers/accounts";
@@ -17,7 +18,7 @@ import { createProduct } from "../helpers/catalog";
 import { type Order, type PaymentResult, pay, type Refund, sale } from "../helpers/money";
 import { asMessage, outboxRows, settleStoreEvents } from "../helpers/outbox";
 import { closeShift, createDrawer, openShift } from "../helpers/shifts";
-import { MAIN_STORE } from "../helpers/stores";
+import { atStore, MAIN_STORE, SECOND_STORE } from "../helpers/stores";
 
 interface FeedItem {
   id: number;
@@ -189,6 +190,29 @@ describe("store events in the events feed", () => {
     });
     // 10 → 7 stays above the minimum of 2: no stock.low.
     expect(await outboxOf("stock.low", "product_id", product.id)).toEqual([]);
+
+    // At EAST: its own database, its own range of ids, its store in the event.
+    const east = await expectJson<{ id: number }>(
+      call("POST", `/api/v1/inventory/product/${product.id}/adjust`, {
+        token: admin.token,
+        headers: atStore(SECOND_STORE.id),
+        body: { action: "stock_in", quantity_change: 4 },
+      }),
+      201,
+    );
+    expect(storeOfId(east.id)).toBe(SECOND_STORE.id);
+    await settleStoreEvents();
+    const atEast = about(
+      (await wholeFeed(admin.token, 100, "&type=inventory.adjusted")).items,
+      "inventory_log",
+      east.id,
+    );
+    expect(atEast).toEqual([
+      expect.objectContaining({
+        store_id: SECOND_STORE.id,
+        data: expect.objectContaining({ id: east.id, product_id: product.id, quantity_before: 0, quantity_after: 4 }),
+      }),
+    ]);
   });
 
   it("fires stock.low once per crossing down to the minimum, and again after stock went back above", async () => {
