@@ -283,6 +283,23 @@ describe("GET /audit-events", () => {
   });
 });
 
+describe("the trail's routes in /openapi.json", () => {
+  it("documents GET /audit-events with its filters and every history route", async ({ expect }) => {
+    const doc = await expectJson<{
+      paths: Record<string, Record<string, { parameters?: { name: string }[]; responses: Record<string, unknown> }>>;
+    }>(call("GET", "/openapi.json"), 200);
+    const list = doc.paths["/api/v1/audit-events"]?.get;
+    expect(list?.parameters?.map((p) => p.name).sort()).toEqual(
+      ["action", "actor", "cursor", "entity_id", "entity_type", "from", "limit", "store_id", "to"].sort(),
+    );
+    expect(Object.keys(list?.responses ?? {})).toEqual(expect.arrayContaining(["200", "401", "403", "422"]));
+    for (const area of ["products", "users", "customers", "orders", "shifts", "transfers", "categories", "stores"]) {
+      const history = doc.paths[`/api/v1/${area}/{id}/history`]?.get;
+      expect(history?.parameters?.map((p) => p.name).sort(), area).toEqual(["cursor", "id", "limit"]);
+    }
+  });
+});
+
 describe("GET /<area>/{id}/history", () => {
   it("answers each entity's events on every history route, newest first and paged", async ({ expect }) => {
     const routes: [string, string][] = [
