@@ -129,11 +129,26 @@ async function storeContexts(env: Bindings, storeIds: number[]): Promise<Map<num
 
 /**
  * Reads what the feed records for each of `events` not applied yet whose type
- * is a webhook event type (order.changed, for one, is not).
+ * is a webhook event type (order.changed, for one, is not). Never throws: a
+ * failed read fails only the events that needed it (their `recordOf`
+ * throws, so the consumer retries them), and the others still apply.
  */
 export async function readFeed(env: Bindings, events: readonly (StoreEventMessage | null)[]): Promise<FeedReads> {
   const candidates = events.filter((e): e is StoreEventMessage => e !== null && isEventType(e.type));
   if (candidates.length === 0) return NOTHING;
+  try {
+    return await readCandidates(env, candidates);
+  } catch (error) {
+    return {
+      recordOf: (event) => {
+        if (isEventType(event.type)) throw error;
+        return null;
+      },
+    };
+  }
+}
+
+async function readCandidates(env: Bindings, candidates: StoreEventMessage[]): Promise<FeedReads> {
   const applied = await appliedAmong(
     env.DB,
     candidates.map((e) => e.event_id),

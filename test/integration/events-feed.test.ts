@@ -10,7 +10,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src";
 import { storeOfId } from "../../src/db/stores";
-import { watchD1Limits } from "../../src/lib/d1-guard";
+import { d1Faults, watchD1Limits } from "../../src/lib/d1-guard";
 import { applyAndRecord, applyStoreEvent } from "../../src/outbox/apply";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
@@ -346,6 +346,39 @@ describe("store events in the events feed", () => {
     expect(watch.stats.violations).toEqual([]);
     expect(watch.stats.maxQueries.count).toBeLessThan(1000);
     for (const row of rows) expect(await recordedCount(row.event_id)).toBe(1);
+  });
+
+  it("retries an event whose resource could not be read, and records it once the read succeeds", async () => {
+    const { admin, cashier } = await accounts();
+    const product = await createProduct(admin.token, { price: 5, stock_quantity: 10 });
+    const order = await sale(cashier.token, [{ product_id: product.id, quantity: 1 }]);
+    await expectJson(pay(cashier.token, { order_id: order.id, payment_method: "credit_card", amount: 5 }), 201);
+    await settleStoreEvents();
+    const [row] = await outboxOf("order.completed", "order_id", order.id);
+    if (!row) throw new Error("no order.completed row");
+    // Forgotten by the head office (no customer: applying it again moves nothing), so it is fresh.
+    await env.DB.batch([
+      env.DB.prepare("DELETE FROM applied_events WHERE event_id = ?1").bind(row.event_id),
+      env.DB.prepare("DELETE FROM events WHERE event_key = ?1").bind(row.event_id),
+    ]);
+    const changed = (await outboxRows(MAIN_STORE.id)).find((r) => r.event_id.startsWith(`order.changed:${order.id}:`));
+    if (!changed) throw new Error("no order.changed row");
+
+    // The store's order read fails: that event is retried, unapplied; one in the batch that needs no read is acked.
+    const fault = d1Faults.failNextBatch({
+      when: "before",
+      match: (sql) => sql.some((q) => q.includes('from "orders"')),
+    });
+    const first = await deliver([asMessage(MAIN_STORE.id, row), asMessage(MAIN_STORE.id, changed)]);
+    expect(fault.fired).toBe(true);
+    expect(first).toEqual({ acked: 1, retried: 1 });
+    expect(await recordedCount(row.event_id)).toBe(0);
+    expect(
+      await env.DB.prepare("SELECT 1 FROM applied_events WHERE event_id = ?1").bind(row.event_id).first(),
+    ).toBeNull();
+
+    expect(await deliver([asMessage(MAIN_STORE.id, row)])).toEqual({ acked: 1, retried: 0 });
+    expect(await recordedCount(row.event_id)).toBe(1);
   });
 
   it("refuses a cursor it never gave out, an unknown type and a bad limit (422)", async () => {
