@@ -11,11 +11,12 @@
  * written by a run whose mark did not move is rewritten by the next one.
  *
  * Bounded: D1 answers at most 1,000 queries per invocation and the backup
- * before it takes up to 800, so a run makes at most RETENTION_QUERY_BUDGET;
- * a database whose old days do not fit goes as far as whole days allow and
+ * before it takes up to 800, so a run makes at most RETENTION_QUERY_BUDGET
+ * queries and writes at most RETENTION_OBJECT_BUDGET day objects; a
+ * database whose old days do not fit goes as far as whole days allow and
  * the next night continues from its mark.
  */
-import { auditArchiveKey, dayHash } from "../audit/archive";
+import { type ArchivedDayMetadata, auditArchiveKey, dayHash } from "../audit/archive";
 import {
   type AuditPosition,
   advanceArchiveMark,
@@ -26,10 +27,12 @@ import {
 import { runAlone } from "../db/batch";
 import type { Bindings } from "../env";
 import { createServiceContext } from "../services/context";
-import { gzipUpload, type Source, sourcesOf } from "./backup";
+import { type Source, sourcesOf } from "./backup";
 
 /** Queries one run may make (the backup's QUERY_BUDGET is 800 of D1's 1,000). */
 export const RETENTION_QUERY_BUDGET = 150;
+/** Day objects one run may write (each an R2 operation, a subrequest of the cron's invocation). */
+export const RETENTION_OBJECT_BUDGET = 200;
 /** Rows per read. */
 const PAGE_ROWS = 1000;
 /** What finishing a database costs: the mark and the delete (one batch, two queries). */
@@ -46,6 +49,8 @@ export function retentionCutoff(at: Date, months: number): string {
 export interface RetentionOptions {
   /** Queries this run may make (default RETENTION_QUERY_BUDGET); tests shrink it. */
   queryBudget?: number;
+  /** Day objects this run may write (default RETENTION_OBJECT_BUDGET). */
+  objectBudget?: number;
   /** Rows per read (default 1,000). */
   pageRows?: number;
 }
@@ -70,69 +75,85 @@ export interface RetentionResult {
 
 const encoder = new TextEncoder();
 
-/** One day's rows to R2, chained to `previousHash`; its hash. */
+/**
+ * One day's rows to R2 as one gzip NDJSON object (one R2 operation: a day is
+ * in memory already), chained to `previousHash`; its hash.
+ */
 async function writeDay(files: R2Bucket, database: string, day: string, rows: unknown[], previousHash: string) {
   const ndjson = encoder.encode(rows.map((row) => `${JSON.stringify(row)}\n`).join(""));
   const hash = dayHash(previousHash, ndjson);
-  const file = await gzipUpload(files, auditArchiveKey(database, day), {
-    database,
-    day,
-    rows: String(rows.length),
-    previous_hash: previousHash,
-    hash,
+  // (Cast: Node's and workerd's stream typings disagree; both runtimes accept this.)
+  const deflate = new CompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
+  const gzipped = await new Response(new Blob([ndjson]).stream().pipeThrough(deflate)).arrayBuffer();
+  const metadata: ArchivedDayMetadata = { database, day, rows: String(rows.length), previous_hash: previousHash, hash };
+  await files.put(auditArchiveKey(database, day), gzipped, {
+    httpMetadata: { contentType: "application/x-ndjson", contentEncoding: "gzip" },
+    customMetadata: { ...metadata },
   });
-  try {
-    await file.write(ndjson);
-    await file.finish();
-  } catch (error) {
-    await file.abort();
-    throw error;
-  }
   return hash;
 }
 
-/** A budget of queries shared by the run's databases. */
-class QueryBudget {
-  constructor(private left: number) {}
-  /** Takes `n` queries if that leaves enough to finish a database. */
-  take(n: number): boolean {
-    if (this.left < n + FINISH_QUERIES) return false;
-    this.left -= n;
+/** What one run may spend, shared by its databases: D1 queries and R2 objects written. */
+class RunBudget {
+  constructor(
+    private queries: number,
+    private objects: number,
+  ) {}
+  /** Takes one query if that still leaves enough to finish a database. */
+  query(): boolean {
+    if (this.queries < 1 + FINISH_QUERIES) return false;
+    this.queries -= 1;
+    return true;
+  }
+  object(): boolean {
+    if (this.objects < 1) return false;
+    this.objects -= 1;
     return true;
   }
   finish() {
-    this.left -= FINISH_QUERIES;
+    this.queries -= FINISH_QUERIES;
   }
 }
 
-/** Archives one database's old days, as far as the budget goes. */
-async function retainDatabase(
+/** The days of one database written so far by a run, and the chain's tip after them. */
+interface Progress {
+  days: string[];
+  archived: number;
+  lastHash: string;
+}
+
+/**
+ * Reads a database's events from its mark to the cutoff, oldest first, a
+ * page at a time, and writes each day once a row of a later day (or the
+ * end) shows it is whole. Returns where it stopped: the cutoff when it read
+ * everything, else the first day it did not write (out of budget).
+ */
+async function archiveDays(
   files: R2Bucket,
   source: Pick<Source, "name" | "d1">,
+  found: { archivedBefore: string; lastHash: string },
   cutoff: string,
-  budget: QueryBudget,
-  options: { pageRows: number; at: string },
-): Promise<DatabaseRetention | "out_of_budget" | null> {
-  if (!budget.take(1)) return "out_of_budget";
-  const found = await runAlone(retentionProbe(source.d1, cutoff));
-  if (!found?.oldest) return null;
-  const days: string[] = [];
-  let lastHash = found.lastHash;
-  let archived = 0;
+  budget: RunBudget,
+  pageRows: number,
+): Promise<Progress & { stoppedAt: string }> {
+  const progress: Progress = { days: [], archived: 0, lastHash: found.lastHash };
   let day: { name: string; rows: Record<string, unknown>[] } | null = null;
+  const write = async (whole: { name: string; rows: Record<string, unknown>[] }) => {
+    if (!budget.object()) return false;
+    progress.lastHash = await writeDay(files, source.name, whole.name, whole.rows, progress.lastHash);
+    progress.days.push(whole.name);
+    progress.archived += whole.rows.length;
+    return true;
+  };
   let after: AuditPosition | undefined;
-  let complete = false;
-  // Oldest first, a page at a time; a day is written once a row of a later day (or the end) shows it is whole.
-  while (budget.take(1)) {
+  while (budget.query()) {
     const page = await runAlone(
-      auditRowsBetween(source.d1, { from: found.archivedBefore, below: cutoff }, after, options.pageRows),
+      auditRowsBetween(source.d1, { from: found.archivedBefore, below: cutoff }, after, pageRows),
     );
     for (const row of page) {
       const name = String(row.at).slice(0, 10);
       if (day && day.name !== name) {
-        lastHash = await writeDay(files, source.name, day.name, day.rows, lastHash);
-        days.push(day.name);
-        archived += day.rows.length;
+        if (!(await write(day))) return { ...progress, stoppedAt: day.name };
         day = null;
       }
       day ??= { name, rows: [] };
@@ -140,30 +161,44 @@ async function retainDatabase(
     }
     const last = page.at(-1);
     if (last) after = { at: String(last.at), id: Number(last.id) };
-    if (page.length < options.pageRows) {
-      complete = true;
-      break;
+    if (page.length < pageRows) {
+      if (day && !(await write(day))) return { ...progress, stoppedAt: day.name };
+      return { ...progress, stoppedAt: cutoff };
     }
   }
-  if (complete && day) {
-    lastHash = await writeDay(files, source.name, day.name, day.rows, lastHash);
-    days.push(day.name);
-    archived += day.rows.length;
-  }
-  // Out of budget in the middle of a day: that day and the later ones wait for the next run.
-  const archivedBefore = complete ? cutoff : day ? day.name : found.archivedBefore;
-  if (days.length === 0) return complete ? null : "out_of_budget";
+  // Out of queries in the middle of a day: that day and the later ones wait for the next run.
+  return { ...progress, stoppedAt: day ? day.name : found.archivedBefore };
+}
+
+/** Archives one database's old days, as far as the budget goes (null: nothing to archive). */
+async function retainDatabase(
+  files: R2Bucket,
+  source: Pick<Source, "name" | "d1">,
+  cutoff: string,
+  budget: RunBudget,
+  options: { pageRows: number; at: string },
+): Promise<DatabaseRetention | "out_of_budget" | null> {
+  if (!budget.query()) return "out_of_budget";
+  const found = await runAlone(retentionProbe(source.d1, cutoff));
+  if (!found?.oldest) return null;
+  const done = await archiveDays(files, source, found, cutoff, budget, options.pageRows);
+  if (done.days.length === 0) return "out_of_budget";
   budget.finish();
   const [moved] = await source.d1.batch([
-    advanceArchiveMark(source.d1, found, { archivedBefore, lastHash, archived, at: options.at }).prepared,
+    advanceArchiveMark(source.d1, found, {
+      archivedBefore: done.stoppedAt,
+      lastHash: done.lastHash,
+      archived: done.archived,
+      at: options.at,
+    }).prepared,
     deleteArchivedEvents(source.d1, found).prepared,
   ]);
   const committed = (moved?.results.length ?? 0) > 0;
   return {
     database: source.name,
-    days,
-    rows: committed ? archived : 0,
-    archived_before: committed ? archivedBefore : found.archivedBefore,
+    days: done.days,
+    rows: committed ? done.archived : 0,
+    archived_before: committed ? done.stoppedAt : found.archivedBefore,
     committed,
   };
 }
@@ -176,7 +211,11 @@ export async function runAuditRetention(
 ): Promise<RetentionResult> {
   const ctx = createServiceContext(env, { now: () => at });
   const cutoff = retentionCutoff(at, ctx.config.auditRetentionMonths);
-  const budget = new QueryBudget((options.queryBudget ?? RETENTION_QUERY_BUDGET) - 1);
+  // One query goes to the store list.
+  const budget = new RunBudget(
+    (options.queryBudget ?? RETENTION_QUERY_BUDGET) - 1,
+    options.objectBudget ?? RETENTION_OBJECT_BUDGET,
+  );
   const sources = await sourcesOf(env, ctx);
   const databases: DatabaseRetention[] = [];
   let left = 0;
@@ -188,7 +227,7 @@ export async function runAuditRetention(
     if (done === "out_of_budget") left += 1;
     else if (done) {
       databases.push(done);
-      if (done.archived_before !== cutoff && done.committed) left += 1;
+      if (done.archived_before !== cutoff) left += 1;
     }
   }
   return { cutoff, databases, left_for_next_run: left };

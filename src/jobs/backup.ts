@@ -89,14 +89,11 @@ function pageRowsFor(sources: { tables: string[]; span: number }[], minRows: num
 
 /**
  * A gzip file uploaded to R2 in parts as it is written: memory holds at most
- * one part, and the SHA-256 and size are of the compressed bytes. Also how
- * the audit archive writes its days (jobs/audit-retention.ts), with their
- * chain in `customMetadata`.
+ * one part, and the SHA-256 and size are of the compressed bytes.
  */
-export async function gzipUpload(files: R2Bucket, key: string, customMetadata?: Record<string, string>) {
+async function gzipUpload(files: R2Bucket, key: string) {
   const upload = await files.createMultipartUpload(key, {
     httpMetadata: { contentType: "application/x-ndjson", contentEncoding: "gzip" },
-    ...(customMetadata ? { customMetadata } : {}),
   });
   const gzip = new CompressionStream("gzip");
   const writer = gzip.writable.getWriter();

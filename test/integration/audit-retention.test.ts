@@ -223,8 +223,14 @@ describe("audit retention", () => {
     for (const day of days) {
       for (const hour of ["08", "09", "10"]) await insertEvent(SECOND_STORE.id, `${day}T${hour}:00:00.000Z`);
     }
-    // One row per read: budget 12 = the store list, a probe per database (3), then reads of one row.
-    const runs = [];
+    // One day object per run: the first day goes, the mark stops at the second.
+    const one = await retain({ objectBudget: 1 });
+    expect(one.databases).toEqual([
+      { database: "store-EAST", days: ["2023-05-01"], rows: 3, archived_before: "2023-05-02", committed: true },
+    ]);
+    expect(one.left_for_next_run).toBe(1);
+    // Then one row per read: budget 12 = the store list, a probe per database (3), then reads of one row.
+    const runs = [one];
     for (let i = 0; i < 10; i += 1) {
       const run = await retain({ queryBudget: 12, pageRows: 1 });
       runs.push(run);
