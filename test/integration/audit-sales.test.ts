@@ -7,10 +7,15 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { STORE_ID_SPAN } from "../../src/db/schema";
+import { sha256Hex } from "../../src/lib/auth/tokens";
+import { canonicalJson } from "../../src/lib/idempotency";
+import { createOrder } from "../../src/services/orders-create";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
+import { testContext } from "../helpers/context";
 import { type Order, type PaymentResult, pay, type Refund, sale } from "../helpers/money";
+import { scriptedD1, storeOver } from "../helpers/scripted-d1";
 import { atStore, MAIN_STORE, SECOND_STORE, storeDb } from "../helpers/stores";
 
 interface AuditRow {
@@ -59,6 +64,17 @@ async function byRequest(requestId: string) {
     ).results;
   return { hq: await one(env.DB), main: await one(storeDb(MAIN_STORE.id)), east: await one(storeDb(SECOND_STORE.id)) };
 }
+
+/** The id of the `count`-th audit row (0: none), to look at what came after it. */
+const lastAuditIdBefore = async (d1: D1Database, count: number) =>
+  count === 0
+    ? 0
+    : ((
+        await d1
+          .prepare("SELECT id FROM audit_events ORDER BY id LIMIT 1 OFFSET ?1")
+          .bind(count - 1)
+          .first<{ id: number }>()
+      )?.id ?? 0);
 
 const order = (token: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
   call("POST", "/api/v1/orders", { token, body, headers });
@@ -207,6 +223,53 @@ describe("audit events of orders", () => {
 
     expect(await auditCount(storeDb(MAIN_STORE.id))).toBe(count);
     expect(await auditOf(storeDb(MAIN_STORE.id), "order", created.id)).toHaveLength(1);
+  });
+
+  it("writes one event for a sale whose answer was lost (probed, then retried) and none for one never sent", async ({
+    expect,
+  }) => {
+    const { admin, cashier } = await accounts();
+    const product = await createProduct(admin.token, { price: 6, stock_quantity: 5 });
+    const body = { order_items: [{ product_id: product.id, quantity: 1 }] };
+    const actor = { id: cashier.id, username: cashier.username, role: "cashier" as const };
+    const main = storeDb(MAIN_STORE.id);
+    const sellOver = async (d1: D1Database, key: string | null) =>
+      createOrder(
+        await testContext({ store: await storeOver(d1) }),
+        actor,
+        body,
+        key === null
+          ? null
+          : {
+              userId: cashier.id,
+              key,
+              method: "POST",
+              path: "/api/v1/orders",
+              requestHash: await sha256Hex(`POST /api/v1/orders ${canonicalJson(body)}`),
+            },
+      );
+
+    // Never sent: the stock protocol releases the hold, and the batch's event was never written.
+    const before = await auditCount(main);
+    await expect(sellOver(scriptedD1({ at: 1, unsent: true }).d1, null)).rejects.toThrow();
+    expect(await auditCount(main)).toBe(before);
+
+    // Landed, answer lost: the probe finds it (reading the order back fails: 503); the batch is not sent again.
+    await expect(sellOver(scriptedD1({ at: 1, lose: "read-back" }).d1, "audit-lost-1")).rejects.toMatchObject({
+      code: "SERVICE_UNAVAILABLE",
+    });
+    const { results } = await main
+      .prepare("SELECT entity_id FROM audit_events WHERE action = 'order.created' AND id > ?1")
+      .bind(await lastAuditIdBefore(main, before))
+      .all<{ entity_id: number }>();
+    expect(results).toHaveLength(1);
+
+    // The till retries with the same key: the stored answer, no second event.
+    const retry = await order(cashier.token, body, { "Idempotency-Key": "audit-lost-1" });
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(((await retry.json()) as Order).id).toBe(results[0]?.entity_id);
+    expect(await auditCount(main)).toBe(before + 1);
   });
 
   it("records a sale at EAST in EAST's database, with an id in EAST's range", async ({ expect }) => {
