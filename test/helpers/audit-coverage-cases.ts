@@ -33,17 +33,26 @@ export interface World {
   product: ProductOut;
 }
 
+/**
+ * Which entity the success's event names: "path" (default when the path has
+ * an id: its last one), "body" (default otherwise: the created resource's
+ * `id` in the answer), a function of the setup, or "unchecked".
+ */
+export type EntityRule<S = never> = "path" | "body" | "unchecked" | ((w: World, s: S) => number);
+
 export interface CoverageCase {
   /** The request is made without a signed-in user (sign-in, refresh): its event has no actor to check. */
   anonymous?: boolean;
+  entity?: EntityRule;
   setup: (w: World) => Promise<unknown>;
   ok: (w: World, s: never) => CaseRequest;
   refused: (w: World, s: never) => CaseRequest & { status: number };
 }
 
-/** Keeps the setup's type between the three parts of a case. */
+/** Keeps the setup's type between the parts of a case. */
 const define = <S>(c: {
   anonymous?: boolean;
+  entity?: EntityRule<S>;
   setup: (w: World) => Promise<S>;
   ok: (w: World, s: S) => CaseRequest;
   refused: (w: World, s: S) => CaseRequest & { status: number };
@@ -56,8 +65,19 @@ const UNKNOWN = 999_999;
 
 /** Accounts made by cases, each unique in the file. */
 let accountCount = 0;
-const account = (w: World, role: "admin" | "manager" | "cashier" | "inventory_officer" = "cashier") =>
-  createAccount(w.accounts.admin.token, `cov${role.replace("_", "")}${++accountCount}`, role);
+
+/** Who holds each access token the cases use (the event's actor must be them). */
+export const tokenOwners = new Map<string, number>();
+
+/** Passwords and tokens of the accounts the cases make (the audit rows must never show them). */
+export const caseSecrets = new Set<string>();
+
+async function account(w: World, role: "admin" | "manager" | "cashier" | "inventory_officer" = "cashier") {
+  const made = await createAccount(w.accounts.admin.token, `cov${role.replace("_", "")}${++accountCount}`, role);
+  tokenOwners.set(made.token, made.id);
+  for (const secret of [made.password, made.token, made.refresh]) caseSecrets.add(secret);
+  return made;
+}
 
 /** Passwords a case sets (the audit rows must never show them). */
 export const NEW_PASSWORD = "cov-new-password-9876";
@@ -188,6 +208,8 @@ export const CASES: Record<string, CoverageCase> = {
     }),
   }),
   "POST /api/v1/auth/login": define({
+    // The session's id is in no answer.
+    entity: "unchecked",
     anonymous: true,
     setup: (w) => account(w),
     ok: (_w, user) => ({
@@ -203,6 +225,8 @@ export const CASES: Record<string, CoverageCase> = {
     }),
   }),
   "POST /api/v1/auth/refresh": define({
+    // The session's id is in no answer.
+    entity: "unchecked",
     anonymous: true,
     setup: (w) => account(w),
     ok: (_w, user) => ({ method: "POST", path: "/api/v1/auth/refresh", body: { refresh_token: user.refresh } }),
@@ -214,6 +238,8 @@ export const CASES: Record<string, CoverageCase> = {
     }),
   }),
   "POST /api/v1/auth/logout": define({
+    // The session's id is in no answer.
+    entity: "unchecked",
     setup: (w) => account(w),
     ok: (_w, leaving) => ({ method: "POST", path: "/api/v1/auth/logout", token: leaving.token, body: {} }),
     // Ending someone else's sign-in.
@@ -227,6 +253,7 @@ export const CASES: Record<string, CoverageCase> = {
   }),
   "POST /api/v1/auth/change-password": define({
     setup: (w) => account(w),
+    entity: (_w, changing) => changing.id,
     ok: (_w, changing) => ({
       method: "POST",
       path: "/api/v1/auth/change-password",
@@ -676,6 +703,8 @@ export const CASES: Record<string, CoverageCase> = {
   // --- stock (store MAIN) ---
   "POST /api/v1/inventory/logs": define({
     setup: none,
+    // The event is the product's stock movement (the answer is the log row).
+    entity: (w) => w.product.id,
     ok: (w) => ({
       method: "POST",
       path: "/api/v1/inventory/logs",
@@ -894,6 +923,7 @@ export const CASES: Record<string, CoverageCase> = {
     }),
   }),
   "POST /api/v1/shifts/{id}/cash-events": define({
+    entity: "body",
     setup: async (w) => ({ mine: await cashierWithShift(w), theirs: await cashierWithShift(w) }),
     ok: (_w, s) => ({
       method: "POST",
@@ -1030,6 +1060,8 @@ export const CASES: Record<string, CoverageCase> = {
 
   // --- administration ---
   "POST /api/v1/admin/backups": define({
+    // A backup's id is its time (a string); the event's number is derived from it.
+    entity: "unchecked",
     setup: none,
     ok: (w) => ({ method: "POST", path: "/api/v1/admin/backups", token: w.accounts.admin.token }),
     refused: (w) => ({ method: "POST", path: "/api/v1/admin/backups", token: w.accounts.manager.token, status: 403 }),

@@ -10,6 +10,9 @@
  * is back; a last check counts again once deferred work has had its turn, for
  * a write after the answer that adds a second event.
  *
+ * An operation that takes an Idempotency-Key sends its successful request
+ * with one, then again: the replay answers the same and records nothing.
+ *
  * The cases are in test/helpers/audit-coverage-cases.ts; an operation without
  * one fails the first test. No operation is exempt.
  */
@@ -17,7 +20,15 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, it } from "vitest";
 import { accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
-import { CASES, type CaseRequest, type CoverageCase, NEW_PASSWORD, type World } from "../helpers/audit-coverage-cases";
+import {
+  CASES,
+  type CaseRequest,
+  type CoverageCase,
+  caseSecrets,
+  NEW_PASSWORD,
+  tokenOwners,
+  type World,
+} from "../helpers/audit-coverage-cases";
 import { createProduct } from "../helpers/catalog";
 import { storeDb } from "../helpers/stores";
 
@@ -51,17 +62,28 @@ let requests = 0;
 const requestIdOf = (key: string, kind: string) =>
   `cov-${++requests}-${kind}-${key.replace(/[^A-Za-z0-9]+/g, "_")}`.slice(0, 200);
 
-/** "POST /api/v1/users/{id}" matches "/api/v1/users/12" (a query string aside). */
-function matchesOperation(key: string, request: CaseRequest): boolean {
+/** The path's values of the operation's parameters ("/api/v1/users/12" of "POST /api/v1/users/{id}": ["12"]), or null. */
+function pathParams(key: string, request: CaseRequest): string[] | null {
   const [method, template = ""] = key.split(" ");
-  const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/?]+")}(\\?.*)?$`);
-  return method === request.method && pattern.test(request.path);
+  const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, "([^/?]+)")}(?:\\?.*)?$`);
+  const match = pattern.exec(request.path);
+  return method === request.method && match ? match.slice(1) : null;
+}
+
+/** The entity id the success's event must name, or undefined when the case leaves it unchecked. */
+function expectedEntity(key: string, c: CoverageCase, s: unknown, request: CaseRequest, answer: string) {
+  const params = pathParams(key, request) ?? [];
+  const rule = c.entity ?? (params.length ? "path" : "body");
+  if (rule === "unchecked") return undefined;
+  if (typeof rule === "function") return rule(ready(), s as never);
+  if (rule === "path") return Number(params.at(-1));
+  const body = JSON.parse(answer) as { id?: unknown };
+  return body.id;
 }
 
 /** Sends a case's request with its own request id; returns the id and the answer. */
-async function send(key: string, kind: "ok" | "refused", request: CaseRequest) {
-  if (!matchesOperation(key, request))
-    throw new Error(`${kind} request ${request.method} ${request.path} is not ${key}`);
+async function send(key: string, kind: "ok" | "replay" | "refused", request: CaseRequest) {
+  if (!pathParams(key, request)) throw new Error(`${kind} request ${request.method} ${request.path} is not ${key}`);
   const requestId = requestIdOf(key, kind);
   const res = await call(request.method, request.path, {
     token: request.token,
@@ -71,7 +93,7 @@ async function send(key: string, kind: "ok" | "refused", request: CaseRequest) {
   const text = await res.text();
   const echoed = res.headers.get("X-Request-Id");
   if (echoed !== requestId) throw new Error(`the app did not take X-Request-Id ${requestId} (answered ${echoed})`);
-  return { requestId, status: res.status, text };
+  return { requestId, status: res.status, text, replayed: res.headers.get("Idempotent-Replayed") };
 }
 
 /** Strings that must never appear in an audit row: passwords, tokens, hashes, webhook secrets. */
@@ -80,6 +102,7 @@ const secretsOf = (world: World): string[] => [
   "$argon2",
   "whsec_",
   ...Object.values(world.accounts).flatMap((a) => [a.password, a.token, a.refresh]),
+  ...caseSecrets,
 ];
 
 const SECRET_KEY = /password|secret|token|hash/i;
@@ -94,7 +117,7 @@ function unhiddenSecrets(value: unknown, path = ""): string[] {
 }
 
 /** What is wrong with an event written by a successful request (empty: nothing). */
-function shapeProblems(row: AuditRow, world: World, anonymous: boolean): string[] {
+function shapeProblems(row: AuditRow, world: World, request: CaseRequest, anonymous: boolean): string[] {
   const problems: string[] = [];
   if (!/^[a-z_]+(\.[a-z_]+)+$/.test(row.action)) problems.push(`action ${row.action}`);
   if (!row.entity_type) problems.push("empty entity_type");
@@ -105,7 +128,13 @@ function shapeProblems(row: AuditRow, world: World, anonymous: boolean): string[
   if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(row.at) || Number.isNaN(at.getTime())) {
     problems.push(`at ${row.at}`);
   }
-  if (!anonymous && row.actor_user_id === null) problems.push("no actor_user_id for a signed-in request");
+  if (!anonymous) {
+    const owner = request.token === undefined ? undefined : tokenOwners.get(request.token);
+    if (row.actor_user_id === null) problems.push("no actor_user_id for a signed-in request");
+    else if (owner !== undefined && row.actor_user_id !== owner) {
+      problems.push(`actor_user_id ${row.actor_user_id}, the caller is ${owner}`);
+    }
+  }
   for (const side of ["before", "after"] as const) {
     const text = row[side];
     if (text === null) continue;
@@ -126,8 +155,32 @@ function shapeProblems(row: AuditRow, world: World, anonymous: boolean): string[
 const world: Partial<World> = {};
 const ready = () => world as World;
 
+interface OpenApiOperation {
+  parameters?: { in: string; name: string }[];
+}
+
+/** The mutating operations /openapi.json documents, and those that take an Idempotency-Key. */
+const documented: string[] = [];
+const takesIdempotencyKey = new Set<string>();
+
 beforeAll(async () => {
+  const doc = await expectJson<{ paths: Record<string, Record<string, OpenApiOperation>> }>(
+    call("GET", "/openapi.json"),
+    200,
+  );
+  for (const [path, operations] of Object.entries(doc.paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      if (!MUTATING.includes(method)) continue;
+      const key = `${method.toUpperCase()} ${path}`;
+      documented.push(key);
+      const params = operation.parameters ?? [];
+      if (params.some((p) => p.in === "header" && p.name.toLowerCase() === "idempotency-key")) {
+        takesIdempotencyKey.add(key);
+      }
+    }
+  }
   world.accounts = await accounts();
+  for (const a of Object.values(world.accounts)) tokenOwners.set(a.token, a.id);
   world.product = await createProduct(world.accounts.admin.token, { price: 10, cost_price: 4, stock_quantity: 1000 });
 });
 
@@ -142,27 +195,40 @@ const setupOf = (key: string, c: CoverageCase) => {
   return made;
 };
 
+/**
+ * A retried receipt answers the transfer as it is now (its route says so)
+ * rather than the first answer, so it carries no Idempotent-Replayed header.
+ */
+const ANSWERS_AS_IT_IS = new Set(["POST /api/v1/transfers/{id}/receive"]);
+
+let idempotencyKeys = 0;
+/** The request with an Idempotency-Key of its own when the operation takes one (a replay sends it again). */
+const withKey = (key: string, request: CaseRequest): CaseRequest =>
+  takesIdempotencyKey.has(key)
+    ? { ...request, headers: { ...request.headers, "Idempotency-Key": `cov-key-${++idempotencyKeys}` } }
+    : request;
+
+/** Each case's successful request and its answer, for the replay. */
+const answered = new Map<string, { request: CaseRequest; status: number; text: string }>();
+
 /** Request ids of the successful requests that had their one event at once, for the last check. */
 const succeeded: { key: string; requestId: string }[] = [];
 
 describe("audit coverage of every mutating operation", () => {
   it("has a case for exactly the mutating operations of /openapi.json", async ({ expect }) => {
-    const doc = await expectJson<{ paths: Record<string, Record<string, unknown>> }>(call("GET", "/openapi.json"), 200);
-    const documented = Object.entries(doc.paths).flatMap(([path, operations]) =>
-      Object.keys(operations)
-        .filter((method) => MUTATING.includes(method))
-        .map((method) => `${method.toUpperCase()} ${path}`),
-    );
     expect(documented.length).toBeGreaterThan(40);
-    expect(Object.keys(CASES).sort()).toEqual(documented.sort());
+    expect(Object.keys(CASES).sort()).toEqual([...documented].sort());
+    // The replay check below has operations to run on.
+    expect(takesIdempotencyKey.size).toBeGreaterThan(5);
   });
 
   describe.each(Object.entries(CASES))("%s", (key, c) => {
     it("records exactly one well-formed event when it succeeds", async ({ expect }) => {
       const w = ready();
       const s = await setupOf(key, c);
-      const request = c.ok(w, s as never);
+      const request = withKey(key, c.ok(w, s as never));
       const res = await send(key, "ok", request);
+      answered.set(key, { request, status: res.status, text: res.text });
       if (request.status === undefined) expect(res.status, res.text).toBeGreaterThanOrEqual(200);
       if (request.status === undefined) expect(res.status, res.text).toBeLessThan(300);
       else expect(res.status, res.text).toBe(request.status);
@@ -172,7 +238,24 @@ describe("audit coverage of every mutating operation", () => {
         events.map((e) => e.action),
         `${key}: events of a successful request`,
       ).toHaveLength(1);
-      for (const event of events) expect(shapeProblems(event, w, c.anonymous === true), event.action).toEqual([]);
+      for (const event of events) {
+        expect(shapeProblems(event, w, request, c.anonymous === true), event.action).toEqual([]);
+        const entity = expectedEntity(key, c, s, request, res.text);
+        if (entity !== undefined) expect(event.entity_id, `${event.action}: entity_id`).toBe(entity);
+      }
+    });
+
+    it("records nothing when an Idempotency-Key replays it", async ({ expect, skip }) => {
+      if (!takesIdempotencyKey.has(key)) skip();
+      const first = answered.get(key);
+      if (!first) throw new Error(`${key}: the successful request did not run`);
+      const res = await send(key, "replay", first.request);
+      expect(res.status, res.text).toBe(first.status);
+      expect(
+        (await eventsOf(res.requestId)).map((e) => e.action),
+        `${key}: events of a replay`,
+      ).toEqual([]);
+      if (!ANSWERS_AS_IT_IS.has(key)) expect(res.replayed).toBe("true");
     });
 
     it("records nothing when it is refused", async ({ expect }) => {
