@@ -1,6 +1,6 @@
 /**
  * The categories table: simple reads and writes through Drizzle. Versioned
- * updates go through `updateVersioned` (db/versioned.ts).
+ * updates go through `updateVersionedWith` (db/versioned.ts), with their audit events.
  */
 import { asc, count, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";

@@ -8,9 +8,11 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { updateCategory } from "../../src/services/categories";
 import { accounts, createAccount } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createCategory, createProduct } from "../helpers/catalog";
+import { testContext } from "../helpers/context";
 import { SECOND_STORE } from "../helpers/stores";
 
 interface AuditRow {
@@ -205,6 +207,63 @@ describe("catalog", () => {
       actor_user_id: admin.id,
       before: { name: "HO Doomed", is_active: true, product_count: 1 },
       after: null,
+    });
+  });
+});
+
+/**
+ * The head office's D1, where another writer changes category `id` (a new
+ * version) just before this request's first batch runs: the row the service
+ * read is no longer the one its UPDATE would replace.
+ */
+function racedHeadOffice(id: number): D1Database {
+  let raced = false;
+  return new Proxy(env.DB, {
+    get(target, key) {
+      if (key === "batch") {
+        return async (statements: D1PreparedStatement[]) => {
+          if (!raced) {
+            raced = true;
+            await target
+              .prepare(
+                "UPDATE categories SET description = 'raced v' || (version + 1), version = version + 1 WHERE id = ?",
+              )
+              .bind(id)
+              .run();
+          }
+          return target.batch(statements);
+        };
+      }
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+describe("versioned writes that lose a race", () => {
+  it("record nothing with an expected version (409), and the change that won with none", async () => {
+    const { admin } = await accounts();
+    const category = await createCategory(admin.token, "HO Raced");
+    const place = { requestId: "ho-raced-expected", clientAddress: null };
+    const stale = await testContext({ hq: racedHeadOffice(category.id), request: place });
+    await expect(updateCategory(stale, category.id, { name: "HO Lost" }, category.version)).rejects.toMatchObject({
+      code: "VERSION_CONFLICT",
+    });
+    expect(await eventsOf("ho-raced-expected")).toEqual([]);
+
+    // Without an expected version the write reads again and records what it really replaced.
+    const free = await testContext({
+      hq: racedHeadOffice(category.id),
+      request: { ...place, requestId: "ho-raced-free" },
+    });
+    const view = await updateCategory(free, category.id, { description: "mine" }, undefined);
+    expect(view).toMatchObject({ description: "mine", version: category.version + 3 });
+    expect(await oneEvent("ho-raced-free")).toMatchObject({
+      action: "category.updated",
+      entity_id: category.id,
+      // What the UPDATE replaced: the second racing write's, read again after the first attempt lost.
+      before: { description: `raced v${category.version + 2}` },
+      after: { description: "mine" },
     });
   });
 });
