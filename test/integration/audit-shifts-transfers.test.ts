@@ -8,6 +8,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { settlePendingTransferSteps } from "../../src/services/transfers-settle";
 import { type Account, accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
 import { createProduct } from "../helpers/catalog";
@@ -493,5 +494,50 @@ describe("transfers", () => {
     const events = await transferEvents(draft.id);
     expect(events.map((e) => e.event_key)).toEqual([`transfer.created:${draft.id}`, `transfer.cancelled:${draft.id}`]);
     expect(JSON.parse(events[1]?.payload ?? "null")).toEqual(cancelled);
+  });
+
+  it("records a step's feed event once when the sweep confirms it after a lost confirm", async () => {
+    const product = await createProduct(admin.token, { stock_quantity: 3 });
+    const draft = await expectJson<TransferOut>(
+      call("POST", "/api/v1/transfers", {
+        token: admin.token,
+        body: { from_store_id: MAIN, to_store_id: EAST, lines: [{ product_id: product.id, quantity: 3 }] },
+      }),
+      201,
+    );
+    const sendId = rid("transfer-send-lost-confirm");
+    const sent = await expectJson<TransferOut>(
+      send("POST", `/api/v1/transfers/${draft.id}/send`, admin.token, sendId),
+      200,
+    );
+    // As if the confirm (and its event) never reached the head office: the step pending, its hold expired.
+    await env.DB.batch([
+      env.DB.prepare("DELETE FROM events WHERE event_key = ?1").bind(`transfer.sent:${draft.id}`),
+      env.DB.prepare(
+        "UPDATE transfer_steps SET status = 'pending', applied_at = NULL, expires_at = '2000-01-01T00:00:00.000Z' WHERE transfer_id = ?1",
+      ).bind(draft.id),
+    ]);
+    const settled = await settlePendingTransferSteps(env, new Date());
+    expect(settled).toMatchObject({ applied: 1, undone: 0 });
+    await settlePendingTransferSteps(env, new Date());
+
+    const events = (await transferEvents(draft.id)).filter((e) => e.type === "transfer.sent");
+    expect(events.map((e) => [e.event_key, e.store_id, e.resource_version])).toEqual([
+      [`transfer.sent:${draft.id}`, MAIN, sent.version],
+    ]);
+    const payload = JSON.parse(events[0]?.payload ?? "null") as TransferOut;
+    const now = await expectJson<TransferOut>(
+      call("GET", `/api/v1/transfers/${draft.id}`, { token: admin.token }),
+      200,
+    );
+    expect(payload).toEqual(now);
+    expect(payload.legs).toMatchObject([{ kind: "send", status: "applied" }]);
+    // The request's audit row stays the only one: the sweep writes none.
+    expect((await onlyRow(sendId, "main")).action).toBe("transfer.sent");
+    const { results } = await storeDb(MAIN)
+      .prepare("SELECT COUNT(*) AS n FROM audit_events WHERE entity_type = 'transfer' AND entity_id = ?1")
+      .bind(draft.id)
+      .all<{ n: number }>();
+    expect(results[0]?.n).toBe(1);
   });
 });
