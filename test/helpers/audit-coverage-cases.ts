@@ -79,6 +79,21 @@ async function account(w: World, role: "admin" | "manager" | "cashier" | "invent
   return made;
 }
 
+/** A user that is registered only (not signed in: one password hash fewer). */
+async function registered(w: World) {
+  const username = `covuser${++accountCount}`;
+  const password = `${username}-pass-123`;
+  const user = await expectJson<{ id: number }>(
+    call("POST", "/api/v1/auth/register", {
+      token: w.accounts.admin.token,
+      body: { username, email: `${username}@example.com`, password, role: "cashier" },
+    }),
+    201,
+  );
+  caseSecrets.add(password);
+  return { id: user.id, username, password };
+}
+
 /** Passwords a case sets (the audit rows must never show them). */
 export const NEW_PASSWORD = "cov-new-password-9876";
 
@@ -117,21 +132,37 @@ async function cashierWithShift(w: World, float = 100) {
   return { cashier, drawer, shift };
 }
 
+let paidOuts: ReturnType<typeof makePaidOuts> | undefined;
+
 /**
- * A cashier's shift with two paid-outs above the approval threshold (50):
- * one pending, the other already decided (`decided`: rejected by default).
+ * One cashier's shift with four paid-outs above the approval threshold (50),
+ * shared by the approve and reject cases: two pending (one to approve, one to
+ * reject), one rejected and one approved already.
  */
-async function pendingPaidOuts(w: World, decided: "approve" | "reject" = "reject") {
-  const s = await cashierWithShift(w, 300);
-  const paidOut = (reason: string) =>
-    addCashEvent(s.cashier.token, s.shift.id, { kind: "paid_out", amount: 60, reason });
-  const pending = await paidOut("supplier");
-  const other = await paidOut("repair");
-  if (pending.approval !== "pending") throw new Error(`expected a pending paid-out, got ${pending.approval}`);
-  return { ...s, pending, decided: await decideCashEvent(w.accounts.manager.token, s.shift.id, other.id, decided) };
+async function makePaidOuts(w: World) {
+  const s = await cashierWithShift(w, 500);
+  const paidOut = async (reason: string) => {
+    const event = await addCashEvent(s.cashier.token, s.shift.id, { kind: "paid_out", amount: 60, reason });
+    if (event.approval !== "pending") throw new Error(`expected a pending paid-out, got ${event.approval}`);
+    return event;
+  };
+  const decide = async (decision: "approve" | "reject") =>
+    decideCashEvent(w.accounts.manager.token, s.shift.id, (await paidOut(decision)).id, decision);
+  return {
+    shift: s.shift,
+    toApprove: await paidOut("supplier"),
+    toReject: await paidOut("repair"),
+    rejected: await decide("reject"),
+    approved: await decide("approve"),
+  };
 }
 
-/** A public HTTPS receiver (nothing answers there: a test send reports the failure in its 200). */
+const sharedPaidOuts = (w: World) => {
+  paidOuts ??= makePaidOuts(w);
+  return paidOuts;
+};
+
+/** A public HTTPS URL (the tests route every outbound fetch to the receiver Worker of vitest.config.ts). */
 const RECEIVER = "https://hooks.example.com/pos";
 
 let endpoints = 0;
@@ -211,7 +242,7 @@ export const CASES: Record<string, CoverageCase> = {
     // The session's id is in no answer.
     entity: "unchecked",
     anonymous: true,
-    setup: (w) => account(w),
+    setup: (w) => registered(w),
     ok: (_w, user) => ({
       method: "POST",
       path: "/api/v1/auth/login",
@@ -285,7 +316,7 @@ export const CASES: Record<string, CoverageCase> = {
     }),
   }),
   "PUT /api/v1/users/{id}": define({
-    setup: (w) => account(w),
+    setup: (w) => registered(w),
     ok: (w, user) => ({
       method: "PUT",
       path: `/api/v1/users/${user.id}`,
@@ -302,7 +333,7 @@ export const CASES: Record<string, CoverageCase> = {
     }),
   }),
   "DELETE /api/v1/users/{id}": define({
-    setup: (w) => account(w),
+    setup: (w) => registered(w),
     ok: (w, user) => ({ method: "DELETE", path: `/api/v1/users/${user.id}`, token: w.accounts.admin.token }),
     refused: (w) => ({
       method: "DELETE",
@@ -313,7 +344,7 @@ export const CASES: Record<string, CoverageCase> = {
   }),
   "POST /api/v1/users/{id}/activate": define({
     setup: async (w) => {
-      const user = await account(w);
+      const user = await registered(w);
       const res = await call("DELETE", `/api/v1/users/${user.id}`, { token: w.accounts.admin.token });
       if (!res.ok) throw new Error(`deactivating ${user.id}: ${res.status} ${await res.text()}`);
       return user;
@@ -941,31 +972,31 @@ export const CASES: Record<string, CoverageCase> = {
     }),
   }),
   "POST /api/v1/shifts/{id}/cash-events/{event_id}/approve": define({
-    setup: (w) => pendingPaidOuts(w),
+    setup: sharedPaidOuts,
     ok: (w, s) => ({
       method: "POST",
-      path: `/api/v1/shifts/${s.shift.id}/cash-events/${s.pending.id}/approve`,
+      path: `/api/v1/shifts/${s.shift.id}/cash-events/${s.toApprove.id}/approve`,
       token: w.accounts.manager.token,
     }),
     // A rejected paid-out cannot be approved any more.
     refused: (w, s) => ({
       method: "POST",
-      path: `/api/v1/shifts/${s.shift.id}/cash-events/${s.decided.id}/approve`,
+      path: `/api/v1/shifts/${s.shift.id}/cash-events/${s.rejected.id}/approve`,
       token: w.accounts.manager.token,
       status: 409,
     }),
   }),
   "POST /api/v1/shifts/{id}/cash-events/{event_id}/reject": define({
-    setup: (w) => pendingPaidOuts(w, "approve"),
+    setup: sharedPaidOuts,
     ok: (w, s) => ({
       method: "POST",
-      path: `/api/v1/shifts/${s.shift.id}/cash-events/${s.pending.id}/reject`,
+      path: `/api/v1/shifts/${s.shift.id}/cash-events/${s.toReject.id}/reject`,
       token: w.accounts.manager.token,
     }),
     // An approved paid-out cannot be rejected any more.
     refused: (w, s) => ({
       method: "POST",
-      path: `/api/v1/shifts/${s.shift.id}/cash-events/${s.decided.id}/reject`,
+      path: `/api/v1/shifts/${s.shift.id}/cash-events/${s.approved.id}/reject`,
       token: w.accounts.manager.token,
       status: 409,
     }),
