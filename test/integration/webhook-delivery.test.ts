@@ -18,6 +18,7 @@ import { recordEventStatements } from "../../src/events/record";
 import type { EventType } from "../../src/events/types";
 import { CRON_JOBS, CRON_OUTBOX_SWEEP } from "../../src/jobs/crons";
 import type { EmailMessage } from "../../src/jobs/email-messages";
+import { renderEmail } from "../../src/jobs/email-render";
 import { guardEnv } from "../../src/lib/d1-guard";
 import { RETRY_DELAYS_SECONDS } from "../../src/webhooks/backoff";
 import { attemptDelivery } from "../../src/webhooks/deliver";
@@ -329,6 +330,9 @@ describe("endpoint health", () => {
       kind: "webhook_disabled",
       data: { endpoint_id: endpoint.id, url: `${RECEIVER_ORIGIN}${path}`, failing_since: T0.toISOString() },
     });
+    const rendered = await renderEmail(env, emails[0] as EmailMessage);
+    expect(rendered.subject).toBe(`Webhook endpoint disabled: ${RECEIVER_ORIGIN}${path}`);
+    expect(rendered.text).toContain(`failed every delivery since ${T0.toISOString()}`);
     const audit = await env.DB.prepare(
       "SELECT action, actor_user_id, after FROM audit_events WHERE entity_type = 'webhook_endpoint' AND entity_id = ?1 AND action = 'webhook_endpoint.disabled'",
     )
