@@ -119,31 +119,26 @@ export function actionFilter(action: string): AuditFilter["action"] {
   return { from: action, below: `${action.slice(0, -1)}${String.fromCharCode(last + 1)}` };
 }
 
-/** A database the page reads. */
-interface Source {
-  name: string;
-  d1: D1Database;
-}
-
-/** The databases a caller reads and the stores whose events they may see (undefined: every event). */
-export async function auditReach(ctx: Ctx, actor: AuthUser): Promise<{ sources: Source[]; storeIn?: number[] }> {
+/**
+ * The databases a caller reads (the head office's first) and the stores
+ * whose events they may see (absent: every event, store-less ones too).
+ */
+export async function auditReach(ctx: Ctx, actor: AuthUser): Promise<{ sources: D1Database[]; storeIn?: number[] }> {
   const db = ctx.hq.db;
-  const headOffice: Source = { name: "head-office", d1: ctx.hq.d1 };
   if (actor.role === "admin") {
     const stores = await listStores(db);
-    return {
-      sources: [headOffice, ...stores.map((s) => ({ name: `store-${s.code}`, d1: storeDatabase(ctx.env, s) }))],
-    };
+    return { sources: [ctx.hq.d1, ...stores.map((s) => storeDatabase(ctx.env, s))] };
   }
   const [user, stores, roles] = await Promise.all([userById(db, actor.id), listStores(db), rolesOfUser(db, actor.id)]);
   if (!user) throw new ApiError("UNAUTHORIZED", "User not found");
   const roleAt = new Map<number, Role>(roles.map((r) => [r.storeId, r.role]));
+  // Their role at each store, as the request middleware reads it: the home store's on the user, others' in store_roles.
   const mine = stores.filter((s) => {
     const role = s.id === user.homeStoreId ? user.role : roleAt.get(s.id);
     return role !== undefined && hasPermission(role, "audit:read");
   });
   return {
-    sources: [headOffice, ...mine.map((s) => ({ name: `store-${s.code}`, d1: storeDatabase(ctx.env, s) }))],
+    sources: [ctx.hq.d1, ...mine.map((s) => storeDatabase(ctx.env, s))],
     storeIn: mine.map((s) => s.id),
   };
 }
@@ -183,8 +178,8 @@ export async function listAuditEvents(ctx: Ctx, actor: AuthUser, query: AuditQue
   const reach = await auditReach(ctx, actor);
   const scoped: AuditFilter = reach.storeIn ? { ...filter, storeIn: reach.storeIn } : filter;
   // Each database's newest limit + 1 after the cursor: the merged page is among them, and one more says there is a next page.
-  const pages = await mapWithConcurrency(reach.sources, AUDIT_READS_IN_FLIGHT, (source) =>
-    runAlone(auditEventsPage(source.d1, scoped, after, query.limit + 1)),
+  const pages = await mapWithConcurrency(reach.sources, AUDIT_READS_IN_FLIGHT, (d1) =>
+    runAlone(auditEventsPage(d1, scoped, after, query.limit + 1)),
   );
   const merged = pages.flat().sort(newestFirst);
   const page = merged.slice(0, query.limit);
