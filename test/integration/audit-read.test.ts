@@ -246,6 +246,21 @@ describe("GET /audit-events", () => {
     await list(roles.admin, { from: minute(5), to: minute(2) }, 422);
     await list(roles.admin, { from: "yesterday-ish" }, 422);
     await list(roles.admin, { action: "Product Updated" }, 422);
+    for (const hostile of [
+      "limit=0",
+      "limit=1001",
+      "entity_id=abc",
+      "entity_id=-3",
+      "actor=1.5",
+      "cursor=%00%FF",
+      "cursor=W10",
+      `cursor=${btoa(JSON.stringify(["not a time", 1]))}`,
+      "from=99999999999999999999",
+      `entity_type=${"x".repeat(200)}`,
+    ]) {
+      const res = await call("GET", `/api/v1/audit-events?${hostile}`, { token: roles.admin.token });
+      expect(res.status, hostile).toBe(422);
+    }
   });
 
   it("shows a manager only the events of the stores where they are manager, and a cashier nothing", async ({
