@@ -182,19 +182,23 @@ interface DeliveryOut {
   status: string;
 }
 
-/** The endpoint's one delivery, once no attempt is in flight (the queue tries it in the background). */
-async function deliveryOf(token: string, endpointId: number): Promise<DeliveryOut> {
-  for (let i = 0; i < 50; i++) {
+/**
+ * The endpoint's one delivery once `settled` holds (the queue tries it in the
+ * background, about 2 s after it is made): a redelivery racing an attempt in
+ * flight would be refused.
+ */
+async function deliveryOf(token: string, endpointId: number, settled: (status: string) => boolean) {
+  for (let i = 0; i < 150; i++) {
     const page = await expectJson<{ data: DeliveryOut[] }>(
       call("GET", `/api/v1/webhook-deliveries?endpoint_id=${endpointId}`, { token }),
       200,
     );
     const [delivery, ...more] = page.data;
     if (!delivery || more.length) throw new Error(`endpoint ${endpointId} has ${page.data.length} deliveries`);
-    if (delivery.status !== "sending") return delivery;
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    if (settled(delivery.status)) return delivery;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`the delivery of endpoint ${endpointId} stays in flight`);
+  throw new Error(`the delivery of endpoint ${endpointId} does not settle`);
 }
 
 /**
@@ -213,7 +217,10 @@ async function deliveries(w: World) {
     }),
     200,
   );
-  return { live: await deliveryOf(token, live.id), paused: await deliveryOf(token, paused.id) };
+  return {
+    live: await deliveryOf(token, live.id, (status) => status === "delivered"),
+    paused: await deliveryOf(token, paused.id, (status) => status !== "sending"),
+  };
 }
 
 const send = (token: string, id: number) =>
