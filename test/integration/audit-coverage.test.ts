@@ -229,9 +229,8 @@ describe("audit coverage of every mutating operation", () => {
       const request = withKey(key, c.ok(w, s as never));
       const res = await send(key, "ok", request);
       answered.set(key, { request, status: res.status, text: res.text });
-      if (request.status === undefined) expect(res.status, res.text).toBeGreaterThanOrEqual(200);
-      if (request.status === undefined) expect(res.status, res.text).toBeLessThan(300);
-      else expect(res.status, res.text).toBe(request.status);
+      if (request.status !== undefined) expect(res.status, res.text).toBe(request.status);
+      else expect(res.status >= 200 && res.status < 300, `${res.status} ${res.text}`).toBe(true);
       const events = await eventsOf(res.requestId);
       if (events.length === 1) succeeded.push({ key, requestId: res.requestId });
       expect(
