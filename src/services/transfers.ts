@@ -132,15 +132,20 @@ export async function createTransfer(
     return product;
   };
   const draft = { actor, input, from, to, catalogOf };
-  // The id is named up front (its events need it); a racing create that took it first: the next one.
+  // The id is named up front (its events need it). Creates racing for it: one takes it, the
+  // others read the next after a short random pause (so a crowd spreads out) and try again.
   for (let attempt = 1; ; attempt++) {
     try {
       return await writeDraft(ctx, draft, await runAlone(nextTransferId(ctx.hq.d1)).then((rows) => rows[0]?.id ?? 1));
     } catch (error) {
-      if (!isTransferIdTaken(error) || attempt >= 5) throw error;
+      if (!isTransferIdTaken(error) || attempt >= CREATE_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     }
   }
 }
+
+/** How many ids a create tries before it gives up (a crowd of creates at one instant of the whole chain). */
+const CREATE_ATTEMPTS = 12;
 
 interface Draft {
   actor: AuthUser;

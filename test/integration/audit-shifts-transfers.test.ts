@@ -540,4 +540,30 @@ describe("transfers", () => {
       .all<{ n: number }>();
     expect(results[0]?.n).toBe(1);
   });
+
+  it("racing creates each take their own id, with their own audit row and created event", async () => {
+    const product = await createProduct(admin.token, { stock_quantity: 1 });
+    const ids = Array.from({ length: 6 }, (_, i) => rid(`transfer-create-race-${i}`));
+    const drafts = await Promise.all(
+      ids.map((requestId) =>
+        expectJson<TransferOut>(
+          send("POST", "/api/v1/transfers", admin.token, requestId, {
+            from_store_id: MAIN,
+            to_store_id: EAST,
+            lines: [{ product_id: product.id, quantity: 1 }],
+          }),
+          201,
+        ),
+      ),
+    );
+    expect(new Set(drafts.map((d) => d.id)).size).toBe(6);
+    for (const [i, requestId] of ids.entries()) {
+      const draft = drafts[i];
+      if (!draft) throw new Error("missing draft");
+      expect(await onlyRow(requestId, "hq")).toMatchObject({ action: "transfer.created", entity_id: draft.id });
+      const events = await transferEvents(draft.id);
+      expect(events.map((e) => e.event_key)).toEqual([`transfer.created:${draft.id}`]);
+      expect(JSON.parse(events[0]?.payload ?? "null")).toEqual(draft);
+    }
+  });
 });
