@@ -164,7 +164,3 @@ export const deleteArchivedEvents = (d1: D1Database, found: { archivedBefore: st
       )
       .bind(found.archivedBefore),
   );
-
-/** The database's archive mark. */
-export const archiveMark = (d1: D1Database): Statement<AuditArchiveRow | undefined> =>
-  returningRow(auditArchive, d1.prepare("SELECT * FROM audit_archive WHERE id = 1"));
