@@ -17,7 +17,7 @@ const toBase64 = (bytes: Uint8Array): string => {
   return btoa(binary);
 };
 
-const fromBase64 = (text: string): Uint8Array => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
+const fromBase64 = (text: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
 
 /** A fresh secret: `whsec_` + base64 of 32 random bytes. */
 export function newSecret(): string {
@@ -25,7 +25,7 @@ export function newSecret(): string {
 }
 
 /** The HMAC key of a secret: the base64 after `whsec_` (the prefix is optional, as in the spec's libraries). */
-export function secretKey(secret: string): Uint8Array {
+export function secretKey(secret: string): Uint8Array<ArrayBuffer> {
   const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
   return fromBase64(encoded);
 }
