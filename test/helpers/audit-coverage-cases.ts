@@ -814,15 +814,21 @@ export const CASES: Record<string, CoverageCase> = {
     }),
   }),
   "POST /api/v1/transfers/{id}/send": define({
-    setup: (w) =>
-      draft(w.accounts.admin.token, MAIN_STORE.id, SECOND_STORE.id, [{ product_id: w.product.id, quantity: 2 }]),
-    ok: (w, t) => ({ method: "POST", path: `/api/v1/transfers/${t.id}/send`, token: w.accounts.admin.token }),
-    // Sent already: a second send of another draft's state is refused (the same draft answers as sent).
-    refused: (w) => ({
+    setup: async (w) => {
+      const token = w.accounts.admin.token;
+      const lines = [{ product_id: w.product.id, quantity: 2 }];
+      const ready = await draft(token, MAIN_STORE.id, SECOND_STORE.id, lines);
+      const cancelled = await draft(token, MAIN_STORE.id, SECOND_STORE.id, lines);
+      await expectJson(call("POST", `/api/v1/transfers/${cancelled.id}/cancel`, { token }), 200);
+      return { ready, cancelled };
+    },
+    ok: (w, s) => ({ method: "POST", path: `/api/v1/transfers/${s.ready.id}/send`, token: w.accounts.admin.token }),
+    // A cancelled draft is never sent.
+    refused: (w, s) => ({
       method: "POST",
-      path: `/api/v1/transfers/${UNKNOWN}/send`,
+      path: `/api/v1/transfers/${s.cancelled.id}/send`,
       token: w.accounts.admin.token,
-      status: 404,
+      status: 409,
     }),
   }),
   "POST /api/v1/transfers/{id}/receive": define({
