@@ -234,6 +234,25 @@ describe("the same webhook-id", () => {
   });
 });
 
+describe("duplicate messages", () => {
+  it("send a delivery once: the claim lets one of them through, in one batch or later", async () => {
+    const path = freshPath("duplicates");
+    const endpoint = await receiverEndpoint(a.admin.token, path);
+    await onlyEndpoint(endpoint.id);
+    const id = await deliveryOf(endpoint, await recordEvent(new Date()));
+    const message = (n: number) => ({ id: `d${n}`, timestamp: new Date(), attempts: 1, body: { delivery_id: id } });
+    const batch = createMessageBatch<unknown>("pos-webhooks", [message(1), message(2), message(3)]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env);
+    expect((await getQueueResult(batch, ctx)).explicitAcks.sort()).toEqual(["d1", "d2", "d3"]);
+    const again = createMessageBatch<unknown>("pos-webhooks", [message(4), { ...message(5), body: { nonsense: 1 } }]);
+    await worker.queue(again, env);
+    expect((await getQueueResult(again, createExecutionContext())).explicitAcks.sort()).toEqual(["d4", "d5"]);
+    expect(await deliveryRow(id)).toMatchObject({ status: "delivered", attempts: 1 });
+    expect(await receivedAt(path)).toHaveLength(1);
+  });
+});
+
 describe("the sweep", () => {
   it("sends a delivery whose enqueue never happened (a crash after the commit), through the real queue", async () => {
     const path = freshPath("sweep");
