@@ -268,10 +268,11 @@ export const CASES: Record<string, CoverageCase> = {
     anonymous: true,
     setup: (w) => account(w),
     ok: (_w, user) => ({ method: "POST", path: "/api/v1/auth/refresh", body: { refresh_token: user.refresh } }),
-    refused: () => ({
+    // The same refresh token again: spent by the success (its reuse revokes the sign-in, but is refused).
+    refused: (_w, user) => ({
       method: "POST",
       path: "/api/v1/auth/refresh",
-      body: { refresh_token: "no.such.token" },
+      body: { refresh_token: user.refresh },
       status: 401,
     }),
   }),
