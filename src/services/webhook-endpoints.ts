@@ -201,7 +201,8 @@ export async function rotateSecret(ctx: ServiceContext, id: number): Promise<End
       action: "webhook_endpoint.secret_rotated",
       entityType: "webhook_endpoint",
       entityId: id,
-      after: { previous_secret_expires_at: graceUntil },
+      // Named so redact() keeps it: a key containing "secret" would show as [redacted].
+      after: { grace_period_ends_at: graceUntil },
       onlyIfChanged: true,
     }),
   ]);

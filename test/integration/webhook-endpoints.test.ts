@@ -205,6 +205,7 @@ describe("webhook endpoints", () => {
       "webhook_endpoint.secret_rotated",
       "webhook_endpoint.tested",
     ]);
+    expect(JSON.parse(audit[1]?.after ?? "{}")).toEqual({ grace_period_ends_at: rotated.previous_secret_expires_at });
     const trail = JSON.stringify(audit);
     for (const secret of [endpoint.secret, rotated.secret]) {
       expect(trail).not.toContain(secret);
