@@ -8,11 +8,12 @@ import type { D1Database } from "@cloudflare/workers-types";
 import type { Store } from "../../src/db/stores";
 import { addDays, localDate } from "../../src/domain/time-zone";
 import { applyStoreEvent } from "../../src/outbox/apply";
+import { readFeed } from "../../src/outbox/feed";
 import { rebuildRollups, refreshClosedDays } from "../../src/services/rollups";
 import { seedAccounts } from "./accounts";
 import { seedCatalog, seedStoreStock } from "./catalog";
 import { seedCustomers } from "./customers";
-import { type SeedChain, seedOrders } from "./orders";
+import { type SeedChain, seedEnv, seedOrders } from "./orders";
 import { firstShiftDay, type ShiftSeedSummary, seedShifts } from "./shifts";
 import { SEED_STORES } from "./stores";
 import { seedTransfers } from "./transfers";
@@ -86,10 +87,13 @@ async function rollUpClosedDays(hq: D1Database, stores: RawStore[], chain: SeedC
  * The seed's sales completed, cancelled and refunded orders, whose effects on
  * customers (points, total spent) wait in each store's outbox: applied here
  * through the consumer's own function, as the events queue would, so the
- * seeded customers show them at once.
+ * seeded customers show them at once, each with its events feed record (the
+ * resource as the store shows it after the seed; no webhook endpoint exists
+ * yet, so nothing is delivered).
  */
 async function applySeedOutboxes(hq: D1Database, stores: RawStore[], chain: SeedChain): Promise<number> {
   let applied = 0;
+  const env = { ...seedEnv(chain), DB: hq };
   for (const store of stores) {
     const db = chain.databases[store.binding];
     if (!db) continue;
@@ -98,7 +102,8 @@ async function applySeedOutboxes(hq: D1Database, stores: RawStore[], chain: Seed
       .all<{ event_id: string; type: string; payload: string; created_at: string }>();
     for (const row of results) {
       const event = { ...row, store_id: store.id, payload: JSON.parse(row.payload) as Record<string, unknown> };
-      const outcome = await applyStoreEvent(hq, event);
+      const feed = (await readFeed(env, [event])).recordOf(event);
+      const outcome = await applyStoreEvent(hq, event, new Date(), feed);
       if (outcome === "applied") applied += 1;
       // As the queue consumer does: a day that already has a rollup is rebuilt (none on a fresh chain).
       if (outcome !== "waiting") await refreshClosedDays({ ...chain.databases, DB: hq }, event);

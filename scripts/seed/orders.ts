@@ -41,13 +41,17 @@ export interface SeedChain {
  * signs nothing: placeholder secrets satisfy the config's checks, and the
  * stock namespace is never reached (the gate above stands in).
  */
-export function seedContext(chain: SeedChain, store: Store, at: Date): ServiceContext {
-  const env = {
+/** The Worker's env as the seed has it: the local databases, and secrets no seeded data depends on. */
+export const seedEnv = (chain: SeedChain): Bindings =>
+  ({
     ...chain.databases,
     PRODUCT_STOCK: {},
     JWT_SECRET: "seed".repeat(8),
     FILE_SIGNING_SECRET: "seed".repeat(8),
-  } as unknown as Bindings;
+  }) as unknown as Bindings;
+
+export function seedContext(chain: SeedChain, store: Store, at: Date): ServiceContext {
+  const env = seedEnv(chain);
   return createServiceContext(env, {
     store: scopeOf(env, store),
     stock: passThroughGate,
