@@ -132,6 +132,7 @@ const STORE_TABLES = [
   "cash_drawers",
   "shifts",
   "cash_events",
+  "audit_events",
 ];
 
 /** What one store's database holds, in one batch: row counts, total stock, each shift's status (closing, ending or approving changes a row without adding one) and the cash settings. */
@@ -150,7 +151,20 @@ async function snapshot() {
   const count = (d1: D1Database, tables: string[]) =>
     d1.batch(tables.map((t) => d1.prepare(`SELECT '${t}' AS t, COUNT(*) AS n FROM ${t}`)));
   const [headOffice, ...stores] = await Promise.all([
-    count(env.DB, ["users", "products", "customers", "categories", "loyalty_ledger", "points_holds", "stores"]),
+    count(env.DB, [
+      "users",
+      "products",
+      "customers",
+      "categories",
+      "loyalty_ledger",
+      "points_holds",
+      "stores",
+      // A refusal records no audit event, no feed event and no delivery.
+      "audit_events",
+      "events",
+      "webhook_endpoints",
+      "webhook_deliveries",
+    ]),
     ...[MAIN_STORE.id, SECOND_STORE.id].map((storeId) => storeSnapshot(storeDb(storeId))),
   ]);
   return JSON.stringify([headOffice.map((c) => c.results[0]), stores]);
