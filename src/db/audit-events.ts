@@ -33,6 +33,8 @@ export interface AuditFilter {
   storeId?: number | undefined;
   /** Only events whose store is one of these (a manager's stores); absent: any store, none too. */
   storeIn?: number[] | undefined;
+  /** Only these entity types (a manager's view of the head office's events). */
+  entityTypeIn?: readonly string[] | undefined;
   /** ISO instants: from inclusive, to exclusive. */
   from?: string | undefined;
   to?: string | undefined;
@@ -54,6 +56,8 @@ function whereOf(filter: AuditFilter, after: AuditPosition | undefined): Where {
   // One JSON parameter however many stores (D1 binds at most 100 values).
   if (filter.storeIn)
     where.and((p) => `store_id IN (SELECT value FROM json_each(${p}))`, JSON.stringify(filter.storeIn));
+  if (filter.entityTypeIn)
+    where.and((p) => `entity_type IN (SELECT value FROM json_each(${p}))`, JSON.stringify(filter.entityTypeIn));
   if (filter.from !== undefined) where.and((p) => `at >= ${p}`, filter.from);
   if (filter.to !== undefined) where.and((p) => `at < ${p}`, filter.to);
   if (after) {

@@ -120,6 +120,16 @@ export function actionFilter(action: string): AuditFilter["action"] {
 }
 
 /**
+ * What a manager sees of the head office's own events, besides the store
+ * filter: the records of the business they run (the catalog, customers,
+ * transfers, their store's row). A head-office event's store is the store
+ * the writer acted on, not necessarily the record's, so people, sign-ins,
+ * webhooks and backups (admin matters, whoever's home store the admin has)
+ * stay with admins.
+ */
+export const MANAGER_HEAD_OFFICE_ENTITIES = ["product", "category", "customer", "transfer", "store"] as const;
+
+/**
  * The databases a caller reads (the head office's first) and the stores
  * whose events they may see (absent: every event, store-less ones too).
  */
@@ -178,8 +188,9 @@ export async function listAuditEvents(ctx: Ctx, actor: AuthUser, query: AuditQue
   const reach = await auditReach(ctx, actor);
   const scoped: AuditFilter = reach.storeIn ? { ...filter, storeIn: reach.storeIn } : filter;
   // Each database's newest limit + 1 after the cursor: the merged page is among them, and one more says there is a next page.
+  const headOffice: AuditFilter = reach.storeIn ? { ...scoped, entityTypeIn: MANAGER_HEAD_OFFICE_ENTITIES } : scoped;
   const pages = await mapWithConcurrency(reach.sources, AUDIT_READS_IN_FLIGHT, (d1) =>
-    runAlone(auditEventsPage(d1, scoped, after, query.limit + 1)),
+    runAlone(auditEventsPage(d1, d1 === ctx.hq.d1 ? headOffice : scoped, after, query.limit + 1)),
   );
   const merged = pages.flat().sort(newestFirst);
   const page = merged.slice(0, query.limit);
