@@ -28,6 +28,13 @@ export interface ServiceContext {
   config: AppConfig;
   /** The head office's database (`DB`): users, stores, catalog, customers, loyalty. */
   hq: Database;
+  /**
+   * The head office's binding outside the request's D1 session: the primary.
+   * For the few reads that must see every write committed so far, whatever
+   * replica the session reads (choosing the next id of a row named inside
+   * its own batch).
+   */
+  hqPrimary: D1Database;
   /** The head office session's bookmark after this request's reads and writes (null without a session). */
   hqBookmark(): string | null;
   /**
@@ -89,6 +96,7 @@ export interface ContextOptions {
 class RequestContext implements ServiceContext {
   config: AppConfig;
   hq: Database;
+  hqPrimary: D1Database;
   now: () => Date;
   defer: (work: Promise<unknown>) => void;
   mark: ((phase: string, ms: number) => void) | undefined;
@@ -104,6 +112,7 @@ class RequestContext implements ServiceContext {
     this.defer = (work) => waitUntil(work.catch(() => undefined));
     this.config = appConfig(env);
     const hq = options.hq ?? env.DB;
+    this.hqPrimary = hq;
     if (options.hqSession) {
       this.session = hq.withSession(options.hqSession.bookmark ?? "first-unconstrained");
       const d1 = this.session as unknown as D1Database;

@@ -7,6 +7,7 @@
  */
 import { type AuditEntry, type AuditFields, auditAt, auditStatement, changedFields } from "../audit/record";
 import { Batch, statement } from "../db/batch";
+import { dbFor } from "../db/client";
 import {
   addPoints,
   type CustomerFields,
@@ -99,8 +100,14 @@ function customerEvent(ctx: ServiceContext, type: Extract<EventType, `customer.$
 const enqueueAfterCommit = (ctx: ServiceContext, key: string) =>
   ctx.defer(enqueueDeliveriesOf(ctx.env, ctx.hq.d1, [key]));
 
-/** How often a write re-reads the customer after another writer took its id or changed it first. */
+/** How often a write re-reads the customer after another writer changed it first. */
 const RACE_RETRIES = 3;
+/**
+ * How often a creation tries the next id after racing creations took it:
+ * each round one of the racers wins, so this many tills signing customers up
+ * in the same instant all succeed.
+ */
+const CREATE_RETRIES = 12;
 
 /**
  * Creates a customer. Its id is chosen before the batch (the feed event's
@@ -109,7 +116,8 @@ const RACE_RETRIES = 3;
 export async function createCustomer(ctx: ServiceContext, input: CustomerInput): Promise<CustomerRecord> {
   const now = isoNow(ctx.now());
   for (let attempt = 0; ; attempt++) {
-    const id = await nextCustomerId(ctx.hq.db);
+    // From the primary: a replica's older MAX would name an id already taken.
+    const id = await nextCustomerId(dbFor(ctx.hqPrimary));
     const values = {
       id,
       firstName: input.first_name,
@@ -151,7 +159,13 @@ export async function createCustomer(ctx: ServiceContext, input: CustomerInput):
     try {
       await batch.commit();
     } catch (error) {
-      if (isCustomerIdTaken(error) && attempt + 1 < RACE_RETRIES) continue;
+      if (isCustomerIdTaken(error)) {
+        if (attempt + 1 < CREATE_RETRIES) {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * (attempt + 1)));
+          continue;
+        }
+        throw new ApiError("CONFLICT", "Too many customers are being added at once; retry the request");
+      }
       throw duplicateEmail(error) ?? error;
     }
     enqueueAfterCommit(ctx, event.key);

@@ -136,9 +136,14 @@ export async function createTransfer(
   // others read the next after a short random pause (so a crowd spreads out) and try again.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await writeDraft(ctx, draft, await runAlone(nextTransferId(ctx.hq.d1)).then((rows) => rows[0]?.id ?? 1));
+      // From the primary: a replica's older MAX would name an id already taken.
+      const next = await runAlone(nextTransferId(ctx.hqPrimary)).then((rows) => rows[0]?.id ?? 1);
+      return await writeDraft(ctx, draft, next);
     } catch (error) {
-      if (!isTransferIdTaken(error) || attempt >= CREATE_ATTEMPTS) throw error;
+      if (!isTransferIdTaken(error)) throw error;
+      if (attempt >= CREATE_ATTEMPTS) {
+        throw new ApiError("CONFLICT", "Too many transfers are being created at once; retry the request");
+      }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     }
   }

@@ -416,6 +416,27 @@ describe("customers", () => {
         .all<{ type: string; resource_id: number; resource_version: number; payload: string }>()
     ).results;
 
+  it("creates ten customers at one instant: each its own id, one audit event and one feed event", async () => {
+    const { cashier } = await accounts();
+    const created = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        send("POST", "/api/v1/customers", {
+          token: cashier.token,
+          body: { first_name: `Crowd${i}`, last_name: "Signup", email: `crowd${i}@example.com` },
+        }),
+      ),
+    );
+    for (const c of created) expect(c.res.status, c.text).toBe(201);
+    const ids = created.map((c) => (JSON.parse(c.text) as CustomerOut).id);
+    expect(new Set(ids).size).toBe(10);
+    for (const [i, c] of created.entries()) {
+      expect(await oneEvent(c.requestId)).toMatchObject({ action: "customer.created", entity_id: ids[i] });
+      const feed = await feedRows(`customer.created:${ids[i]}`);
+      expect(feed).toHaveLength(1);
+      expect(JSON.parse(feed[0]?.payload ?? "{}")).toMatchObject({ id: ids[i], first_name: `Crowd${i}` });
+    }
+  });
+
   it("records creation, update and a points adjustment with its reason, each in the feed once", async () => {
     const { manager } = await accounts();
     const created = await send("POST", "/api/v1/customers", {
