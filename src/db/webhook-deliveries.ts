@@ -160,6 +160,15 @@ export const markDead = (d1: D1Database, id: number, error: string | null, now: 
     )
     .bind(id, error, now);
 
+/** A dead letter's delivery: dead, unless delivered, dead already, or being sent under a live lease. */
+export const markDeadLetter = (d1: D1Database, id: number, now: string) =>
+  d1
+    .prepare(
+      `UPDATE webhook_deliveries SET status = 'dead', lease_until = NULL, last_error = COALESCE(last_error, 'dead-letter queue'), updated_at = ?2
+       WHERE id = ?1 AND status NOT IN ('delivered', 'dead') AND NOT (status = 'sending' AND lease_until > ?2)`,
+    )
+    .bind(id, now);
+
 /** Every delivery of an endpoint still waiting for an attempt: dead (the endpoint was disabled or deleted). */
 export const killPendingOf = (d1: D1Database, endpointId: number, error: string, now: string) =>
   d1

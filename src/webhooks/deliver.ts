@@ -19,11 +19,13 @@ import {
   claimDelivery,
   type DeliveryJob,
   markDead,
+  markDeadLetter,
   markDelivered,
   markFailed,
   readDeliveryJob,
 } from "../db/webhook-deliveries";
 import type { Bindings } from "../env";
+import { backoffSeconds } from "../lib/backoff";
 import { appConfig } from "../lib/config";
 import { log } from "../lib/log";
 import { nextRetryDelaySeconds } from "./backoff";
@@ -148,7 +150,8 @@ export async function handleWebhookBatch(
       } catch (error) {
         // The queue tries again (a claimed row waits for its lease; the sweep takes it back); at the end, the DLQ.
         log(env, "error", "webhook delivery attempt failed", { delivery_id: id, error: String(error) });
-        msg.retry();
+        // Backed off (10 s doubling to an hour): a D1 hiccup must not spend the queue's retries in a minute.
+        msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
       }
     }),
   );
@@ -156,13 +159,14 @@ export async function handleWebhookBatch(
 
 /**
  * The `pos-webhooks-dlq` consumer: deliveries out of attempts, and messages
- * the consumer kept failing on, are dead (a delivered one stays delivered).
+ * the consumer kept failing on, are dead (a delivered one stays delivered,
+ * and one another consumer is sending under a live lease is left to it).
  */
 export async function handleDeadWebhooks(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
   const now = new Date().toISOString();
   for (const msg of batch.messages) {
     const id = deliveryIdOf(msg.body);
-    if (id !== null) await markDead(env.DB, id, null, now).run();
+    if (id !== null) await markDeadLetter(env.DB, id, now).run();
     msg.ack();
   }
 }

@@ -21,7 +21,7 @@ import type { EmailMessage } from "../../src/jobs/email-messages";
 import { renderEmail } from "../../src/jobs/email-render";
 import { guardEnv } from "../../src/lib/d1-guard";
 import { RETRY_DELAYS_SECONDS } from "../../src/webhooks/backoff";
-import { attemptDelivery } from "../../src/webhooks/deliver";
+import { attemptDelivery, handleWebhookBatch } from "../../src/webhooks/deliver";
 import { sweepWebhookDeliveries } from "../../src/webhooks/sweep";
 import { type Accounts, accounts } from "../helpers/accounts";
 import { call, expectJson } from "../helpers/api";
@@ -183,22 +183,72 @@ describe("the backoff schedule under a fixed clock", () => {
     expect((await attemptDelivery(rec.env, id, at(new Date(clock.getTime() + 100 * HOUR)))).kind).toBe("not_claimed");
   });
 
-  it("the dead-letter queue's consumer marks a delivery dead, and leaves a delivered one alone", async () => {
+  it("the dead-letter queue's consumer marks a delivery dead, and leaves a delivered one and one being sent alone", async () => {
     const path = freshPath("dlq");
     const endpoint = await receiverEndpoint(a.admin.token, path);
     await onlyEndpoint(endpoint.id);
     const pendingId = await deliveryOf(endpoint, await recordEvent(T0));
     const deliveredId = await deliveryOf(endpoint, await recordEvent(T0));
     expect((await attemptDelivery(guardEnv(env), deliveredId, at(T0))).kind).toBe("delivered");
+    // Another consumer holds this one under a lease that has not run out: its outcome is that consumer's to record.
+    const sendingId = await deliveryOf(endpoint, await recordEvent(T0));
+    await env.DB.prepare("UPDATE webhook_deliveries SET status = 'sending', lease_until = ?2 WHERE id = ?1")
+      .bind(sendingId, new Date(Date.now() + 60_000).toISOString())
+      .run();
     const batch = createMessageBatch<unknown>("pos-webhooks-dlq", [
       { id: "m1", timestamp: new Date(), attempts: 1, body: { delivery_id: pendingId } },
       { id: "m2", timestamp: new Date(), attempts: 1, body: { delivery_id: deliveredId } },
+      { id: "m3", timestamp: new Date(), attempts: 1, body: { delivery_id: sendingId } },
     ]);
     const ctx = createExecutionContext();
     await worker.queue(batch, env);
-    expect((await getQueueResult(batch, ctx)).explicitAcks.sort()).toEqual(["m1", "m2"]);
+    expect((await getQueueResult(batch, ctx)).explicitAcks.sort()).toEqual(["m1", "m2", "m3"]);
     expect(await deliveryRow(pendingId)).toMatchObject({ status: "dead", last_error: "dead-letter queue" });
     expect((await deliveryRow(deliveredId)).status).toBe("delivered");
+    expect((await deliveryRow(sendingId)).status).toBe("sending");
+    // Not left for the sweep tests below to take back.
+    await env.DB.prepare("UPDATE webhook_deliveries SET status = 'dead' WHERE id = ?1").bind(sendingId).run();
+  });
+});
+
+describe("a consumer that fails", () => {
+  it("hands the message back to the queue with a growing delay, and the delivery waits for it", async () => {
+    const endpoint = await receiverEndpoint(a.admin.token, freshPath("consumer-fails"));
+    await onlyEndpoint(endpoint.id);
+    const id = await deliveryOf(endpoint, await recordEvent(T0));
+    // The head office cannot be read: the attempt throws before it claims anything.
+    const unreachable = new Proxy(env.DB, {
+      get: (target, prop) =>
+        prop === "prepare" || prop === "batch"
+          ? () => {
+              throw new Error("D1 is unavailable");
+            }
+          : Reflect.get(target, prop),
+    });
+    // A batch of our own: the test harness's batch does not record a retry's delay.
+    const handed: { id: string; outcome: string; delaySeconds?: number | undefined }[] = [];
+    const message = (msgId: string, attempts: number) => ({
+      id: msgId,
+      timestamp: new Date(),
+      attempts,
+      body: { delivery_id: id },
+      ack: () => handed.push({ id: msgId, outcome: "ack" }),
+      retry: (options?: QueueRetryOptions) =>
+        handed.push({ id: msgId, outcome: "retry", delaySeconds: options?.delaySeconds }),
+    });
+    const batch = { queue: "pos-webhooks", messages: [message("f1", 1), message("f2", 4)] };
+    await handleWebhookBatch(
+      batch as unknown as MessageBatch<unknown>,
+      { ...env, DB: unreachable } as Bindings,
+      at(T0),
+    );
+    expect(handed.sort((x, y) => x.id.localeCompare(y.id))).toEqual([
+      { id: "f1", outcome: "retry", delaySeconds: 10 },
+      { id: "f2", outcome: "retry", delaySeconds: 80 },
+    ]);
+    expect(await deliveryRow(id)).toMatchObject({ status: "pending", attempts: 0 });
+    // Not left for the sweep tests below to find.
+    await env.DB.prepare("UPDATE webhook_deliveries SET status = 'dead' WHERE id = ?1").bind(id).run();
   });
 });
 
