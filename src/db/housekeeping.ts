@@ -66,12 +66,16 @@ export const deliveriesFinishedBefore = (before: string): Sweep => ({
 /**
  * Feed events recorded before `before` that no delivery still needs (a
  * delivery's payload is its event's). The feed keeps a month: a puller
- * further behind than that starts again from the oldest event kept.
+ * further behind than that starts again from the oldest event kept. The
+ * newest event always stays (a quiet month must not make every cursor given
+ * out look unknown).
  */
 export const eventsRecordedBefore = (before: string): Sweep => ({
   table: events,
   where: and(
     lt(events.recordedAt, before),
+    // The newest stays, however old: it is what tells a poller's cursor from one the feed never gave out.
+    sql`${events.id} < (SELECT MAX(id) FROM ${events})`,
     sql`NOT EXISTS (SELECT 1 FROM ${webhookDeliveries} d WHERE d.event_id = ${events.id} AND d.status NOT IN ('delivered', 'dead'))`,
   ),
 });

@@ -61,10 +61,11 @@ function cursorId(after: string | undefined): number {
   return id;
 }
 
-export async function readFeedPage(ctx: Pick<ServiceContext, "hq">, query: FeedQuery): Promise<FeedPage> {
+export async function readFeedPage(ctx: Pick<ServiceContext, "hqPrimary">, query: FeedQuery): Promise<FeedPage> {
   const afterId = cursorId(query.after);
-  // One more than asked: whether another page follows, without a count.
-  const { rows, newestId } = await feedPage(ctx.hq.d1, { afterId, types: query.types, limit: query.limit + 1 });
+  // One more than asked: whether another page follows, without a count. From the primary: a
+  // replica behind it would not have the events a poller's last page (read anywhere) ended on.
+  const { rows, newestId } = await feedPage(ctx.hqPrimary, { afterId, types: query.types, limit: query.limit + 1 });
   // Ids only grow, so a cursor past the newest event was never given out (a mistyped or foreign one).
   if (afterId > newestId) throw badCursor(`Unknown cursor: the feed's newest event is ${newestId}`);
   const page = rows.slice(0, query.limit);

@@ -119,12 +119,12 @@ describe("housekeeping of the events feed and webhook deliveries", () => {
       `INSERT INTO events (event_key, type, store_id, resource_type, resource_id, payload, occurred_at, recorded_at)
        VALUES (?1, 'order.completed', 1, 'order', 1, '{}', ?2, ?2) RETURNING id`,
     );
-    const [old, oldRetrying, recent] = await Promise.all(
-      ["hk-old", "hk-old-retrying", "hk-recent"].map(async (key, i) => {
-        const row = await event.bind(key, iso(i === 2 ? 29 * 24 * HOUR : 31 * 24 * HOUR)).first<{ id: number }>();
-        return row?.id;
-      }),
-    );
+    const ids: (number | undefined)[] = [];
+    for (const [i, key] of ["hk-old", "hk-old-retrying", "hk-recent"].entries()) {
+      const row = await event.bind(key, iso(i === 2 ? 29 * 24 * HOUR : 31 * 24 * HOUR)).first<{ id: number }>();
+      ids.push(row?.id);
+    }
+    const [old, oldRetrying, recent] = ids;
     const endpoint = await env.DB.prepare(
       `INSERT INTO webhook_endpoints (url, event_types, secret, created_at, updated_at)
        VALUES ('https://example.com/hook', '["*"]', 'whsec_x', ?1, ?1) RETURNING id`,
@@ -147,5 +147,18 @@ describe("housekeeping of the events feed and webhook deliveries", () => {
       { event_id: oldRetrying, status: "failed" },
       { event_id: recent, status: "dead" },
     ]);
+  });
+
+  it("keeps the newest event after a quiet month, so a poller's cursor stays known", async ({ expect }) => {
+    await env.DB.prepare("DELETE FROM webhook_deliveries").run();
+    await env.DB.prepare("DELETE FROM events").run();
+    const event = env.DB.prepare(
+      `INSERT INTO events (event_key, type, store_id, resource_type, resource_id, payload, occurred_at, recorded_at)
+       VALUES (?1, 'order.completed', 1, 'order', 1, '{}', ?2, ?2)`,
+    );
+    await event.bind("quiet-1", iso(40 * 24 * HOUR)).run();
+    await event.bind("quiet-2", iso(35 * 24 * HOUR)).run();
+    await runHousekeeping(env, NOW);
+    expect(await keys("events", "event_key")).toEqual(["quiet-2"]);
   });
 });
