@@ -1,6 +1,7 @@
 /**
  * Audit retention (README "Audit trail"), run by the nightly backup's cron
- * after the backup: in each database (the head office, then every store),
+ * after the backup: in each database (the head office and every store, each
+ * night starting one further along the list),
  * the audit events older than AUDIT_RETENTION_MONTHS (whole UTC days before
  * the cutoff day) go to R2, one object per day in the backup's format and
  * hash-chained (audit/archive.ts), and then leave D1 in ONE batch: the
@@ -203,6 +204,17 @@ async function retainDatabase(
   };
 }
 
+/**
+ * The databases in this night's order: each night starts one further along
+ * the list, so when the budget runs out before the end (a chain of many
+ * stores with a backlog) the same databases are not the ones left every night.
+ */
+export function inTurn<T>(sources: readonly T[], at: Date): T[] {
+  if (sources.length === 0) return [];
+  const start = Math.floor(at.getTime() / 86_400_000) % sources.length;
+  return [...sources.slice(start), ...sources.slice(0, start)];
+}
+
 /** The nightly retention of every database of the chain (`at`: the cron's scheduled time). */
 export async function runAuditRetention(
   env: Bindings,
@@ -219,7 +231,7 @@ export async function runAuditRetention(
   const sources = await sourcesOf(env, ctx);
   const databases: DatabaseRetention[] = [];
   let left = 0;
-  for (const source of sources) {
+  for (const source of inTurn(sources, at)) {
     const done = await retainDatabase(env.FILES, source, cutoff, budget, {
       pageRows: options.pageRows ?? PAGE_ROWS,
       at: at.toISOString(),
