@@ -54,6 +54,11 @@ const V6_RANGES: Range[] = [
   { start: [0xff00, 0, 0, 0, 0, 0, 0, 0], bits: 8, kind: "blocked", name: "multicast (ff00::/8)" },
   { start: [0x2001, 0x0db8, 0, 0, 0, 0, 0, 0], bits: 32, kind: "blocked", name: "documentation (2001:db8::/32)" },
   { start: [0x0100, 0, 0, 0, 0, 0, 0, 0], bits: 64, kind: "blocked", name: "discard-only (100::/64)" },
+  // Transition tunnels that carry an IPv4 address inside (at other offsets than the last 32 bits):
+  // no real receiver sits behind one, and each could wrap a private address.
+  { start: [0x2002, 0, 0, 0, 0, 0, 0, 0], bits: 16, kind: "blocked", name: "6to4 (2002::/16)" },
+  { start: [0x2001, 0, 0, 0, 0, 0, 0, 0], bits: 32, kind: "blocked", name: "Teredo (2001::/32)" },
+  { start: [0x64, 0xff9b, 1, 0, 0, 0, 0, 0], bits: 48, kind: "blocked", name: "local-use NAT64 (64:ff9b:1::/48)" },
 ];
 
 /** IPv6 prefixes whose last 32 bits are an IPv4 address, judged as that address. */

@@ -18,6 +18,10 @@ const BLOCKED: [url: string, why: RegExp][] = [
   ["https://127.0.0.1/x", /loopback/],
   ["https://127.8.9.10/x", /loopback/],
   ["https://0x7f.1/x", /loopback/],
+  // Tunnels wrapping an IPv4 address (here 10.0.0.1 / 127.0.0.1) elsewhere than the last 32 bits.
+  ["https://[2002:a00:1::1]/x", /6to4/],
+  ["https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/x", /Teredo/],
+  ["https://[64:ff9b:1::7f00:1]/x", /local-use NAT64/],
   ["https://2130706433/x", /loopback/],
   ["https://localhost/x", /localhost/],
   ["https://LOCALHOST./x", /localhost/],
