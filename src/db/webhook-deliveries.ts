@@ -7,6 +7,7 @@
  * dead (attempts used up, endpoint disabled, inactive or deleted).
  */
 
+import type { FeedRow } from "./events-feed";
 import { Where } from "./paging";
 import { decodeRow, type Row } from "./rows";
 import { webhookDeliveries } from "./schema-webhooks";
@@ -59,18 +60,12 @@ export async function claimDelivery(
   return row?.attempts ?? null;
 }
 
-interface JobRaw {
+/** The delivery's columns, its event's as the feed stores them, and its endpoint's (null: the endpoint was deleted). */
+interface JobRaw extends Omit<FeedRow, "id" | "event_key" | "recorded_at"> {
   id: number;
   attempts: number;
   event_id: number;
   endpoint_id: number;
-  type: string;
-  store_id: number | null;
-  resource_type: string;
-  resource_id: number;
-  resource_version: number | null;
-  payload: string;
-  occurred_at: string;
   url: string | null;
   is_active: number | null;
   secret: string | null;

@@ -10,18 +10,10 @@
  * and redelivery of it, so a receiver drops duplicates by it; two endpoints
  * that get the same event get the same id (they are different receivers).
  */
+import type { DeliveryJob } from "../db/webhook-deliveries";
 
-export interface StoredEvent {
-  id: number;
-  type: string;
-  storeId: number | null;
-  resourceType: string;
-  resourceId: number;
-  resourceVersion: number | null;
-  /** JSON text as the events table stores it. */
-  payload: string;
-  occurredAt: string;
-}
+/** A recorded event as a delivery reads it (db/webhook-deliveries.ts), with its feed id. */
+export type StoredEvent = DeliveryJob["event"] & { id: number };
 
 /** `webhook-id` of an event's deliveries. */
 export const webhookIdOf = (eventId: number): string => `msg_${eventId}`;
